@@ -1,0 +1,3 @@
+module stackparse/bench/prodgen
+
+go 1.21

@@ -1,0 +1,639 @@
+"""Blocking stage: what each goroutine is blocked in, and on which object.
+
+For every :class:`~stackparse.model.Goroutine` of a dump, :func:`classify` returns a
+:class:`Blocking`: the operation (``op``, one of :data:`OPS`), the kind of object it waits on
+(``kind``: ``chan``, ``mutex``, ``rwmutex``, ``waitgroup``, ``cond``, ``netpoll``) and, when the
+runtime printed it exactly, the object's address.
+
+Where the information comes from (Go 1.19 - 1.27, see FORMATS.md section 3 and 4):
+
+* the wait reason in the header decides the operation. Before 1.20 every sync wait reads
+  ``semacquire`` and ``sync.WaitGroup.Wait`` reads ``semacquire`` until 1.23: the frames decide.
+* the frames give the object. At the default level runtime frames are hidden, but the exported
+  sync frames stay: ``sync.(*Mutex).lockSlow(0xc0000140a0)`` (``internal/sync.(*Mutex).lockSlow``
+  in 1.24+), ``sync.(*WaitGroup).Wait(0x..)``, ``sync.(*Cond).Wait(0x..)``,
+  ``sync.runtime_notifyListWait(0x..)`` (the Cond's notify list, at Cond+16),
+  ``sync.runtime_SemacquireMutex(sema)`` (Mutex.sema at Mutex+4; RWMutex.writerSem at +8,
+  readerSem at +12), ``sync.runtime_SemacquireRWMutexR`` / ``sync.runtime_SemacquireRWMutex``
+  (1.20+), ``sync.runtime_Semacquire`` / ``sync.runtime_SemacquireWaitGroup`` (WaitGroup.sema at
+  +8). At level 2 (SIGQUIT, GOTRACEBACK=system) ``runtime.semacquire1(sema, ...)``,
+  ``runtime.chansend(c, ...)`` and ``runtime.chanrecv(c, ...)`` print the address exactly.
+* only exact words are facts. A word printed with ``?`` is kept as ``hint``; inlined frames
+  (``(...)``) print nothing. When the sync call is inlined (``sync.(*RWMutex).RLock(...)``) the
+  exact pointer words of the calling frame are kept as ``handles``: the graph stage matches them
+  against objects other goroutines identify exactly.
+
+Work is cached per distinct stack shape (wait reason + function names): a 100,000-goroutine dump
+has a few hundred shapes, and only the argument words differ between goroutines of one shape.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Iterable
+
+from .model import Dump, Frame, Goroutine
+
+__all__ = [
+    "OPS",
+    "WAIT_OPS",
+    "FOREVER_OPS",
+    "LIVE_OPS",
+    "Blocking",
+    "classify",
+    "classify_all",
+    "exact_words",
+    "pointer_words",
+    "top_words",
+    "is_machinery",
+    "is_dumper",
+    "is_system",
+]
+
+# --------------------------------------------------------------------------- operations
+
+#: Every operation :func:`classify` can return.
+OPS = (
+    "chan-send",
+    "chan-recv",
+    "chan-send-nil",
+    "chan-recv-nil",
+    "select",
+    "select-no-cases",
+    "mutex-lock",
+    "rwmutex-rlock",
+    "rwmutex-lock",
+    "waitgroup-wait",
+    "cond-wait",
+    "semacquire",  # a sync wait the frames do not explain
+    "io-wait",
+    "syscall",
+    "sleep",
+    "running",
+    "runnable",
+    "runtime",  # runtime-internal: GC workers, finalizer, scavenger, timers...
+    "other",  # coroutine, synctest, unknown reasons
+)
+
+#: Operations that wait for another goroutine to act.
+WAIT_OPS = frozenset(
+    {
+        "chan-send",
+        "chan-recv",
+        "select",
+        "mutex-lock",
+        "rwmutex-rlock",
+        "rwmutex-lock",
+        "waitgroup-wait",
+        "cond-wait",
+        "semacquire",
+    }
+)
+#: Operations nothing can ever end.
+FOREVER_OPS = frozenset({"chan-send-nil", "chan-recv-nil", "select-no-cases"})
+#: Goroutines that are alive: they will do something without another goroutine's help.
+LIVE_OPS = frozenset({"running", "runnable", "syscall", "io-wait", "sleep"})
+
+#: Resource kind of each sync/chan operation.
+OP_KIND = {
+    "chan-send": "chan",
+    "chan-recv": "chan",
+    "chan-send-nil": "chan",
+    "chan-recv-nil": "chan",
+    "mutex-lock": "mutex",
+    "rwmutex-rlock": "rwmutex",
+    "rwmutex-lock": "rwmutex",
+    "waitgroup-wait": "waitgroup",
+    "cond-wait": "cond",
+    "semacquire": "sema",
+    "io-wait": "netpoll",
+}
+
+_STATE_OPS = {
+    "chan send": "chan-send",
+    "chan send (durable)": "chan-send",
+    "chan send (synctest)": "chan-send",
+    "chan receive": "chan-recv",
+    "chan receive (durable)": "chan-recv",
+    "chan receive (synctest)": "chan-recv",
+    "chan send (nil chan)": "chan-send-nil",
+    "chan receive (nil chan)": "chan-recv-nil",
+    "select": "select",
+    "select (durable)": "select",
+    "select (synctest)": "select",
+    "select (no cases)": "select-no-cases",
+    "sync.Mutex.Lock": "mutex-lock",
+    "sync.RWMutex.RLock": "rwmutex-rlock",
+    "sync.RWMutex.Lock": "rwmutex-lock",
+    "sync.WaitGroup.Wait": "waitgroup-wait",
+    "sync.WaitGroup.Wait (durable)": "waitgroup-wait",
+    "sync.Cond.Wait": "cond-wait",
+    "semacquire": "semacquire",
+    "IO wait": "io-wait",
+    "syscall": "syscall",
+    "sleep": "sleep",
+    "running": "running",
+    "runnable": "runnable",
+    "preempted": "runnable",
+    "copystack": "runnable",
+    "idle": "runtime",
+    "dead": "other",
+}
+
+_RUNTIME_REASONS = frozenset(
+    {
+        "GC assist marking",
+        "GC assist wait",
+        "GC sweep wait",
+        "GC scavenge wait",
+        "GC worker (idle)",
+        "GC worker (active)",
+        "GC mark termination",
+        "GC weak to strong wait",
+        "garbage collection",
+        "garbage collection scan",
+        "dumping heap",
+        "force gc (idle)",
+        "finalizer wait",
+        "cleanup wait",
+        "timer goroutine (idle)",
+        "trace reader (blocked)",
+        "wait for GC cycle",
+        "stopping the world",
+        "flushing proc caches",
+        "trace goroutine status",
+        "trace proc status",
+        "page trace flush",
+        "GOMAXPROCS updater (idle)",
+        "panicwait",
+        "debug call",
+    }
+)
+
+# --------------------------------------------------------------------------- argument words
+
+
+def _split_top(text: str) -> list[str]:
+    """Split an argument list at top-level ``, `` (braces nest)."""
+    out: list[str] = []
+    depth = 0
+    start = 0
+    for i, ch in enumerate(text):
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            out.append(text[start:i].strip())
+            start = i + 1
+    last = text[start:].strip()
+    if last or out:
+        out.append(last)
+    return out
+
+
+@lru_cache(maxsize=1 << 17)
+def top_words(args_text: str) -> tuple[tuple[int | None, bool], ...]:
+    """Top-level argument words of a frame as ``(value, exact)``.
+
+    ``value`` is None for aggregates (``{...}``), ``...`` and ``_``; ``exact`` is False for a
+    word printed with ``?``. ``(...)`` (inlined) gives ``()``.
+    """
+    if not args_text or args_text == "...":
+        return ()
+    out = []
+    for item in _split_top(args_text):
+        if item.startswith("0x"):
+            inexact = item.endswith("?")
+            try:
+                out.append((int(item.rstrip("?"), 16), not inexact))
+            except ValueError:
+                out.append((None, False))
+        else:
+            out.append((None, False))
+    return tuple(out)
+
+
+#: Words below this are counts, flags and small integers, never heap or global addresses.
+MIN_POINTER = 0x10000
+
+
+@lru_cache(maxsize=1 << 18)
+def exact_words(args_text: str) -> tuple[int, ...]:
+    """Every exact (no ``?``) pointer-sized word of a frame, aggregates included."""
+    if not args_text or "0x" not in args_text or args_text == "...":
+        return ()
+    out = []
+    for tok in args_text.replace("{", " ").replace("}", " ").split(","):
+        tok = tok.strip()
+        if tok.startswith("0x") and not tok.endswith("?"):
+            try:
+                v = int(tok, 16)
+            except ValueError:
+                continue
+            if v >= MIN_POINTER:
+                out.append(v)
+    return tuple(out)
+
+
+def pointer_words(frames: Iterable[Frame], start: int = 0) -> list[tuple[int, int, int]]:
+    """``(word, frame index, position)`` for every exact pointer word of non-machinery frames
+    from ``start`` outwards."""
+    out = []
+    for i, f in enumerate(frames):
+        if i < start or is_machinery(f.function.package):
+            continue
+        for j, w in enumerate(exact_words(f.args_text)):
+            out.append((w, i, j))
+    return out
+
+
+# --------------------------------------------------------------------------- frame helpers
+
+
+@lru_cache(maxsize=4096)
+def is_machinery(package: str) -> bool:
+    """Frames of the runtime and of sync: the blocking machinery, never the call site."""
+    return (
+        package == "runtime"
+        or package == "sync"
+        or package == "sync/atomic"
+        or package.startswith("internal/")
+        or package.startswith("runtime/internal")
+    )
+
+
+_DUMPER_FUNCS = frozenset(
+    {
+        "runtime.Stack",
+        "runtime/debug.Stack",
+        "runtime/debug.PrintStack",
+        "runtime/pprof.writeGoroutineStacks",
+        "runtime/pprof.writeGoroutine",
+        "runtime/pprof.(*Profile).WriteTo",
+    }
+)
+
+
+def is_dumper(g: Goroutine, dump: Dump | None = None, index: int | None = None) -> bool:
+    """The goroutine that wrote the dump (runtime.Stack / pprof): it is running by definition."""
+    if g.state != "running":
+        return False
+    for f in g.frames[:8]:
+        if f.function.full in _DUMPER_FUNCS:
+            return True
+    # runtime.Stack(buf, true) and pprof debug=2 print the caller first, as [running], and at
+    # level 1 the runtime.Stack frame itself is not shown.
+    return dump is not None and dump.kind == "stack" and index == 0
+
+
+def is_system(g: Goroutine) -> bool:
+    """A runtime-owned goroutine (GC workers, finalizer, scavenger...), shown at level 2."""
+    if g.state in _RUNTIME_REASONS:
+        return True
+    if not g.frames:
+        return g.id == 0
+    cb = g.created_by
+    if cb is not None and cb.function.package == "runtime":
+        return True
+    # every frame in the runtime: bgsweep, forcegchelper, runfinq, unique's map cleanup...
+    return g.id != 1 and all(is_machinery(f.function.package) for f in g.frames)
+
+
+# --------------------------------------------------------------------------- the record
+
+
+@dataclass(frozen=True, slots=True)
+class Blocking:
+    """What one goroutine is blocked in.
+
+    ``address`` is the identity of the object, set only from an exactly printed word (or derived
+    from one at a fixed offset: a semaphore inside its Mutex); ``source`` names the frame and
+    argument it came from. ``hint`` is the same word when it was printed with ``?``. ``site``
+    is the index in ``frames`` of the first frame outside the runtime and sync (the call site);
+    ``handles`` are the exact pointer words of that frame, used when the sync call itself was
+    inlined. ``role`` tells, for an RWMutex, whether a writer waits for the writer lock
+    (``writer-lock``) or for the readers to leave (``writer-readers``).
+    """
+
+    goroutine: int
+    state: str
+    op: str
+    kind: str | None = None
+    address: int | None = None
+    source: str = ""
+    hint: int | None = None
+    site: int | None = None
+    handles: tuple[int, ...] = ()
+    role: str | None = None
+    wait_minutes: int | None = None
+    leaked: bool = False
+    system: bool = False
+    dumper: bool = False
+    detail: str = ""
+    user_frames: tuple[int, ...] = ()
+
+    @property
+    def waiting(self) -> bool:
+        """Waits for another goroutine (a lock holder, a channel counterpart...)."""
+        return self.op in WAIT_OPS
+
+    @property
+    def forever(self) -> bool:
+        """Nothing can ever wake it: nil channel, select with no cases."""
+        return self.op in FOREVER_OPS
+
+    @property
+    def live(self) -> bool:
+        """Will make progress on its own: running, runnable, syscall, IO wait, sleep."""
+        return self.op in LIVE_OPS and not self.system
+
+    @property
+    def exact(self) -> bool:
+        return self.address is not None
+
+    @property
+    def resource(self) -> str | None:
+        """Node name of the object in the wait-for graph, or None (no object, or unknown)."""
+        if self.kind is None or self.address is None:
+            return None
+        return f"{self.kind}@{self.address:#x}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "goroutine": self.goroutine,
+            "state": self.state,
+            "op": self.op,
+            "kind": self.kind,
+            "address": None if self.address is None else hex(self.address),
+            "source": self.source,
+            "hint": None if self.hint is None else hex(self.hint),
+            "site": self.site,
+            "handles": [hex(h) for h in self.handles],
+            "role": self.role,
+            "wait_minutes": self.wait_minutes,
+            "leaked": self.leaked,
+            "system": self.system,
+            "dumper": self.dumper,
+            "detail": self.detail,
+        }
+
+
+# --------------------------------------------------------------------------- per-shape plans
+
+# A plan says, for one stack shape, where each goroutine of that shape keeps its object:
+# a list of (frame index, argument position, offset to subtract, description), best first.
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    op: str
+    kind: str | None
+    sources: tuple[tuple[int, int, int, str], ...]
+    site: int | None
+    role: str | None
+    detail: str
+    user: tuple[int, ...] = ()  # indices of frames outside runtime/sync/time: where pointers are read
+    system: bool = False
+    dumper_frames: bool = False
+
+
+_MUTEX_SLOW = frozenset(
+    {
+        "sync.(*Mutex).lockSlow",
+        "internal/sync.(*Mutex).lockSlow",
+        "sync.(*Mutex).Lock",
+        "internal/sync.(*Mutex).Lock",
+        "sync.(*Mutex).TryLock",
+    }
+)
+_MUTEX_SEMA = frozenset({"sync.runtime_SemacquireMutex", "internal/sync.runtime_SemacquireMutex"})
+_WG_SEMA = frozenset({"sync.runtime_Semacquire", "sync.runtime_SemacquireWaitGroup"})
+_CHAN_FUNCS = {
+    "runtime.chansend": "chan-send",
+    "runtime.chansend1": "chan-send",
+    "runtime.selectnbsend": "chan-send",
+    "runtime.chanrecv": "chan-recv",
+    "runtime.chanrecv1": "chan-recv",
+    "runtime.chanrecv2": "chan-recv",
+    "runtime.selectnbrecv": "chan-recv",
+}
+
+
+def _site_index(funcs: tuple[str, ...], pkgs: tuple[str, ...]) -> int | None:
+    for i, p in enumerate(pkgs):
+        if not is_machinery(p):
+            return i
+    return None
+
+
+_SHAPES: dict[tuple, "_Plan"] = {}
+
+
+def _shape_plan(state: str, frames: tuple[Frame, ...], funcs: tuple[str, ...], cb_pkg: str | None, gid1: bool) -> _Plan:
+    """The plan of one stack shape, cached on (state, function names, creator package, is g1)."""
+    key = (state, funcs, cb_pkg, gid1)
+    p = _SHAPES.get(key)
+    if p is not None:
+        return p
+    pkgs = tuple(f.function.package for f in frames)
+    base = _plan(state, funcs, pkgs)
+    user = tuple(i for i, pk in enumerate(pkgs) if not is_machinery(pk) and pk != "time")
+    system = state in _RUNTIME_REASONS or (
+        bool(funcs) and (cb_pkg == "runtime" or (not gid1 and all(is_machinery(pk) for pk in pkgs)))
+    )
+    dumper = any(f in _DUMPER_FUNCS for f in funcs[:8])
+    p = _Plan(base.op, base.kind, base.sources, base.site, base.role, base.detail, user, system, dumper)
+    if len(_SHAPES) > 65536:
+        _SHAPES.clear()
+    _SHAPES[key] = p
+    return p
+
+
+def _plan(state: str, funcs: tuple[str, ...], pkgs: tuple[str, ...]) -> _Plan:
+    op = _STATE_OPS.get(state)
+    if op is None:
+        if state in _RUNTIME_REASONS:
+            op = "runtime"
+        elif state.startswith("GC ") or state.endswith("(idle)"):
+            op = "runtime"
+        elif state == "waiting" or state == "leaked":
+            op = "other"
+        else:
+            op = "other"
+    site = _site_index(funcs, pkgs)
+    sources: list[tuple[int, int, int, str]] = []
+    role: str | None = None
+    detail = ""
+
+    # Indices of the sync frames that name the API being waited in, innermost first.
+    idx = {f: i for i, f in reversed(list(enumerate(funcs)))}  # first occurrence wins
+
+    def at(name: str) -> int | None:
+        return idx.get(name)
+
+    rw_rlock = at("sync.(*RWMutex).RLock")
+    rw_lock = at("sync.(*RWMutex).Lock")
+    wg_wait = at("sync.(*WaitGroup).Wait")
+    cond_wait = at("sync.(*Cond).Wait")
+    notify = at("sync.runtime_notifyListWait")
+    lock_slow = next((i for i, f in enumerate(funcs) if f in _MUTEX_SLOW), None)
+    mutex_sema = next((i for i, f in enumerate(funcs) if f in _MUTEX_SEMA), None)
+    rw_sema_r = at("sync.runtime_SemacquireRWMutexR")
+    rw_sema_w = at("sync.runtime_SemacquireRWMutex")
+    wg_sema = next((i for i, f in enumerate(funcs) if f in _WG_SEMA), None)
+    sema1 = at("runtime.semacquire1")
+
+    sync_ops = {"semacquire", "mutex-lock", "rwmutex-rlock", "rwmutex-lock", "waitgroup-wait", "cond-wait"}
+    if op in sync_ops or (op == "other" and (lock_slow is not None or wg_wait is not None)):
+        # The outermost sync API frame decides the operation.
+        api = [(i, n) for i, n in ((rw_rlock, "rwmutex-rlock"), (rw_lock, "rwmutex-lock"), (wg_wait, "waitgroup-wait"), (cond_wait, "cond-wait")) if i is not None]
+        if api:
+            i, name = max(api)
+            op = name
+        elif lock_slow is not None or mutex_sema is not None:
+            op = "mutex-lock"
+        elif rw_sema_r is not None:
+            op = "rwmutex-rlock"
+        elif rw_sema_w is not None:
+            op = "rwmutex-lock"
+        elif wg_sema is not None and op == "waitgroup-wait":
+            pass
+        elif op == "semacquire" and wg_sema is not None:
+            op = "semacquire"  # a plain sync.runtime_Semacquire outside WaitGroup
+        if op == "mutex-lock":
+            if lock_slow is not None:
+                sources.append((lock_slow, 0, 0, funcs[lock_slow]))
+            if sema1 is not None:
+                sources.append((sema1, 0, 4, "runtime.semacquire1 (Mutex.sema = Mutex+4)"))
+            if mutex_sema is not None:
+                sources.append((mutex_sema, 0, 4, f"{funcs[mutex_sema]} (Mutex.sema = Mutex+4)"))
+        elif op == "rwmutex-rlock":
+            if rw_rlock is not None:
+                sources.append((rw_rlock, 0, 0, "sync.(*RWMutex).RLock"))
+            # 1.20+: SemacquireRWMutexR(&rw.readerSem); 1.19: SemacquireMutex(&rw.readerSem)
+            for i, name in ((rw_sema_r, "sync.runtime_SemacquireRWMutexR"), (mutex_sema, "sync.runtime_SemacquireMutex")):
+                if i is not None:
+                    if sema1 is not None:
+                        sources.append((sema1, 0, 12, "runtime.semacquire1 (RWMutex.readerSem = RWMutex+12)"))
+                    sources.append((i, 0, 12, f"{name} (RWMutex.readerSem = RWMutex+12)"))
+                    break
+            role = "reader"
+        elif op == "rwmutex-lock":
+            if rw_lock is not None:
+                sources.append((rw_lock, 0, 0, "sync.(*RWMutex).Lock"))
+            if lock_slow is not None:
+                # rw.w.Lock(): a writer queued behind another writer; w is RWMutex+0.
+                role = "writer-lock"
+                sources.append((lock_slow, 0, 0, f"{funcs[lock_slow]} (RWMutex.w = RWMutex+0)"))
+                if sema1 is not None:
+                    sources.append((sema1, 0, 4, "runtime.semacquire1 (RWMutex.w.sema = RWMutex+4)"))
+                if mutex_sema is not None:
+                    sources.append((mutex_sema, 0, 4, f"{funcs[mutex_sema]} (RWMutex.w.sema = RWMutex+4)"))
+            else:
+                # waits for the active readers to leave: writerSem = RWMutex+8
+                role = "writer-readers"
+                for i in (rw_sema_w, mutex_sema):
+                    if i is not None:
+                        if sema1 is not None:
+                            sources.append((sema1, 0, 8, "runtime.semacquire1 (RWMutex.writerSem = RWMutex+8)"))
+                        sources.append((i, 0, 8, f"{funcs[i]} (RWMutex.writerSem = RWMutex+8)"))
+                        break
+        elif op == "waitgroup-wait":
+            if wg_wait is not None:
+                sources.append((wg_wait, 0, 0, "sync.(*WaitGroup).Wait"))
+            if sema1 is not None:
+                sources.append((sema1, 0, 8, "runtime.semacquire1 (WaitGroup.sema = WaitGroup+8)"))
+            if wg_sema is not None:
+                sources.append((wg_sema, 0, 8, f"{funcs[wg_sema]} (WaitGroup.sema = WaitGroup+8)"))
+        elif op == "cond-wait":
+            if cond_wait is not None:
+                sources.append((cond_wait, 0, 0, "sync.(*Cond).Wait"))
+            if notify is not None:
+                sources.append((notify, 0, 16, "sync.runtime_notifyListWait (Cond.notify = Cond+16)"))
+        elif op == "semacquire":
+            for i, f in enumerate(funcs):
+                if f == "runtime.semacquire1" or (f.startswith("sync.runtime_Semacquire") or f.startswith("internal/sync.runtime_Semacquire")):
+                    sources.append((i, 0, 0, f"{f} (semaphore)"))
+                    break
+    elif op in ("chan-send", "chan-recv", "chan-send-nil", "chan-recv-nil"):
+        for i, f in enumerate(funcs):
+            if f in _CHAN_FUNCS:
+                sources.append((i, 0, 0, f))
+        if not sources:
+            detail = "channel address not printed (runtime frames hidden at this traceback level)"
+    elif op == "select":
+        detail = "select cases are not printed"
+    elif op == "io-wait":
+        i = at("internal/poll.runtime_pollWait")
+        if i is not None:
+            sources.append((i, 0, 0, "internal/poll.runtime_pollWait"))
+    if op in ("rwmutex-rlock", "rwmutex-lock") and role is None:
+        role = "reader" if op == "rwmutex-rlock" else "writer-readers"
+    kind = OP_KIND.get(op)
+    return _Plan(op, kind, tuple(sources), site, role, detail)
+
+
+def classify(g: Goroutine, dump: Dump | None = None, index: int | None = None) -> Blocking:
+    """The :class:`Blocking` of one goroutine."""
+    frames = g.frames
+    funcs = tuple([f.function.full for f in frames])
+    cb = g.created_by
+    plan = _shape_plan(g.state, frames, funcs, None if cb is None else cb.function.package, g.id == 1)
+    address = None
+    source = ""
+    hint = None
+    for fi, ai, delta, desc in plan.sources:
+        if fi >= len(frames):
+            continue
+        words = top_words(frames[fi].args_text)
+        if ai >= len(words):
+            continue
+        v, exact = words[ai]
+        if v is None:
+            continue
+        if exact and v >= MIN_POINTER:
+            address = v - delta
+            source = f"{desc}: argument {ai} = {v:#x}" + (f" - {delta}" if delta else "")
+            break
+        if hint is None and v >= MIN_POINTER:
+            hint = v - delta
+    handles: tuple[int, ...] = ()
+    if plan.site is not None and plan.site < len(frames):
+        handles = tuple(dict.fromkeys(exact_words(frames[plan.site].args_text)))
+    system = plan.system if frames else is_system(g)
+    op = plan.op
+    if system and op not in ("running", "runnable", "syscall"):
+        op = "runtime"
+    return Blocking(
+        goroutine=g.id,
+        state=g.state,
+        op=op,
+        kind=plan.kind if op == plan.op else None,
+        address=address if op == plan.op else None,
+        source=source,
+        hint=hint,
+        site=plan.site,
+        handles=handles,
+        role=plan.role,
+        wait_minutes=g.wait_minutes,
+        leaked=g.leaked,
+        system=system,
+        dumper=g.state == "running" and (plan.dumper_frames or (dump is not None and dump.kind == "stack" and index == 0)),
+        detail=plan.detail,
+        user_frames=plan.user,
+    )
+
+
+def classify_all(dump: Dump) -> dict[int, Blocking]:
+    """:func:`classify` for every goroutine of the dump proper, keyed by goroutine id.
+
+    Goroutine 0 blocks (an M's g0 in crash relay sections) are left out.
+    """
+    out: dict[int, Blocking] = {}
+    for i, g in enumerate(dump.goroutines):
+        if g.id == 0:
+            continue
+        out[g.id] = classify(g, dump, i)
+    return out

@@ -1,0 +1,137 @@
+"""Aggregation of goroutines that share a stack (panicparse-style buckets).
+
+A 100,000-goroutine dump usually holds a few dozen distinct stacks: thousands of connection
+handlers parked in the same ``IO wait``, a pool of workers on the same ``chan receive``.
+:func:`bucketize` groups goroutines whose stacks are the same *ignoring argument values*
+(function + file:line of every frame, plus the state), so the report fits on one screen.
+
+It also reads pprof ``debug=1`` profiles, whose records are already aggregated: a record of
+``COUNT @ ...`` becomes a bucket weighing COUNT goroutines (with no ids and no state).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .model import Dump, Frame, Function, Goroutine, ProfileRecord
+
+__all__ = ["PROFILE_STATE", "Bucket", "bucket_key", "bucketize"]
+
+#: State of a bucket made from a debug=1 profile record: the profile does not print states.
+PROFILE_STATE = ""
+
+#: Key of a bucket: the state, then (function, file, line) of every frame.
+BucketKey = tuple[str, tuple[tuple[str, str, int], ...]]
+
+
+@dataclass(frozen=True, slots=True)
+class Bucket:
+    """Goroutines with the same state and the same stack, arguments ignored.
+
+    ``frames`` are those of the first member (lowest goroutine id), so their arguments are
+    one example among the members'. ``created_by`` is the full name of the function that
+    started the first member. ``profile_count`` is set for buckets read from a pprof
+    debug=1 profile, which has counts but no goroutine ids; :attr:`count` is the size either
+    way.
+    """
+
+    state: str
+    frames: tuple[Frame, ...]
+    goroutine_ids: tuple[int, ...]
+    wait_minutes_min: int | None = None
+    wait_minutes_max: int | None = None
+    created_by: str | None = None
+    profile_count: int | None = None
+
+    @property
+    def count(self) -> int:
+        """How many goroutines the bucket holds."""
+        if self.profile_count is not None:
+            return self.profile_count
+        return len(self.goroutine_ids)
+
+    @property
+    def key(self) -> BucketKey:
+        return (self.state, tuple((f.function.full, f.file, f.line) for f in self.frames))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "count": self.count,
+            "state": self.state,
+            "goroutine_ids": list(self.goroutine_ids),
+            "wait_minutes_min": self.wait_minutes_min,
+            "wait_minutes_max": self.wait_minutes_max,
+            "created_by": self.created_by,
+            "frames": [
+                {"function": f.function.full, "file": f.file, "line": f.line, "args": f.args_text}
+                for f in self.frames
+            ],
+        }
+
+
+def bucket_key(goroutine: Goroutine) -> BucketKey:
+    """What two goroutines must share to land in the same bucket."""
+    return (goroutine.state, tuple((f.function.full, f.file, f.line) for f in goroutine.frames))
+
+
+def bucketize(dump: Dump) -> list[Bucket]:
+    """Group the goroutines of ``dump`` (or the records of a debug=1 profile) into buckets,
+    largest first; buckets of equal size keep the order of their first member's id."""
+    if not dump.goroutines and dump.records:
+        return _bucketize_records(dump.records)
+    groups: dict[BucketKey, list[Goroutine]] = {}
+    for g in sorted(dump.goroutines, key=lambda g: g.id):
+        groups.setdefault(bucket_key(g), []).append(g)
+    buckets = []
+    for members in groups.values():
+        first = members[0]
+        minutes = [g.wait_minutes for g in members if g.wait_minutes is not None]
+        buckets.append(
+            Bucket(
+                state=first.state,
+                frames=first.frames,
+                goroutine_ids=tuple(g.id for g in members),
+                wait_minutes_min=min(minutes) if minutes else None,
+                wait_minutes_max=max(minutes) if minutes else None,
+                created_by=None if first.created_by is None else first.created_by.function.full,
+            )
+        )
+    # Largest first; among equal sizes, the runtime's own goroutines (GC workers, finalizer...)
+    # after the program's, then by first member id (stable sort).
+    buckets.sort(key=lambda b: (-b.count, _runtime_only(b.frames)))
+    return buckets
+
+
+def _runtime_only(frames: tuple[Frame, ...]) -> bool:
+    return all(f.function.package == "runtime" for f in frames)
+
+
+def _bucketize_records(records: tuple[ProfileRecord, ...]) -> list[Bucket]:
+    counts: dict[BucketKey, int] = {}
+    frames_of: dict[BucketKey, tuple[Frame, ...]] = {}
+    for r in records:
+        frames = tuple(_profile_frame(pf) for pf in r.frames)
+        key = (PROFILE_STATE, tuple((f.function.full, f.file, f.line) for f in frames))
+        counts[key] = counts.get(key, 0) + r.count
+        frames_of.setdefault(key, frames)
+    buckets = [
+        Bucket(state=PROFILE_STATE, frames=frames_of[k], goroutine_ids=(), profile_count=n)
+        for k, n in counts.items()
+    ]
+    buckets.sort(key=lambda b: -b.count)
+    return buckets
+
+
+_UNKNOWN = Function(full="?", package="", receiver=None, name="?")
+
+
+def _profile_frame(pf: Any) -> Frame:
+    return Frame(
+        function=pf.function if pf.function is not None else _UNKNOWN,
+        args_text="",
+        file=pf.file or "?",
+        line=pf.line or 0,
+        offset=pf.offset,
+        pc=pf.pc,
+    )

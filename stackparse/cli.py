@@ -1,0 +1,447 @@
+"""The ``stackparse`` command: a thin shell over the library.
+
+    stackparse parse   [FILE|-] [--format json|text] [--all]
+    stackparse analyze [FILE|-|DIR|URL ...] [--format text|json|jsonl|dot|mermaid|markdown|html]
+                       [--fail-on low|medium|high|certain|never] [--all] [--color auto|always|never]
+
+Reading the input (files, gzip, directories, stdin, URLs through :mod:`stackparse.capture`) and
+choosing an exit status is all this module does: parsing is :func:`stackparse.parse.parse_all`,
+analysis :func:`stackparse.detect.analyze`, output :mod:`stackparse.render`.
+
+Exit status: 0 nothing at or above ``--fail-on`` was found; 1 something was; 2 the input could
+not be read or the command line is wrong; 130 interrupted. Errors are one line on stderr,
+``stackparse: error: ...``, never a traceback.
+"""
+
+from __future__ import annotations
+
+import gzip
+import importlib
+import inspect
+import os
+import sys
+import zlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import render
+from .render._common import CONFIDENCE_ORDER
+
+__all__ = ["cli", "main"]
+
+ANALYZE_FORMATS = ("text", "json", "jsonl", "dot", "mermaid", "markdown", "html")
+FAIL_ON = ("low", "medium", "high", "certain", "never")
+#: Directory inputs expand to these files (sorted, not recursive).
+DIR_PATTERNS = ("*.txt", "*.txt.gz", "*.log")
+#: Inputs larger than this get a progress bar when stderr is a terminal.
+PROGRESS_BYTES = 4 << 20
+#: Exit status after a closed pipe (``stackparse ... | head``): 128 + SIGPIPE, as a shell does.
+EXIT_PIPE = 141
+
+
+class InputError(click.ClickException):
+    """Unreadable input: exit 2 with ``stackparse: error: MESSAGE`` on stderr."""
+
+    exit_code = 2
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"stackparse: error: {_one_line(self.format_message())}", err=True)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split()) or "unknown error"
+
+
+def _note(text: str) -> None:
+    click.echo(f"stackparse: {text}", err=True)
+
+
+def _quiet_stdout() -> None:
+    """After EPIPE: point stdout at /dev/null so the interpreter's final flush is silent."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+class _Group(click.Group):
+    """Turns every failure into an exit status and one line on stderr."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
+            raise
+        except KeyboardInterrupt:
+            raise click.exceptions.Exit(130) from None
+        except BrokenPipeError:
+            _quiet_stdout()
+            raise click.exceptions.Exit(EXIT_PIPE) from None
+        except Exception as e:  # the CLI's promise: no traceback, exit 2
+            click.echo(f"stackparse: error: {_one_line(f'{type(e).__name__}: {e}')}", err=True)
+            raise click.exceptions.Exit(2) from None
+
+
+def _version() -> str:
+    try:
+        from importlib.metadata import PackageNotFoundError, version
+
+        return version("stackparse")
+    except (ImportError, PackageNotFoundError):
+        pkg = importlib.import_module("stackparse")
+        return str(getattr(pkg, "__version__", "0+unknown"))
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=lambda ctx, param, value: _print_version(ctx, value),
+    help="Show the version and exit.",
+)
+def cli() -> None:
+    """Read Go goroutine dumps and say what is stuck and why.
+
+    \b
+    Shell completion (bash; use zsh_source or fish_source for those shells):
+      eval "$(_STACKPARSE_COMPLETE=bash_source stackparse)"
+    """
+
+
+def _print_version(ctx: click.Context, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    click.echo(f"stackparse {_version()}")
+    ctx.exit(0)
+
+
+# --------------------------------------------------------------------------- reading input
+
+
+def _is_url(source: str) -> bool:
+    return source.lower().startswith(("http://", "https://"))
+
+
+def _expand(sources: tuple[str, ...]) -> list[str]:
+    """``-`` for no input; directories become their dump files, sorted."""
+    if not sources:
+        return ["-"]
+    out: list[str] = []
+    for s in sources:
+        if s != "-" and not _is_url(s) and Path(s).is_dir():
+            found = sorted({str(p) for pat in DIR_PATTERNS for p in Path(s).glob(pat) if p.is_file()})
+            if not found:
+                raise InputError(f"{s}: no *.txt, *.txt.gz or *.log files in this directory")
+            out.extend(found)
+        else:
+            out.append(s)
+    return out
+
+
+def _display(source: str) -> str:
+    return "<stdin>" if source == "-" else source
+
+
+def _read_bytes(source: str, timeout: float | None) -> bytes:
+    if source == "-":
+        return click.get_binary_stream("stdin").read()
+    if _is_url(source):
+        try:
+            capture = importlib.import_module("stackparse.capture")
+        except ImportError:
+            raise InputError(f"{source}: URL input not available (stackparse.capture is missing)") from None
+        kwargs: dict[str, Any] = {}
+        if timeout is not None:
+            kwargs["timeout"] = timeout
+        try:
+            return capture.fetch(source, **kwargs)
+        except Exception as e:  # CaptureError and whatever the network throws
+            raise InputError(f"{source}: {e}") from None
+    try:
+        with open(source, "rb") as fh:
+            return fh.read()
+    except OSError as e:
+        raise InputError(f"{source}: {e.strerror or e}") from None
+
+
+def _decode(source: str, data: bytes) -> str:
+    if data[:2] == b"\x1f\x8b":
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError, zlib.error) as e:
+            raise InputError(f"{_display(source)}: line 1: corrupt gzip data ({e})") from None
+    if b"\x00" in data[:8192]:
+        raise InputError(
+            f"{_display(source)}: line 1: binary data, expected the text of a goroutine dump "
+            "(for pprof, ask for ?debug=1 or ?debug=2, not the protobuf profile)"
+        )
+    return data.decode("utf-8", errors="replace")
+
+
+def _accepts(fn: Callable[..., Any], name: str) -> bool:
+    try:
+        return name in inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+@contextmanager
+def _progress(label: str, size: int, enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar on stderr for big inputs when stderr is a terminal, else None."""
+    if not enabled or size < PROGRESS_BYTES or not sys.stderr.isatty():
+        yield None
+        return
+    with click.progressbar(length=size, label=label, file=sys.stderr, show_eta=True) as bar:
+
+        def update(done: int, total: int) -> None:
+            if total and total != bar.length:
+                bar.length = total
+            bar.update(max(0, done - bar.pos))
+
+        yield update
+
+
+def _parse_source(source: str, timeout: float | None, progress: bool) -> list[Any]:
+    """Every dump in ``source`` (a file, ``-`` or a URL); InputError when there is none."""
+    parse = importlib.import_module("stackparse.parse")
+    name = _display(source)
+    try:
+        by_file = getattr(parse, "parse_file_all", None)
+        size = _file_size(source)
+        if progress and by_file is not None and size >= PROGRESS_BYTES and _accepts(by_file, "progress"):
+            # Big file: the parser reads it in pieces and reports progress.
+            _decode(source, _head(source))  # binary / corrupt gzip -> one clear error first
+            with _progress(f"parsing {name}", size, True) as cb:
+                dumps = list(by_file(source, progress=cb))
+            text = ""
+        else:
+            text = _decode(source, _read_bytes(source, timeout))
+            with _progress(f"parsing {name}", len(text), progress) as cb:
+                if cb is not None and _accepts(parse.parse_all, "progress"):
+                    dumps = list(parse.parse_all(text, progress=cb))
+                else:
+                    dumps = list(parse.parse_all(text))
+    except parse.ParseError as e:
+        raise InputError(f"{name}: {_parse_error_text(e)}") from None
+    dumps = [d for d in dumps if _has_content(d)]
+    if not dumps:
+        raise InputError(f"{name}: {_nothing_found(text)}")
+    return dumps
+
+
+def _file_size(source: str) -> int:
+    if source == "-" or _is_url(source):
+        return 0
+    try:
+        return os.stat(source).st_size
+    except OSError:
+        return 0
+
+
+def _head(source: str, n: int = 1 << 16) -> bytes:
+    """The first ``n`` bytes of a file, gunzipped when it is gzip."""
+    try:
+        with open(source, "rb") as fh:
+            data = fh.read(n)
+            if data[:2] == b"\x1f\x8b":
+                fh.seek(0)
+                with gzip.open(fh) as gz:
+                    return gz.read(n)
+            return data
+    except OSError as e:
+        raise InputError(f"{source}: {e.strerror or e}") from None
+    except (EOFError, zlib.error) as e:
+        raise InputError(f"{source}: line 1: corrupt gzip data ({e})") from None
+
+
+def _parse_error_text(e: Exception) -> str:
+    line = getattr(e, "line", None)
+    expected = getattr(e, "expected", None)
+    msg = str(e)
+    if line is not None and f"line {line}" not in msg:
+        msg = f"line {line}: {msg}"
+    if expected and "expected" not in msg:
+        msg += f" (expected {expected})"
+    return msg
+
+
+def _has_content(dump: Any) -> bool:
+    p = dump.preamble
+    return bool(
+        dump.goroutines
+        or dump.records
+        or dump.threads
+        or dump.runtime_stack
+        or p.panics
+        or p.fatal_error
+        or p.signal is not None
+    )
+
+
+def _nothing_found(text: str) -> str:
+    if not text.strip():
+        return "line 1: empty input, expected a goroutine dump ('goroutine 1 [running]:' ...)"
+    return (
+        "line 1: no goroutine dump found, expected a header such as 'goroutine 1 [running]:' "
+        "or 'goroutine profile: total N'"
+    )
+
+
+# --------------------------------------------------------------------------- parse
+
+
+@cli.command("parse")
+@click.argument("source", required=False, default="-", type=click.Path(allow_dash=True, dir_okay=False))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "text"]),
+    default="json",
+    show_default=True,
+    help="Output format.",
+)
+@click.option("--all", "all_", is_flag=True, help="Print every dump of the input, not only the first.")
+def parse_cmd(source: str, fmt: str, all_: bool) -> None:
+    """Parse a dump (FILE, .gz, or - for stdin) and print its records."""
+    dumps = _parse_source(source, None, progress=fmt == "text")
+    if len(dumps) > 1 and not all_:
+        _note(
+            f"note: {_display(source)} holds {len(dumps)} dumps; printing the first (--all prints every one)"
+        )
+    if fmt == "json":
+        out = (
+            render.render_dumps_json(dumps) if all_ and len(dumps) > 1 else render.render_dump_json(dumps[0])
+        )
+    else:
+        out = "\n".join(render.render_dump_text(d) for d in (dumps if all_ else dumps[:1]))
+    _write(out)
+
+
+def _write(text: str, color: bool = False) -> None:
+    click.echo(text, nl=False, color=color)
+    sys.stdout.flush()
+
+
+# --------------------------------------------------------------------------- analyze
+
+
+def _use_color(choice: str) -> bool:
+    if choice == "always":
+        return True
+    if choice == "never":
+        return False
+    return "NO_COLOR" not in os.environ and sys.stdout.isatty()
+
+
+@cli.command("analyze")
+@click.argument("sources", nargs=-1, type=click.Path(allow_dash=True))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(ANALYZE_FORMATS),
+    default="text",
+    show_default=True,
+    help="Report format.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(FAIL_ON),
+    default="medium",
+    show_default=True,
+    help="Exit 1 when a finding at or above this confidence is found.",
+)
+@click.option(
+    "--all",
+    "all_",
+    is_flag=True,
+    help="Show every bucket (text, html) or every blocked goroutine (dot, mermaid).",
+)
+@click.option(
+    "--color",
+    type=click.Choice(["auto", "always", "never"]),
+    default="auto",
+    show_default=True,
+    help="Colour the text report (auto: when stdout is a terminal and NO_COLOR is unset).",
+)
+@click.option("--timeout", type=float, default=None, help="Seconds to wait for a URL input.")
+def analyze_cmd(
+    sources: tuple[str, ...], fmt: str, fail_on: str, all_: bool, color: str, timeout: float | None
+) -> None:
+    """Say what is stuck and why: FILE, .gz, DIR (its *.txt, *.txt.gz, *.log), URL, or - for stdin.
+
+    Exit status: 0 nothing at or above --fail-on, 1 something, 2 unreadable input.
+    """
+    detect = importlib.import_module("stackparse.detect")
+    inputs = _expand(sources)
+    single_doc = fmt in ("json", "dot", "mermaid", "markdown", "html")
+    if single_doc and len(inputs) > 1:
+        raise click.UsageError(f"--format {fmt} renders one input; use --format jsonl or text for several")
+    progress = fmt not in ("json", "jsonl")
+    results: list[
+        tuple[str, int | None, Any, Any]
+    ] = []  # (source, index in the file or None, dump, analysis)
+    for src in inputs:
+        dumps = _parse_source(src, timeout, progress)
+        if single_doc and len(dumps) > 1:
+            _note(f"note: {_display(src)} holds {len(dumps)} dumps; --format {fmt} shows the first")
+            dumps = dumps[:1]
+        for i, d in enumerate(dumps):
+            results.append((_display(src), i if len(dumps) > 1 else None, d, detect.analyze(d)))
+        if fmt == "jsonl":  # stream: one line per dump as soon as it is analysed
+            for s, i, d, a in results[-len(dumps) :]:
+                extra = {} if i is None else {"dump_index": i}
+                _write(render.render_jsonl_record(a, s, dump=d, **extra))
+    if fmt != "jsonl":
+        _write(_render(results, fmt, all_, _use_color(color)), color=_use_color(color))
+    ctx = click.get_current_context()
+    order = getattr(detect, "CONFIDENCE_ORDER", None) or CONFIDENCE_ORDER
+    ctx.exit(_status([a for *_, a in results], fail_on, tuple(order)))
+
+
+def _render(results: list[tuple[str, int | None, Any, Any]], fmt: str, all_: bool, color: bool) -> str:
+    if fmt == "text":
+        if len(results) == 1:
+            return render.render_text(results[0][3], color=color, all=all_, dump=results[0][2])
+        rows = [(_label(s, i), a, d) for s, i, d, a in results]
+        parts = [render.render_text_summary(rows, color=color)]
+        for label, a, d in rows:
+            parts.append(f"\n==> {label} <==\n" + render.render_text(a, color=color, all=all_, dump=d))
+        return "".join(parts)
+    _, _, d, a = results[0]
+    if fmt == "json":
+        return render.render_json(a, dump=d)
+    if fmt == "dot":
+        return render.render_dot(a, all=all_, dump=d)
+    if fmt == "mermaid":
+        return render.render_mermaid(a, all=all_, dump=d)
+    if fmt == "markdown":
+        return render.render_markdown(a, dump=d)
+    return render.render_html(a, all=all_, dump=d)
+
+
+def _label(source: str, index: int | None) -> str:
+    return source if index is None else f"{source} (dump {index + 1})"
+
+
+def _status(analyses: list[Any], fail_on: str, order: tuple[str, ...]) -> int:
+    """1 when some finding is at or above ``fail_on`` in ``order`` (weakest first), else 0."""
+    if fail_on == "never":
+        return 0
+    floor = order.index(fail_on)
+    for a in analyses:
+        for f in a.findings:
+            if f.confidence in order and order.index(f.confidence) >= floor:
+                return 1
+    return 0
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point (``stackparse``) and ``python -m stackparse``."""
+    cli.main(args=argv, prog_name="stackparse")

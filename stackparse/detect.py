@@ -1,0 +1,856 @@
+"""Detect stage: deadlocks and leaks, from the wait-for graph.
+
+:func:`analyze` runs blocking -> graph -> detect on a parsed :class:`~stackparse.model.Dump` and
+returns an :class:`Analysis`: the findings, the graph, the per-goroutine blocking records, the
+buckets (goroutines grouped by identical stack) and notes.
+
+How a finding is reached
+------------------------
+
+1. **Doomed goroutines.** Start from everything that can make progress on its own (running,
+   runnable, syscall, IO wait, sleep, and ``select``, whose cases may hold a timer) and walk the
+   graph backwards: a goroutine whose resource has a releaser that may progress may progress
+   too. Every other blocked goroutine is *doomed*: nothing in the dump can wake it. (A resource
+   with no releaser in sight dooms its waiters: that is the leak heuristic's raw material.) When
+   the runtime itself reports ``all goroutines are asleep - deadlock!`` every goroutine is doomed.
+2. **Deadlocks.** Each strongly connected component of the graph whose goroutines are all doomed
+   is one ``deadlock`` finding. Its confidence is the best level at which a cycle survives when
+   weaker edges are dropped, raised one level (at most to ``high``) when the cycle goes through a
+   lock or WaitGroup and no live goroutine related to its members is in sight (closed world). The
+   doomed goroutines that wait on it transitively are its ``blocked_behind``.
+3. **Leaks**, among the doomed goroutines left: nil channel and ``select {}`` (``certain``;
+   ``select {}`` in ``main.main`` is the block-forever idiom and is not reported); WaitGroup waits
+   whose workers are stuck (one finding: the waiters and the workers); Cond waits with no
+   signaller in sight; and, the LeakProf heuristic, goroutines parked at the same channel
+   operation (same function and line) with no counterpart in sight, more confident the more of
+   them and the longer they waited. ``select`` waits are at most ``low``: the cases are not
+   printed.
+4. **Runtime-proven findings** are reported as well, and list every goroutine they prove: the
+   runtime's global deadlock (``certain`` deadlock listing all blocked user goroutines) and the Go
+   1.26+ ``(leaked)`` marks of the goroutineleak profile (``certain`` leak findings, grouped by
+   stack). Rule against double reporting: inferred findings (cycles, heuristic leaks) never share
+   a goroutine with each other; a goroutine may additionally appear in one runtime-proven finding,
+   which then points at the inferred findings inside it in its ``notes``.
+
+pprof ``debug=1`` profiles have no goroutine ids or states: they get buckets, a ``certain`` leak
+finding per record of a ``goroutineleak`` profile, and a ``low`` leak suspicion per large record
+parked in user code.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+import networkx as nx
+
+from .blocking import Blocking, classify_all, is_machinery
+from .graph import CONFIDENCE, Edge, WaitGraph, build_graph, conf_rank, gnode, min_conf
+from .model import Dump, Goroutine, ProfileRecord
+
+__all__ = ["Finding", "Bucket", "Analysis", "analyze", "detect", "LEAK_COUNT_MEDIUM", "LEAK_COUNT_HIGH"]
+
+#: Goroutines parked at one channel site with no counterpart: this many make it ``medium``...
+LEAK_COUNT_MEDIUM = 2
+#: ...and this many (or :data:`LEAK_MINUTES_HIGH` minutes of waiting) ``high``.
+LEAK_COUNT_HIGH = 10
+LEAK_MINUTES_HIGH = 10
+#: Cycle enumeration budget per strongly connected component.
+MAX_CYCLES = 32
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One problem: a deadlock or a leak.
+
+    ``goroutines`` are the goroutines the finding is about (the cycle, or the leaked ones),
+    ``blocked_behind`` those stuck waiting on them; ``resources`` the graph nodes of the objects
+    involved; ``edges`` the edges that make the finding, each with its evidence. ``count`` is the
+    number of goroutines (for debug=1 profiles, where there are no ids, the record's count).
+    """
+
+    kind: str  # "deadlock" | "leak"
+    confidence: str  # "certain" | "high" | "medium" | "low"
+    title: str
+    goroutines: tuple[int, ...]
+    resources: tuple[str, ...] = ()
+    edges: tuple[Edge, ...] = ()
+    blocked_behind: tuple[int, ...] = ()
+    count: int = 0
+    rule: str = ""
+    notes: tuple[str, ...] = ()
+
+    def at_least(self, level: str) -> bool:
+        return conf_rank(self.confidence) >= conf_rank(level)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "confidence": self.confidence,
+            "title": self.title,
+            "rule": self.rule,
+            "goroutines": list(self.goroutines),
+            "blocked_behind": list(self.blocked_behind),
+            "count": self.count,
+            "resources": list(self.resources),
+            "edges": [e.to_dict() for e in self.edges],
+            "notes": list(self.notes),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Bucket:
+    """Goroutines with the same state and the same frames (function, file, line)."""
+
+    state: str
+    op: str
+    functions: tuple[str, ...]
+    locations: tuple[str, ...]
+    goroutines: tuple[int, ...]
+    count: int
+    max_wait_minutes: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "state": self.state,
+            "op": self.op,
+            "functions": list(self.functions),
+            "locations": list(self.locations),
+            "goroutines": list(self.goroutines),
+            "count": self.count,
+            "max_wait_minutes": self.max_wait_minutes,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """Everything :func:`analyze` found in one dump."""
+
+    findings: tuple[Finding, ...]
+    buckets: tuple[Bucket, ...]
+    blockings: dict[int, Blocking]
+    graph: WaitGraph | None
+    doomed: frozenset[int] = frozenset()
+    notes: tuple[str, ...] = ()
+    dump: Dump | None = None
+
+    def at_least(self, level: str) -> list[Finding]:
+        """Findings at ``level`` or above (``certain`` > ``high`` > ``medium`` > ``low``)."""
+        return [f for f in self.findings if f.at_least(level)]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "findings": [f.to_dict() for f in self.findings],
+            "buckets": [b.to_dict() for b in self.buckets],
+            "blocking": {str(k): v.to_dict() for k, v in self.blockings.items()},
+            "notes": list(self.notes),
+        }
+
+
+# --------------------------------------------------------------------------- helpers
+
+_CONF_N = {c: i for i, c in enumerate(CONFIDENCE)}
+
+
+def _up(c: str, cap: str = "high") -> str:
+    i = min(_CONF_N[c] + 1, _CONF_N[cap])
+    return CONFIDENCE[max(i, _CONF_N[c])]
+
+
+def _site(g: Goroutine, b: Blocking) -> tuple[str, str]:
+    """(function, file:line) of a goroutine's blocking call site."""
+    fr = g.frames
+    if not fr:
+        return ("?", "?")
+    i = b.site if b.site is not None and b.site < len(fr) else 0
+    return (fr[i].function.full, fr[i].location)
+
+
+#: Frames of an in-flight request handler: its waits end when the request's connection or
+#: stream does (the request context is cancelled), so a parked handler is at most a low leak.
+_REQUEST_FRAMES = frozenset(
+    {
+        "net/http.(*conn).serve",
+        "golang.org/x/net/http2.(*serverConn).runHandler",
+        "net/http.(*http2serverConn).runHandler",
+        "google.golang.org/grpc.(*Server).handleStream",
+        "google.golang.org/grpc.(*Server).processUnaryRPC",
+        "google.golang.org/grpc.(*Server).processStreamingRPC",
+    }
+)
+
+
+def in_request(g: Goroutine) -> bool:
+    return any(f.function.full in _REQUEST_FRAMES for f in g.frames)
+
+
+def _gnum(n: str) -> int | None:
+    return int(n[1:]) if n.startswith("g") and n[1:].isdigit() else None
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def is_global_deadlock(dump: Dump) -> bool:
+    fe = dump.preamble.fatal_error or ""
+    return fe.startswith("all goroutines are asleep")
+
+
+# --------------------------------------------------------------------------- buckets
+
+
+def buckets_of(dump: Dump, blockings: dict[int, Blocking]) -> list[Bucket]:
+    groups: dict[tuple, list[Goroutine]] = defaultdict(list)
+    for g in dump.goroutines:
+        if g.id == 0:
+            continue
+        key = (g.state, tuple((f.function.full, f.file, f.line) for f in g.frames))
+        groups[key].append(g)
+    out = []
+    for (state, fr), gs in groups.items():
+        b = blockings.get(gs[0].id)
+        mins = [g.wait_minutes for g in gs if g.wait_minutes is not None]
+        out.append(
+            Bucket(
+                state=state,
+                op=b.op if b else "other",
+                functions=tuple(f for f, _, _ in fr),
+                locations=tuple(f"{fi}:{ln}" for _, fi, ln in fr),
+                goroutines=tuple(sorted(g.id for g in gs)),
+                count=len(gs),
+                max_wait_minutes=max(mins) if mins else None,
+            )
+        )
+    out.sort(key=lambda b: (-b.count, b.state, b.functions))
+    return out
+
+
+def _record_buckets(dump: Dump) -> list[Bucket]:
+    out = []
+    for r in dump.records:
+        fns = tuple(f.function.full if f.function else hex(f.pc) for f in r.frames)
+        locs = tuple(f"{f.file}:{f.line}" if f.file else "?" for f in r.frames)
+        out.append(Bucket(state="", op=_record_op(r), functions=fns, locations=locs, goroutines=(), count=r.count))
+    return out
+
+
+_RECORD_IDLE_PREFIXES = (
+    "internal/poll.",
+    "net.",
+    "net/http.",
+    "os/signal.",
+    "time.",
+    "runtime/pprof.",
+    "syscall.",
+    "crypto/tls.",
+    "bufio.",
+    "io.",
+)
+
+
+def _record_op(r: ProfileRecord) -> str:
+    names = [f.function.full for f in r.frames if f.function]
+    for n in names:
+        if "lockSlow" in n or "SemacquireMutex" in n:
+            return "mutex-lock"
+        if "SemacquireRWMutexR" in n or "RWMutex).RLock" in n:
+            return "rwmutex-rlock"
+        if "SemacquireRWMutex" in n or "RWMutex).Lock" in n:
+            return "rwmutex-lock"
+        if "WaitGroup).Wait" in n:
+            return "waitgroup-wait"
+        if "Cond).Wait" in n or "notifyListWait" in n:
+            return "cond-wait"
+        if n == "runtime.selectgo":
+            return "select"
+        if n.startswith("runtime.chanrecv"):
+            return "chan-recv"
+        if n.startswith("runtime.chansend"):
+            return "chan-send"
+        if n == "time.Sleep":
+            return "sleep"
+        if n.startswith("internal/poll.") or n.startswith("net."):
+            return "io-wait"
+        if n.startswith("runtime/pprof."):
+            return "running"
+    return "other"
+
+
+def _analyze_records(dump: Dump) -> Analysis:
+    buckets = _record_buckets(dump)
+    findings: list[Finding] = []
+    leakprof = (dump.profile or "") == "goroutineleak"
+    for r, b in zip(dump.records, buckets):
+        user = [f for f in r.frames if f.function and not is_machinery(f.function.package)]
+        top = user[0].function.full if user else (b.functions[0] if b.functions else "?")
+        where = f"{user[0].file}:{user[0].line}" if user else "?"
+        if leakprof:
+            findings.append(
+                Finding(
+                    kind="leak",
+                    confidence="certain",
+                    title=f"{_plural(r.count, 'goroutine')} leaked in {top} ({where}): proven by the goroutineleak profile",
+                    goroutines=(),
+                    count=r.count,
+                    rule="leaked-mark",
+                )
+            )
+            continue
+        if r.count < LEAK_COUNT_HIGH or b.op in ("running", "sleep", "io-wait") or not user:
+            continue
+        if any(top.startswith(p) for p in _RECORD_IDLE_PREFIXES):
+            continue
+        findings.append(
+            Finding(
+                kind="leak",
+                confidence="low",
+                title=f"{r.count} goroutines parked in {top} ({where}) (debug=1 profile: no states, ids or arguments)",
+                goroutines=(),
+                count=r.count,
+                rule="leakprof-record",
+                notes=("a debug=1 profile does not say what the goroutines wait for; take a debug=2 dump to confirm",),
+            )
+        )
+    return Analysis(
+        findings=tuple(findings),
+        buckets=tuple(buckets),
+        blockings={},
+        graph=None,
+        notes=("pprof debug=1 profile: aggregated records only, no wait-for graph",),
+        dump=dump,
+    )
+
+
+# --------------------------------------------------------------------------- analysis
+
+
+class _Detector:
+    def __init__(self, dump: Dump, wg: WaitGraph):
+        self.dump = dump
+        self.wg = wg
+        self.G = wg.graph
+        self.b = wg.blockings
+        self.gs = wg.goroutines
+        self.notes: list[str] = list(wg.notes)
+        self.findings: list[Finding] = []
+        self.claimed: set[int] = set()  # goroutines in an inferred finding
+        self.global_dl = is_global_deadlock(dump)
+        self.deferred: list[Finding] = []
+
+    # ------------------------------------------------------------------ doomed
+
+    def compute_doomed(self) -> None:
+        G = self.G
+        user = [gid for gid, bl in self.b.items() if not bl.system and gnode(gid) in G]
+        if self.global_dl:
+            self.doomed = {gid for gid in user if not self.b[gid].dumper}
+            self.progress = set()
+            return
+        progress: set[str] = set()
+        q: deque[str] = deque()
+        for gid in self.wg.alive:
+            if self.b[gid].op == "select":
+                # a select is not progress by itself: its cases may all be dead channels. A
+                # select with a live counterpart (a sibling, a pointer sharer) is reached below.
+                continue
+            n = gnode(gid)
+            if n in G:
+                progress.add(n)
+                q.append(n)
+        while q:
+            n = q.popleft()
+            for p in G.predecessors(n):
+                if p in progress:
+                    continue
+                d = G.nodes[p]
+                if d.get("type") == "resource":
+                    # a resource with a releaser that may progress may be released
+                    progress.add(p)
+                    q.append(p)
+                else:
+                    # a goroutine waiting on a resource that may be released
+                    progress.add(p)
+                    q.append(p)
+        self.progress = {_gnum(n) for n in progress if n.startswith("g")}
+        self.doomed = {gid for gid in user if gid not in self.progress and (self.b[gid].waiting or self.b[gid].forever)}
+
+    # ------------------------------------------------------------------ deadlocks
+
+    def deadlocks(self) -> None:
+        G = self.G
+        doomed_nodes = {gnode(g) for g in self.doomed}
+        self.scc_members: dict[int, int] = {}
+        comps = []
+        for comp in nx.strongly_connected_components(G):
+            if len(comp) < 2:
+                continue
+            gids = [_gnum(n) for n in comp if n.startswith("g")]
+            gids = [x for x in gids if x is not None]
+            if not gids or not all(gnode(x) in doomed_nodes for x in gids):
+                continue
+            comps.append(comp)
+        for comp in comps:
+            self.one_deadlock(comp)
+
+    def late_deadlocks(self) -> None:
+        """Low-confidence cycles, reported only for goroutines no leak finding explained."""
+        for f in self.deferred:
+            left = tuple(g for g in f.goroutines if g not in self.claimed)
+            if len(left) != len(f.goroutines):
+                continue
+            self.claimed.update(left)
+            self.findings.append(f)
+
+    def one_deadlock(self, comp: set[str]) -> None:
+        G = self.G
+        H = G.subgraph(comp)
+        best = None
+        for level in reversed(CONFIDENCE):  # certain first
+            keep = [(u, v) for u, v, d in H.edges(data=True) if conf_rank(d["confidence"]) >= conf_rank(level)]
+            if not keep:
+                continue
+            K = nx.DiGraph(keep)
+            subs = [c for c in nx.strongly_connected_components(K) if len(c) > 1 and any(n.startswith("g") for n in c)]
+            if subs:
+                best = (level, set().union(*subs))
+                break
+        if best is None:
+            return
+        level, core = best
+        gids = sorted(x for x in (_gnum(n) for n in core) if x is not None)
+        res = sorted(n for n in core if not n.startswith("g"))
+        kinds = {G.nodes[r]["kind"] for r in res}
+        # closed world: no live goroutine related to the members, and the cycle needs a lock/WG
+        related_alive = set(self.wg.related.alive(gids)) if self.wg.related is not None else set()
+        conf = level
+        notes: list[str] = []
+        strong = any(conf_rank(d["confidence"]) >= conf_rank("medium") for _, _, d in G.subgraph(core).edges(data=True) if d["kind"] != "waits-for")
+        if not related_alive and strong and kinds & {"mutex", "rwmutex", "waitgroup", "sema"} and conf_rank(conf) < conf_rank("medium"):
+            conf = _up(conf)
+            notes.append("closed world: no live goroutine related to the cycle is in sight, so nothing can break it")
+        # ambiguous lock holders outside the cycle lower the confidence
+        for r in res:
+            if G.nodes[r].get("semantics") == "one":
+                outside = [v for v in G.successors(r) if v not in core]
+                if outside:
+                    conf = CONFIDENCE[max(0, conf_rank(conf) - 1)]
+                    notes.append(f"{r}: other possible holders outside the cycle: {', '.join(outside[:5])}")
+        if self.global_dl and conf_rank(conf) >= conf_rank("medium"):
+            conf = max(conf, "high", key=conf_rank)
+            notes.append("the runtime reported all goroutines asleep: these goroutines are certainly stuck")
+        edges = tuple(Edge(u, v, d["kind"], d["confidence"], d["evidence"]) for u, v, d in G.subgraph(core).edges(data=True))
+        title = self.deadlock_title(gids, res, edges)
+        cycles_note = self.cycle_note(core)
+        if cycles_note:
+            notes.append(cycles_note)
+        f = Finding(
+            kind="deadlock",
+            confidence=conf,
+            title=title,
+            goroutines=tuple(gids),
+            resources=tuple(res),
+            edges=edges,
+            count=len(gids),
+            rule="cycle",
+            notes=tuple(notes),
+        )
+        if conf_rank(conf) < conf_rank("medium"):
+            # a weak cycle: a leak reading of the same goroutines may be better
+            self.deferred.append(f)
+            return
+        self.claimed.update(gids)
+        self.findings.append(f)
+
+    def cycle_note(self, core: set[str]) -> str:
+        H = self.G.subgraph(core)
+        cycles = []
+        try:
+            for c in nx.simple_cycles(H):
+                cycles.append(c)
+                if len(cycles) >= MAX_CYCLES:
+                    self.notes.append(f"cycle enumeration cut at {MAX_CYCLES} cycles in a component of {len(core)} nodes")
+                    break
+        except Exception:  # pragma: no cover - networkx edge cases
+            return ""
+        if len(cycles) <= 1:
+            return ""
+        return f"{len(cycles)}{'+' if len(cycles) >= MAX_CYCLES else ''} cycles in this component"
+
+    def deadlock_title(self, gids: list[int], res: list[str], edges: tuple[Edge, ...]) -> str:
+        G = self.G
+        names = []
+        for gid in gids[:4]:
+            g = self.gs[gid]
+            fn, _ = _site(g, self.b[gid])
+            names.append(f"{gid} ({fn})")
+        more = f" +{len(gids) - 4}" if len(gids) > 4 else ""
+        kinds = [G.nodes[r]["kind"] for r in res]
+        if len(gids) == 1:
+            r = res[0] if res else "?"
+            return f"self-deadlock: goroutine {names[0]} waits for {r}, which it already holds (re-lock)"
+        if any(k == "rwmutex-writer" for k in kinds):
+            return f"RWMutex deadlock: recursive RLock behind a pending writer: goroutines {', '.join(names)}{more}"
+        return f"deadlock: {len(gids)} goroutines wait on each other through {', '.join(res[:4])}{'...' if len(res) > 4 else ''}: {', '.join(names)}{more}"
+
+    # ------------------------------------------------------------------ blocked behind
+
+    def behind(self) -> None:
+        """Doomed goroutines waiting (transitively) on a deadlock: its blocked_behind."""
+        G = self.G
+        owner: dict[int, int] = {}
+        new = []
+        for idx, f in enumerate(self.findings):
+            if f.kind != "deadlock":
+                continue
+            start = {gnode(g) for g in f.goroutines}
+            seen: set[str] = set(start)
+            q = deque(start)
+            got: list[int] = []
+            while q:
+                n = q.popleft()
+                for p in G.predecessors(n):
+                    if p in seen:
+                        continue
+                    if p.startswith("g"):
+                        gid = _gnum(p)
+                        if gid is None or gid not in self.doomed or gid in self.claimed or gid in owner:
+                            continue
+                        owner[gid] = idx
+                        got.append(gid)
+                    seen.add(p)
+                    q.append(p)
+            new.append((idx, got))
+        for idx, got in new:
+            if got:
+                f = self.findings[idx]
+                self.findings[idx] = _replace(f, blocked_behind=tuple(sorted(got)))
+                self.claimed.update(got)
+
+    # ------------------------------------------------------------------ leaks
+
+    def stuck_confidence(self) -> None:
+        """How sure we are that each doomed goroutine is stuck for good.
+
+        Proven (nil channel, select {}, ``(leaked)``, global deadlock): ``certain``; in a deadlock
+        finding: its confidence; parked on a channel with no counterpart in sight: by how many
+        share the site (a lone receiver may well wait on a timer channel: ``low``); a select:
+        ``low``; otherwise the weakest of what it waits on (a few rounds).
+        """
+        G = self.G
+        sc: dict[int, str] = {}
+        site_count: dict[tuple, int] = defaultdict(int)
+        for gid in self.doomed:
+            bl = self.b[gid]
+            site_count[(bl.op,) + _site(self.gs[gid], bl)] += 1
+        for f in self.findings:
+            for g in f.goroutines + f.blocked_behind:
+                sc[g] = f.confidence
+        pending = []
+        for gid in self.doomed:
+            if gid in sc:
+                continue
+            bl = self.b[gid]
+            if bl.forever or bl.leaked or self.global_dl:
+                sc[gid] = "certain"
+                continue
+            r = self.wg.resource_of(gid)
+            rel = list(G.successors(r)) if r is not None else []
+            if bl.op in ("chan-send", "chan-recv", "select"):
+                # a lone receiver with no live counterpart may wait on a timer channel
+                n = site_count[(bl.op,) + _site(self.gs[gid], bl)]
+                mins = bl.wait_minutes or 0
+                sc[gid] = "high" if n >= LEAK_COUNT_HIGH or mins >= LEAK_MINUTES_HIGH else "medium" if n >= LEAK_COUNT_MEDIUM else "low"
+            elif not rel:
+                sc[gid] = "medium"
+            else:
+                pending.append((gid, rel))
+        for gid, _ in pending:
+            sc[gid] = "high"
+        for _ in range(8):
+            changed = False
+            for gid, rel in pending:
+                vals = [sc.get(_gnum(v) or -1, "medium") for v in rel if v.startswith("g")]
+                new = min_conf("high", *vals) if vals else "medium"
+                if new != sc[gid]:
+                    sc[gid] = new
+                    changed = True
+            if not changed:
+                break
+        self.sc = sc
+
+    def dep_conf(self, releasers: Iterable[str]) -> str:
+        vals = [self.sc.get(_gnum(v) or -1, "medium") for v in releasers if v.startswith("g")]
+        return min_conf(*vals) if vals else "certain"
+
+    def leaks(self) -> None:
+        G = self.G
+        self.stuck_confidence()
+        rest = sorted(g for g in self.doomed if g not in self.claimed)
+        # forever ops: nil channels and select {}
+        forever: dict[tuple, list[int]] = defaultdict(list)
+        for gid in rest:
+            bl = self.b[gid]
+            if not bl.forever:
+                continue
+            g = self.gs[gid]
+            fn, loc = _site(g, bl)
+            if bl.op == "select-no-cases" and (gid == 1 or fn == "main.main"):
+                self.notes.append(f"goroutine {gid} blocks forever in select {{}} in {fn}: the block-forever idiom, not reported")
+                self.claimed.add(gid)
+                continue
+            forever[(bl.op, fn)].append(gid)
+        for (op, fn), gids in forever.items():
+            what = {"chan-send-nil": "send on a nil channel", "chan-recv-nil": "receive from a nil channel", "select-no-cases": "select with no cases"}[op]
+            self.add_leak(gids, "certain", f"{_plural(len(gids), 'goroutine')} blocked forever: {what} in {fn}", rule="nil-chan" if op != "select-no-cases" else "select-no-cases")
+        rest = [g for g in rest if g not in self.claimed]
+
+        # WaitGroup waits whose workers are stuck: one finding, waiters + workers
+        wg_nodes: dict[str, list[int]] = defaultdict(list)
+        for gid in rest:
+            if self.b[gid].op == "waitgroup-wait":
+                r = self.wg.resource_of(gid)
+                if r is not None:
+                    wg_nodes[r].append(gid)
+        for r, waiters in wg_nodes.items():
+            workers = [_gnum(v) for v in G.successors(r)]
+            workers = [w for w in workers if w is not None and w not in waiters]
+            evidence_edges = [self.wg.edge(r, gnode(w)) for w in workers]
+            if workers and all(w in self.doomed for w in workers):
+                stuck = [w for w in workers if w not in self.claimed]
+                in_dl = [w for w in workers if w in self.claimed]
+                conf = min_conf("high", *[e.confidence for e in evidence_edges])
+                conf = max(conf, "medium", key=conf_rank)
+                conf = min_conf(conf, self.dep_conf(gnode(w) for w in workers))
+                title = f"WaitGroup wait that cannot return: {_plural(len(waiters), 'goroutine')} in {_site(self.gs[waiters[0]], self.b[waiters[0]])[0]} wait for {_plural(len(workers), 'worker')} that are stuck themselves"
+                notes = []
+                if in_dl:
+                    notes.append(f"workers {in_dl} are part of a deadlock finding")
+                self.add_leak(sorted(waiters + stuck), conf, title, rule="waitgroup-stuck-workers", resources=(r,), edges=tuple(evidence_edges) + tuple(self.waits_edges(waiters)), notes=tuple(notes))
+            elif not workers:
+                title = f"WaitGroup wait with no worker in sight: {_plural(len(waiters), 'goroutine')} in {_site(self.gs[waiters[0]], self.b[waiters[0]])[0]}"
+                self.add_leak(sorted(waiters), "low", title, rule="waitgroup-no-workers", resources=(r,), edges=tuple(self.waits_edges(waiters)), notes=("the goroutines that should call Done have exited, or are not recognisable",))
+        rest = [g for g in rest if g not in self.claimed]
+
+        # Cond waits nobody can signal
+        cond_nodes: dict[str, list[int]] = defaultdict(list)
+        for gid in rest:
+            if self.b[gid].op == "cond-wait":
+                r = self.wg.resource_of(gid)
+                if r is not None:
+                    cond_nodes[r].append(gid)
+        for r, waiters in cond_nodes.items():
+            signallers = [v for v in G.successors(r)]
+            exact = G.nodes[r]["address"] is not None
+            if not signallers:
+                conf = "high" if exact and len(waiters) >= LEAK_COUNT_MEDIUM else "medium"
+                why = "no goroutine carries the Cond or its struct" if exact else "no goroutine that could signal is in sight"
+            else:
+                conf = min_conf("medium", self.dep_conf(signallers))
+                why = "every goroutine that could signal is stuck itself"
+            fn = _site(self.gs[waiters[0]], self.b[waiters[0]])[0]
+            self.add_leak(sorted(waiters), conf, f"{_plural(len(waiters), 'goroutine')} in sync.Cond.Wait ({fn}) that nobody can signal: {why}", rule="cond-no-signaller", resources=(r,), edges=tuple(self.waits_edges(waiters)))
+        rest = [g for g in rest if g not in self.claimed]
+
+        # channel and select parking sites (LeakProf): same op, same site
+        sites: dict[tuple, list[int]] = defaultdict(list)
+        for gid in rest:
+            bl = self.b[gid]
+            if bl.op in ("chan-send", "chan-recv", "select"):
+                fn, loc = _site(self.gs[gid], bl)
+                sites[(bl.op, fn, loc)].append(gid)
+        for (op, fn, loc), gids in sites.items():
+            n = len(gids)
+            mins = max((self.b[g].wait_minutes or 0) for g in gids)
+            releasers = set()
+            for gid in gids:
+                r = self.wg.resource_of(gid)
+                if r is not None:
+                    releasers.update(v for v in G.successors(r))
+            releasers -= {gnode(g) for g in gids}
+            if n >= LEAK_COUNT_HIGH or mins >= LEAK_MINUTES_HIGH:
+                conf = "high"
+            elif n >= LEAK_COUNT_MEDIUM:
+                conf = "medium"
+            else:
+                conf = "low"
+            if releasers:
+                conf = min_conf(conf, self.dep_conf(releasers))
+            what = {"chan-send": "sending on a channel", "chan-recv": "receiving from a channel", "select": "in select"}[op]
+            why = "no counterpart in sight" if not releasers else "every possible counterpart is stuck itself"
+            notes = []
+            if mins:
+                notes.append(f"waiting for up to {mins} minutes")
+            if all(in_request(self.gs[g]) for g in gids) and conf_rank(conf) > conf_rank("low"):
+                conf = "low"
+                notes.append("in-flight request handlers: their request context ends with the connection")
+            if op == "select":
+                notes.append("select cases are not printed: a timer or context case would make this healthy")
+                if conf == "high":
+                    conf = "medium"
+            self.add_leak(sorted(gids), conf, f"{_plural(n, 'goroutine')} {what} at {fn} ({loc}), {why}", rule="leakprof-site", edges=tuple(self.waits_edges(gids)), notes=tuple(notes))
+        rest = [g for g in rest if g not in self.claimed]
+
+        # locks nobody holds (orphans) and whatever else is doomed
+        lock_nodes: dict[str, list[int]] = defaultdict(list)
+        other: list[int] = []
+        for gid in rest:
+            r = self.wg.resource_of(gid)
+            if r is not None and G.nodes[r]["kind"] in ("mutex", "rwmutex", "rwmutex-writer", "sema"):
+                lock_nodes[r].append(gid)
+            else:
+                other.append(gid)
+        for r, gids in lock_nodes.items():
+            holders = list(G.successors(r))
+            if holders:
+                why = "its possible holders are stuck: " + ", ".join(holders[:5])
+                conf = "low"
+            else:
+                why = "no goroutine in sight can hold it (a goroutine exited without unlocking, or a waiter re-locked it)"
+                conf = "low"
+            self.add_leak(sorted(gids), conf, f"{_plural(len(gids), 'goroutine')} wait for {r}: {why}", rule="lock-no-holder", resources=(r,), edges=tuple(self.waits_edges(gids)))
+
+    def waits_edges(self, gids: Iterable[int]) -> list[Edge]:
+        """The waits-for edges of (up to 32 of) the goroutines and their resources' out-edges."""
+        out = []
+        seen_res: set[str] = set()
+        for gid in list(gids)[:32]:
+            n = gnode(gid)
+            if n not in self.G:
+                continue
+            for _, r, d in self.G.out_edges(n, data=True):
+                out.append(Edge(n, r, d["kind"], d["confidence"], d["evidence"]))
+                if r in seen_res:
+                    continue
+                seen_res.add(r)
+                for _, v, d2 in list(self.G.out_edges(r, data=True))[:32]:
+                    out.append(Edge(r, v, d2["kind"], d2["confidence"], d2["evidence"]))
+        # de-duplicate, keep order
+        seen = set()
+        res = []
+        for e in out:
+            k = (e.src, e.dst)
+            if k not in seen:
+                seen.add(k)
+                res.append(e)
+        return res[:256]
+
+    def add_leak(self, gids, conf, title, rule, resources=(), edges=(), notes=()) -> None:
+        gids = [g for g in gids if g not in self.claimed]
+        if not gids:
+            return
+        if not resources:
+            rs = []
+            for g in gids:
+                r = self.wg.resource_of(g)
+                if r is not None and r not in rs:
+                    rs.append(r)
+            resources = tuple(rs[:64])
+        self.claimed.update(gids)
+        self.findings.append(
+            Finding(
+                kind="leak",
+                confidence=conf,
+                title=title,
+                goroutines=tuple(gids),
+                resources=tuple(resources),
+                edges=tuple(edges),
+                count=len(gids),
+                rule=rule,
+                notes=tuple(notes),
+            )
+        )
+
+    # ------------------------------------------------------------------ runtime-proven
+
+    def proven(self) -> None:
+        # (leaked) marks: goroutineleak profile, Go 1.26+
+        leaked: dict[tuple, list[int]] = defaultdict(list)
+        for gid, bl in self.b.items():
+            if bl.leaked:
+                g = self.gs.get(gid)
+                if g is None:
+                    continue
+                leaked[(bl.state, _site(g, bl)[0])].append(gid)
+        for (state, fn), gids in leaked.items():
+            inside = self.inferred_refs(gids)
+            self.findings.append(
+                Finding(
+                    kind="leak",
+                    confidence="certain",
+                    title=f"{_plural(len(gids), 'goroutine')} leaked in {fn} [{state}]: proven by the goroutineleak profile (GC)",
+                    goroutines=tuple(sorted(gids)),
+                    resources=tuple(sorted({r for r in (self.wg.resource_of(g) for g in gids) if r})),
+                    count=len(gids),
+                    rule="leaked-mark",
+                    notes=tuple(inside),
+                )
+            )
+        if self.global_dl:
+            gids = sorted(self.doomed)
+            inside = self.inferred_refs(gids)
+            self.findings.append(
+                Finding(
+                    kind="deadlock",
+                    confidence="certain",
+                    title=f"the runtime reports a global deadlock (all goroutines are asleep): {_plural(len(gids), 'goroutine')} blocked",
+                    goroutines=tuple(gids),
+                    resources=tuple(sorted({r for r in (self.wg.resource_of(g) for g in gids) if r})),
+                    count=len(gids),
+                    rule="runtime-global-deadlock",
+                    notes=tuple(inside),
+                )
+            )
+
+    def inferred_refs(self, gids: Iterable[int]) -> list[str]:
+        s = set(gids)
+        out = []
+        for i, f in enumerate(self.findings):
+            if f.rule in ("leaked-mark", "runtime-global-deadlock"):
+                continue
+            if s & (set(f.goroutines) | set(f.blocked_behind)):
+                out.append(f"contains finding #{i}: {f.title}")
+        return out
+
+    def run(self) -> list[Finding]:
+        self.compute_doomed()
+        self.deadlocks()
+        self.behind()
+        self.leaks()
+        self.late_deadlocks()
+        self.proven()
+        order = {"certain": 0, "high": 1, "medium": 2, "low": 3}
+        return self.findings
+
+
+def _replace(f: Finding, **kw: Any) -> Finding:
+    d = {k: getattr(f, k) for k in f.__slots__}
+    d.update(kw)
+    return Finding(**d)
+
+
+def detect(dump: Dump, wg: WaitGraph) -> tuple[list[Finding], frozenset[int], list[str]]:
+    """Findings from an already built graph: (findings, doomed goroutine ids, notes)."""
+    d = _Detector(dump, wg)
+    findings = d.run()
+    return findings, frozenset(d.doomed), d.notes
+
+
+def analyze(dump: Dump) -> Analysis:
+    """Run blocking -> graph -> detect on a parsed dump."""
+    if dump.records and not dump.goroutines:
+        return _analyze_records(dump)
+    blockings = classify_all(dump)
+    wg = build_graph(dump, blockings)
+    findings, doomed, notes = detect(dump, wg)
+    return Analysis(
+        findings=tuple(findings),
+        buckets=tuple(buckets_of(dump, blockings)),
+        blockings=blockings,
+        graph=wg,
+        doomed=doomed,
+        notes=tuple(notes),
+        dump=dump,
+    )

@@ -1,0 +1,451 @@
+"""The lark grammars of the dump language, loaded from the package, and their transformers.
+
+``grammars/lines.lark`` defines every kind of line; ``grammars/dump.lark`` how lines combine
+into goroutine blocks and dumps. This module turns lark's trees into plain Python values; the
+records are built in :mod:`stackparse.parse`. Nothing outside the parse stage sees a tree.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from lark import Lark, Token, Transformer, Tree
+from lark.exceptions import LarkError, UnexpectedInput
+from lark.lexer import Lexer
+
+from .model import ArgGroup, ArgWord, Function
+
+__all__ = [
+    "LINE_RULES",
+    "GrammarError",
+    "HeaderInfo",
+    "FileInfo",
+    "line_parser",
+    "structure_parser",
+    "parse_line",
+    "split_function",
+    "unquote_go",
+]
+
+#: The start rules of lines.lark, one per kind of line.
+LINE_RULES = (
+    "header",
+    "call",
+    "args",
+    "fileline",
+    "cgo_single",
+    "cgo_call",
+    "cgo_fileline",
+    "created",
+    "elided",
+    "ancestor",
+    "unavailable",
+    "segment_boundary",
+    "panic_line",
+    "fatal_line",
+    "signal_line",
+    "signame_line",
+    "pc_line",
+    "runtime_stack",
+    "register_line",
+    "separator",
+    "profile_header",
+    "profile_record",
+    "profile_labels",
+    "profile_frame",
+)
+
+STRUCTURE_RULES = ("dump", "goroutine", "preamble", "registers", "profile")
+
+
+class GrammarError(ValueError):
+    """A line or a sequence of lines that the grammar does not accept."""
+
+    def __init__(self, message: str, expected: str = "", column: int | None = None) -> None:
+        super().__init__(message)
+        self.expected = expected
+        self.column = column
+
+
+def _grammar_text(name: str) -> str:
+    """Read a grammar shipped inside the package (stackparse/grammars in the wheel), or from the
+    source tree's top-level grammars/ folder when running from a checkout."""
+    try:
+        res = resources.files("stackparse").joinpath("grammars", name)
+        if res.is_file():
+            return res.read_text(encoding="utf-8")
+    except (FileNotFoundError, ModuleNotFoundError, NotADirectoryError):  # pragma: no cover
+        pass
+    src = Path(__file__).resolve().parent.parent / "grammars" / name
+    return src.read_text(encoding="utf-8")
+
+
+@lru_cache(maxsize=1)
+def line_parser() -> Lark:
+    return Lark(
+        _grammar_text("lines.lark"),
+        parser="lalr",
+        lexer="contextual",
+        start=list(LINE_RULES),
+        maybe_placeholders=False,
+    )
+
+
+@lru_cache(maxsize=1)
+def structure_parser() -> Lark:
+    return Lark(
+        _grammar_text("dump.lark"),
+        parser="lalr",
+        lexer=_LineTokenLexer,
+        start=list(STRUCTURE_RULES),
+        maybe_placeholders=False,
+    )
+
+
+class _LineTokenLexer(Lexer):
+    """Lark lexer whose input is already a list of (kind, line index) pairs."""
+
+    def __init__(self, lexer_conf: Any) -> None:
+        pass
+
+    def lex(self, data: Any) -> Any:
+        for kind, index in data:
+            yield Token(kind, index)
+
+
+def _expected_names(exc: UnexpectedInput) -> str:
+    exp = getattr(exc, "expected", None) or getattr(exc, "allowed", None) or ()
+    names = sorted(str(e) for e in exp)
+    return ", ".join(names[:6]) + (" …" if len(names) > 6 else "")
+
+
+# ------------------------------------------------------------------ Go quoting
+
+
+_ESCAPE = re.compile(r"\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|[0-7]{3}|.)", re.S)
+_SIMPLE = {"n": "\n", "r": "\r", "t": "\t", "\\": "\\", '"': '"', "'": "'", "a": "\a", "b": "\b",
+           "f": "\f", "v": "\v"}
+
+
+def unquote_go(q: str) -> str:
+    """Undo Go's strconv.Quote: ``"a\\tb"`` -> ``a<TAB>b``. Unknown escapes are kept."""
+    body = q[1:-1] if len(q) >= 2 and q[0] == '"' and q[-1] == '"' else q
+    if "\\" not in body:
+        return body
+
+    def repl(m: re.Match[str]) -> str:
+        e = m.group(1)
+        if e[0] in "xuU" and len(e) > 1:
+            return chr(int(e[1:], 16))
+        if len(e) == 3 and e.isdigit():
+            return chr(int(e, 8))
+        return _SIMPLE.get(e, "\\" + e)
+
+    return _ESCAPE.sub(repl, body)
+
+
+# ------------------------------------------------------------------ function names
+
+_CLOSURE_PART = re.compile(r"^(?:func\d+|gowrap\d+|deferwrap\d+|\d+)$")
+
+
+@lru_cache(maxsize=65536)
+def split_function(full: str) -> Function:
+    """Split a function name into package, receiver and name.
+
+    The package is the import path: everything up to the last ``/`` and then up to the next
+    ``.``. A receiver in parentheses (``(*T)``) is certain; a value receiver (``main.T.M``) is
+    recognised when exactly two names precede the first closure part (``func1``, ``gowrap1``).
+    """
+    slash = full.rfind("/", 0, _first_paren_or_bracket(full))
+    dot = full.find(".", slash + 1)
+    if dot < 0:
+        return Function(full, "", None, full)
+    package, rest = full[:dot], full[dot + 1 :]
+    if rest.startswith("("):
+        close = rest.find(")")
+        if close > 0:
+            receiver = rest[1:close]
+            name = rest[close + 2 :] if rest[close + 1 : close + 2] == "." else rest[close + 1 :]
+            return Function(full, package, receiver, name)
+    parts = _split_outside_brackets(rest)
+    head: list[str] = []
+    for p in parts:
+        if _CLOSURE_PART.match(p):
+            break
+        head.append(p)
+    if len(head) == 2 and len(parts) >= 2:
+        return Function(full, package, head[0], ".".join(parts[1:]))
+    return Function(full, package, None, rest)
+
+
+def _first_paren_or_bracket(s: str) -> int:
+    idx = [i for i in (s.find("("), s.find("[")) if i >= 0]
+    return min(idx) if idx else len(s)
+
+
+def _split_outside_brackets(s: str) -> list[str]:
+    if "[" not in s:
+        return s.split(".")
+    out, depth, cur = [], 0, []
+    for ch in s:
+        if ch == "[":
+            depth += 1
+        elif ch == "]":
+            depth -= 1
+        if ch == "." and depth == 0:
+            out.append("".join(cur))
+            cur = []
+        else:
+            cur.append(ch)
+    out.append("".join(cur))
+    return out
+
+
+# ------------------------------------------------------------------ line transformer
+
+
+class HeaderInfo(NamedTuple):
+    id: int
+    state: str
+    wait_minutes: int | None
+    locked_to_thread: bool
+    leaked: bool
+    scan: bool
+    durable: bool
+    synctest_group: int | None
+    synctest_bubble: int | None
+    labels: tuple[tuple[str, str], ...]
+    gp: int | None
+    m: int | None
+    mp: int | None
+
+
+class FileInfo(NamedTuple):
+    file: str
+    line: int
+    offset: int | None
+    fp: int | None
+    sp: int | None
+    pc: int | None
+
+
+_FLAGS = ((" (durable)", "durable"), (" (scan)", "scan"), (" (leaked)", "leaked"))
+
+
+def split_status(status: str) -> tuple[str, bool, bool, bool]:
+    """``chan send (leaked)`` -> (``chan send``, leaked, scan, durable)."""
+    flags = {"durable": False, "scan": False, "leaked": False}
+    for suffix, name in _FLAGS:
+        if status.endswith(suffix) and len(status) > len(suffix):
+            status = status[: -len(suffix)]
+            flags[name] = True
+    return status, flags["leaked"], flags["scan"], flags["durable"]
+
+
+def _hex(tok: Token | str) -> int:
+    return int(str(tok), 16)
+
+
+class _LineTransformer(Transformer[Token, Any]):
+    # --- header
+    def header(self, c: list[Any]) -> HeaderInfo:
+        gid = int(c[0])
+        gp = m = mp = None
+        items: dict[str, Any] = {}
+        labels: tuple[tuple[str, str], ...] = ()
+        status = ""
+        for x in c[1:]:
+            if isinstance(x, tuple) and x and x[0] == "gp":
+                _, gp, m, mp = x
+            elif isinstance(x, Token) and x.type == "STATUS":
+                status = str(x)
+            elif isinstance(x, tuple) and x and x[0] == "item":
+                items[x[1]] = x[2]
+            elif isinstance(x, tuple) and x and x[0] == "labels":
+                labels = x[1]
+        state, leaked, scan, durable = split_status(status)
+        return HeaderInfo(
+            gid, state, items.get("minutes"), bool(items.get("locked")), leaked, scan, durable,
+            items.get("synctest_group"), items.get("synctest_bubble"), labels, gp, m, mp,
+        )
+
+    def gp_m(self, c: list[Token]) -> tuple[Any, ...]:
+        return ("gp", _hex(c[0]), int(c[1]), _hex(c[2]))
+
+    def gp_nil(self, c: list[Token]) -> tuple[Any, ...]:
+        return ("gp", _hex(c[0]), None, None)
+
+    def minutes(self, c: list[Token]) -> tuple[Any, ...]:
+        return ("item", "minutes", int(c[0]))
+
+    def locked(self, c: list[Token]) -> tuple[Any, ...]:
+        return ("item", "locked", True)
+
+    def synctest_group(self, c: list[Token]) -> tuple[Any, ...]:
+        return ("item", "synctest_group", int(c[0]))
+
+    def synctest_bubble(self, c: list[Token]) -> tuple[Any, ...]:
+        return ("item", "synctest_bubble", int(c[0]))
+
+    def labels_inside(self, c: list[Any]) -> tuple[Any, ...]:
+        return ("labels", tuple(c))
+
+    labels_after = labels_inside
+
+    def qpair(self, c: list[Token]) -> tuple[str, str]:
+        return (unquote_go(str(c[0])), unquote_go(str(c[1])))
+
+    def lpair(self, c: list[str]) -> tuple[str, str]:
+        return (c[0], c[1] if len(c) > 1 else "")
+
+    def lval(self, c: list[Token]) -> str:
+        t = c[0]
+        return unquote_go(str(t)) if t.type == "QSTR" else str(t)
+
+    # --- frames
+    def call(self, c: list[Any]) -> tuple[str, Any]:
+        return (str(c[0]), c[1] if len(c) > 1 else ())
+
+    def args(self, c: list[Any]) -> tuple[Any, ...]:
+        return tuple(c)
+
+    def WORD(self, t: Token) -> ArgWord:  # noqa: N802 - lark terminal callback
+        s = str(t)
+        return ArgWord(s[:-1], True) if s.endswith("?") else ArgWord(s, False)
+
+    def group(self, c: list[Any]) -> ArgGroup:
+        return ArgGroup(c[0] if c else ())
+
+    def more(self, c: list[Any]) -> ArgWord:
+        return ArgWord("...", False)
+
+    def blank(self, c: list[Any]) -> ArgWord:
+        return ArgWord("_", False)
+
+    def fileline(self, c: list[Any]) -> FileInfo:
+        off = fp = sp = pc = None
+        for x in c[2:]:
+            if x[0] == "off":
+                off = x[1]
+            else:
+                _, fp, sp, pc = x
+        return FileInfo(str(c[0]), int(c[1]), off, fp, sp, pc)
+
+    def offset(self, c: list[Token]) -> tuple[Any, ...]:
+        return ("off", _hex(c[0]))
+
+    def regs(self, c: list[Token]) -> tuple[Any, ...]:
+        return ("regs", _hex(c[0]), _hex(c[1]), _hex(c[2]) if len(c) > 2 else None)
+
+    def cgo_single(self, c: list[Token]) -> int:
+        return _hex(c[0])
+
+    def cgo_call(self, c: list[Token]) -> str:
+        return str(c[0])
+
+    def cgo_fileline(self, c: list[Token]) -> tuple[str | None, int | None, int]:
+        if len(c) == 3:
+            return (str(c[0]), int(c[1]), _hex(c[2]))
+        return (None, None, _hex(c[0]))
+
+    def created(self, c: list[Token]) -> tuple[str, int | None]:
+        return (str(c[0]), int(c[1]) if len(c) > 1 else None)
+
+    def elided_unknown(self, c: list[Token]) -> int | None:
+        return None
+
+    def elided_count(self, c: list[Token]) -> int | None:
+        return int(c[0])
+
+    def ancestor(self, c: list[Token]) -> int:
+        return int(c[0])
+
+    def unavailable(self, c: list[Token]) -> bool:
+        return True
+
+    # --- preamble
+    def panic_line(self, c: list[Token]) -> tuple[int, str]:
+        tabs = 0
+        text = ""
+        for t in c:
+            if t.type == "TABS":
+                tabs = len(t)
+            else:
+                text = str(t)
+        return (tabs, text)
+
+    fatal_line = panic_line
+
+    def signal_line(self, c: list[Token]) -> tuple[str, int, int, int]:
+        return (str(c[0]), _hex(c[1]), _hex(c[2]), _hex(c[3]))
+
+    def signame_line(self, c: list[Token]) -> str:
+        return str(c[0])
+
+    def pc_line(self, c: list[Token]) -> tuple[int, int, int, int | None]:
+        return (_hex(c[0]), int(c[1]), int(c[2]), _hex(c[3]) if len(c) > 3 else None)
+
+    def runtime_stack(self, c: list[Token]) -> bool:
+        return True
+
+    def register_line(self, c: list[Token]) -> tuple[tuple[str, int], ...]:
+        toks = [t for t in c if t.type != "REGSPACE"]
+        return tuple((str(toks[i]), _hex(toks[i + 1])) for i in range(0, len(toks), 2))
+
+    def separator(self, c: list[Token]) -> bool:
+        return True
+
+    # --- pprof debug=1
+    def profile_header(self, c: list[Token]) -> tuple[str, int]:
+        return (str(c[0]), int(c[1]))
+
+    def profile_record(self, c: list[Token]) -> tuple[int, tuple[int, ...]]:
+        return (int(c[0]), tuple(_hex(t) for t in c[1:]))
+
+    def profile_labels(self, c: list[Any]) -> tuple[tuple[str, str], ...]:
+        return tuple(c)
+
+    def plabel(self, c: list[Token]) -> tuple[str, str]:
+        return (unquote_go(str(c[0])), unquote_go(str(c[1])))
+
+    def profile_frame(self, c: list[Token]) -> tuple[int, str | None, int | None, str | None, int | None]:
+        toks = [t for t in c if t.type != "TABS"]
+        if len(toks) == 1:
+            return (_hex(toks[0]), None, None, None, None)
+        return (_hex(toks[0]), str(toks[1]), _hex(toks[2]), str(toks[3]), int(toks[4]))
+
+
+_TRANSFORMER = _LineTransformer()
+
+
+def parse_line(rule: str, text: str) -> Any:
+    """Parse one line with the start rule ``rule`` of lines.lark and return its value.
+
+    Raises :class:`GrammarError` with what the grammar expected when the line does not match.
+    """
+    try:
+        tree = line_parser().parse(text, start=rule)
+    except UnexpectedInput as e:
+        raise GrammarError(f"not a {rule.replace('_', ' ')} line", _expected_names(e),
+                           getattr(e, "column", None)) from None
+    except LarkError as e:  # pragma: no cover - defensive
+        raise GrammarError(str(e)) from None
+    return _TRANSFORMER.transform(tree) if isinstance(tree, Tree) else tree
+
+
+def parse_structure(rule: str, kinds: list[tuple[str, int]]) -> Tree[Token]:
+    """Parse a sequence of (line kind, line index) with the start rule ``rule`` of dump.lark."""
+    try:
+        return structure_parser().parse(kinds, start=rule)  # type: ignore[arg-type]
+    except UnexpectedInput as e:
+        tok = getattr(e, "token", None)
+        raise GrammarError(
+            f"unexpected {tok.type if tok is not None and tok.type != '$END' else 'end of input'}",
+            _expected_names(e),
+            int(tok.value) if tok is not None and isinstance(tok.value, int) else None,
+        ) from None

@@ -1,0 +1,1386 @@
+"""Parse goroutine dumps into :class:`~stackparse.model.Dump` records.
+
+How it reads, in the terms of gostackparse's named states: a *segmenter* walks the input line
+by line and decides where dumps begin and end (noise, preamble, goroutine blocks, register
+dump, crash relay sections, pprof profile); each goroutine block is then read by the grammar:
+every line by its rule in ``grammars/lines.lark``, the sequence of lines by ``goroutine`` in
+``grammars/dump.lark``.
+
+Speed comes from memoisation, not from a second parser: dumps are extremely repetitive (a
+100,000-goroutine dump has a few hundred distinct stack shapes and a few dozen distinct file
+lines), so the grammar's verdict on a line or on a block's sequence of line kinds is cached.
+The common block shape — a header, call/file pairs and a ``created by`` pair — is recognised
+by slicing, and its pairs are looked up in a cache of frames already accepted by the grammar.
+``memo=False`` turns every cache and shortcut off, so that the grammar alone reads every line;
+the differential tests check that both give the same records.
+
+Policy (forgiving, never silent): every goroutine that can be read is returned; what cannot be
+read becomes a :class:`~stackparse.model.Diagnostic` naming the line and what was expected;
+``ParseError`` is raised only when no dump at all is found (or, with ``strict=True``, on the first
+error). Nothing here raises anything else on any input.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import os
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
+from functools import lru_cache
+from pathlib import Path
+from typing import IO, Any
+
+from .grammar import FileInfo, GrammarError, HeaderInfo, parse_line, parse_structure, split_function
+from .model import (
+    Ancestor,
+    Arg,
+    ArgGroup,
+    ArgWord,
+    CreatedBy,
+    Diagnostic,
+    Dump,
+    Elision,
+    Frame,
+    Function,
+    Goroutine,
+    Panic,
+    Preamble,
+    ProfileFrame,
+    ProfileRecord,
+    Signal,
+    ThreadSection,
+)
+from .unwrap import (
+    HEADER_ANYWHERE,
+    PrefixShape,
+    decode,
+    find_dump_start,
+    normalize_indent,
+    unwrap_json,
+)
+
+__all__ = [
+    "ParseError",
+    "iter_goroutines",
+    "parse",
+    "parse_all",
+    "parse_args",
+    "parse_file",
+    "parse_file_all",
+]
+
+Progress = Callable[[int, int], None]
+
+#: Lines longer than this are never dump lines (the runtime prints at most 10 argument words
+#: per frame); keeping them out of the grammar keeps parse time linear on hostile input.
+MAX_LINE = 16384
+#: Entries kept in each line cache before it is cleared (bounds memory when streaming).
+CACHE_LIMIT = 400_000
+#: Bytes read at a time by parse_file / iter_goroutines.
+CHUNK = 8 << 20
+
+UNAVAILABLE = "\tgoroutine running on other thread; stack unavailable"
+
+
+class ParseError(ValueError):
+    """The input holds no goroutine dump that can be read (or, with ``strict=True``, a part of
+    one could not be read). ``line`` is 1-based; ``expected`` says what the parser wanted."""
+
+    def __init__(self, message: str, line: int = 0, expected: str = "", text: str = "") -> None:
+        self.message = message
+        self.line = line
+        self.expected = expected
+        self.text = text
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        s = f"line {self.line}: {self.message}" if self.line else self.message
+        if self.expected:
+            s += f"; expected {self.expected}"
+        if self.text:
+            s += f" (got {self.text[:80]!r})"
+        return s
+
+
+# ====================================================================== arguments
+
+_WORD = r"(?:0x[0-9a-f]+\??|[0-9]+\??|\.\.\.|_)"
+#: One comma-separated item of an argument list seen flat: opening braces, a word, closing
+#: braces — or an empty group.
+_ATOM = rf"(?:\{{*{_WORD}\}}*|\{{+\}}+)"
+_FLAT_ARGS = re.compile(rf"(?:{_ATOM}(?:, {_ATOM})*)?")
+
+
+def args_ok(text: str, start: int = 0, end: int | None = None) -> bool:
+    """Whether ``text[start:end]`` is an argument list that the grammar's ``args`` rule accepts.
+
+    A flat regex over the comma-separated items plus a brace-depth check: the same language as
+    the recursive rule (``tests/test_fastpath.py`` checks the two agree), without recursion.
+    """
+    if end is None:
+        end = len(text)
+    if not _FLAT_ARGS.fullmatch(text, start, end):
+        return False
+    if text.find("{", start, end) < 0:
+        return True
+    depth = 0
+    for atom in text[start:end].split(", "):
+        depth += atom.count("{") - atom.count("}")
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+#: A call line whose arguments are flat-valid (see args_ok for the brace check).
+_CALL_RE = re.compile(rf"([^\s(]\S*?)\(((?:{_ATOM}(?:, {_ATOM})*)?)\)")
+_ARG_TOKENS = re.compile(r"\{|\}|[^{}, ]+")
+
+
+def parse_args(text: str) -> tuple[Arg, ...] | None:
+    """Parse an argument list (the text between a call's parentheses).
+
+    ``None`` for ``...`` (inlined and ancestor frames print no arguments). Raises
+    :class:`GrammarError` for text the grammar's ``args`` rule does not accept.
+    """
+    if text == "...":
+        return None
+    if text == "":
+        return ()
+    if not args_ok(text):
+        return _args_by_grammar(text)
+    if "{" not in text:
+        return tuple(ArgWord(w[:-1], True) if w[-1] == "?" else ArgWord(w, False) for w in text.split(", "))
+    stack: list[list[Arg]] = [[]]
+    for tok in _ARG_TOKENS.findall(text):
+        if tok == "{":
+            stack.append([])
+        elif tok == "}":
+            items = stack.pop()
+            stack[-1].append(ArgGroup(tuple(items)))
+        elif tok[-1] == "?":
+            stack[-1].append(ArgWord(tok[:-1], True))
+        else:
+            stack[-1].append(ArgWord(tok, False))
+    return tuple(stack[0])
+
+
+@lru_cache(maxsize=4096)
+def _args_by_grammar(text: str) -> tuple[Arg, ...]:
+    _, args = parse_line("call", "f(" + text + ")")
+    return tuple(args)
+
+
+# ====================================================================== lines
+
+_HDR_RE = re.compile(
+    r"goroutine ([0-9]+)(?: gp=(0x[0-9a-f]+) m=(?:([0-9]+) mp=(0x[0-9a-f]+)|nil))?(?= \[)"
+)
+_REGS_RE = re.compile(r" fp=0x[0-9a-f]+ sp=0x[0-9a-f]+(?: pc=0x[0-9a-f]+)?$")
+SEGMENT_BOUNDARY = "----- stack segment boundary -----"
+_REGISTER_RE = re.compile(r"^[a-z][a-z0-9]* +0x[0-9a-f]+(?:\t[a-z][a-z0-9]* +0x[0-9a-f]+)?$")
+_ELIDED_RE = re.compile(r"^\.\.\.(?:additional|[0-9]+) frames? elided\.\.\.$")
+_SIGHEAD_RE = re.compile(r"^(?:SIG[A-Z0-9]+: .+|Signal [0-9]+)$")
+_PROFILE_HDR_RE = re.compile(r"^[a-z][a-z0-9_]* profile: total [0-9]+$")
+_PROFILE_REC_RE = re.compile(r"^[0-9]+ @(?: 0x[0-9a-f]+)+$")
+_TRAILER_RE = re.compile(
+    r"^(?:exit status [0-9]+|FAIL\b.*|ok\s.*|--- FAIL: .*|\*\*\* Test killed.*|signal: .*|PASS)$"
+)
+_PREAMBLE_START_RE = re.compile(
+    r"^(?:panic: |fatal error: |\[signal |SIG[A-Z0-9]+: |Signal [0-9]+$|unexpected fault address |"
+    r"runtime: |PC=0x)"
+)
+
+
+class _Lines:
+    """Reads single lines with the grammar, remembering each distinct line's verdict."""
+
+    def __init__(self, memo: bool) -> None:
+        self.memo = memo
+        self.headers: dict[str, HeaderInfo] = {}
+        self.calls: dict[str, tuple[Function, str]] = {}
+        self.files: dict[str, FileInfo] = {}
+        self.frames: dict[tuple[str, str], Frame] = {}
+        self.created: dict[str, tuple[Function, int | None]] = {}
+        self.funcs: dict[str, bool] = {}
+        self.hfast: dict[str, tuple[Any, ...]] = {}  # header text after the id -> header fields
+        self.cb: dict[tuple[str, str], CreatedBy] = {}
+
+    def trim(self) -> None:
+        for cache in (self.headers, self.calls, self.files, self.frames, self.created, self.funcs,
+                      self.hfast, self.cb):
+            if len(cache) > CACHE_LIMIT:
+                cache.clear()
+
+    # ---------------------------------------------------------------- header
+    def header(self, line: str) -> HeaderInfo:
+        if len(line) > MAX_LINE:
+            raise GrammarError("line too long for a goroutine header", "a goroutine header")
+        if not self.memo:
+            return parse_line("header", line)  # type: ignore[no-any-return]
+        m = _HDR_RE.match(line)
+        if m is None:
+            return parse_line("header", line)  # type: ignore[no-any-return]
+        key = line[m.end() :]
+        tmpl = self.headers.get(key)
+        if tmpl is None:
+            tmpl = parse_line("header", "goroutine 0" + key)
+            self.headers[key] = tmpl
+        gp = m.group(2)
+        if gp is None:
+            return tmpl._replace(id=int(m.group(1)))
+        m_id = m.group(3)
+        return tmpl._replace(
+            id=int(m.group(1)),
+            gp=int(gp, 16),
+            m=None if m_id is None else int(m_id),
+            mp=None if m.group(4) is None else int(m.group(4), 16),
+        )
+
+    # ---------------------------------------------------------------- call / file lines
+    def call(self, line: str) -> tuple[Function, str]:
+        v = self.calls.get(line) if self.memo else None
+        if v is None:
+            v = self._call(line)
+            if self.memo:
+                self.calls[line] = v
+        return v
+
+    def _call(self, line: str) -> tuple[Function, str]:
+        if len(line) > MAX_LINE:
+            raise GrammarError("line too long for a call line", "FUNC(ARGS)")
+        if self.memo:
+            m = _CALL_RE.fullmatch(line)
+            if m is not None and ("{" not in line or args_ok(m.group(2))) and self._func_ok(m.group(1)):
+                return split_function(m.group(1)), m.group(2)
+        name, _ = parse_line("call", line)  # the grammar decides (and says what it expected)
+        return split_function(name), line[len(name) + 1 : -1]
+
+    def _func_ok(self, name: str) -> bool:
+        ok = self.funcs.get(name)
+        if ok is None:
+            try:
+                parse_line("call", name + "()")
+                ok = True
+            except GrammarError:
+                ok = False
+            self.funcs[name] = ok
+        return ok
+
+    def file(self, line: str) -> FileInfo:
+        v = self.files.get(line) if self.memo else None
+        if v is not None:
+            return v
+        if len(line) > MAX_LINE:
+            raise GrammarError("line too long for a file line", "TAB FILE:LINE")
+        if not self.memo:
+            return parse_line("fileline", line)  # type: ignore[no-any-return]
+        m = _REGS_RE.search(line) if " fp=" in line else None
+        if m is not None:
+            base = self.file(line[: m.start()])
+            regs = parse_line("fileline", "\t_:1" + line[m.start() :])
+            v = base._replace(fp=regs.fp, sp=regs.sp, pc=regs.pc)
+            return v
+        v = parse_line("fileline", line)
+        self.files[line] = v
+        return v
+
+    def frame(self, call: str, file: str) -> Frame:
+        key = (call, file)
+        fr = self.frames.get(key) if self.memo else None
+        if fr is None:
+            func, args = self.call(call)
+            fi = self.file(file)
+            fr = Frame(func, args, fi.file, fi.line, fi.offset, fi.fp, fi.sp, fi.pc, False)
+            if self.memo and fi.fp is None:
+                self.frames[key] = fr
+        return fr
+
+    def created_by(self, line: str, file: str) -> CreatedBy:
+        v = self.created.get(line) if self.memo else None
+        if v is None:
+            if len(line) > MAX_LINE:
+                raise GrammarError("line too long", "created by FUNC")
+            name, parent = parse_line("created", line)
+            v = (split_function(name), parent)
+            if self.memo:
+                self.created[line] = v
+        fi = self.file(file)
+        return CreatedBy(v[0], v[1], fi.file, fi.line, fi.offset)
+
+    # ---------------------------------------------------------------- classification
+    def kind(self, line: str) -> tuple[str, Any]:
+        """The kind of a line inside a goroutine block, by the first rule of lines.lark that
+        accepts it (cheap prefix tests decide which rule to try)."""
+        if not line:
+            return "BLANK", None
+        if len(line) > MAX_LINE:
+            return "TEXT", None
+        c = line[0]
+        if c == " ":
+            line = normalize_indent(line)
+            c = line[0]
+        try:
+            if c == "\t":
+                if line == UNAVAILABLE:
+                    return "UNAVAILABLE", line
+                try:
+                    return "FILE", self.file(line)
+                except GrammarError:
+                    return "CGO_FILE", parse_line("cgo_fileline", line)
+            if c == "g" and line.startswith("goroutine "):
+                return "HEADER", self.header(line)
+            if c == "c" and line.startswith("created by "):
+                return "CREATED", line
+            if c == "." and _ELIDED_RE.match(line):
+                return "ELIDED", parse_line("elided", line)
+            if line == SEGMENT_BOUNDARY:
+                return "SEGMENT", None
+            if c == "[" and line.startswith("[originating from goroutine "):
+                return "ANCESTOR", parse_line("ancestor", line)
+            if c == "n" and line.startswith("non-Go function at pc="):
+                return "CGO_SINGLE", parse_line("cgo_single", line)
+            if line[-1] == ")":
+                return "CALL", self.call(line)
+            if _REGISTER_RE.match(line):
+                return "REGISTER", line
+            if line == "runtime stack:":
+                return "RUNTIME_STACK", line
+        except GrammarError:
+            return "TEXT", None
+        return "TEXT", None
+
+
+# ====================================================================== block plans
+
+
+@lru_cache(maxsize=8192)
+def _block_plan(kinds: tuple[str, ...]) -> tuple[tuple[str, int, int], ...]:
+    """What each line of a block is, from the grammar's parse of its sequence of line kinds.
+
+    The plan is a list of (operation, line index, second line index); cached per distinct
+    sequence, so the grammar reads each stack shape once.
+    """
+    tree = parse_structure("goroutine", [(k, i) for i, k in enumerate(kinds)])
+    ops: list[tuple[str, int, int]] = []
+
+    def walk(t: Any) -> None:
+        data = t.data
+        if data == "go_frame":
+            ops.append(("frame", t.children[0].value, t.children[1].value))
+            return
+        if data == "cgo_frame":
+            ch = t.children
+            ops.append(("cgo", ch[0].value, ch[1].value if len(ch) > 1 else -1))
+            return
+        if data == "created":
+            ops.append(("created", t.children[0].value, t.children[1].value))
+            return
+        for ch in t.children:
+            if hasattr(ch, "data"):
+                if ch.data == "ancestor":
+                    ops.append(("ancestor", ch.children[0].value, -1))
+                walk(ch)
+            else:
+                kind = ch.type
+                if kind == "ELIDED":
+                    ops.append(("elided", ch.value, -1))
+                elif kind == "UNAVAILABLE":
+                    ops.append(("unavailable", ch.value, -1))
+
+    walk(tree)
+    return tuple(ops)
+
+
+# ====================================================================== dump builder
+
+
+class _DumpBuilder:
+    def __init__(self, start_line: int) -> None:
+        self.start_line = start_line
+        self.end_line = start_line
+        self.preamble: list[str] = []
+        self.preamble_lines: list[int] = []
+        self.goroutines: list[Goroutine] = []
+        self.ids: set[int] = set()
+        self.runtime_stack: tuple[Frame, ...] | None = None
+        self.threads: list[tuple[Signal | None, list[Goroutine], list[tuple[str, int]]]] = []
+        self.registers: list[tuple[str, int]] = []
+        self.profile: str | None = None
+        self.total: int | None = None
+        self.records: list[ProfileRecord] = []
+        self.trailer: list[str] = []
+        self.diagnostics: list[Diagnostic] = []
+        self.truncated = False
+        self.relay_signal: list[str] = []
+
+    def has_content(self) -> bool:
+        return bool(self.goroutines or self.preamble or self.records or self.profile or self.threads
+                    or self.runtime_stack is not None)
+
+    def build(self, lines: _Lines) -> Dump:
+        preamble, kind, diags = _build_preamble(self.preamble, self.preamble_lines)
+        if self.profile is not None:
+            kind = "profile"
+        threads = tuple(
+            ThreadSection(sig, tuple(gs), tuple(regs)) for sig, gs, regs in self.threads
+        )
+        return Dump(
+            kind=kind,
+            goroutines=tuple(self.goroutines),
+            preamble=preamble,
+            runtime_stack=self.runtime_stack,
+            threads=threads,
+            registers=tuple(self.registers),
+            profile=self.profile,
+            total=self.total,
+            records=tuple(self.records),
+            trailer=tuple(self.trailer),
+            diagnostics=tuple(diags + self.diagnostics),
+            truncated=self.truncated,
+            start_line=self.start_line,
+            end_line=self.end_line,
+        )
+
+
+_RECOVERED = (" [recovered, repanicked]", " [recovered]")
+
+
+def _build_preamble(lines: list[str], linenos: list[int]) -> tuple[Preamble, str, list[Diagnostic]]:
+    panics: list[list[Any]] = []  # [value, recovered, repanicked]
+    fatal: str | None = None
+    signal: Signal | None = None
+    diags: list[Diagnostic] = []
+    last: list[Any] | None = None  # the entry continuation lines extend
+    signame: str | None = None
+    kinds: list[tuple[str, int]] = []
+    for idx, line in enumerate(lines):
+        stripped = line.lstrip("\t ")
+        if line[:1] == " " and stripped.startswith(("panic: ", "fatal error: ")):
+            line = "\t" + stripped  # a chain line whose TAB became spaces
+        kind = "TEXT"
+        try:
+            if stripped.startswith("panic: "):
+                _, value = parse_line("panic_line", line)
+                entry = [value, False, False]
+                panics.append(entry)
+                last = entry
+                kind = "PANIC"
+            elif stripped.startswith("fatal error: "):
+                _, value = parse_line("fatal_line", line)
+                fatal = value
+                last = None
+                kind = "FATAL"
+            elif line.startswith("[signal "):
+                name, code, addr, pc = parse_line("signal_line", line)
+                signal = Signal(name, code, addr, pc)
+                last = None
+                kind = "SIGNAL"
+            elif _SIGHEAD_RE.match(line):
+                signame = parse_line("signame_line", line)
+                signal = Signal(signame)
+                last = None
+                kind = "SIGNAME"
+            elif line.startswith("PC=0x"):
+                pc, m, code, addr = parse_line("pc_line", line)
+                signal = Signal(signame or (signal.name if signal else ""), None, addr, pc, m, code)
+                last = None
+                kind = "PC"
+            elif last is not None:
+                cont = line[1:] if line.startswith("\t") else line.removeprefix("    ")
+                last[0] = last[0] + "\n" + cont
+        except GrammarError as e:
+            diags.append(Diagnostic(linenos[idx], str(e), line, e.expected, "warning"))
+        kinds.append((kind, idx))
+    if kinds:
+        try:
+            parse_structure("preamble", kinds)
+        except GrammarError as e:  # pragma: no cover - every preamble line kind is accepted
+            diags.append(Diagnostic(linenos[0], "preamble: " + str(e), "", e.expected, "warning"))
+    chain: list[Panic] = []
+    timeout: str | None = None
+    running: list[str] = []
+    for value, _, _ in panics:
+        rec = rep = False
+        first, _, rest = value.partition("\n")
+        for suffix in _RECOVERED:
+            if first.endswith(suffix):
+                first = first[: -len(suffix)]
+                rec = True
+                rep = suffix.startswith(" [recovered,")
+                break
+        full = first + ("\n" + rest if rest else "")
+        chain.append(Panic(full, rec, rep))
+        if first.startswith("test timed out after ") and timeout is None:
+            timeout = first[len("test timed out after ") :]
+            in_list = False
+            for r in rest.split("\n"):
+                r = r.strip("\t")
+                if r == "running tests:":
+                    in_list = True
+                elif in_list and r:
+                    running.append(r)
+    if timeout is not None:
+        kind = "test-timeout"
+    elif signame is not None:
+        kind = "signal"
+    elif fatal is not None:
+        kind = "fatal"
+    elif chain:
+        kind = "panic"
+    else:
+        kind = "stack"
+    return (
+        Preamble(tuple(chain), fatal, signal, timeout, tuple(running), tuple(lines)),
+        kind,
+        diags,
+    )
+
+
+# ====================================================================== segmenter
+
+# states
+_NOISE, _PREAMBLE, _BLOCKS, _REGISTERS, _RELAY, _PROFILE = range(6)
+
+
+class _Segmenter:
+    """Walks lines, finds the dumps in them and reads each goroutine block with the grammar."""
+
+    def __init__(self, memo: bool = True, sink: Callable[[Goroutine], None] | None = None,
+                 keep: bool = True) -> None:
+        self.lines = _Lines(memo)
+        self.memo = memo
+        self.sink = sink
+        self.keep = keep
+        self.dumps: list[Dump] = []
+        self.cur: _DumpBuilder | None = None
+        self.state = _NOISE
+        self.prefix: PrefixShape | None = None
+        self.pending: list[str] = []  # lines of a block cut by a chunk boundary
+        self.pending_start = 0
+        self.stray: list[Diagnostic] = []  # diagnostics outside any dump
+        self.record: list[Any] | None = None  # current pprof record [count, pcs, labels, frames, line]
+        self.relay: list[Any] | None = None
+        self.after_blank = False
+        self.goroutine_count = 0
+
+    # ------------------------------------------------------------------ dumps
+    def _open(self, lineno: int) -> _DumpBuilder:
+        self._close()
+        self.cur = _DumpBuilder(lineno)
+        return self.cur
+
+    def _close(self) -> None:
+        cur = self.cur
+        if cur is None:
+            return
+        self._end_record()
+        self._end_relay()
+        self.cur = None
+        self.state = _NOISE
+        if cur.has_content():
+            dump = cur.build(self.lines)
+            if self.keep:
+                self.dumps.append(dump)
+            else:
+                self.dumps.append(replace(dump, goroutines=()))
+
+    def _add_goroutine(self, g: Goroutine, lineno: int) -> None:
+        cur = self.cur
+        assert cur is not None
+        self.goroutine_count += 1
+        if self.relay is not None:
+            self.relay[1].append(g)
+        else:
+            if g.id in cur.ids and g.id != 0:
+                # a goroutine id seen twice: a second dump follows without a preamble
+                self._close()
+                cur = self._open(lineno)
+                self.state = _BLOCKS
+            cur.ids.add(g.id)
+            if self.sink is not None:
+                self.sink(g)
+            if self.keep:
+                cur.goroutines.append(g)
+            else:
+                cur.goroutines.append(_PLACEHOLDER)
+        cur.end_line = max(cur.end_line, lineno)
+        if g.truncated:
+            cur.truncated = True
+
+    def _diag(self, line: int, message: str, text: str = "", expected: str = "",
+              severity: str = "error") -> None:
+        d = Diagnostic(line, message, text[:200], expected, severity)  # type: ignore[arg-type]
+        if self.cur is not None:
+            self.cur.diagnostics.append(d)
+        else:
+            self.stray.append(d)
+
+    # ------------------------------------------------------------------ feeding
+    def feed(self, lines: list[str], base: int, final: bool) -> None:
+        """Read ``lines`` (line ``base + i + 1`` of the input is ``lines[i]``)."""
+        if self.pending:
+            # a block was cut by the previous chunk's end: glue it to this chunk
+            lines = self.pending + lines
+            base = self.pending_start - 1
+            self.pending = []
+        if self.prefix is not None:
+            self._apply_prefix(lines, 0)
+        n = len(lines)
+        i = 0
+        while i < n:
+            line = lines[i]
+            state = self.state
+            if line[:10] == "goroutine " and state != _PROFILE and line[10:11].isdigit():
+                # a goroutine block: up to the next empty line
+                try:
+                    j = lines.index("", i)
+                except ValueError:
+                    if not final:
+                        self.pending = lines[i:]
+                        self.pending_start = base + i + 1
+                        return
+                    j = n
+                i = self._block(lines, i, j, base)
+                continue
+            if not line and state == _BLOCKS:
+                i += 1
+                continue
+            i = self._line(lines, i, base)
+        self.lines.trim()
+        if final:
+            self._finish(lines, base)
+
+    def _apply_prefix(self, lines: list[str], start: int) -> None:
+        p = self.prefix
+        assert p is not None
+        for k in range(start, len(lines)):
+            s = p.strip(lines[k])
+            if s is not None:
+                lines[k] = s
+
+    def _finish(self, lines: list[str], base: int) -> None:
+        self._close()
+
+    # ------------------------------------------------------------------ one line
+    def _line(self, lines: list[str], i: int, base: int) -> int:
+        line = lines[i]
+        lineno = base + i + 1
+        state = self.state
+        cur = self.cur
+        if line[:1] == " " and state in (_BLOCKS, _REGISTERS, _PROFILE):
+            line = normalize_indent(line)
+        if state == _PREAMBLE:
+            assert cur is not None
+            if line == "":
+                nxt = lines[i + 1] if i + 1 < len(lines) else None
+                if nxt is not None and (nxt.startswith("goroutine ") or nxt == "runtime stack:"):
+                    self.state = _BLOCKS
+                    return i + 1
+                # a crash that printed no goroutines (GOTRACEBACK=none, Goexit deadlock)
+                self._close()
+                return i + 1
+            if len(cur.preamble) > 500:
+                # no goroutine block in sight: this was log text, not a crash
+                self.cur = None
+                self.state = _NOISE
+                return i + 1
+            if line == "runtime stack:":
+                self.state = _BLOCKS
+                return self._runtime_stack(lines, i, base)
+            cur.preamble.append(line)
+            cur.preamble_lines.append(lineno)
+            cur.end_line = lineno
+            return i + 1
+        if state in (_BLOCKS, _REGISTERS) and cur is not None:
+            if line == "":
+                self.after_blank = True
+                return i + 1
+            if line == "runtime stack:":
+                return self._runtime_stack(lines, i, base)
+            if _REGISTER_RE.match(line):
+                regs = parse_line("register_line", line)
+                target = self.relay[2] if self.relay is not None else cur.registers
+                target.extend(regs)
+                cur.end_line = lineno
+                self.state = _REGISTERS
+                return i + 1
+            if line == "-----" and state == _REGISTERS:
+                self._end_relay()
+                self.relay = [None, [], [], []]
+                self.state = _RELAY
+                cur.end_line = lineno
+                return i + 1
+            if _TRAILER_RE.match(line):
+                cur.trailer.append(line)
+                cur.end_line = lineno
+                self._close()
+                return i + 1
+            self._close()
+            return i  # re-read as noise
+        if state == _RELAY and cur is not None:
+            relay = self.relay
+            assert relay is not None
+            if line == "":
+                return i + 1
+            if _SIGHEAD_RE.match(line):
+                relay[3].append(line)
+                return i + 1
+            if line.startswith("PC=0x"):
+                relay[3].append(line)
+                try:
+                    pc, m, code, addr = parse_line("pc_line", line)
+                    name = relay[3][0] if relay[3] else ""
+                    relay[0] = Signal(name, None, addr, pc, m, code)
+                except GrammarError as e:
+                    self._diag(lineno, str(e), line, e.expected, "warning")
+                return i + 1
+            self._close()
+            return i
+        if state == _PROFILE and cur is not None:
+            return self._profile_line(line, lineno, i)
+        # ---------------------------------------------------------------- noise
+        return self._noise(lines, i, base, line)
+
+    def _noise(self, lines: list[str], i: int, base: int, line: str) -> int:
+        lineno = base + i + 1
+        if line and (line[0] in "pfSPru[\tg" or "goroutine " in line or "panic: " in line
+                     or "profile: total" in line or "fatal error: " in line or "SIG" in line):
+            if _PREAMBLE_START_RE.match(line):
+                if line.startswith("runtime: ") or line.startswith("unexpected fault address"):
+                    # only a preamble when a fatal error follows soon
+                    if not any(
+                        lines[k].lstrip("\t").startswith("fatal error: ")
+                        for k in range(i + 1, min(i + 6, len(lines)))
+                    ):
+                        return i + 1
+                cur = self._open(lineno)
+                cur.preamble.append(line)
+                cur.preamble_lines.append(lineno)
+                self.state = _PREAMBLE
+                return i + 1
+            if _PROFILE_HDR_RE.match(line):
+                cur = self._open(lineno)
+                name, total = parse_line("profile_header", line)
+                cur.profile, cur.total = name, total
+                self.state = _PROFILE
+                return i + 1
+            pos = find_dump_start(line)
+            if pos > 0 and not HEADER_ANYWHERE.match(line, pos) and not _PROFILE_HDR_RE.match(line[pos:]) and not any(
+                HEADER_ANYWHERE.search(lines[k]) for k in range(i + 1, min(i + 200, len(lines)))
+            ):
+                pos = -1  # a preamble-like phrase in a log line with no dump after it
+            if pos > 0:
+                # a dump behind a log prefix (or after a prompt): learn the prefix's shape
+                prefix = line[:pos]
+                if prefix.endswith("^\\"):  # the terminal's echo of Ctrl-\ before "SIGQUIT: quit"
+                    lines[i] = line[pos:]
+                else:
+                    self.prefix = PrefixShape(prefix)
+                    self._apply_prefix(lines, i)
+                    if lines[i] == line:  # never loop: this line at least loses its prefix
+                        lines[i] = line[pos:]
+                return i  # re-read without the prefix
+            if HEADER_ANYWHERE.match(line):
+                # header-shaped but not accepted by the grammar: account for it
+                try:
+                    self.lines.header(line)
+                except GrammarError as e:
+                    self._diag(lineno, "unreadable goroutine header: " + str(e), line,
+                               e.expected or "goroutine N [STATUS]:")
+                return i + 1
+        if self.dumps and _TRAILER_RE.match(line) and self.dumps[-1].end_line >= lineno - 2:
+            last = self.dumps[-1]
+            self.dumps[-1] = replace(last, trailer=last.trailer + (line,), end_line=lineno)
+        return i + 1
+
+    # ------------------------------------------------------------------ blocks
+    def _block(self, lines: list[str], i: int, j: int, base: int) -> int:
+        """Read the goroutine block starting at lines[i] (a header), ending before lines[j]
+        (an empty line or the end). Returns the index of the first line not consumed."""
+        lineno = base + i + 1
+        if self.cur is None or self.state == _NOISE:
+            self._open(lineno)
+        elif self.state == _REGISTERS and self.relay is None:
+            # a register dump ends a dump: this header starts the next one
+            self._close()
+            self._open(lineno)
+        self.state = _BLOCKS
+        g = self._fast_block(lines, i, j, lineno) if self.memo else None
+        if g is not None:
+            self._add_goroutine(g, base + j)
+            return j
+        return self._slow_block(lines, i, j, base)
+
+    def _fast_block(self, lines: list[str], i: int, j: int, lineno: int) -> Goroutine | None:
+        """The common shape, header + call/file pairs + created-by pair, read by slicing; every
+        line still goes through the grammar (its verdict cached per distinct line)."""
+        L = self.lines
+        line = lines[i]
+        sp = line.find(" ", 10)
+        t = L.hfast.get(line[sp:])
+        if t is None:
+            try:
+                h = L.header(line)
+            except GrammarError:
+                return None
+            if h.gp is None:
+                L.hfast[line[sp:]] = t = h[1:]
+            gid = h.id
+        else:
+            try:
+                gid = int(line[10:sp])
+            except ValueError:
+                return None
+        end = j
+        created = None
+        if j - i >= 3 and lines[j - 2][:11] == "created by ":
+            end = j - 2
+            ckey = (lines[j - 2], lines[j - 1])
+            created = L.cb.get(ckey)
+            if created is None:
+                try:
+                    created = L.created_by(*ckey)
+                except GrammarError:
+                    return None
+                L.cb[ckey] = created
+        elision = None
+        if (end - i - 1) & 1:
+            # one elision line: at frame 50 (1.21+) or last (<=1.20)
+            e = i + 101 if i + 101 < end and lines[i + 101][:3] == "..." else end - 1
+            if lines[e][:3] != "..." or not _ELIDED_RE.match(lines[e]):
+                return None
+            try:
+                elision = Elision((e - i - 1) // 2, parse_line("elided", lines[e]))
+            except GrammarError:
+                return None
+            keys = list(zip(lines[i + 1 : e : 2], lines[i + 2 : e : 2]))
+            keys += zip(lines[e + 1 : end : 2], lines[e + 2 : end : 2])
+        else:
+            keys = list(zip(lines[i + 1 : end : 2], lines[i + 2 : end : 2]))
+        frames = list(map(L.frames.get, keys))
+        if None in frames:
+            try:
+                for k, fr in enumerate(frames):
+                    if fr is None:
+                        frames[k] = L.frame(*keys[k])
+            except GrammarError:
+                return None
+        if t is None:
+            return Goroutine(
+                gid, h.state, tuple(frames), h.wait_minutes, h.locked_to_thread, h.leaked, h.scan,
+                h.durable, h.synctest_group, h.synctest_bubble, h.labels, h.gp, h.m, h.mp, elision,
+                created, (), False, False, lineno,
+            )
+        return Goroutine(
+            gid, t[0], tuple(frames), t[1], t[2], t[3], t[4], t[5], t[6], t[7], t[8], None, None, None,
+            elision, created, (), False, False, lineno,
+        )
+
+    def _slow_block(self, lines: list[str], i: int, j: int, base: int) -> int:
+        """Any block shape: classify each line, let the grammar parse the sequence of kinds,
+        and salvage what it can when the sequence is not a goroutine block."""
+        L = self.lines
+        lineno = base + i + 1
+        try:
+            header = L.header(lines[i])
+        except GrammarError as e:
+            self._diag(lineno, "unreadable goroutine header: " + str(e), lines[i],
+                       e.expected or "goroutine N [STATUS]:")
+            return i + 1
+        kinds: list[str] = ["HEADER"]
+        values: list[Any] = [header]
+        texts: list[str] = [lines[i]]
+        idx: list[int] = [i]
+        k = i + 1
+        skipped: list[int] = []
+        while k < j:
+            if lines[k][:1] == " ":
+                lines[k] = normalize_indent(lines[k])
+            kind, value = L.kind(lines[k])
+            if kind in ("HEADER", "REGISTER", "RUNTIME_STACK"):
+                break
+            if kind == "TEXT":
+                # a C function name before its "\tpc=" line is a cgo frame
+                if k + 1 < j and L.kind(lines[k + 1])[0] == "CGO_FILE":
+                    try:
+                        kinds.append("CGO_CALL")
+                        values.append(parse_line("cgo_call", lines[k]))
+                        texts.append(lines[k])
+                        idx.append(k)
+                        k += 1
+                        continue
+                    except GrammarError:
+                        kinds.pop()
+                # a line that is not part of a goroutine block
+                rest = [L.kind(x)[0] for x in lines[k + 1 : j]]
+                if any(r not in ("TEXT", "BLANK") for r in rest):
+                    skipped.append(k)
+                    k += 1
+                    continue
+                break
+            kinds.append(kind)
+            values.append(value)
+            texts.append(lines[k])
+            idx.append(k)
+            k += 1
+        stop = k
+        truncated = False
+        notes: list[Diagnostic] = []
+        for s in skipped:
+            notes.append(Diagnostic(base + s + 1, "line inside a goroutine block is not part of it; skipped",
+                                    lines[s][:200], "a frame, file or created-by line", "warning"))
+        plan = None
+        attempts = 0
+        while plan is None and attempts < 64:
+            attempts += 1
+            try:
+                plan = _block_plan(tuple(kinds)) if self.memo else _block_plan.__wrapped__(tuple(kinds))
+            except GrammarError as e:
+                pos = e.column
+                if pos is None or pos >= len(kinds):
+                    # the block ends early: a cut dump (fixed runtime.Stack buffer, log limit)
+                    truncated = True
+                    while len(kinds) > 1 and kinds[-1] not in ("FILE", "UNAVAILABLE", "ELIDED", "CGO_FILE",
+                                                                "CGO_SINGLE"):
+                        kinds.pop(); values.pop(); texts.pop(); idx.pop()  # noqa: E702
+                    if len(kinds) > 1 and kinds[-1] == "FILE" and kinds[-2] == "CREATED":
+                        pass
+                    elif len(kinds) > 2 and kinds[-1] == "FILE" and kinds[-2] not in ("CALL",):
+                        kinds.pop(); values.pop(); texts.pop(); idx.pop()  # noqa: E702
+                    notes.append(Diagnostic(base + (idx[-1] if idx else i) + 1,
+                                            "goroutine block ends early (truncated)", "",
+                                            e.expected, "warning"))
+                    continue
+                notes.append(Diagnostic(base + idx[pos] + 1, f"{e} in goroutine {header.id}", texts[pos][:200],
+                                        e.expected, "error"))
+                del kinds[pos], values[pos], texts[pos], idx[pos]
+        g: Goroutine
+        if plan is None:
+            g = _goroutine(header, (), None, None, (), False, True, lineno)
+            notes.append(Diagnostic(lineno, f"could not read the frames of goroutine {header.id}", lines[i],
+                                    "call and file lines", "error"))
+        else:
+            g = self._assemble(header, plan, kinds, values, texts, lineno, truncated)
+        if self.cur is None:
+            self._open(lineno)
+        assert self.cur is not None
+        self.cur.diagnostics.extend(notes)
+        self._add_goroutine(g, base + stop)
+        return stop
+
+    def _assemble(self, h: HeaderInfo, plan: tuple[tuple[str, int, int], ...], kinds: list[str],
+                  values: list[Any], texts: list[str], lineno: int, truncated: bool) -> Goroutine:
+        L = self.lines
+        frames: list[Frame] = []
+        target = frames
+        elision: Elision | None = None
+        created: CreatedBy | None = None
+        ancestors: list[list[Any]] = []  # [id, frames, elided, created]
+        unavailable = False
+        for op, a, b in plan:
+            if op == "frame":
+                fn, args = values[a]
+                fi: FileInfo = values[b]
+                target.append(Frame(fn, args, fi.file, fi.line, fi.offset, fi.fp, fi.sp, fi.pc, False))
+            elif op == "cgo":
+                if b < 0:
+                    target.append(Frame(Function("non-Go function", "", None, "non-Go function"), "", "", 0,
+                                        None, None, None, values[a], True))
+                else:
+                    file, line, pc = values[b]
+                    name = values[a]
+                    target.append(Frame(split_function(name), "", file or "", line or 0, None, None, None, pc,
+                                        True))
+            elif op == "elided":
+                if ancestors:
+                    ancestors[-1][2] = True
+                else:
+                    elision = Elision(len(frames), values[a])
+            elif op == "created":
+                cb = L.created_by(texts[a], texts[b])
+                if ancestors:
+                    ancestors[-1][3] = cb
+                else:
+                    created = cb
+            elif op == "ancestor":
+                ancestors.append([values[a], [], False, None])
+                target = ancestors[-1][1]
+            elif op == "unavailable":
+                unavailable = True
+        anc = tuple(Ancestor(a[0], tuple(a[1]), a[2], a[3]) for a in ancestors)
+        g = _goroutine(h, tuple(frames), elision, created, anc, unavailable, truncated, lineno)
+        return g
+
+    def _runtime_stack(self, lines: list[str], i: int, base: int) -> int:
+        """``runtime stack:`` then runtime frames, up to the next empty line."""
+        cur = self.cur
+        assert cur is not None
+        k = i + 1
+        frames: list[Frame] = []
+        while k + 1 < len(lines) and lines[k] and lines[k][0] != "\t":
+            try:
+                frames.append(self.lines.frame(lines[k], normalize_indent(lines[k + 1])))
+            except GrammarError as e:
+                self._diag(base + k + 1, "in runtime stack: " + str(e), lines[k], e.expected, "warning")
+                break
+            k += 2
+        cur.runtime_stack = tuple(frames)
+        cur.end_line = base + k
+        self.state = _BLOCKS
+        return k
+
+    # ------------------------------------------------------------------ relay sections
+    def _end_relay(self) -> None:
+        relay = self.relay
+        if relay is None or self.cur is None:
+            self.relay = None
+            return
+        self.relay = None
+        sig, gs, regs, _ = relay
+        if gs or regs or sig is not None:
+            self.cur.threads.append((sig, gs, regs))
+
+    # ------------------------------------------------------------------ pprof debug=1
+    def _end_record(self) -> None:
+        rec = self.record
+        if rec is None or self.cur is None:
+            self.record = None
+            return
+        self.record = None
+        count, pcs, labels, frames, line = rec
+        self.cur.records.append(ProfileRecord(count, pcs, tuple(frames), labels, line))
+
+    def _profile_line(self, line: str, lineno: int, i: int) -> int:
+        cur = self.cur
+        assert cur is not None
+        try:
+            if line == "":
+                self._end_record()
+                return i + 1
+            if _PROFILE_REC_RE.match(line):
+                self._end_record()
+                count, pcs = parse_line("profile_record", line)
+                self.record = [count, pcs, (), [], lineno]
+                cur.end_line = lineno
+                return i + 1
+            if line.startswith("#") and self.record is not None:
+                norm = re.sub(r"[ \t]{2,}|\t", "\t", line) if "  " in line or "\t" not in line else line
+                if norm.startswith("# labels: "):
+                    self.record[2] = parse_line("profile_labels", norm.replace("\t", " ").replace(
+                        "# labels: ", "# labels: ", 1))
+                else:
+                    if norm.startswith("# "):
+                        norm = "#\t" + norm[2:].lstrip()
+                    pc, fn, off, file, ln = parse_line("profile_frame", norm)
+                    self.record[3].append(ProfileFrame(pc, None if fn is None else split_function(fn), off,
+                                                       file, ln))
+                cur.end_line = lineno
+                return i + 1
+        except GrammarError as e:
+            self._diag(lineno, str(e), line, e.expected, "warning")
+            return i + 1
+        self._close()
+        return i
+
+
+_PLACEHOLDER = Goroutine(-1, "")
+
+
+def _goroutine(h: HeaderInfo, frames: tuple[Frame, ...], elision: Elision | None, created: CreatedBy | None,
+               ancestors: tuple[Ancestor, ...], unavailable: bool, truncated: bool, lineno: int) -> Goroutine:
+    return Goroutine(
+        h.id, h.state, frames, h.wait_minutes, h.locked_to_thread, h.leaked, h.scan, h.durable,
+        h.synctest_group, h.synctest_bubble, h.labels, h.gp, h.m, h.mp, elision, created, ancestors,
+        unavailable, truncated, lineno,
+    )
+
+
+# ====================================================================== public API
+
+
+def _prepare(data: str | bytes) -> str:
+    if isinstance(data, bytes | bytearray | memoryview):
+        raw = bytes(data)
+        if _is_binary(raw[:8192]):
+            raise ParseError("input is binary data, not a goroutine dump", 1,
+                             "text starting with a line such as 'goroutine 1 [running]:'")
+        text = decode(raw)
+    else:
+        text = decode(data)
+    if _looks_json(text):
+        unwrapped = unwrap_json(text)
+        if unwrapped is not None:
+            text = unwrapped
+    return text
+
+
+def _is_binary(head: bytes) -> bool:
+    if not head:
+        return False
+    if b"\x00" in head:
+        return True
+    if head[:2] == b"\x1f\x8b":
+        return True
+    ctrl = sum(1 for b in head if b < 9 or 13 < b < 32)
+    return ctrl > len(head) // 20
+
+
+def _looks_json(text: str) -> bool:
+    m = HEADER_ANYWHERE.search(text, 0, 1 << 22)
+    if m is None:
+        return False
+    start = text.rfind("\n", 0, m.start()) + 1
+    before = text[start : m.start()]
+    return '{"' in before or '":"' in before or '": "' in before
+
+
+def _run(text: str, memo: bool, strict: bool) -> tuple[list[Dump], list[Diagnostic], int]:
+    seg = _Segmenter(memo=memo)
+    lines = text.split("\n")
+    partial = lines.pop()  # "" when the text ends with a newline
+    seg.feed(lines, 0, final=True)
+    dumps = seg.dumps
+    _partial_line(seg, dumps, partial, len(lines) + 1)
+    if strict:
+        for d in [*seg.stray, *(x for dump in dumps for x in dump.diagnostics)]:
+            if d.severity == "error":
+                raise ParseError(d.message, d.line, d.expected, d.text)
+    return dumps, seg.stray, len(lines)
+
+
+def _partial_line(seg: _Segmenter, dumps: list[Dump], partial: str, lineno: int) -> None:
+    """The input ended in the middle of a line (a fixed runtime.Stack buffer, a log size limit).
+    A cut line is never trusted: a cut number still reads as a (wrong) number. It is reported,
+    and a cut goroutine header is accounted for as unreadable."""
+    if not partial:
+        return
+    if HEADER_ANYWHERE.search(partial):
+        msg = "unreadable goroutine header: cut off by the end of the input"
+    elif not dumps or dumps[-1].end_line < lineno - 2:
+        return
+    else:
+        msg = "input ends in the middle of a line (truncated dump)"
+    note = Diagnostic(lineno, msg, partial[:200], "a complete line", "warning")
+    if dumps:
+        last = dumps[-1]
+        dumps[-1] = replace(last, truncated=True, diagnostics=last.diagnostics + (note,))
+    else:
+        seg.stray.append(note)
+
+
+def _no_dump_error(text: str, stray: list[Diagnostic]) -> ParseError:
+    if stray:
+        d = stray[0]
+        return ParseError(d.message, d.line, d.expected, d.text)
+    if not text.strip():
+        return ParseError("empty input: no goroutine dump", 1, "a line such as 'goroutine 1 [running]:'")
+    first = next((k for k, ln in enumerate(text.split("\n", 50)) if ln.strip()), 0)
+    sample = text.split("\n", first + 1)[first] if first < 50 else ""
+    return ParseError("no goroutine dump found", first + 1,
+                      "'goroutine N [STATUS]:', 'panic: …', 'fatal error: …', 'SIGQUIT: quit' "
+                      "or 'goroutine profile: total N'", sample)
+
+
+def parse_all(data: str | bytes, *, strict: bool = False, memo: bool = True) -> list[Dump]:
+    """Every dump in ``data`` (a log may hold several), in input order.
+
+    Raises :class:`ParseError` when there is none. ``memo=False`` makes the grammar read every
+    line with no cache or shortcut (slow; used to check the fast path).
+    """
+    text = _prepare(data)
+    dumps, stray, _ = _run(text, memo, strict)
+    if not dumps:
+        raise _no_dump_error(text, stray)
+    if stray:
+        dumps[0] = replace(dumps[0], diagnostics=tuple(stray) + dumps[0].diagnostics)
+    return dumps
+
+
+def parse(data: str | bytes, *, strict: bool = False, memo: bool = True) -> Dump:
+    """Parse a goroutine dump given as text or bytes.
+
+    When the input holds several dumps, the first one that has goroutines (or profile records)
+    is returned and a diagnostic says how many more there are; :func:`parse_all` returns all.
+    """
+    dumps = parse_all(data, strict=strict, memo=memo)
+    return _primary(dumps)
+
+
+def _primary(dumps: list[Dump]) -> Dump:
+    best = next((d for d in dumps if d.goroutines or d.records), dumps[0])
+    if len(dumps) > 1:
+        note = Diagnostic(best.start_line, f"the input holds {len(dumps)} dumps; this is the one starting at "
+                          f"line {best.start_line} (parse_all returns every one)", "", "", "info")
+        best = replace(best, diagnostics=best.diagnostics + (note,))
+    return best
+
+
+def _open_binary(path: str | os.PathLike[str]) -> IO[bytes]:
+    p = Path(path)
+    with open(p, "rb") as f:
+        magic = f.read(2)
+    if magic == b"\x1f\x8b":
+        return gzip.open(p, "rb")  # type: ignore[return-value]
+    return open(p, "rb")
+
+
+def _chunks(stream: IO[bytes], progress: Progress | None = None, total: int = 0) -> Iterator[tuple[bytes, bool]]:
+    """Read a binary stream in pieces that end at an empty line when one is in reach."""
+    buf = b""
+    done = 0
+    while True:
+        data = stream.read(CHUNK)
+        if not data:
+            if buf:
+                yield buf, True
+            else:
+                yield b"", True
+            return
+        done += len(data)
+        if progress is not None:
+            progress(done, total)
+        buf += data
+        cut = buf.rfind(b"\n\n")
+        if cut < 0:
+            cut = buf.rfind(b"\n")
+            if cut < 0:
+                continue
+            cut += 1
+        else:
+            cut += 2
+        piece, buf = buf[:cut], buf[cut:]
+        yield piece, False
+
+
+def _feed_stream(stream: IO[bytes], seg: _Segmenter, progress: Progress | None = None,
+                 total: int = 0) -> Iterator[str]:
+    """Feed a binary stream to a segmenter piece by piece; yields after each piece the first
+    4 KiB of the input's text (for error messages)."""
+    base = 0
+    head: str | None = None
+    for piece, final in _chunks(stream, progress, total):
+        if head is None and _is_binary(piece[:8192]):
+            raise ParseError("input is binary data, not a goroutine dump", 1,
+                             "text starting with a line such as 'goroutine 1 [running]:'")
+        text = decode(piece)
+        if head is None:
+            head = text[:4096]
+        lines = text.split("\n")
+        partial = lines.pop()  # "" unless the input ends in the middle of a line
+        seg.feed(lines, base, final=final)
+        base += len(lines)
+        if final:
+            _partial_line(seg, seg.dumps, partial, base + 1)
+        yield head
+
+
+def parse_file_all(path: str | os.PathLike[str], *, strict: bool = False,
+                   progress: Progress | None = None) -> list[Dump]:
+    """Every dump in a file (plain or gzip-compressed), read in pieces of a few MB."""
+    total = 0
+    try:
+        total = os.path.getsize(path)
+    except OSError:
+        pass
+    with _open_binary(path) as f:
+        head = f.read(1 << 20)
+        text_head = head.decode("utf-8", "replace")
+        if _looks_json(text_head) or "\r" in text_head:
+            rest = f.read()
+            return parse_all(head + rest, strict=strict)
+        seg = _Segmenter()
+        stream = _Prepend(head, f)
+        head_text = ""
+        for head_text in _feed_stream(stream, seg, progress, total):
+            pass
+    dumps = seg.dumps
+    if not dumps:
+        raise _no_dump_error(head_text, seg.stray)
+    if strict:
+        for d in [*seg.stray, *(x for dump in dumps for x in dump.diagnostics)]:
+            if d.severity == "error":
+                raise ParseError(d.message, d.line, d.expected, d.text)
+    if seg.stray:
+        dumps[0] = replace(dumps[0], diagnostics=tuple(seg.stray) + dumps[0].diagnostics)
+    return dumps
+
+
+def parse_file(path: str | os.PathLike[str], *, strict: bool = False,
+               progress: Progress | None = None) -> Dump:
+    """Parse a dump file (plain or ``.gz``). ``progress(bytes_read, total_bytes)`` is called
+    after each piece read."""
+    return _primary(parse_file_all(path, strict=strict, progress=progress))
+
+
+class _Prepend(io.RawIOBase):
+    """A binary stream with some bytes already read put back in front."""
+
+    def __init__(self, head: bytes, rest: IO[bytes]) -> None:
+        self.head = head
+        self.rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, n: int = -1) -> bytes:  # type: ignore[override]
+        if self.head:
+            if n < 0 or n >= len(self.head):
+                out, self.head = self.head, b""
+                more = self.rest.read(-1 if n < 0 else n - len(out))
+                return out + (more or b"")
+            out, self.head = self.head[:n], self.head[n:]
+            return out
+        return self.rest.read(n)
+
+
+def iter_goroutines(source: str | os.PathLike[str] | IO[bytes] | IO[str] | Iterable[str]) -> Iterator[Goroutine]:
+    """Yield goroutines one at a time from a path, a binary or text stream, or an iterable of
+    lines, without keeping the dump in memory: for inputs too large to hold.
+
+    Goroutines of every dump in the input are yielded in order; memory stays flat because line
+    caches are bounded and nothing read is retained.
+    """
+    out: list[Goroutine] = []
+    seg = _Segmenter(sink=out.append, keep=False)
+    if isinstance(source, str | os.PathLike):
+        with _open_binary(source) as f:
+            yield from _drain(f, seg, out)
+        return
+    if hasattr(source, "read"):
+        stream: Any = source
+        probe = stream.read(0)
+        if isinstance(probe, str):
+            stream = _TextToBytes(stream)
+        yield from _drain(stream, seg, out)
+        return
+    base = 0
+    batch: list[str] = []
+    for line in source:  # type: ignore[union-attr]
+        batch.append(line.rstrip("\r\n"))
+        if len(batch) >= 50_000 and batch[-1] == "":
+            seg.feed(batch, base, final=False)
+            base += len(batch)
+            batch = []
+            yield from out
+            out.clear()
+    seg.feed(batch, base, final=True)
+    yield from out
+
+
+def _drain(stream: IO[bytes], seg: _Segmenter, out: list[Goroutine]) -> Iterator[Goroutine]:
+    for _ in _feed_stream(stream, seg):
+        yield from out
+        out.clear()
+
+
+class _TextToBytes(io.RawIOBase):
+    def __init__(self, stream: IO[str]) -> None:
+        self.stream = stream
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, n: int = -1) -> bytes:  # type: ignore[override]
+        return self.stream.read(n if n > 0 else -1).encode("utf-8", "replace")

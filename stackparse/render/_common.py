@@ -1,0 +1,579 @@
+"""Helpers shared by the renderers: how to name a goroutine, a resource, a location, and which
+nodes and edges of the wait-for graph a picture shows.
+
+Nothing here decides what is stuck: the findings, edges and confidences come from
+:mod:`stackparse.detect`; this module only turns them into words and shapes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import networkx as nx
+
+from ..model import Dump, Frame, Goroutine
+
+CONFIDENCE_ORDER: tuple[str, ...] = ("low", "medium", "high", "certain")
+
+EDGE_WORDS = {"waits-for": "waits for", "held-by": "held by", "can-release": "can be released by"}
+
+
+def confidence_rank(confidence: str) -> int:
+    """Index in CONFIDENCE_ORDER (-1 for an unknown word)."""
+    try:
+        return CONFIDENCE_ORDER.index(confidence)
+    except ValueError:
+        return -1
+
+
+# --------------------------------------------------------------------------- frames
+
+
+def short_path(file: str) -> str:
+    """A file path short enough for an 80-column report, still findable in the repo:
+    standard library and module-cache paths from their import path, user files as
+    ``dir/file.go``."""
+    if not file:
+        return "?"
+    for marker in ("/pkg/mod/", "/src/"):
+        i = file.rfind(marker)
+        if i >= 0:
+            return file[i + len(marker) :]
+    parts = file.rsplit("/", 2)
+    return "/".join(parts[-2:])
+
+
+def location(frame: Frame) -> str:
+    return f"{short_path(frame.file)}:{frame.line}"
+
+
+def is_user_package(package: str) -> bool:
+    """main, or a package whose import path starts with a domain (``github.com/...``)."""
+    if package == "main" or package.startswith("main."):
+        return True
+    first = package.split("/", 1)[0]
+    return "." in first
+
+
+_SKIPPED = ("runtime.goexit", "runtime.main")
+
+
+def visible_frames(frames: Iterable[Frame]) -> list[Frame]:
+    """The frames worth printing: all but the runtime's goexit/main trampolines."""
+    return [f for f in frames if f.function.full not in _SKIPPED]
+
+
+def user_frame(frames: tuple[Frame, ...], site: int | None = None) -> Frame | None:
+    """The frame that says what a goroutine is doing: the blocking call site when known, else
+    the first user frame, else the first frame that is not in the runtime."""
+    if site is not None and 0 <= site < len(frames):
+        return frames[site]
+    for f in frames:
+        if is_user_package(f.function.package):
+            return f
+    for f in frames:
+        if not f.function.package.startswith(("runtime", "internal/")):
+            return f
+    return frames[0] if frames else None
+
+
+def minutes_text(lo: int | None, hi: int | None = None) -> str:
+    if lo is None and hi is None:
+        return ""
+    lo = hi if lo is None else lo
+    hi = lo if hi is None else hi
+    if lo == hi:
+        return f"{lo} min"
+    return f"{lo}-{hi} min"
+
+
+def format_address(address: int | None, exact: bool = True) -> str:
+    if address is None:
+        return "(address unknown)"
+    return hex(address) + ("" if exact else "?")
+
+
+def ids_text(ids: Iterable[int], limit: int = 10) -> str:
+    ids = list(ids)
+    shown = ", ".join(str(i) for i in ids[:limit])
+    if len(ids) > limit:
+        shown += f", ... ({len(ids) - limit} more)"
+    return shown
+
+
+def dump_title(dump: Dump) -> str:
+    """One phrase naming what kind of dump this is, with its headline (panic value...)."""
+    p = dump.preamble
+    if dump.kind == "profile":
+        return f"pprof {dump.profile or 'goroutine'} profile (debug=1)"
+    if p.test_timeout:
+        return f"test timed out after {p.test_timeout}"
+    if p.fatal_error:
+        return f"fatal error: {p.fatal_error}"
+    if p.panics:
+        return f"panic: {p.panics[-1].value}"
+    if p.signal is not None:
+        return f"{p.signal.name.split(':')[0]} dump"
+    return {"stack": "goroutine dump"}.get(dump.kind, f"{dump.kind} dump")
+
+
+def goroutine_count(dump: Dump) -> int:
+    if dump.goroutines:
+        return len(dump.goroutines)
+    if dump.records:
+        return sum(r.count for r in dump.records)
+    return dump.total or 0
+
+
+# --------------------------------------------------------------------------- analysis lookups
+
+
+@dataclass(frozen=True, slots=True)
+class NFinding:
+    """A finding with node keys in one spelling and edges as :class:`PEdge` (what the
+    renderers read, whatever the exact shape of ``detect.Finding``)."""
+
+    kind: str
+    confidence: str
+    title: str
+    goroutines: tuple[int, ...]
+    resources: tuple[str, ...]
+    edges: tuple[PEdge, ...]
+    blocked_behind: tuple[int, ...]
+    notes: tuple[str, ...]
+    count: int
+
+    @classmethod
+    def of(cls, f: Any) -> NFinding:
+        edges = []
+        for e in getattr(f, "edges", ()) or ():
+            src = getattr(e, "source", None) or getattr(e, "src", "")
+            dst = getattr(e, "target", None) or getattr(e, "dst", "")
+            edges.append(
+                PEdge(
+                    canon(str(src)), canon(str(dst)), e.kind, e.confidence, getattr(e, "evidence", "") or ""
+                )
+            )
+        gids = tuple(getattr(f, "goroutines", ()) or ())
+        return cls(
+            kind=f.kind,
+            confidence=f.confidence,
+            title=f.title,
+            goroutines=gids,
+            resources=tuple(canon(_key(r)) for r in getattr(f, "resources", ()) or ()),
+            edges=tuple(edges),
+            blocked_behind=tuple(getattr(f, "blocked_behind", ()) or ()),
+            notes=tuple(str(n) for n in getattr(f, "notes", ()) or ()),
+            count=getattr(f, "count", 0) or len(gids),
+        )
+
+
+class View:
+    """Read-only lookups over an analysis, normalised for the renderers.
+
+    Reads the documented ``detect.Analysis`` (dump, blocking, graph: DiGraph, findings,
+    buckets: buckets.Bucket, notes) and tolerates the variants met while the stages land
+    (``blockings``, a WaitGraph holding the DiGraph, ``src``/``dst`` edges, string resource
+    keys, ``g7`` node names, buckets without frames). ``dump`` is needed when the analysis
+    does not carry it.
+    """
+
+    def __init__(self, analysis: Any, dump: Dump | None = None) -> None:
+        self.analysis = analysis
+        if dump is None:
+            dump = getattr(analysis, "dump", None)
+        if dump is None:  # a WaitGraph knows the goroutines, not the preamble
+            gs = getattr(getattr(analysis, "graph", None), "goroutines", None)
+            dump = Dump(
+                kind="stack", goroutines=tuple(gs[k] for k in sorted(gs)) if isinstance(gs, dict) else ()
+            )
+        self.dump: Dump = dump
+        blocking = getattr(analysis, "blocking", None)
+        if blocking is None:
+            blocking = getattr(analysis, "blockings", None)
+        self.blocking: dict[int, Any] = blocking or {}
+        graph = getattr(analysis, "graph", None)
+        if graph is not None and not isinstance(graph, nx.DiGraph):
+            graph = getattr(graph, "graph", None)
+        self.graph: nx.DiGraph = graph if isinstance(graph, nx.DiGraph) else nx.DiGraph()
+        self.findings: list[NFinding] = [NFinding.of(f) for f in analysis.findings]
+        buckets = list(getattr(analysis, "buckets", None) or [])
+        if not buckets or not all(hasattr(b, "frames") and hasattr(b, "goroutine_ids") for b in buckets):
+            from ..buckets import bucketize
+
+            buckets = bucketize(self.dump)
+        self.buckets: list[Any] = buckets
+        self.notes: list[str] = [str(n) for n in getattr(analysis, "notes", None) or []]
+        self._gor: dict[int, Goroutine] = {g.id: g for g in self.dump.goroutines}
+        self._raw: dict[str, Any] = {canon(str(n)): n for n in self.graph.nodes}
+        self._res: dict[str, Any] = {}
+        for f in analysis.findings:
+            for r in getattr(f, "resources", ()) or ():
+                if not isinstance(r, str):
+                    self._res.setdefault(canon(_key(r)), r)
+
+    def successors(self, key: str) -> list[str]:
+        raw = self._raw.get(key)
+        if raw is None:
+            return []
+        return [canon(str(t)) for t in self.graph.successors(raw)]
+
+    def graph_edges(self) -> list[PEdge]:
+        return [
+            PEdge(
+                canon(str(s)),
+                canon(str(t)),
+                a.get("kind", ""),
+                a.get("confidence", ""),
+                a.get("evidence", "") or "",
+            )
+            for s, t, a in self.graph.edges(data=True)
+        ]
+
+    def resource_dict(self, key: str) -> dict[str, Any]:
+        """``{"kind", "address", "exact", "key"}`` for a resource node."""
+        r = self.resource(key)
+        if r is not None and hasattr(r, "to_dict") and not isinstance(r, NodeResource):
+            d = dict(r.to_dict())
+            d.setdefault("key", key)
+            return d
+        if r is not None and hasattr(r, "kind"):
+            addr = r.address
+            return {
+                "kind": r.kind,
+                "address": None if addr is None else hex(addr),
+                "exact": bool(getattr(r, "exact", True)),
+                "key": key,
+            }
+        kind, rest = split_key(key)
+        addr = rest if rest.startswith("0x") else None
+        return {"kind": kind, "address": addr.split(" ")[0] if addr else None, "exact": False, "key": key}
+
+    def goroutine(self, gid: int) -> Goroutine | None:
+        return self._gor.get(gid)
+
+    def minutes(self, gid: int) -> int | None:
+        g = self._gor.get(gid)
+        return None if g is None else g.wait_minutes
+
+    def site_frame(self, gid: int) -> Frame | None:
+        g = self._gor.get(gid)
+        if g is None:
+            return None
+        b = self.blocking.get(gid)
+        return user_frame(g.frames, getattr(b, "site", None))
+
+    def op(self, gid: int) -> str | None:
+        b = self.blocking.get(gid)
+        return None if b is None else b.op
+
+    def resource(self, key: str) -> Any | None:
+        r = self._res.get(key)
+        raw = self._raw.get(key)
+        if r is None and raw is not None:
+            attrs = self.graph.nodes[raw]
+            r = attrs.get("resource")
+            if r is None and attrs.get("kind") and (attrs.get("type") or attrs.get("kind")) != "goroutine":
+                addr = attrs.get("address")
+                if isinstance(addr, str):
+                    try:
+                        addr = int(addr.rstrip("?"), 16)
+                    except ValueError:
+                        addr = None
+                r = NodeResource(str(attrs["kind"]), addr if isinstance(addr, int) else None)
+        return r
+
+    # --- node naming
+
+    def node_title(self, key: str) -> str:
+        """``goroutine 6`` or ``mutex 0xc000012345``."""
+        gid = goroutine_id(key)
+        if gid is not None:
+            return f"goroutine {gid}"
+        r = self.resource(key)
+        if r is None or not hasattr(r, "kind"):
+            kind, rest = split_key(key)
+            return f"{kind} {rest}".strip()
+        return f"{r.kind} {format_address(r.address, getattr(r, 'exact', True))}"
+
+    def goroutine_status(self, gid: int) -> str:
+        """``sync.Mutex.Lock, 3 min`` for a goroutine's header."""
+        g = self._gor.get(gid)
+        if g is None:
+            return "not in dump"
+        m = minutes_text(g.wait_minutes)
+        return f"{g.state}, {m}" if m else g.state
+
+    def node_label_lines(self, key: str) -> list[str]:
+        """Lines for a picture's node: id, top user function, state + minutes."""
+        gid = goroutine_id(key)
+        if gid is None:
+            r = self.resource(key)
+            if r is None or not hasattr(r, "kind"):
+                kind, rest = split_key(key)
+                return [kind, rest] if rest else [kind]
+            return [r.kind, format_address(r.address, getattr(r, "exact", True))]
+        lines = [f"goroutine {gid}"]
+        f = self.site_frame(gid)
+        if f is not None:
+            lines.append(f.function.full)
+        lines.append(self.goroutine_status(gid))
+        return lines
+
+    def common_sites(self, ids: Iterable[int], limit: int = 3) -> list[tuple[int, str, Frame | None]]:
+        """The wait sites shared by ``ids``: (count, state, frame), most common first."""
+        c: Counter[tuple[str, str, str, int]] = Counter()
+        frames: dict[tuple[str, str, str, int], Frame | None] = {}
+        for gid in ids:
+            g = self._gor.get(gid)
+            if g is None:
+                k = ("?", "", "", 0)
+                f = None
+            else:
+                f = self.site_frame(gid)
+                k = (
+                    g.state,
+                    "" if f is None else f.function.full,
+                    "" if f is None else f.file,
+                    0 if f is None else f.line,
+                )
+            c[k] += 1
+            frames.setdefault(k, f)
+        return [(n, k[0], frames[k]) for k, n in c.most_common(limit)]
+
+
+def _key(resource: Any) -> str:
+    """Graph node id of a resource record (``Resource.key``), tolerant of stand-ins: a plain
+    string is its own key; a record with a ``resource`` property (blocking.Blocking) uses it."""
+    if isinstance(resource, str):
+        return resource
+    for attr in ("key", "resource"):
+        k = getattr(resource, attr, None)
+        if isinstance(k, str):
+            return k
+    address = getattr(resource, "address", None)
+    return f"{getattr(resource, 'kind', '?')}:{format_address(address)}"
+
+
+def split_key(key: str) -> tuple[str, str]:
+    """``mutex:0xc0000140a0`` / ``mutex@0xc0000140a0`` -> (``mutex``, ``0xc0000140a0``);
+    ``chan?g12`` (address not in the dump) -> (``chan``, ``(address unknown)``)."""
+    m = re.match(r"([A-Za-z_.-]+)([:@?])(.*)", key)
+    if not m:
+        return key, ""
+    kind, sep, rest = m.groups()
+    if sep == "?":
+        return kind, "(address unknown)"
+    if "#" in rest:
+        rest, _, what = rest.partition("#")
+        rest = f"{rest} ({what})"
+    return kind, rest
+
+
+_GKEY = re.compile(r"g:?(\d+)")
+
+
+def goroutine_id(key: str) -> int | None:
+    """The id of a goroutine node: ``g:7`` (architecture.md) or ``g7`` (graph.py)."""
+    m = _GKEY.fullmatch(key)
+    return int(m.group(1)) if m else None
+
+
+def canon(key: str) -> str:
+    """One spelling per node: goroutine nodes as ``g:<id>``, resource keys unchanged."""
+    gid = goroutine_id(key)
+    return key if gid is None else f"g:{gid}"
+
+
+@dataclass(frozen=True, slots=True)
+class NodeResource:
+    """A resource read back from a graph node's attributes (kind, address)."""
+
+    kind: str
+    address: int | None
+    exact: bool = True
+
+
+# --------------------------------------------------------------------------- picture model
+
+
+@dataclass
+class PNode:
+    key: str
+    kind: str  # "goroutine" | "resource" | "group"
+    lines: list[str]
+    cycle: bool = False
+    role: str = "finding"  # "finding" | "behind" | "other"
+    ids: tuple[int, ...] = ()
+
+
+@dataclass
+class PEdge:
+    source: str
+    target: str
+    kind: str
+    confidence: str
+    evidence: str = ""
+    cycle: bool = False
+
+    @property
+    def label(self) -> str:
+        if self.confidence and self.confidence != "certain":
+            return f"{self.kind} ({self.confidence})"
+        return self.kind
+
+
+@dataclass
+class Cluster:
+    title: str
+    keys: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Picture:
+    nodes: dict[str, PNode] = field(default_factory=dict)
+    edges: list[PEdge] = field(default_factory=list)
+    clusters: list[Cluster] = field(default_factory=list)
+
+    def add_node(self, node: PNode, cluster: Cluster | None) -> None:
+        if node.key in self.nodes:
+            return
+        self.nodes[node.key] = node
+        if cluster is not None:
+            cluster.keys.append(node.key)
+
+    def mark_cycles(self) -> None:
+        g = nx.DiGraph()
+        g.add_nodes_from(self.nodes)
+        g.add_edges_from((e.source, e.target) for e in self.edges)
+        comp: dict[str, int] = {}
+        for i, scc in enumerate(nx.strongly_connected_components(g)):
+            if len(scc) > 1:
+                for k in scc:
+                    comp[k] = i
+        for e in self.edges:
+            if e.source == e.target or (e.source in comp and comp.get(e.source) == comp.get(e.target)):
+                e.cycle = True
+            if e.cycle:
+                self.nodes[e.source].cycle = True
+                self.nodes[e.target].cycle = True
+
+
+def ordered_edges(f: NFinding) -> list[PEdge]:
+    """A finding's edges in reading order: the chain of waits walked from its first goroutine
+    (goroutine -> resource -> holder -> ...), then whatever is left."""
+    by_source: dict[str, list[int]] = {}
+    for i, e in enumerate(f.edges):
+        by_source.setdefault(e.source, []).append(i)
+    targets = {e.target for e in f.edges}
+    starts = [f"g:{g}" for g in f.goroutines] + [e.source for e in f.edges if e.source not in targets]
+    starts += [e.source for e in f.edges]
+    used: list[int] = []
+    seen: set[int] = set()
+    for s in starts:
+        cur = s
+        while True:
+            nxt = next((i for i in by_source.get(cur, []) if i not in seen), None)
+            if nxt is None:
+                break
+            seen.add(nxt)
+            used.append(nxt)
+            cur = f.edges[nxt].target
+    return [f.edges[i] for i in used]
+
+
+def finding_picture(view: View, finding: Any, picture: Picture, cluster: Cluster | None, tag: str) -> None:
+    """Add one finding's topology (and a node per group of goroutines behind it)."""
+
+    def node(key: str) -> None:
+        gid = goroutine_id(key)
+        kind = "goroutine" if gid is not None else "resource"
+        picture.add_node(PNode(key, kind, view.node_label_lines(key)), cluster)
+
+    for gid in finding.goroutines:
+        node(f"g:{gid}")
+    for r in finding.resources:
+        node(r)
+    for e in finding.edges:
+        node(e.source)
+        node(e.target)
+        picture.edges.append(PEdge(e.source, e.target, e.kind, e.confidence, e.evidence))
+    if finding.blocked_behind:
+        _behind_groups(view, finding, picture, cluster, tag)
+
+
+def _behind_groups(view: View, finding: Any, picture: Picture, cluster: Cluster | None, tag: str) -> None:
+    """Goroutines blocked behind a finding, one node per (what they wait on, where)."""
+    members = {f"g:{g}" for g in finding.goroutines} | set(finding.resources)
+    members |= {e.source for e in finding.edges} | {e.target for e in finding.edges}
+    groups: dict[tuple[str, str], list[int]] = {}
+    for gid in finding.blocked_behind:
+        target = ""
+        succ = view.successors(f"g:{gid}")
+        if succ:
+            inside = [t for t in succ if t in members]
+            target = (inside or succ)[0]
+        if not target or target not in members:
+            target = f"g:{finding.goroutines[0]}" if finding.goroutines else ""
+        f = view.site_frame(gid)
+        groups.setdefault((target, "" if f is None else f.function.full), []).append(gid)
+    for i, ((target, func), ids) in enumerate(groups.items()):
+        key = f"behind:{tag}:{i}"
+        g0 = view.goroutine(ids[0])
+        lines = [f"{len(ids)} goroutine{'s' if len(ids) != 1 else ''} blocked behind"]
+        if func:
+            lines.append(func)
+        if g0 is not None:
+            lines.append(g0.state)
+        picture.add_node(PNode(key, "group", lines, role="behind", ids=tuple(ids)), cluster)
+        if target and target in picture.nodes:
+            picture.edges.append(PEdge(key, target, "waits-for", "", "blocked behind the finding"))
+
+
+def build_picture(view: View, all: bool = False) -> Picture:
+    """The wait-for graph to draw: each finding's topology (one cluster per finding) or, with
+    ``all``, every blocked goroutine and what it waits on, transitively."""
+    pic = Picture()
+    for i, f in enumerate(view.findings):
+        cl = Cluster(f"{f.kind} ({f.confidence}): {f.title}")
+        pic.clusters.append(cl)
+        finding_picture(view, f, pic, cl, str(i))
+    if all:
+        seeds = [f"g:{gid}" for gid, b in sorted(view.blocking.items()) if is_blocked(b)]
+        keep: set[str] = set(pic.nodes) | set(seeds)
+        stack = list(seeds)
+        while stack:
+            k = stack.pop()
+            for t in view.successors(k):
+                if t not in keep:
+                    keep.add(t)
+                    stack.append(t)
+        for k in sorted(keep - set(pic.nodes), key=_node_sort_key):
+            gid = goroutine_id(k)
+            kind = "goroutine" if gid is not None else "resource"
+            pic.add_node(PNode(k, kind, view.node_label_lines(k), role="other"), None)
+        have = {(e.source, e.target) for e in pic.edges}
+        for e in view.graph_edges():
+            if e.source in keep and e.target in keep and (e.source, e.target) not in have:
+                pic.edges.append(e)
+                have.add((e.source, e.target))
+    pic.mark_cycles()
+    return pic
+
+
+def is_blocked(blocking: Any) -> bool:
+    """``Blocking.blocked`` (architecture.md), or ``waiting`` as blocking.py spells it."""
+    for attr in ("blocked", "waiting"):
+        v = getattr(blocking, attr, None)
+        if isinstance(v, bool):
+            return v
+    return False
+
+
+def _node_sort_key(k: str) -> tuple[int, int, str]:
+    gid = goroutine_id(k)
+    return (0, gid, "") if gid is not None else (1, 0, k)

@@ -1,0 +1,358 @@
+"""One self-contained HTML report: findings, their wait-for graphs as inline SVG (laid out
+here, no graphviz, nothing fetched at view time), the buckets table and every stack one
+click away in ``<details>``.
+
+Every string taken from the dump goes through :func:`esc` (``html.escape`` with quotes); the
+only script is the constant :data:`_SCRIPT`, which never embeds dump text, and no element
+carries an inline event handler.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from typing import Any
+
+from ..model import Dump, Frame, Goroutine
+from ._common import (
+    EDGE_WORDS,
+    Cluster,
+    Picture,
+    View,
+    dump_title,
+    finding_picture,
+    goroutine_count,
+    goroutine_id,
+    ids_text,
+    location,
+    minutes_text,
+    ordered_edges,
+    user_frame,
+    visible_frames,
+)
+from .layout import layered_layout
+
+#: Above this many goroutines, only the findings' goroutines get their own stack (the others
+#: are reached through their bucket) unless ``all`` is set.
+INDIVIDUAL_STACKS = 5000
+
+
+def esc(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+_CSS = """
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0 auto;max-width:1200px;
+padding:1em 2em;color:#222;background:#fff}
+h1{font-size:1.5em;margin:.2em 0}h2{font-size:1.2em;margin:1.4em 0 .4em}
+code,pre,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12.5px}
+pre{background:#f6f8fa;padding:.6em .8em;overflow-x:auto;margin:.3em 0}
+.finding{border:1px solid #ddd;border-left:6px solid #999;border-radius:4px;padding:.5em 1em;margin:1em 0}
+.finding.deadlock{border-left-color:#d62728}.finding.leak{border-left-color:#e8a317}
+.badge{display:inline-block;padding:0 .5em;border-radius:3px;font-size:12px;font-weight:600;color:#fff}
+.certain,.high{background:#d62728}.medium{background:#e8a317}.low{background:#1f77b4}
+.kind{text-transform:uppercase;font-weight:700}
+ul.chain{list-style:none;padding-left:.5em}ul.chain li{margin:.2em 0}
+.evidence{color:#555;font-size:13px;margin-left:1.5em}
+.note{color:#555;font-style:italic}
+table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #eee;padding:.25em .5em;
+text-align:left;vertical-align:top}th{background:#fafafa}td.n{text-align:right;font-weight:600}
+summary{cursor:pointer}svg{max-width:100%;height:auto;border:1px solid #eee;background:#fcfcfc}
+svg text{font:11px ui-monospace,Menlo,Consolas,monospace}
+.muted{color:#777}#filter{margin:.3em 0 .6em;padding:.2em .4em;width:20em}
+"""
+
+# Constant: never formatted with dump text.
+_SCRIPT = """
+(function(){
+  var box=document.getElementById('filter');
+  if(!box){return;}
+  box.addEventListener('input',function(){
+    var q=box.value.toLowerCase();
+    var rows=document.querySelectorAll('#buckets tbody tr');
+    for(var i=0;i<rows.length;i++){
+      rows[i].style.display=rows[i].textContent.toLowerCase().indexOf(q)>=0?'':'none';
+    }
+  });
+})();
+"""
+
+
+def render_html(analysis: Any, all: bool = False, dump: Dump | None = None) -> str:
+    """The whole report as one HTML page that needs nothing but itself."""
+    view = View(analysis, dump)
+    dump = view.dump
+    n = goroutine_count(dump)
+    findings = view.findings
+    title = f"stackparse: {dump_title(dump)}"
+    out = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{esc(title)}</title>",
+        f"<style>{_CSS}</style>",
+        "</head><body>",
+        f"<h1>{esc(dump_title(dump))}</h1>",
+        (
+            f'<p class="muted">{n} goroutines, {len(findings)} finding{"s" if len(findings) != 1 else ""}, '
+            f"{len(view.buckets)} buckets</p>"
+        ),
+    ]
+    for p in dump.preamble.panics:
+        out.append(f"<pre>panic: {esc(p.value)}</pre>")
+    out.append("<h2>Findings</h2>")
+    if not findings:
+        out.append("<p>No deadlock or leak found.</p>")
+    for i, f in enumerate(findings):
+        out.extend(_finding(view, f, i))
+    for note in view.notes:
+        out.append(f'<p class="note">{esc(note)}</p>')
+    out.extend(_buckets(view.buckets, all))
+    out.extend(_goroutines(view, findings, all))
+    if dump.diagnostics:
+        out.append("<h2>Parser diagnostics</h2><ul>")
+        out.extend(f"<li><code>{esc(d)}</code></li>" for d in dump.diagnostics)
+        out.append("</ul>")
+    out.append(f"<script>{_SCRIPT}</script>")
+    out.append("</body></html>")
+    return "\n".join(out) + "\n"
+
+
+def _conf_class(confidence: str) -> str:
+    return confidence if confidence in ("certain", "high", "medium", "low") else "low"
+
+
+def _glink(gid: int) -> str:
+    return f'<a href="#g-{gid}">goroutine {gid}</a>'
+
+
+def _node_html(view: View, key: str) -> str:
+    gid = goroutine_id(key)
+    if gid is not None:
+        fr = view.site_frame(gid)
+        where = (
+            "" if fr is None else f" in <code>{esc(fr.function.full)}</code> <code>{esc(location(fr))}</code>"
+        )
+        return f"{_glink(gid)} [{esc(view.goroutine_status(gid))}]{where}"
+    return f"<code>{esc(view.node_title(key))}</code>"
+
+
+def _finding(view: View, f: Any, index: int) -> list[str]:
+    kind = f.kind if f.kind in ("deadlock", "leak") else "other"
+    conf = f.confidence if f.confidence in ("certain", "high", "medium", "low") else "low"
+    out = [
+        f'<section class="finding {kind}">',
+        (
+            f'<h3><span class="kind">{esc(f.kind)}</span> '
+            f'<span class="badge {conf}">{esc(f.confidence)}</span> {esc(f.title)}</h3>'
+        ),
+        '<ul class="chain">',
+    ]
+    for e in ordered_edges(f):
+        word = EDGE_WORDS.get(e.kind, e.kind)
+        out.append(
+            f"<li>{_node_html(view, e.source)} <b>{esc(word)}</b> {_node_html(view, e.target)} "
+            f'<span class="badge {_conf_class(e.confidence)}">'
+            f"{esc(e.confidence)}</span>"
+            + (f'<div class="evidence">{esc(e.evidence)}</div>' if e.evidence else "")
+            + "</li>"
+        )
+    if not f.edges:
+        for gid in f.goroutines:
+            out.append(f"<li>{_node_html(view, f'g:{gid}')}</li>")
+    out.append("</ul>")
+    if f.blocked_behind:
+        links = ", ".join(_glink(g) for g in f.blocked_behind[:50])
+        more = f" and {len(f.blocked_behind) - 50} more" if len(f.blocked_behind) > 50 else ""
+        out.append(f"<p>Blocked behind it: {len(f.blocked_behind)} goroutines ({links}{more})</p>")
+        for count, state, fr in view.common_sites(f.blocked_behind):
+            where = (
+                ""
+                if fr is None
+                else f" in <code>{esc(fr.function.full)}</code> <code>{esc(location(fr))}</code>"
+            )
+            out.append(f'<p class="evidence">{count} × [{esc(state)}]{where}</p>')
+    for note in f.notes:
+        out.append(f'<p class="note">{esc(note)}</p>')
+    pic = Picture()
+    finding_picture(view, f, pic, Cluster(""), str(index))
+    pic.mark_cycles()
+    out.append(svg(pic, f"f{index}"))
+    out.append("</section>")
+    return out
+
+
+# --------------------------------------------------------------------------- SVG
+
+_NODE_W = 230
+_LINE_H = 15
+_COL_GAP = 90
+_ROW_GAP = 26
+_MAX_CHARS = 32
+_CYCLE = "#d62728"
+_BOLD = ' font-weight="bold"'
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= _MAX_CHARS else "…" + text[-(_MAX_CHARS - 1) :]
+
+
+def svg(pic: Picture, prefix: str) -> str:
+    """Draw ``pic`` with :func:`layered_layout`: goroutines as rounded boxes, resources as
+    ellipses, groups of goroutines as grey boxes; cycle edges and nodes in red."""
+    keys = list(pic.nodes)
+    if not keys:
+        return ""
+    lay = layered_layout(keys, [(e.source, e.target) for e in pic.edges])
+    heights = {k: _LINE_H * len(pic.nodes[k].lines) + 12 for k in keys}
+    col_h = [sum(heights[k] for k in col) + _ROW_GAP * (len(col) - 1) for col in lay.layers]
+    height = max(col_h) + 40
+    box: dict[str, tuple[float, float, float, float]] = {}
+    for c, col in enumerate(lay.layers):
+        y = 20 + (height - 40 - col_h[c]) / 2
+        x = 20 + c * (_NODE_W + _COL_GAP)
+        for k in col:
+            box[k] = (x, y, _NODE_W, heights[k])
+            y += heights[k] + _ROW_GAP
+    loops = any(lay.layer[e.target] <= lay.layer[e.source] for e in pic.edges)
+    bottom = height + (50 if loops else 0)
+    width = 40 + len(lay.layers) * _NODE_W + (len(lay.layers) - 1) * _COL_GAP
+    p = prefix
+    out = [
+        (
+            f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{bottom:.0f}" '
+            f'viewBox="0 0 {width:.0f} {bottom:.0f}" role="img">'
+        ),
+        "<defs>",
+        (
+            f'<marker id="{p}-a" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
+            'orient="auto-start-reverse"><path d="M0,0L10,5L0,10z" fill="#555"/></marker>'
+        ),
+        (
+            f'<marker id="{p}-c" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
+            f'orient="auto-start-reverse"><path d="M0,0L10,5L0,10z" fill="{_CYCLE}"/></marker>'
+        ),
+        "</defs>",
+    ]
+    for e in pic.edges:
+        sx, sy, sw, sh = box[e.source]
+        tx, ty, tw, th = box[e.target]
+        color = _CYCLE if e.cycle else "#555"
+        marker = f"{p}-c" if e.cycle else f"{p}-a"
+        dash = "" if e.kind == "waits-for" else ' stroke-dasharray="5,3"'
+        wdt = 2.5 if e.cycle else 1.3
+        if lay.layer[e.target] > lay.layer[e.source]:
+            x1, y1, x2, y2 = sx + sw, sy + sh / 2, tx, ty + th / 2
+            mx = (x1 + x2) / 2
+            d = f"M{x1:.1f},{y1:.1f} C{mx:.1f},{y1:.1f} {mx:.1f},{y2:.1f} {x2:.1f},{y2:.1f}"
+            lx, ly = mx, (y1 + y2) / 2 - 4
+        else:  # backwards or same column: a loop under the drawing
+            x1, y1 = sx + sw / 2, sy + sh
+            x2, y2 = tx + tw / 2 + (12 if e.source == e.target else 0), ty + th
+            low = height + 30
+            d = f"M{x1:.1f},{y1:.1f} C{x1:.1f},{low:.1f} {x2:.1f},{low:.1f} {x2:.1f},{y2:.1f}"
+            lx, ly = (x1 + x2) / 2, low - 6
+        tip = esc(e.evidence or e.label)
+        out.append(
+            f'<g><title>{tip}</title><path d="{d}" fill="none" stroke="{color}" stroke-width="{wdt}"{dash} '
+            f'marker-end="url(#{marker})"/>'
+            f'<text x="{lx:.1f}" y="{ly:.1f}" text-anchor="middle" fill="{color}">{esc(e.label)}</text></g>'
+        )
+    for k in keys:
+        n = pic.nodes[k]
+        x, y, w, h = box[k]
+        stroke = _CYCLE if n.cycle else ("#999" if n.role == "behind" else "#444")
+        fill = "#fde0e0" if n.cycle else ("#f0f0f0" if n.role == "behind" else "#fff")
+        sw = 2.2 if n.cycle else 1.2
+        if n.kind == "resource":
+            shape = (
+                f'<ellipse cx="{x + w / 2:.1f}" cy="{y + h / 2:.1f}" rx="{w / 2:.1f}" ry="{h / 2:.1f}" '
+                f'fill="{fill}" stroke="{stroke}" stroke-width="{sw}"/>'
+            )
+        else:
+            rx = 8 if n.kind == "goroutine" else 2
+            shape = (
+                f'<rect x="{x:.1f}" y="{y:.1f}" width="{w}" height="{h}" rx="{rx}" fill="{fill}" '
+                f'stroke="{stroke}" stroke-width="{sw}"/>'
+            )
+        texts = "".join(
+            f'<text x="{x + w / 2:.1f}" y="{y + 18 + i * _LINE_H:.1f}" text-anchor="middle"'
+            f"{_BOLD if i == 0 else ''}>{esc(_clip(line))}</text>"
+            for i, line in enumerate(n.lines)
+        )
+        gid = goroutine_id(k)
+        inner = f"<g><title>{esc(' / '.join(n.lines))}</title>{shape}{texts}</g>"
+        if gid is not None:
+            inner = f'<a href="#g-{gid}">{inner}</a>'
+        out.append(inner)
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+# --------------------------------------------------------------------------- tables and stacks
+
+
+def _stack_pre(frames: Sequence[Frame], created_by: str | None = None) -> str:
+    lines = [f"{f.function.full}({f.args_text})\n    {f.file}:{f.line}" for f in frames]
+    if created_by:
+        lines.append(f"created by {created_by}")
+    return f"<pre>{esc(chr(10).join(lines))}</pre>"
+
+
+def _buckets(buckets: Sequence[Any], all: bool) -> list[str]:
+    out = [
+        f"<h2>Goroutines by stack ({sum(b.count for b in buckets)} in {len(buckets)} buckets)</h2>",
+        '<input id="filter" type="search" placeholder="filter buckets" aria-label="filter buckets">',
+        (
+            '<table id="buckets"><thead><tr><th>count</th><th>state</th><th>waiting</th>'
+            "<th>stack (click to expand)</th></tr></thead><tbody>"
+        ),
+    ]
+    for b in buckets:
+        fr = user_frame(b.frames)
+        summary = "(no frames)" if fr is None else f"{fr.function.full}  {location(fr)}"
+        ids = ""
+        if b.goroutine_ids:
+            ids = f'<p class="muted">goroutines {esc(ids_text(b.goroutine_ids, 200))}</p>'
+        out.append(
+            f'<tr><td class="n">{b.count}</td><td>{esc(b.state or "?")}</td>'
+            f"<td>{esc(minutes_text(b.wait_minutes_min, b.wait_minutes_max))}</td>"
+            f'<td><details><summary class="mono">{esc(summary)}</summary>'
+            f"{_stack_pre(visible_frames(b.frames), b.created_by)}{ids}</details></td></tr>"
+        )
+    out.append("</tbody></table>")
+    return out
+
+
+def _goroutines(view: View, findings: list[Any], all: bool) -> list[str]:
+    gs = list(view.dump.goroutines)
+    if not gs:
+        return []
+    if all or len(gs) <= INDIVIDUAL_STACKS:
+        chosen: list[Goroutine] = gs
+        head = f"<h2>All goroutines ({len(gs)})</h2>"
+    else:
+        want: set[int] = set()
+        for f in findings:
+            want.update(f.goroutines)
+            want.update(f.blocked_behind[:200])
+        chosen = [g for g in gs if g.id in want]
+        head = (
+            f"<h2>Goroutines of the findings ({len(chosen)} of {len(gs)}; the others are in their "
+            "bucket above)</h2>"
+        )
+    out = [head]
+    for g in chosen:
+        m = minutes_text(g.wait_minutes)
+        state = f"{g.state}, {m}" if m else g.state
+        fr = view.site_frame(g.id)
+        where = "" if fr is None else f" {fr.function.full}"
+        cb = None
+        if g.created_by is not None:
+            cb = f"{g.created_by.function.full} in goroutine {g.created_by.parent_id}"
+        out.append(
+            f'<details id="g-{g.id}"><summary class="mono">'
+            f"goroutine {g.id} [{esc(state)}]{esc(where)}</summary>"
+            f"{_stack_pre(g.frames, cb)}</details>"
+        )
+    return out

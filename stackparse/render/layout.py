@@ -1,0 +1,96 @@
+"""A small layered (Sugiyama-style) layout for drawing wait-for graphs without graphviz.
+
+Cycles are broken by reversing the DFS back edges, nodes are put in layers by longest path,
+and each layer is ordered by a few barycentre sweeps. Good enough for the few dozen nodes of
+a finding; it is linear-ish, so a few thousand nodes are fine too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    layer: dict[str, int]  # node -> column
+    order: dict[str, int]  # node -> row within its column
+    reversed_edges: frozenset[tuple[str, str]]  # edges that point backwards (drawn as loops)
+    layers: tuple[tuple[str, ...], ...]
+
+
+def layered_layout(nodes: list[str], edges: list[tuple[str, str]], sweeps: int = 4) -> Layout:
+    succ: dict[str, list[str]] = {n: [] for n in nodes}
+    for s, t in edges:
+        if s in succ and t in succ and t not in succ[s]:
+            succ[s].append(t)
+    # 1. Break cycles: DFS (iterative), back edges are reversed.
+    state: dict[str, int] = {}
+    back: set[tuple[str, str]] = set()
+    for root in nodes:
+        if root in state:
+            continue
+        state[root] = 1
+        stack = [(root, iter(succ[root]))]
+        while stack:
+            v, it = stack[-1]
+            for w in it:
+                if state.get(w) == 1:
+                    back.add((v, w))
+                elif w not in state:
+                    state[w] = 1
+                    stack.append((w, iter(succ[w])))
+                    break
+            else:
+                state[v] = 2
+                stack.pop()
+    dag: dict[str, list[str]] = {n: [] for n in nodes}
+    indeg = {n: 0 for n in nodes}
+    for s in nodes:
+        for t in succ[s]:
+            if s == t:
+                continue
+            a, b = (t, s) if (s, t) in back else (s, t)
+            if b not in dag[a]:
+                dag[a].append(b)
+                indeg[b] += 1
+    # 2. Longest-path layering (Kahn's order).
+    layer = {n: 0 for n in nodes}
+    queue = [n for n in nodes if indeg[n] == 0]
+    i = 0
+    while i < len(queue):
+        v = queue[i]
+        i += 1
+        for w in dag[v]:
+            layer[w] = max(layer[w], layer[v] + 1)
+            indeg[w] -= 1
+            if indeg[w] == 0:
+                queue.append(w)
+    # Pull each source with a single successor next to it (a group of waiters drawn beside the
+    # resource they queue on, not in the first column with a long edge across the picture).
+    has_pred = {b for a in nodes for b in dag[a]}
+    for n in nodes:
+        if n not in has_pred and len(dag[n]) == 1:
+            layer[n] = max(layer[n], layer[dag[n][0]] - 1)
+    depth = max(layer.values(), default=-1) + 1
+    cols: list[list[str]] = [[] for _ in range(depth)]
+    for n in nodes:
+        cols[layer[n]].append(n)
+    # 3. Barycentre ordering, sweeping right then left.
+    preds: dict[str, list[str]] = {n: [] for n in nodes}
+    for a in nodes:
+        for b in dag[a]:
+            preds[b].append(a)
+    pos = {n: i for col in cols for i, n in enumerate(col)}
+    for sweep in range(sweeps):
+        rng = range(1, depth) if sweep % 2 == 0 else range(depth - 2, -1, -1)
+        for c in rng:
+            nbr = preds if sweep % 2 == 0 else dag
+            cols[c].sort(key=lambda n, nbr=nbr: _barycentre(n, nbr, pos))
+            for i, n in enumerate(cols[c]):
+                pos[n] = i
+    return Layout(layer, pos, frozenset(back), tuple(tuple(c) for c in cols))
+
+
+def _barycentre(n: str, nbr: dict[str, list[str]], pos: dict[str, int]) -> float:
+    ns = nbr[n]
+    return sum(pos[m] for m in ns) / len(ns) if ns else pos[n]

@@ -1,0 +1,243 @@
+"""Source context: map the file paths of a dump to a local checkout and read lines from it.
+
+    src = SourceMap("~/src/svc")
+    src.resolve("/build/svc/internal/store/db.go")      # -> ~/src/svc/internal/store/db.go
+    src.line("/build/svc/internal/store/db.go", 42)     # -> "\tmu.Lock()"
+
+A dump names files as they were on the build machine: absolute build paths
+(``/build/svc/internal/x.go``), GOPATH paths (``/go/src/example.com/svc/internal/x.go``),
+module-cache paths (``/root/go/pkg/mod/example.com/svc@v1.2.3/internal/x.go``) or, built
+with ``-trimpath``, module paths (``example.com/svc/internal/x.go``,
+``example.com/dep@v1.2.3/x.go``). :class:`SourceMap` finds, for each, the **longest path
+suffix that exists under the checkout** or under its ``vendor/`` directory (``@version`` and
+the module cache's ``!x`` case escapes are also tried without), and caches the answer per
+directory of the dump.
+
+Files of the Go standard library (``/usr/local/go/src/sync/mutex.go``, ``sync/mutex.go``
+with -trimpath) are never mapped into the checkout: a basename match there would show the
+wrong file.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path, PurePosixPath
+
+__all__ = ["SourceMap", "is_std_path"]
+
+#: Files larger than this are not read (generated tables, vendored blobs).
+MAX_FILE_BYTES = 16 << 20
+
+# Top-level directories of GOROOT/src (Go 1.17 … 1.27), and "cmd".
+_STD_TOP = frozenset(
+    {
+        "archive",
+        "arena",
+        "bufio",
+        "builtin",
+        "bytes",
+        "cmd",
+        "cmp",
+        "compress",
+        "container",
+        "context",
+        "crypto",
+        "database",
+        "debug",
+        "embed",
+        "encoding",
+        "errors",
+        "expvar",
+        "flag",
+        "fmt",
+        "go",
+        "hash",
+        "html",
+        "image",
+        "index",
+        "internal",
+        "io",
+        "iter",
+        "log",
+        "maps",
+        "math",
+        "mime",
+        "net",
+        "os",
+        "path",
+        "plugin",
+        "reflect",
+        "regexp",
+        "runtime",
+        "slices",
+        "sort",
+        "strconv",
+        "strings",
+        "structs",
+        "sync",
+        "syscall",
+        "testing",
+        "text",
+        "time",
+        "unicode",
+        "unique",
+        "unsafe",
+        "vendor",
+        "weak",
+    }
+)
+# A directory holding GOROOT/src: /usr/local/go, /opt/go/1.27.3/go, /usr/lib/go-1.19,
+# C:/Program Files/Go, $GOROOT, ~/sdk/go1.22.1, /nix/store/...-go-1.22.1/share/go.
+_GOROOT_DIR = re.compile(r"(?i)^(\$?goroot|go|go-?[0-9][0-9.]*\w*|.*-go-[0-9][0-9.]*)$")
+_VERSION = re.compile(r"@v?[0-9][^/]*$")
+_BANG = re.compile(r"!([a-z])")
+
+
+def _split(dump_path: str) -> list[str]:
+    p = dump_path.strip().replace("\\", "/")
+    p = re.sub(r"^[A-Za-z]:/", "/", p)  # Windows drive
+    return [c for c in PurePosixPath(p).parts if c not in ("/", "", ".")]
+
+
+def is_std_path(dump_path: str) -> bool:
+    """True for a file of the Go standard library as a dump prints it: under a GOROOT
+    (``/usr/local/go/src/runtime/proc.go``) or with -trimpath (``runtime/proc.go``)."""
+    p = dump_path.strip().replace("\\", "/")
+    parts = _split(p)
+    if len(parts) < 2:
+        return False
+    relative = not (p.startswith("/") or re.match(r"^[A-Za-z]:/", p))
+    if relative and parts[0] in _STD_TOP:
+        return True
+    for i in range(1, len(parts) - 1):
+        if parts[i] == "src" and parts[i + 1] in _STD_TOP and _GOROOT_DIR.match(parts[i - 1]):
+            return True
+    return False
+
+
+class SourceMap:
+    """Maps the file paths of a dump to files under ``root`` (a checkout of the service).
+
+    ``resolve(path)`` gives the local file or ``None``; ``line(path, n)`` and
+    ``snippet(path, n, context)`` read from it. Lookups are cached: one directory of the dump
+    costs at most one walk up its path components, however many frames point into it.
+    """
+
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        self.root = Path(root).expanduser().resolve()
+        if not self.root.is_dir():
+            raise NotADirectoryError(f"source directory does not exist: {root}")
+        # A module's dependencies may be vendored: vendor/<module path>/... is searched too.
+        vendor = self.root / "vendor"
+        self._bases = (self.root, vendor) if vendor.is_dir() else (self.root,)
+        self._dirs: dict[str, tuple[Path, ...]] = {}
+        self._files: dict[str, Path | None] = {}
+        self._lines: dict[Path, list[str] | None] = {}
+
+    def __repr__(self) -> str:
+        return f"SourceMap({str(self.root)!r})"
+
+    # ------------------------------------------------------------------ resolving
+
+    def resolve(self, dump_path: str) -> Path | None:
+        """The file under the root for ``dump_path``, by the longest existing path suffix;
+        ``None`` when nothing matches, or for standard-library files and ``<autogenerated>``."""
+        if dump_path in self._files:
+            return self._files[dump_path]
+        found = self._resolve(dump_path)
+        self._files[dump_path] = found
+        return found
+
+    def _resolve(self, dump_path: str) -> Path | None:
+        if not dump_path or dump_path.startswith("<") or is_std_path(dump_path):
+            return None
+        parts = _split(dump_path)
+        if not parts or any(c == ".." for c in parts):
+            return None
+        name, dir_parts = parts[-1], parts[:-1]
+        for d in self._candidate_dirs(dir_parts):
+            f = d / name
+            if f.is_file():
+                return f
+        return None
+
+    def _candidate_dirs(self, dir_parts: list[str]) -> tuple[Path, ...]:
+        """Directories under the root that a suffix of ``dir_parts`` names, longest suffix
+        first, the root itself (empty suffix) last."""
+        key = "/".join(dir_parts)
+        cached = self._dirs.get(key)
+        if cached is not None:
+            return cached
+        variants = [dir_parts]
+        plain = [_BANG.sub(lambda m: m.group(1).upper(), _VERSION.sub("", c)) for c in dir_parts]
+        if plain != dir_parts:
+            variants.append(plain)
+        seen: set[Path] = set()
+        out: list[Path] = []
+        for i in range(len(dir_parts) + 1):  # i: how many leading components are dropped
+            for v in variants:
+                suffix = v[i:]
+                for base in self._bases:
+                    d = base.joinpath(*suffix) if suffix else base
+                    if d not in seen and d.is_dir():
+                        seen.add(d)
+                        out.append(d)
+        result = tuple(out)
+        self._dirs[key] = result
+        return result
+
+    # ------------------------------------------------------------------ reading
+
+    def _read(self, f: Path) -> list[str] | None:
+        if f in self._lines:
+            return self._lines[f]
+        lines: list[str] | None
+        try:
+            if f.stat().st_size > MAX_FILE_BYTES:
+                lines = None
+            else:
+                lines = f.read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            lines = None
+        self._lines[f] = lines
+        return lines
+
+    def snippet(self, dump_path: str, lineno: int, context: int = 0) -> list[tuple[int, str]] | None:
+        """Lines ``lineno - context`` … ``lineno + context`` (clipped to the file) as
+        ``(number, text)`` pairs; ``None`` when the file is not found or ``lineno`` is not
+        in it."""
+        f = self.resolve(dump_path)
+        if f is None:
+            return None
+        lines = self._read(f)
+        if lines is None or not 1 <= lineno <= len(lines):
+            return None
+        lo, hi = max(1, lineno - context), min(len(lines), lineno + context)
+        return [(n, lines[n - 1]) for n in range(lo, hi + 1)]
+
+    def line(self, dump_path: str, lineno: int, context: int = 0) -> str | None:
+        """The source text at ``dump_path:lineno``, or ``None``.
+
+        With ``context=0`` the line itself, as written (trailing newline removed). With
+        ``context=N`` the N lines around it too, numbered, the line itself marked ``>``::
+
+              41 |	defer mu.Unlock()
+            > 42 |	mu.Lock()
+              43 |	return x
+        """
+        snip = self.snippet(dump_path, lineno, context)
+        if snip is None:
+            return None
+        if context <= 0:
+            return snip[0][1]
+        width = len(str(snip[-1][0]))
+        return "\n".join(f"{'>' if n == lineno else ' '} {n:>{width}} | {text}" for n, text in snip)
+
+    def frame_line(self, frame: object, context: int = 0) -> str | None:
+        """:meth:`line` for a :class:`stackparse.model.Frame` (or anything with ``file`` and
+        ``line``)."""
+        file, lineno = getattr(frame, "file", None), getattr(frame, "line", None)
+        if not file or not lineno:
+            return None
+        return self.line(file, lineno, context)

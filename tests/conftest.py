@@ -1,0 +1,19 @@
+"""Shared test settings: one hypothesis profile with a fixed budget, the same in CI and locally.
+
+STACKPARSE_HYPOTHESIS_EXAMPLES raises the budget for a longer local run.
+"""
+
+from __future__ import annotations
+
+import os
+
+from hypothesis import HealthCheck, settings
+
+settings.register_profile(
+    "stackparse",
+    max_examples=int(os.environ.get("STACKPARSE_HYPOTHESIS_EXAMPLES", "150")),
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
+)
+settings.load_profile("stackparse")

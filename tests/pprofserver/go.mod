@@ -1,0 +1,3 @@
+module stackparse.test/pprofserver
+
+go 1.19

@@ -1,0 +1,207 @@
+"""detect: findings, their confidence and the double-reporting rule, on hand-built dumps; and the
+near-linear scale of analyze on a 100,000-goroutine dump."""
+
+from __future__ import annotations
+
+import time
+
+from test_blocking import G
+
+from stackparse.detect import analyze
+from stackparse.model import Dump, Preamble, ProfileFrame, ProfileRecord
+
+from test_blocking import fn
+
+MAIN = G(1, "running", "main.main()", created_by=None)
+
+
+def D(*gs, kind="stack", fatal=None):
+    return Dump(kind=kind, goroutines=tuple(gs), preamble=Preamble(fatal_error=fatal))
+
+
+def lock(gid, addr, *user, state="sync.Mutex.Lock", parent=1, created_by="main.setup"):
+    return G(gid, state, "sync.runtime_SemacquireMutex(0x0?, 0x0?, 0x0?)", f"sync.(*Mutex).lockSlow({addr})", "sync.(*Mutex).Lock(...)", *user, parent=parent, created_by=created_by)
+
+
+A, B = "0xc0000120b0", "0xc0000120b8"
+
+
+def abba():
+    return [
+        lock(6, B, f"main.lockOrderWorkerA({A}, {B})"),
+        lock(7, A, f"main.lockOrderWorkerB({A}, {B})"),
+        lock(8, A, f"main.waitsBehindDeadlock({A}, 0x0)"),
+        lock(9, A, f"main.waitsBehindDeadlock({A}, 0x1)"),
+    ]
+
+
+def test_abba_deadlock_with_blocked_behind():
+    a = analyze(D(MAIN, *abba()))
+    [f] = a.findings
+    assert f.kind == "deadlock" and f.confidence == "high"
+    assert f.goroutines == (6, 7) and f.blocked_behind == (8, 9)
+    assert {e.kind for e in f.edges} == {"waits-for", "held-by"}
+    assert all(e.evidence for e in f.edges)
+    assert "deadlock" in f.title
+
+
+def test_three_cycle():
+    m = ["0xc000092010", "0xc000092018", "0xc000092020"]
+    gs = [lock(18 + i, m[(i + 1) % 3], f"main.lockCycleStage{i}({m[i]}, {m[(i + 1) % 3]})") for i in range(3)]
+    [f] = analyze(D(MAIN, *gs)).findings
+    assert f.goroutines == (18, 19, 20) and f.kind == "deadlock" and f.at_least("high")
+
+
+def test_two_sccs_are_two_findings():
+    C, E = "0xc0000130b0", "0xc0000130b8"
+    more = [lock(16, E, f"main.x({C}, {E})"), lock(17, C, f"main.y({C}, {E})")]
+    a = analyze(D(MAIN, *abba(), *more))
+    dl = [f for f in a.findings if f.kind == "deadlock"]
+    assert sorted(f.goroutines for f in dl) == [(6, 7), (16, 17)]
+
+
+def test_self_deadlock_via_receiver():
+    refresh = lock(19, "0xc0000a0020", "main.(*sessionCache).lookup(0x0?, {0x4d5a39?, 0x4?})", "main.(*sessionCache).Refresh(0xc0000a0018)", "main.runSessionCacheRefresh(0x0?)")
+    reader = lock(20, "0xc0000a0020", "main.(*sessionCache).lookup(0x5f5e100?, {0x4d5a39?, 0x4?})", "main.sessionCacheReader(0xc0000a0018)")
+    [f] = analyze(D(MAIN, refresh, reader)).findings
+    assert f.goroutines == (19,) and f.blocked_behind == (20,) and "self-deadlock" in f.title
+
+
+def test_lock_held_across_channel_send():
+    sender = G(6, "chan send", "main.lockHeldWhileSending(0x0?, 0x0?)", parent=1)
+    recv = lock(7, "0xc0000120b0", "main.receiverNeedsLock(0xc0000120b0, 0xc0000700c0)")
+    [f] = analyze(D(MAIN, sender, recv)).findings
+    assert f.kind == "deadlock" and f.goroutines == (6, 7) and f.confidence == "medium"
+    assert any("closed world" in n for n in f.notes)
+
+
+def test_nil_channel_and_empty_select_are_certain_leaks():
+    gs = [
+        G(5, "chan send (nil chan)", "main.nilChanSender(0x0?, 0x0)", parent=1),
+        G(8, "chan send (nil chan)", "main.nilChanSender(0x0?, 0x1)", parent=1),
+        G(6, "chan receive (nil chan)", "main.nilChanReceiver(0x0?)", parent=1),
+        G(7, "select (no cases)", "main.emptySelectBlocker(0x0?)", parent=1),
+    ]
+    fs = analyze(D(MAIN, *gs)).findings
+    assert sorted((f.goroutines, f.confidence) for f in fs) == [((5, 8), "certain"), ((6,), "certain"), ((7,), "certain")]
+
+
+def test_main_select_forever_is_not_a_leak():
+    m = G(1, "select (no cases)", "main.main()", created_by=None)
+    a = analyze(D(m, kind="fatal", fatal=None))
+    assert not a.findings and any("block-forever" in n for n in a.notes)
+
+
+def test_leakprof_site_heuristic_counts():
+    many = [G(100 + i, "chan send", f"main.computeResultLeaky({i:#x}, 0xc0000{i:03x}00)", created_by="main.handleWithTimeout", parent=50 + i) for i in range(12)]
+    [f] = analyze(D(MAIN, *many)).findings
+    assert f.kind == "leak" and f.confidence == "high" and f.count == 12 and f.rule == "leakprof-site"
+    two = analyze(D(MAIN, *many[:2])).findings
+    assert two[0].confidence == "medium"
+    one = analyze(D(MAIN, *many[:1])).findings
+    assert one[0].confidence == "low"
+
+
+def test_wait_minutes_raise_confidence():
+    g = [G(100, "chan receive", "main.subscriber(0xc000010000)", minutes=42, parent=1), G(101, "chan receive", "main.subscriber(0xc000010000)", minutes=40, parent=1)]
+    [f] = analyze(D(MAIN, *g)).findings
+    assert f.confidence == "high" and any("42 minutes" in n for n in f.notes)
+
+
+def test_healthy_pool_has_no_finding():
+    workers = [G(19 + i, "chan receive", "main.worker(0xc000094108)", parent=1) for i in range(8)]
+    producer = G(27, "sleep", "time.Sleep(0x3b9aca00)", "main.producer(0xc000094108)", parent=1)
+    ticker = [G(28 + i, "select", "main.tickerLoop(0xc000080120)", parent=1) for i in range(3)]
+    accept = G(32, "IO wait", "internal/poll.runtime_pollWait(0x7fe0d7494e60, 0x72)", "internal/poll.(*FD).Accept(0xc0000e8080)", "net/http.(*Server).Serve(0xc0000f6000, {0x776e50, 0xc0000b40c0})", parent=1)
+    wgw = G(38, "semacquire", "sync.runtime_Semacquire(0x0?)", "sync.(*WaitGroup).Wait(0x0?)", "main.setup.func4()", parent=1)
+    sleepers = [G(36 + i, "sleep", "time.Sleep(0x2540be400)", "main.setup.func3()", parent=1) for i in range(2)]
+    a = analyze(D(MAIN, *workers, producer, *ticker, accept, wgw, *sleepers))
+    assert not a.at_least("medium"), [f.title for f in a.findings]
+
+
+def test_waitgroup_on_stuck_workers_is_one_leak():
+    workers = [G(18 + i, "chan receive", "main.wgWorkerStuckOnChan(0x0?, 0x0?)", parent=1) for i in range(3)]
+    waiter = G(21, "semacquire", "sync.runtime_Semacquire(0x0?)", "sync.(*WaitGroup).Wait(0x0?)", "main.wgWaiterForever(0x0?)", parent=1)
+    [f] = analyze(D(MAIN, *workers, waiter)).findings
+    assert f.kind == "leak" and f.goroutines == (18, 19, 20, 21) and f.rule == "waitgroup-stuck-workers" and f.at_least("medium")
+
+
+def test_cond_nobody_can_signal():
+    gs = [G(18 + i, "sync.Cond.Wait", "sync.runtime_notifyListWait(0xc00009a050, 0x1)", "sync.(*Cond).Wait(0x0?)", "main.condWaitForever(0xc000090180)", parent=1) for i in range(5)]
+    [f] = analyze(D(MAIN, *gs)).findings
+    assert f.kind == "leak" and f.confidence == "high" and f.resources == ("cond@0xc00009a040",)
+
+
+def test_cond_with_live_signaller_is_healthy():
+    gs = [G(18 + i, "sync.Cond.Wait", "sync.runtime_notifyListWait(0xc00009a050, 0x1)", "sync.(*Cond).Wait(0x0?)", "main.consumer(0xc000090180)", parent=1) for i in range(5)]
+    prod = G(30, "sleep", "time.Sleep(0x989680)", "main.producer(0xc000090180)", parent=1)
+    assert not analyze(D(MAIN, *gs, prod)).findings
+
+
+def test_global_deadlock_rule():
+    """The runtime's report is one certain finding listing every blocked goroutine; the cycle
+    inside it stays its own finding (inferred findings never share goroutines; a goroutine may
+    appear in one inferred and one runtime-proven finding)."""
+    m = G(1, "select (no cases)", "main.main()", created_by=None)
+    a = analyze(D(m, *abba(), kind="fatal", fatal="all goroutines are asleep - deadlock!"))
+    cyc = [f for f in a.findings if f.rule == "cycle"]
+    glob = [f for f in a.findings if f.rule == "runtime-global-deadlock"]
+    assert len(cyc) == 1 and cyc[0].goroutines == (6, 7) and cyc[0].blocked_behind == (8, 9)
+    assert len(glob) == 1 and glob[0].confidence == "certain" and glob[0].goroutines == (1, 6, 7, 8, 9)
+    assert any("contains finding" in n for n in glob[0].notes)
+
+
+def test_leaked_marks_are_certain():
+    gs = [G(19, "chan send", "main.leak.func1()", leaked=True, parent=1), G(20, "chan send", "main.leak.func1()", leaked=True, parent=1)]
+    a = analyze(D(MAIN, *gs))
+    certain = [f for f in a.findings if f.rule == "leaked-mark"]
+    assert certain and certain[0].goroutines == (19, 20) and certain[0].confidence == "certain"
+
+
+def test_debug1_profile_never_crashes():
+    rec = ProfileRecord(count=50, pcs=(1, 2), frames=(ProfileFrame(0x4E55A7, fn("main.rangeOverNeverClosed"), 0x27, "/app/main.go", 41),))
+    idle = ProfileRecord(count=64, pcs=(3,), frames=(ProfileFrame(0x1, fn("internal/poll.runtime_pollWait"), 0, "/x.go", 1), ProfileFrame(0x2, fn("net.(*conn).Read"), 0, "/x.go", 2)))
+    a = analyze(Dump(kind="profile", profile="goroutine", records=(rec, idle)))
+    assert len(a.buckets) == 2 and [f.confidence for f in a.findings] == ["low"]
+    lp = analyze(Dump(kind="profile", profile="goroutineleak", records=(rec,)))
+    assert lp.findings[0].confidence == "certain" and lp.findings[0].count == 50
+    assert analyze(Dump(kind="profile", profile="goroutine")).findings == ()
+
+
+def test_to_dict_is_json():
+    import json
+
+    a = analyze(D(MAIN, *abba()))
+    json.dumps(a.to_dict())
+
+
+def test_scale_100k_goroutines_on_300_locks():
+    """100,000 goroutines queued on 300 locks, each lock held by a live goroutine carrying its
+    container, plus one AB-BA pair: analyze stays near-linear."""
+    from stackparse.model import CreatedBy, Frame, Goroutine
+
+    cb = CreatedBy(fn("net/http.(*Server).Serve"), 4, "/x/server.go", 3000)
+    f_sema = Frame(fn("sync.runtime_SemacquireMutex"), "0x0?, 0x0?, 0x0?", "/go/sema.go", 77)
+    f_lockinl = Frame(fn("sync.(*Mutex).Lock"), "...", "/go/mutex.go", 90)
+    f_h = [Frame(fn(f"net/http.handler{i}"), "0x0?, {0x0?, 0x0?}", "/x/h.go", i) for i in range(6)]
+    gs = [G(1, "running", "main.main()", created_by=None)]
+    base = 0xC000100000
+    nlocks = 300
+    slow = [Frame(fn("sync.(*Mutex).lockSlow"), hex(base + 0x1000 * k + 8), "/go/mutex.go", 171) for k in range(nlocks)]
+    getf = [Frame(fn("main.(*store).get"), f"{hex(base + 0x1000 * k)}, 0x0?", "/app/s.go", 20) for k in range(nlocks)]
+    for k in range(nlocks):
+        gs.append(Goroutine(id=10 + k, state="IO wait", frames=(Frame(fn("internal/poll.runtime_pollWait"), "0x7f00, 0x72", "/go/p.go", 1), Frame(fn("main.(*store).refresh"), hex(base + 0x1000 * k), "/app/s.go", 40)) + tuple(f_h), created_by=cb))
+    n = 100_000
+    for i in range(n):
+        k = i % nlocks
+        gs.append(Goroutine(id=1000 + i, state="sync.Mutex.Lock", frames=(f_sema, slow[k], f_lockinl, getf[k]) + tuple(f_h), created_by=cb))
+    gs += abba()
+    d = Dump(kind="stack", goroutines=tuple(gs))
+    t = time.perf_counter()
+    a = analyze(d)
+    dt = time.perf_counter() - t
+    dl = [f for f in a.findings if f.kind == "deadlock"]
+    assert [f.goroutines for f in dl] == [(6, 7)]
+    assert not [f for f in a.findings if f.kind == "leak" and f.at_least("medium")]
+    assert dt < 60, f"analyze took {dt:.1f}s"  # noisy shared CI machines; ~3-10 s measured
+    print(f"analyze(100k) = {dt:.2f}s")

@@ -1,0 +1,91 @@
+"""The fast path agrees with the grammar.
+
+``parse(..., memo=False)`` reads every line with lark (grammars/lines.lark) and every block's
+sequence of lines with grammars/dump.lark, with no cache and no shortcut; the default path
+memoises the grammar's verdicts and reads the common block shape by slicing. Both must give
+the same records, on real dumps and on generated ones; and the hand-written argument and call
+line checks must accept exactly what the grammar accepts.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from corpusutil import corpus_dumps, dump_id
+from gotext import args_texts, dumps, function_names, write_dump
+from hypothesis import given
+from hypothesis import strategies as st
+
+from stackparse import parse_all
+from stackparse.grammar import GrammarError, parse_line
+from stackparse.parse import _Lines, args_ok, parse_args
+
+ALL = corpus_dumps()
+# the pure-grammar path is slow: every 4th corpus dump in CI, all of them with STACKPARSE_FULL=1
+SAMPLE = ALL if os.environ.get("STACKPARSE_FULL") == "1" else ALL[::4]
+
+
+@pytest.mark.parametrize("path", SAMPLE, ids=dump_id)
+def test_corpus_fast_equals_grammar(path) -> None:  # type: ignore[no-untyped-def]
+    data = path.read_bytes()
+    if not data.strip():
+        pytest.skip("empty capture")
+    assert parse_all(data) == parse_all(data, memo=False)
+
+
+@given(dumps(), st.sampled_from(["1.26", "1.27"]))
+def test_generated_fast_equals_grammar(gs, labels) -> None:  # type: ignore[no-untyped-def]
+    text = write_dump(gs, labels=labels)
+    assert parse_all(text) == parse_all(text, memo=False)
+
+
+def _grammar_args(text: str):  # type: ignore[no-untyped-def]
+    try:
+        _, args = parse_line("call", "f(" + text + ")")
+    except GrammarError:
+        return None
+    return tuple(args)
+
+
+_ARG_CHARS = st.text(st.sampled_from(list("0x1f?{}, ._9a")), max_size=30)
+
+
+@given(st.one_of(args_texts, _ARG_CHARS))
+def test_args_check_equals_grammar(text: str) -> None:
+    want = _grammar_args(text)
+    assert args_ok(text) == (want is not None)
+    if want is not None and text != "...":
+        assert parse_args(text) == want
+
+
+_CALL_NOISE = st.text(st.sampled_from(list("ab.()*[]{}, 0x1?_-/\t")), max_size=40)
+
+
+@given(st.one_of(st.tuples(function_names(), args_texts).map(lambda t: f"{t[0]}({t[1]})"), _CALL_NOISE))
+def test_call_line_fast_equals_grammar(line: str) -> None:
+    fast, slow = _Lines(memo=True), _Lines(memo=False)
+    try:
+        want = slow.call(line)
+    except GrammarError:
+        want = None
+    try:
+        got = fast.call(line)
+    except GrammarError:
+        got = None
+    assert got == want
+
+
+_HEADER_NOISE = st.text(st.sampled_from(list("goroutine 12[]:, mp=0xgpnil{}\"labels")), max_size=50)
+
+
+@given(st.one_of(dumps().map(lambda gs: write_dump(gs).split("\n", 1)[0]), _HEADER_NOISE))
+def test_header_fast_equals_grammar(line: str) -> None:
+    fast, slow = _Lines(memo=True), _Lines(memo=False)
+    outs = []
+    for lines in (fast, slow):
+        try:
+            outs.append(lines.header(line))
+        except GrammarError:
+            outs.append(None)
+    assert outs[0] == outs[1]

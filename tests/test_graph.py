@@ -1,0 +1,129 @@
+"""graph: wait-for edges, holder inference and its evidence, on hand-built dumps."""
+
+from __future__ import annotations
+
+from test_blocking import G
+
+from stackparse.graph import build_graph
+from stackparse.model import Dump
+
+
+def D(*gs, kind="stack", fatal=None):
+    from stackparse.model import Preamble
+
+    return Dump(kind=kind, goroutines=tuple(gs), preamble=Preamble(fatal_error=fatal))
+
+
+MAIN = G(1, "running", "main.main()", created_by=None)
+
+
+def lock(gid, addr, *user, state="sync.Mutex.Lock"):
+    return G(gid, state, "sync.runtime_SemacquireMutex(0x0?, 0x0?, 0x0?)", f"sync.(*Mutex).lockSlow({addr})", "sync.(*Mutex).Lock(...)", *user, parent=1)
+
+
+def test_abba_held_by_from_exact_arguments():
+    a, b = "0xc0000120b0", "0xc0000120b8"
+    d = D(MAIN, lock(6, b, f"main.lockOrderWorkerA({a}, {b})"), lock(7, a, f"main.lockOrderWorkerB({a}, {b})"), lock(8, a, f"main.waitsBehindDeadlock({a}, 0x0)"))
+    wg = build_graph(d)
+    e = wg.edge(f"mutex@{a}", "g6")
+    assert e.kind == "held-by" and e.confidence == "high" and "lockOrderWorkerA" in e.evidence
+    assert wg.edge(f"mutex@{b}", "g7").confidence == "high"
+    # goroutine 8 waits on A and carries A only at its own blocking frame: not a holder
+    assert not wg.graph.has_edge(f"mutex@{a}", "g8")
+    assert wg.edge("g8", f"mutex@{a}").kind == "waits-for"
+
+
+def test_relock_through_method_receiver_container():
+    # Refresh holds c.mu (c+8) and calls c.lookup which locks it again; the reader passes c to lookup.
+    refresh = lock(19, "0xc0000a0020", "main.(*sessionCache).lookup(0x0?, {0x4d5a39?, 0x4?})", "main.(*sessionCache).Refresh(0xc0000a0018)", "main.runSessionCacheRefresh(0x0?)")
+    reader = lock(20, "0xc0000a0020", "main.(*sessionCache).lookup(0x5f5e100?, {0x4d5a39?, 0x4?})", "main.sessionCacheReader(0xc0000a0018)")
+    wg = build_graph(D(MAIN, refresh, reader))
+    e = wg.edge("mutex@0xc0000a0020", "g19")
+    assert e.confidence == "high" and "re-lock" in e.evidence and "Refresh" in e.evidence
+    # the plain function passing the container down is a weaker candidate, not an edge
+    assert not wg.graph.has_edge("mutex@0xc0000a0020", "g20")
+
+
+def test_container_pointer_below_lock_is_medium():
+    holder = G(5, "chan receive", "main.(*server).loop(0xc000100000)", parent=1)
+    waiter = lock(6, "0xc000100040", "main.(*server).get(0x0?)")
+    wg = build_graph(D(MAIN, holder, waiter))
+    e = wg.edge("mutex@0xc000100040", "g5")
+    assert e.confidence == "medium" and "64 bytes below" in e.evidence
+
+
+def test_elimination_prefers_stuck_sibling_when_no_callers():
+    sender = G(6, "chan send", "main.lockHeldWhileSending(0x0?, 0x0?)", parent=1)
+    recv = lock(7, "0xc0000120b0", "main.receiverNeedsLock(0xc0000120b0, 0xc0000700c0)")
+    wg = build_graph(D(MAIN, sender, recv))
+    e = wg.edge("mutex@0xc0000120b0", "g6")
+    assert e.confidence == "medium" and "elimination" in e.evidence
+    assert wg.edge("chan?g6", "g7").kind == "can-release"
+
+
+def test_elimination_refused_when_a_related_goroutine_is_alive():
+    sleeper = G(5, "sleep", "time.Sleep(0x3b9aca00)", "main.holdsAndSleeps(0x0?)", parent=1)
+    recv = lock(7, "0xc0000120b0", "main.needsLock(0xc0000120b0)")
+    wg = build_graph(D(MAIN, sender := G(6, "chan send", "main.other()", parent=1), sleeper, recv))
+    assert not any(d["kind"] == "held-by" for _, _, d in wg.graph.out_edges("mutex@0xc0000120b0", data=True))
+    assert wg.graph.nodes["mutex@0xc0000120b0"].get("alive_related") == [5]
+    assert sender.id == 6
+
+
+def test_relock_by_elimination_needs_a_caller():
+    g = lock(18, "0xc0000a2010", "main.relockHelper(0x0?)", "main.relockSelfDeadlock(0x0?)")
+    wg = build_graph(D(MAIN, g))
+    e = wg.edge("mutex@0xc0000a2010", "g18")
+    assert e.confidence == "medium" and "re-lock" in e.evidence
+
+
+def test_go_wrapper_is_not_a_caller():
+    g = lock(7, "0xc0000120a0", "main.receiverNeedsLock(0xc0000120a0, 0x0?)", "main.setup.func2()")
+    wg = build_graph(D(MAIN, g, kind="signal"))
+    assert not wg.graph.has_edge("mutex@0xc0000120a0", "g7")
+
+
+def test_rwmutex_readers_wait_for_the_pending_writer():
+    rw = "0xc0000b2000"
+    r1 = G(18, "sync.RWMutex.RLock", "runtime.semacquire1(0xc0000b200c, 0x0?, 0x0, 0x0)", "sync.runtime_SemacquireRWMutexR(0x0?, 0x0?, 0x0?)", "sync.(*RWMutex).RLock(...)", f"main.reader({rw})", parent=1)
+    w = G(19, "sync.RWMutex.Lock", "runtime.semacquire1(0xc0000b2008, 0x0?, 0x0, 0x0)", "sync.runtime_SemacquireRWMutex(0x0?, 0x0?, 0x0?)", "sync.(*RWMutex).Lock(0x0?)", "main.writer(0x0?)", parent=1)
+    wg = build_graph(D(MAIN, r1, w))
+    assert wg.edge("g18", f"rwmutex@{rw}#writer").kind == "waits-for"
+    assert wg.edge(f"rwmutex@{rw}#writer", "g19").confidence == "high"
+    assert wg.edge("g19", f"rwmutex@{rw}").kind == "waits-for"
+    # the reader carries the RWMutex and is not waiting on the lock node itself: a read holder
+    assert wg.edge(f"rwmutex@{rw}", "g18").kind == "held-by"
+
+
+def test_waitgroup_workers_children_and_address():
+    waiter = G(10, "sync.WaitGroup.Wait", "sync.runtime_SemacquireWaitGroup(0x0?)", "sync.(*WaitGroup).Wait(0xc000082070)", "main.coordinator(0x0?)", parent=1)
+    child = G(11, "sleep", "time.Sleep(0x989680)", "main.work(0x0?)", created_by="main.coordinator", parent=10)
+    other = G(12, "chan receive", "main.helper(0xc000082070)", parent=1)
+    wg = build_graph(D(MAIN, waiter, child, other))
+    assert wg.edge("waitgroup@0xc000082070", "g11").confidence == "medium"
+    assert wg.edge("waitgroup@0xc000082070", "g12").confidence == "high"
+    assert wg.graph.nodes["waitgroup@0xc000082070"]["semantics"] == "all"
+
+
+def test_channel_counterpart_by_shared_pointer():
+    workers = [G(i, "chan receive", "main.worker(0xc000094108)", parent=1) for i in (19, 20, 21)]
+    producer = G(27, "sleep", "time.Sleep(0x3b9aca00)", "main.producer(0xc000094108)", parent=1)
+    wg = build_graph(D(MAIN, *workers, producer))
+    e = wg.edge("chan?g19", "g27")
+    assert e.confidence == "medium" and "0xc000094108" in e.evidence
+    # peers parked at the same operation are not each other's counterparts
+    assert not wg.graph.has_edge("chan?g19", "g20")
+
+
+def test_forever_goroutines_release_nothing():
+    nil_recv = G(5, "chan receive (nil chan)", "main.nilChanReceiver(0x0?)", parent=1)
+    send = G(6, "chan send", "main.sender(0x0?)", parent=1)
+    wg = build_graph(D(MAIN, nil_recv, send))
+    assert not wg.graph.has_edge("chan?g6", "g5")
+    assert wg.graph.out_degree("chan?g5") == 0
+
+
+def test_system_and_dumper_are_not_nodes_of_interest():
+    gc = G(2, "GC worker (idle)", "runtime.gopark(0x0?)", "runtime.gcBgMarkWorker(0x0?)", created_by="runtime.gcBgMarkStartWorkers")
+    wg = build_graph(D(MAIN, gc))
+    assert "g2" not in wg.graph
