@@ -3,10 +3,13 @@
     stackparse parse   [FILE|-] [--format json|text] [--all]
     stackparse analyze [FILE|-|DIR|URL ...] [--format text|json|jsonl|dot|mermaid|markdown|html]
                        [--fail-on low|medium|high|certain|never] [--all] [--color auto|always|never]
+                       [--timeout S] [--max-bytes N] [--watch S [--count N]] [--source DIR]
+    stackparse diff    OLD NEW [--format text|json] [--fail-on LEVEL] [--fail-on-growth N]
 
 Reading the input (files, gzip, directories, stdin, URLs through :mod:`stackparse.capture`) and
 choosing an exit status is all this module does: parsing is :func:`stackparse.parse.parse_all`,
-analysis :func:`stackparse.detect.analyze`, output :mod:`stackparse.render`.
+analysis :func:`stackparse.detect.analyze`, output :mod:`stackparse.render`, comparison
+:func:`stackparse.diff.diff`, source lines :class:`stackparse.source.SourceMap`.
 
 Exit status: 0 nothing at or above ``--fail-on`` was found; 1 something was; 2 the input could
 not be read or the command line is wrong; 130 interrupted. Errors are one line on stderr,
@@ -18,8 +21,10 @@ from __future__ import annotations
 import gzip
 import importlib
 import inspect
+import json
 import os
 import sys
+import time
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -29,7 +34,6 @@ from typing import Any
 import click
 
 from . import render
-from .render._common import CONFIDENCE_ORDER
 
 __all__ = ["cli", "main"]
 
@@ -37,6 +41,10 @@ ANALYZE_FORMATS = ("text", "json", "jsonl", "dot", "mermaid", "markdown", "html"
 FAIL_ON = ("low", "medium", "high", "certain", "never")
 #: Directory inputs expand to these files (sorted, not recursive).
 DIR_PATTERNS = ("*.txt", "*.txt.gz", "*.log")
+#: detect.CONFIDENCE_ORDER, weakest first, until the detect stage exports it.
+DEFAULT_ORDER = ("low", "medium", "high", "certain")
+#: Formats that show source lines with --source.
+SOURCE_FORMATS = ("text", "markdown", "html")
 #: Inputs larger than this get a progress bar when stderr is a terminal.
 PROGRESS_BYTES = 4 << 20
 #: Exit status after a closed pipe (``stackparse ... | head``): 128 + SIGPIPE, as a shell does.
@@ -149,7 +157,11 @@ def _display(source: str) -> str:
     return "<stdin>" if source == "-" else source
 
 
-def _read_bytes(source: str, timeout: float | None) -> bytes:
+def _capture_kwargs(timeout: float | None, max_bytes: int | None) -> dict[str, Any]:
+    return {k: v for k, v in (("timeout", timeout), ("max_bytes", max_bytes)) if v is not None}
+
+
+def _read_bytes(source: str, timeout: float | None, max_bytes: int | None = None) -> bytes:
     if source == "-":
         return click.get_binary_stream("stdin").read()
     if _is_url(source):
@@ -157,11 +169,8 @@ def _read_bytes(source: str, timeout: float | None) -> bytes:
             capture = importlib.import_module("stackparse.capture")
         except ImportError:
             raise InputError(f"{source}: URL input not available (stackparse.capture is missing)") from None
-        kwargs: dict[str, Any] = {}
-        if timeout is not None:
-            kwargs["timeout"] = timeout
         try:
-            return capture.fetch(source, **kwargs)
+            return capture.fetch(source, **_capture_kwargs(timeout, max_bytes))
         except Exception as e:  # CaptureError and whatever the network throws
             raise InputError(f"{source}: {e}") from None
     try:
@@ -208,7 +217,9 @@ def _progress(label: str, size: int, enabled: bool) -> Iterator[Callable[[int, i
         yield update
 
 
-def _parse_source(source: str, timeout: float | None, progress: bool) -> list[Any]:
+def _parse_source(
+    source: str, timeout: float | None, progress: bool, max_bytes: int | None = None
+) -> list[Any]:
     """Every dump in ``source`` (a file, ``-`` or a URL); InputError when there is none."""
     parse = importlib.import_module("stackparse.parse")
     name = _display(source)
@@ -222,7 +233,7 @@ def _parse_source(source: str, timeout: float | None, progress: bool) -> list[An
                 dumps = list(by_file(source, progress=cb))
             text = ""
         else:
-            text = _decode(source, _read_bytes(source, timeout))
+            text = _decode(source, _read_bytes(source, timeout, max_bytes))
             with _progress(f"parsing {name}", len(text), progress) as cb:
                 if cb is not None and _accepts(parse.parse_all, "progress"):
                     dumps = list(parse.parse_all(text, progress=cb))
@@ -371,14 +382,77 @@ def _use_color(choice: str) -> bool:
     help="Colour the text report (auto: when stdout is a terminal and NO_COLOR is unset).",
 )
 @click.option("--timeout", type=float, default=None, help="Seconds to wait for a URL input.")
+@click.option(
+    "--max-bytes",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="Largest dump accepted from a URL, in bytes (default 512 MiB).",
+)
+@click.option(
+    "--watch",
+    "watch_s",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    metavar="SECONDS",
+    help="With a URL: take a dump every SECONDS and report what grew since the first one (Ctrl-C to stop).",
+)
+@click.option(
+    "--count",
+    type=click.IntRange(min=2),
+    default=None,
+    metavar="N",
+    help="With --watch: stop after N dumps.",
+)
+@click.option(
+    "--source",
+    "source_dir",
+    type=click.Path(exists=True, file_okay=False),
+    default=None,
+    metavar="DIR",
+    help="A checkout of the service: show the source line at every blocking site (text, markdown, html).",
+)
 def analyze_cmd(
-    sources: tuple[str, ...], fmt: str, fail_on: str, all_: bool, color: str, timeout: float | None
+    sources: tuple[str, ...],
+    fmt: str,
+    fail_on: str,
+    all_: bool,
+    color: str,
+    timeout: float | None,
+    max_bytes: int | None,
+    watch_s: float | None,
+    count: int | None,
+    source_dir: str | None,
 ) -> None:
     """Say what is stuck and why: FILE, .gz, DIR (its *.txt, *.txt.gz, *.log), URL, or - for stdin.
+
+    \b
+    With --watch SECONDS and one URL: a dump every SECONDS, each compared with the first
+    (what grew, new findings); Ctrl-C stops, the exit status is that of the last dump.
 
     Exit status: 0 nothing at or above --fail-on, 1 something, 2 unreadable input.
     """
     detect = importlib.import_module("stackparse.detect")
+    order = _order(detect)
+    if count is not None and watch_s is None:
+        raise click.UsageError("--count needs --watch")
+    if watch_s is not None:
+        if len(sources) != 1 or not _is_url(sources[0]):
+            raise click.UsageError("--watch needs exactly one URL")
+        if fmt not in ("text", "json", "jsonl"):
+            raise click.UsageError("--watch reports in --format text, json or jsonl")
+        if source_dir is not None:
+            _note("note: --source is not used with --watch (the reports are diffs)")
+        last = _watch(detect, sources[0], watch_s, count, fmt, _capture_kwargs(timeout, max_bytes))
+        click.get_current_context().exit(_status([last] if last is not None else [], fail_on, order))
+    smap = None
+    if source_dir is not None:
+        if fmt in SOURCE_FORMATS:
+            from .source import SourceMap
+
+            smap = SourceMap(source_dir)
+        else:
+            _note(f"note: --source is shown by --format text, markdown and html, not {fmt}")
     inputs = _expand(sources)
     single_doc = fmt in ("json", "dot", "mermaid", "markdown", "html")
     if single_doc and len(inputs) > 1:
@@ -388,7 +462,7 @@ def analyze_cmd(
         tuple[str, int | None, Any, Any]
     ] = []  # (source, index in the file or None, dump, analysis)
     for src in inputs:
-        dumps = _parse_source(src, timeout, progress)
+        dumps = _parse_source(src, timeout, progress, max_bytes)
         if single_doc and len(dumps) > 1:
             _note(f"note: {_display(src)} holds {len(dumps)} dumps; --format {fmt} shows the first")
             dumps = dumps[:1]
@@ -399,20 +473,87 @@ def analyze_cmd(
                 extra = {} if i is None else {"dump_index": i}
                 _write(render.render_jsonl_record(a, s, dump=d, **extra))
     if fmt != "jsonl":
-        _write(_render(results, fmt, all_, _use_color(color)), color=_use_color(color))
+        _write(_render(results, fmt, all_, _use_color(color), smap), color=_use_color(color))
     ctx = click.get_current_context()
-    order = getattr(detect, "CONFIDENCE_ORDER", None) or CONFIDENCE_ORDER
-    ctx.exit(_status([a for *_, a in results], fail_on, tuple(order)))
+    ctx.exit(_status([a for *_, a in results], fail_on, order))
 
 
-def _render(results: list[tuple[str, int | None, Any, Any]], fmt: str, all_: bool, color: bool) -> str:
+def _order(detect: Any) -> tuple[str, ...]:
+    return tuple(getattr(detect, "CONFIDENCE_ORDER", None) or DEFAULT_ORDER)
+
+
+def _clock(when: float) -> str:
+    return time.strftime("%H:%M:%S", time.localtime(when))
+
+
+def _watch(
+    detect: Any, url: str, interval: float, count: int | None, fmt: str, kw: dict[str, Any]
+) -> Any | None:
+    """Fetch ``url`` every ``interval`` s; report each dump against the first. Returns the last
+    analysis (None when Ctrl-C came before the first dump)."""
+    from . import capture
+    from . import diff as diff_mod
+
+    parse = importlib.import_module("stackparse.parse")
+    first: tuple[float, Any] | None = None
+    last = None
+    try:
+        for when, body in capture.watch(url, interval, count, **kw):
+            try:
+                dump = parse.parse(_decode(url, body))
+            except parse.ParseError as e:
+                raise InputError(f"{url}: {_parse_error_text(e)}") from None
+            a = detect.analyze(dump)
+            side = a if getattr(a, "dump", None) is not None else dump  # diff needs the dump
+            if first is None:
+                first = (when, side)
+                if fmt == "text":
+                    _write(f"{_clock(when)} {url}: {_summary(a, dump)}\n")
+                else:
+                    _write(render.render_jsonl_record(a, url, dump=dump))
+            else:
+                d = diff_mod.diff(
+                    first[1],
+                    side,
+                    old_label=_clock(first[0]),
+                    new_label=_clock(when),
+                    elapsed=when - first[0],
+                )
+                if fmt == "text":
+                    _write(f"\n== {_clock(when)} ==\n" + diff_mod.render_diff_text(d))
+                else:
+                    _write(json.dumps(d.to_dict(), separators=(",", ":")) + "\n")
+            last = a
+    except KeyboardInterrupt:
+        pass  # Ctrl-C ends the watch normally
+    except (capture.CaptureError, OSError) as e:  # OSError: whatever else the network throws
+        raise InputError(f"{url}: {e}") from None
+    return last
+
+
+def _summary(a: Any, dump: Any) -> str:
+    """``38 goroutines in 34 buckets, 2 findings (1 deadlock, 1 leak)``."""
+    n = len(dump.goroutines) or sum(r.count for r in dump.records) or (dump.total or 0)
+    kinds: dict[str, int] = {}
+    for f in a.findings:
+        kinds[f.kind] = kinds.get(f.kind, 0) + 1
+    nb, nf = len(getattr(a, "buckets", None) or ()), len(a.findings)
+    what = " (" + ", ".join(f"{c} {k}" for k, c in kinds.items()) + ")" if kinds else ""
+    return f"{n} goroutines in {nb} buckets, {nf} finding{'s' if nf != 1 else ''}{what}"
+
+
+def _render(
+    results: list[tuple[str, int | None, Any, Any]], fmt: str, all_: bool, color: bool, smap: Any = None
+) -> str:
     if fmt == "text":
         if len(results) == 1:
-            return render.render_text(results[0][3], color=color, all=all_, dump=results[0][2])
+            return render.render_text(results[0][3], color=color, all=all_, dump=results[0][2], source=smap)
         rows = [(_label(s, i), a, d) for s, i, d, a in results]
         parts = [render.render_text_summary(rows, color=color)]
         for label, a, d in rows:
-            parts.append(f"\n==> {label} <==\n" + render.render_text(a, color=color, all=all_, dump=d))
+            parts.append(
+                f"\n==> {label} <==\n" + render.render_text(a, color=color, all=all_, dump=d, source=smap)
+            )
         return "".join(parts)
     _, _, d, a = results[0]
     if fmt == "json":
@@ -422,8 +563,8 @@ def _render(results: list[tuple[str, int | None, Any, Any]], fmt: str, all_: boo
     if fmt == "mermaid":
         return render.render_mermaid(a, all=all_, dump=d)
     if fmt == "markdown":
-        return render.render_markdown(a, dump=d)
-    return render.render_html(a, all=all_, dump=d)
+        return render.render_markdown(a, dump=d, source=smap)
+    return render.render_html(a, all=all_, dump=d, source=smap)
 
 
 def _label(source: str, index: int | None) -> str:
@@ -440,6 +581,96 @@ def _status(analyses: list[Any], fail_on: str, order: tuple[str, ...]) -> int:
             if f.confidence in order and order.index(f.confidence) >= floor:
                 return 1
     return 0
+
+
+# --------------------------------------------------------------------------- diff
+
+
+@cli.command("diff")
+@click.argument("old", type=click.Path(allow_dash=True))
+@click.argument("new", type=click.Path(allow_dash=True))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Report format (json: schema stackparse/diff/1).",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(FAIL_ON),
+    default="medium",
+    show_default=True,
+    help="Exit 1 when a NEW finding at or above this confidence appears, or a persisting one grows.",
+)
+@click.option(
+    "--fail-on-growth",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="Also exit 1 when any bucket grew by N goroutines or more.",
+)
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    default=20,
+    show_default=True,
+    help="Buckets and goroutines listed per section (text).",
+)
+@click.option("--timeout", type=float, default=None, help="Seconds to wait for a URL input.")
+@click.option(
+    "--max-bytes",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="Largest dump accepted from a URL.",
+)
+def diff_cmd(
+    old: str,
+    new: str,
+    fmt: str,
+    fail_on: str,
+    fail_on_growth: int | None,
+    limit: int,
+    timeout: float | None,
+    max_bytes: int | None,
+) -> None:
+    """Compare two dumps of the same process (files, .gz, URLs, - for stdin): which stacks
+    grew, which goroutines wait longer, which findings are new, resolved or persisting.
+
+    Exit status: 0 nothing alarming, 1 a new (or growing) finding at or above --fail-on, or a
+    bucket grew by --fail-on-growth or more; 2 unreadable input.
+    """
+    detect = importlib.import_module("stackparse.detect")
+    from . import diff as diff_mod
+
+    if old == "-" and new == "-":
+        raise click.UsageError("only one of OLD and NEW can be -")
+    sides = []
+    for src in (old, new):
+        if src != "-" and not _is_url(src) and Path(src).is_dir():
+            raise InputError(f"{src}: is a directory; diff compares two dumps")
+        dumps = _parse_source(src, timeout, progress=False, max_bytes=max_bytes)
+        if len(dumps) > 1:
+            _note(f"note: {_display(src)} holds {len(dumps)} dumps; diff uses the first")
+        sides.append(dumps[0])
+    d = diff_mod.diff(sides[0], sides[1], old_label=_display(old), new_label=_display(new))
+    _write(diff_mod.render_diff_json(d) if fmt == "json" else diff_mod.render_diff_text(d, limit=limit))
+    click.get_current_context().exit(_diff_status(d, fail_on, fail_on_growth, _order(detect)))
+
+
+def _diff_status(d: Any, fail_on: str, fail_on_growth: int | None, order: tuple[str, ...]) -> int:
+    """1 when a new finding (or a persisting one that grew) is at or above ``fail_on``, or a
+    bucket grew by ``fail_on_growth`` or more; else 0."""
+    bad = fail_on != "never" and any(
+        (f.status == "new" or (f.status == "persisting" and f.delta > 0))
+        and f.confidence in order
+        and order.index(f.confidence) >= order.index(fail_on)
+        for f in d.findings
+    )
+    grew = fail_on_growth is not None and any(c.delta >= fail_on_growth for c in d.buckets)
+    return 1 if bad or grew else 0
 
 
 def main(argv: list[str] | None = None) -> None:

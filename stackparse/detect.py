@@ -2,13 +2,15 @@
 
 :func:`analyze` runs blocking -> graph -> detect on a parsed :class:`~stackparse.model.Dump` and
 returns an :class:`Analysis`: the findings, the graph, the per-goroutine blocking records, the
-buckets (goroutines grouped by identical stack) and notes.
+buckets (:func:`stackparse.buckets.bucketize`: goroutines grouped by identical stack) and notes.
+``Analysis.to_dict()`` is the ``stackparse/analysis/1`` JSON document
+(``stackparse/schema/analysis-1.json``) that ``stackparse analyze --format json`` prints.
 
 How a finding is reached
 ------------------------
 
 1. **Doomed goroutines.** Start from everything that can make progress on its own (running,
-   runnable, syscall, IO wait, sleep, and ``select``, whose cases may hold a timer) and walk the
+   runnable, syscall, IO wait, sleep; not ``select``: its cases may all be dead) and walk the
    graph backwards: a goroutine whose resource has a releaser that may progress may progress
    too. Every other blocked goroutine is *doomed*: nothing in the dump can wake it. (A resource
    with no releaser in sight dooms its waiters: that is the leak heuristic's raw material.) When
@@ -23,8 +25,10 @@ How a finding is reached
    whose workers are stuck (one finding: the waiters and the workers); Cond waits with no
    signaller in sight; and, the LeakProf heuristic, goroutines parked at the same channel
    operation (same function and line) with no counterpart in sight, more confident the more of
-   them and the longer they waited. ``select`` waits are at most ``low``: the cases are not
-   printed.
+   them and the longer they waited (a lone receiver may wait on a timer channel: ``low``).
+   ``select`` sites are capped at ``medium`` (the cases are not printed), and in-flight request
+   handlers (``net/http.(*conn).serve`` on the stack) at ``low``. A group that depends on other
+   stuck goroutines is never more confident than they are.
 4. **Runtime-proven findings** are reported as well, and list every goroutine they prove: the
    runtime's global deadlock (``certain`` deadlock listing all blocked user goroutines) and the Go
    1.26+ ``(leaked)`` marks of the goroutineleak profile (``certain`` leak findings, grouped by
@@ -39,18 +43,34 @@ parked in user code.
 
 from __future__ import annotations
 
-import time
-from collections import defaultdict, deque
-from dataclasses import dataclass, field
-from typing import Any, Iterable
+import re
+from collections import Counter, defaultdict, deque
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
 
 import networkx as nx
 
 from .blocking import Blocking, classify_all, is_machinery
+from .buckets import Bucket, bucketize
 from .graph import CONFIDENCE, Edge, WaitGraph, build_graph, conf_rank, gnode, min_conf
 from .model import Dump, Goroutine, ProfileRecord
 
-__all__ = ["Finding", "Bucket", "Analysis", "analyze", "detect", "LEAK_COUNT_MEDIUM", "LEAK_COUNT_HIGH"]
+__all__ = [
+    "ANALYSIS_SCHEMA",
+    "CONFIDENCE_ORDER",
+    "LEAK_COUNT_HIGH",
+    "LEAK_COUNT_MEDIUM",
+    "Analysis",
+    "Finding",
+    "analyze",
+    "detect",
+]
+
+#: ``schema`` of :meth:`Analysis.to_dict` (described by ``stackparse/schema/analysis-1.json``).
+ANALYSIS_SCHEMA = "stackparse/analysis/1"
+#: Confidence levels, weakest first (``graph.CONFIDENCE``): ``low`` < ``medium`` < ``high`` < ``certain``.
+CONFIDENCE_ORDER: tuple[str, ...] = CONFIDENCE
 
 #: Goroutines parked at one channel site with no counterpart: this many make it ``medium``...
 LEAK_COUNT_MEDIUM = 2
@@ -101,32 +121,15 @@ class Finding:
 
 
 @dataclass(frozen=True, slots=True)
-class Bucket:
-    """Goroutines with the same state and the same frames (function, file, line)."""
-
-    state: str
-    op: str
-    functions: tuple[str, ...]
-    locations: tuple[str, ...]
-    goroutines: tuple[int, ...]
-    count: int
-    max_wait_minutes: int | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "state": self.state,
-            "op": self.op,
-            "functions": list(self.functions),
-            "locations": list(self.locations),
-            "goroutines": list(self.goroutines),
-            "count": self.count,
-            "max_wait_minutes": self.max_wait_minutes,
-        }
-
-
-@dataclass(frozen=True, slots=True)
 class Analysis:
-    """Everything :func:`analyze` found in one dump."""
+    """Everything :func:`analyze` found in one dump.
+
+    ``findings`` most certain first within each rule family (see the module docstring);
+    ``buckets`` from :func:`stackparse.buckets.bucketize`, largest first; ``blockings`` the
+    :class:`~stackparse.blocking.Blocking` of every goroutine by id; ``graph`` the
+    :class:`~stackparse.graph.WaitGraph` (None for a pprof debug=1 profile); ``doomed`` the ids
+    of the goroutines nothing in the dump can wake.
+    """
 
     findings: tuple[Finding, ...]
     buckets: tuple[Bucket, ...]
@@ -140,13 +143,108 @@ class Analysis:
         """Findings at ``level`` or above (``certain`` > ``high`` > ``medium`` > ``low``)."""
         return [f for f in self.findings if f.at_least(level)]
 
-    def to_dict(self) -> dict[str, Any]:
+    def summary(self) -> dict[str, Any]:
+        """Counts a reader wants before the details (the document's ``summary``)."""
+        kinds = Counter(f.kind for f in self.findings)
+        worst = max((f.confidence for f in self.findings), key=_conf_index, default=None)
         return {
-            "findings": [f.to_dict() for f in self.findings],
+            "dump_kind": "stack" if self.dump is None else self.dump.kind,
+            "goroutines": self._goroutine_count(),
+            "buckets": len(self.buckets),
+            "findings": len(self.findings),
+            "findings_by_kind": dict(sorted(kinds.items())),
+            "worst_confidence": worst,
+        }
+
+    def _goroutine_count(self) -> int:
+        d = self.dump
+        if d is None:
+            return 0 if self.graph is None else len(self.graph.goroutines)
+        if d.goroutines:
+            return len(d.goroutines)
+        if d.records:
+            return sum(r.count for r in d.records)
+        return d.total or 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``stackparse/analysis/1`` document: ``schema``, ``summary``, ``findings`` (edges
+        as ``source``/``target`` node ids, goroutine nodes spelled ``g:<id>``; resources as
+        ``{kind, address, exact, key}`` objects; plus ``rule``), ``buckets``, and the extra keys
+        ``blocking`` (goroutine id -> :meth:`Blocking.to_dict`) and ``notes``. Plain JSON."""
+        nodes = None if self.graph is None else self.graph.graph.nodes
+        return {
+            "schema": ANALYSIS_SCHEMA,
+            "summary": self.summary(),
+            "findings": [_finding_doc(f, nodes) for f in self.findings],
             "buckets": [b.to_dict() for b in self.buckets],
             "blocking": {str(k): v.to_dict() for k, v in self.blockings.items()},
             "notes": list(self.notes),
         }
+
+
+# --------------------------------------------------------------------------- JSON document
+
+
+def _conf_index(c: str) -> int:
+    return CONFIDENCE_ORDER.index(c) if c in CONFIDENCE_ORDER else -1
+
+
+_GKEY = re.compile(r"g:?(\d+)")
+
+
+def _doc_node(node: str) -> str:
+    """Node id as the JSON document spells it: goroutines ``g:<id>`` (graph.py says ``g<id>``),
+    resource keys (``mutex@0x..``, ``chan?g12``) unchanged."""
+    m = _GKEY.fullmatch(node)
+    return node if m is None else f"g:{m.group(1)}"
+
+
+_RES_KEY = re.compile(r"([A-Za-z_.-]+)([:@?])(.*)")
+
+
+def _resource_doc(key: str, nodes: Any) -> dict[str, Any]:
+    """``{kind, address, exact, key}`` of a resource node; from the key alone when the node is
+    not in the graph (then ``exact`` is False)."""
+    attrs = nodes[key] if nodes is not None and key in nodes else None
+    if attrs is not None and attrs.get("kind") and attrs.get("type", attrs["kind"]) != "goroutine":
+        addr = attrs.get("address")
+        return {
+            "kind": attrs["kind"],
+            "address": hex(addr) if isinstance(addr, int) else None,
+            "exact": True,
+            "key": key,
+        }
+    m = _RES_KEY.match(key)
+    if m is None:
+        return {"kind": key, "address": None, "exact": False, "key": key}
+    kind, sep, rest = m.groups()
+    addr = rest.partition("#")[0] if sep != "?" and rest.startswith("0x") else None
+    return {"kind": kind, "address": addr, "exact": False, "key": key}
+
+
+def _finding_doc(f: Finding, nodes: Any) -> dict[str, Any]:
+    """One finding of the ``stackparse/analysis/1`` document."""
+    return {
+        "kind": f.kind,
+        "confidence": f.confidence,
+        "title": f.title,
+        "goroutines": list(f.goroutines),
+        "resources": [_resource_doc(r, nodes) for r in f.resources],
+        "edges": [
+            {
+                "source": _doc_node(e.src),
+                "target": _doc_node(e.dst),
+                "kind": e.kind,
+                "confidence": e.confidence,
+                "evidence": e.evidence or "",
+            }
+            for e in f.edges
+        ],
+        "blocked_behind": list(f.blocked_behind),
+        "notes": [str(n) for n in f.notes],
+        "count": f.count or len(f.goroutines),
+        "rule": f.rule,
+    }
 
 
 # --------------------------------------------------------------------------- helpers
@@ -199,42 +297,7 @@ def is_global_deadlock(dump: Dump) -> bool:
     return fe.startswith("all goroutines are asleep")
 
 
-# --------------------------------------------------------------------------- buckets
-
-
-def buckets_of(dump: Dump, blockings: dict[int, Blocking]) -> list[Bucket]:
-    groups: dict[tuple, list[Goroutine]] = defaultdict(list)
-    for g in dump.goroutines:
-        if g.id == 0:
-            continue
-        key = (g.state, tuple((f.function.full, f.file, f.line) for f in g.frames))
-        groups[key].append(g)
-    out = []
-    for (state, fr), gs in groups.items():
-        b = blockings.get(gs[0].id)
-        mins = [g.wait_minutes for g in gs if g.wait_minutes is not None]
-        out.append(
-            Bucket(
-                state=state,
-                op=b.op if b else "other",
-                functions=tuple(f for f, _, _ in fr),
-                locations=tuple(f"{fi}:{ln}" for _, fi, ln in fr),
-                goroutines=tuple(sorted(g.id for g in gs)),
-                count=len(gs),
-                max_wait_minutes=max(mins) if mins else None,
-            )
-        )
-    out.sort(key=lambda b: (-b.count, b.state, b.functions))
-    return out
-
-
-def _record_buckets(dump: Dump) -> list[Bucket]:
-    out = []
-    for r in dump.records:
-        fns = tuple(f.function.full if f.function else hex(f.pc) for f in r.frames)
-        locs = tuple(f"{f.file}:{f.line}" if f.file else "?" for f in r.frames)
-        out.append(Bucket(state="", op=_record_op(r), functions=fns, locations=locs, goroutines=(), count=r.count))
-    return out
+# --------------------------------------------------------------------------- debug=1 profiles
 
 
 _RECORD_IDLE_PREFIXES = (
@@ -280,26 +343,32 @@ def _record_op(r: ProfileRecord) -> str:
 
 
 def _analyze_records(dump: Dump) -> Analysis:
-    buckets = _record_buckets(dump)
     findings: list[Finding] = []
     leakprof = (dump.profile or "") == "goroutineleak"
-    for r, b in zip(dump.records, buckets):
+    for r in dump.records:
         user = [f for f in r.frames if f.function and not is_machinery(f.function.package)]
-        top = user[0].function.full if user else (b.functions[0] if b.functions else "?")
+        if user:
+            top = user[0].function.full
+        elif r.frames:
+            f0 = r.frames[0]
+            top = f0.function.full if f0.function else hex(f0.pc)
+        else:
+            top = "?"
         where = f"{user[0].file}:{user[0].line}" if user else "?"
         if leakprof:
             findings.append(
                 Finding(
                     kind="leak",
                     confidence="certain",
-                    title=f"{_plural(r.count, 'goroutine')} leaked in {top} ({where}): proven by the goroutineleak profile",
+                    title=f"{_plural(r.count, 'goroutine')} leaked in {top} ({where}): "
+                    "proven by the goroutineleak profile",
                     goroutines=(),
                     count=r.count,
                     rule="leaked-mark",
                 )
             )
             continue
-        if r.count < LEAK_COUNT_HIGH or b.op in ("running", "sleep", "io-wait") or not user:
+        if r.count < LEAK_COUNT_HIGH or _record_op(r) in ("running", "sleep", "io-wait") or not user:
             continue
         if any(top.startswith(p) for p in _RECORD_IDLE_PREFIXES):
             continue
@@ -307,16 +376,20 @@ def _analyze_records(dump: Dump) -> Analysis:
             Finding(
                 kind="leak",
                 confidence="low",
-                title=f"{r.count} goroutines parked in {top} ({where}) (debug=1 profile: no states, ids or arguments)",
+                title=f"{r.count} goroutines parked in {top} ({where}) "
+                "(debug=1 profile: no states, ids or arguments)",
                 goroutines=(),
                 count=r.count,
                 rule="leakprof-record",
-                notes=("a debug=1 profile does not say what the goroutines wait for; take a debug=2 dump to confirm",),
+                notes=(
+                    "a debug=1 profile does not say what the goroutines wait for; "
+                    "take a debug=2 dump to confirm",
+                ),
             )
         )
     return Analysis(
         findings=tuple(findings),
-        buckets=tuple(buckets),
+        buckets=tuple(bucketize(dump)),
         blockings={},
         graph=None,
         notes=("pprof debug=1 profile: aggregated records only, no wait-for graph",),
@@ -343,8 +416,8 @@ class _Detector:
     # ------------------------------------------------------------------ doomed
 
     def compute_doomed(self) -> None:
-        G = self.G
-        user = [gid for gid, bl in self.b.items() if not bl.system and gnode(gid) in G]
+        graph = self.G
+        user = [gid for gid, bl in self.b.items() if not bl.system and gnode(gid) in graph]
         if self.global_dl:
             self.doomed = {gid for gid in user if not self.b[gid].dumper}
             self.progress = set()
@@ -357,15 +430,15 @@ class _Detector:
                 # select with a live counterpart (a sibling, a pointer sharer) is reached below.
                 continue
             n = gnode(gid)
-            if n in G:
+            if n in graph:
                 progress.add(n)
                 q.append(n)
         while q:
             n = q.popleft()
-            for p in G.predecessors(n):
+            for p in graph.predecessors(n):
                 if p in progress:
                     continue
-                d = G.nodes[p]
+                d = graph.nodes[p]
                 if d.get("type") == "resource":
                     # a resource with a releaser that may progress may be released
                     progress.add(p)
@@ -375,16 +448,18 @@ class _Detector:
                     progress.add(p)
                     q.append(p)
         self.progress = {_gnum(n) for n in progress if n.startswith("g")}
-        self.doomed = {gid for gid in user if gid not in self.progress and (self.b[gid].waiting or self.b[gid].forever)}
+        self.doomed = {
+            gid for gid in user if gid not in self.progress and (self.b[gid].waiting or self.b[gid].forever)
+        }
 
     # ------------------------------------------------------------------ deadlocks
 
     def deadlocks(self) -> None:
-        G = self.G
+        graph = self.G
         doomed_nodes = {gnode(g) for g in self.doomed}
         self.scc_members: dict[int, int] = {}
         comps = []
-        for comp in nx.strongly_connected_components(G):
+        for comp in nx.strongly_connected_components(graph):
             if len(comp) < 2:
                 continue
             gids = [_gnum(n) for n in comp if n.startswith("g")]
@@ -405,15 +480,21 @@ class _Detector:
             self.findings.append(f)
 
     def one_deadlock(self, comp: set[str]) -> None:
-        G = self.G
-        H = G.subgraph(comp)
+        graph = self.G
+        sub = graph.subgraph(comp)
         best = None
         for level in reversed(CONFIDENCE):  # certain first
-            keep = [(u, v) for u, v, d in H.edges(data=True) if conf_rank(d["confidence"]) >= conf_rank(level)]
+            keep = [
+                (u, v) for u, v, d in sub.edges(data=True) if conf_rank(d["confidence"]) >= conf_rank(level)
+            ]
             if not keep:
                 continue
-            K = nx.DiGraph(keep)
-            subs = [c for c in nx.strongly_connected_components(K) if len(c) > 1 and any(n.startswith("g") for n in c)]
+            kept = nx.DiGraph(keep)
+            subs = [
+                c
+                for c in nx.strongly_connected_components(kept)
+                if len(c) > 1 and any(n.startswith("g") for n in c)
+            ]
             if subs:
                 best = (level, set().union(*subs))
                 break
@@ -422,26 +503,41 @@ class _Detector:
         level, core = best
         gids = sorted(x for x in (_gnum(n) for n in core) if x is not None)
         res = sorted(n for n in core if not n.startswith("g"))
-        kinds = {G.nodes[r]["kind"] for r in res}
+        kinds = {graph.nodes[r]["kind"] for r in res}
         # closed world: no live goroutine related to the members, and the cycle needs a lock/WG
         related_alive = set(self.wg.related.alive(gids)) if self.wg.related is not None else set()
         conf = level
         notes: list[str] = []
-        strong = any(conf_rank(d["confidence"]) >= conf_rank("medium") for _, _, d in G.subgraph(core).edges(data=True) if d["kind"] != "waits-for")
-        if not related_alive and strong and kinds & {"mutex", "rwmutex", "waitgroup", "sema"} and conf_rank(conf) < conf_rank("medium"):
+        strong = any(
+            conf_rank(d["confidence"]) >= conf_rank("medium")
+            for _, _, d in graph.subgraph(core).edges(data=True)
+            if d["kind"] != "waits-for"
+        )
+        if (
+            not related_alive
+            and strong
+            and kinds & {"mutex", "rwmutex", "waitgroup", "sema"}
+            and conf_rank(conf) < conf_rank("medium")
+        ):
             conf = _up(conf)
-            notes.append("closed world: no live goroutine related to the cycle is in sight, so nothing can break it")
+            notes.append(
+                "closed world: no live goroutine related to the cycle is in sight, so nothing can break it"
+            )
         # ambiguous lock holders outside the cycle lower the confidence
         for r in res:
-            if G.nodes[r].get("semantics") == "one":
-                outside = [v for v in G.successors(r) if v not in core]
+            if graph.nodes[r].get("semantics") == "one":
+                outside = [v for v in graph.successors(r) if v not in core]
                 if outside:
                     conf = CONFIDENCE[max(0, conf_rank(conf) - 1)]
                     notes.append(f"{r}: other possible holders outside the cycle: {', '.join(outside[:5])}")
         if self.global_dl and conf_rank(conf) >= conf_rank("medium"):
             conf = max(conf, "high", key=conf_rank)
             notes.append("the runtime reported all goroutines asleep: these goroutines are certainly stuck")
-        edges = tuple(Edge(u, v, d["kind"], d["confidence"], d["evidence"]) for u, v, d in G.subgraph(core).edges(data=True))
+        # sorted: a subgraph iterates its node set, whose order changes with PYTHONHASHSEED
+        edges = tuple(
+            Edge(u, v, d["kind"], d["confidence"], d["evidence"])
+            for u, v, d in sorted(graph.subgraph(core).edges(data=True), key=lambda t: (t[0], t[1]))
+        )
         title = self.deadlock_title(gids, res, edges)
         cycles_note = self.cycle_note(core)
         if cycles_note:
@@ -465,13 +561,15 @@ class _Detector:
         self.findings.append(f)
 
     def cycle_note(self, core: set[str]) -> str:
-        H = self.G.subgraph(core)
+        sub = self.G.subgraph(core)
         cycles = []
         try:
-            for c in nx.simple_cycles(H):
+            for c in nx.simple_cycles(sub):
                 cycles.append(c)
                 if len(cycles) >= MAX_CYCLES:
-                    self.notes.append(f"cycle enumeration cut at {MAX_CYCLES} cycles in a component of {len(core)} nodes")
+                    self.notes.append(
+                        f"cycle enumeration cut at {MAX_CYCLES} cycles in a component of {len(core)} nodes"
+                    )
                     break
         except Exception:  # pragma: no cover - networkx edge cases
             return ""
@@ -480,26 +578,31 @@ class _Detector:
         return f"{len(cycles)}{'+' if len(cycles) >= MAX_CYCLES else ''} cycles in this component"
 
     def deadlock_title(self, gids: list[int], res: list[str], edges: tuple[Edge, ...]) -> str:
-        G = self.G
+        graph = self.G
         names = []
         for gid in gids[:4]:
             g = self.gs[gid]
             fn, _ = _site(g, self.b[gid])
             names.append(f"{gid} ({fn})")
         more = f" +{len(gids) - 4}" if len(gids) > 4 else ""
-        kinds = [G.nodes[r]["kind"] for r in res]
+        kinds = [graph.nodes[r]["kind"] for r in res]
         if len(gids) == 1:
             r = res[0] if res else "?"
             return f"self-deadlock: goroutine {names[0]} waits for {r}, which it already holds (re-lock)"
         if any(k == "rwmutex-writer" for k in kinds):
-            return f"RWMutex deadlock: recursive RLock behind a pending writer: goroutines {', '.join(names)}{more}"
-        return f"deadlock: {len(gids)} goroutines wait on each other through {', '.join(res[:4])}{'...' if len(res) > 4 else ''}: {', '.join(names)}{more}"
+            return (
+                "RWMutex deadlock: recursive RLock behind a pending writer: "
+                f"goroutines {', '.join(names)}{more}"
+            )
+        through = ", ".join(res[:4]) + ("..." if len(res) > 4 else "")
+        who = ", ".join(names) + more
+        return f"deadlock: {len(gids)} goroutines wait on each other through {through}: {who}"
 
     # ------------------------------------------------------------------ blocked behind
 
     def behind(self) -> None:
         """Doomed goroutines waiting (transitively) on a deadlock: its blocked_behind."""
-        G = self.G
+        graph = self.G
         owner: dict[int, int] = {}
         new = []
         for idx, f in enumerate(self.findings):
@@ -511,7 +614,7 @@ class _Detector:
             got: list[int] = []
             while q:
                 n = q.popleft()
-                for p in G.predecessors(n):
+                for p in graph.predecessors(n):
                     if p in seen:
                         continue
                     if p.startswith("g"):
@@ -539,12 +642,12 @@ class _Detector:
         share the site (a lone receiver may well wait on a timer channel: ``low``); a select:
         ``low``; otherwise the weakest of what it waits on (a few rounds).
         """
-        G = self.G
+        graph = self.G
         sc: dict[int, str] = {}
         site_count: dict[tuple, int] = defaultdict(int)
         for gid in self.doomed:
             bl = self.b[gid]
-            site_count[(bl.op,) + _site(self.gs[gid], bl)] += 1
+            site_count[(bl.op, *_site(self.gs[gid], bl))] += 1
         for f in self.findings:
             for g in f.goroutines + f.blocked_behind:
                 sc[g] = f.confidence
@@ -557,12 +660,18 @@ class _Detector:
                 sc[gid] = "certain"
                 continue
             r = self.wg.resource_of(gid)
-            rel = list(G.successors(r)) if r is not None else []
+            rel = list(graph.successors(r)) if r is not None else []
             if bl.op in ("chan-send", "chan-recv", "select"):
                 # a lone receiver with no live counterpart may wait on a timer channel
-                n = site_count[(bl.op,) + _site(self.gs[gid], bl)]
+                n = site_count[(bl.op, *_site(self.gs[gid], bl))]
                 mins = bl.wait_minutes or 0
-                sc[gid] = "high" if n >= LEAK_COUNT_HIGH or mins >= LEAK_MINUTES_HIGH else "medium" if n >= LEAK_COUNT_MEDIUM else "low"
+                sc[gid] = (
+                    "high"
+                    if n >= LEAK_COUNT_HIGH or mins >= LEAK_MINUTES_HIGH
+                    else "medium"
+                    if n >= LEAK_COUNT_MEDIUM
+                    else "low"
+                )
             elif not rel:
                 sc[gid] = "medium"
             else:
@@ -586,7 +695,7 @@ class _Detector:
         return min_conf(*vals) if vals else "certain"
 
     def leaks(self) -> None:
-        G = self.G
+        graph = self.G
         self.stuck_confidence()
         rest = sorted(g for g in self.doomed if g not in self.claimed)
         # forever ops: nil channels and select {}
@@ -598,13 +707,25 @@ class _Detector:
             g = self.gs[gid]
             fn, loc = _site(g, bl)
             if bl.op == "select-no-cases" and (gid == 1 or fn == "main.main"):
-                self.notes.append(f"goroutine {gid} blocks forever in select {{}} in {fn}: the block-forever idiom, not reported")
+                self.notes.append(
+                    f"goroutine {gid} blocks forever in select {{}} in {fn}: "
+                    "the block-forever idiom, not reported"
+                )
                 self.claimed.add(gid)
                 continue
             forever[(bl.op, fn)].append(gid)
         for (op, fn), gids in forever.items():
-            what = {"chan-send-nil": "send on a nil channel", "chan-recv-nil": "receive from a nil channel", "select-no-cases": "select with no cases"}[op]
-            self.add_leak(gids, "certain", f"{_plural(len(gids), 'goroutine')} blocked forever: {what} in {fn}", rule="nil-chan" if op != "select-no-cases" else "select-no-cases")
+            what = {
+                "chan-send-nil": "send on a nil channel",
+                "chan-recv-nil": "receive from a nil channel",
+                "select-no-cases": "select with no cases",
+            }[op]
+            self.add_leak(
+                gids,
+                "certain",
+                f"{_plural(len(gids), 'goroutine')} blocked forever: {what} in {fn}",
+                rule="nil-chan" if op != "select-no-cases" else "select-no-cases",
+            )
         rest = [g for g in rest if g not in self.claimed]
 
         # WaitGroup waits whose workers are stuck: one finding, waiters + workers
@@ -615,7 +736,7 @@ class _Detector:
                 if r is not None:
                     wg_nodes[r].append(gid)
         for r, waiters in wg_nodes.items():
-            workers = [_gnum(v) for v in G.successors(r)]
+            workers = [_gnum(v) for v in graph.successors(r)]
             workers = [w for w in workers if w is not None and w not in waiters]
             evidence_edges = [self.wg.edge(r, gnode(w)) for w in workers]
             if workers and all(w in self.doomed for w in workers):
@@ -624,14 +745,38 @@ class _Detector:
                 conf = min_conf("high", *[e.confidence for e in evidence_edges])
                 conf = max(conf, "medium", key=conf_rank)
                 conf = min_conf(conf, self.dep_conf(gnode(w) for w in workers))
-                title = f"WaitGroup wait that cannot return: {_plural(len(waiters), 'goroutine')} in {_site(self.gs[waiters[0]], self.b[waiters[0]])[0]} wait for {_plural(len(workers), 'worker')} that are stuck themselves"
+                where = _site(self.gs[waiters[0]], self.b[waiters[0]])[0]
+                title = (
+                    f"WaitGroup wait that cannot return: {_plural(len(waiters), 'goroutine')} in {where} "
+                    f"wait for {_plural(len(workers), 'worker')} that are stuck themselves"
+                )
                 notes = []
                 if in_dl:
                     notes.append(f"workers {in_dl} are part of a deadlock finding")
-                self.add_leak(sorted(waiters + stuck), conf, title, rule="waitgroup-stuck-workers", resources=(r,), edges=tuple(evidence_edges) + tuple(self.waits_edges(waiters)), notes=tuple(notes))
+                self.add_leak(
+                    sorted(waiters + stuck),
+                    conf,
+                    title,
+                    rule="waitgroup-stuck-workers",
+                    resources=(r,),
+                    edges=tuple(evidence_edges) + tuple(self.waits_edges(waiters)),
+                    notes=tuple(notes),
+                )
             elif not workers:
-                title = f"WaitGroup wait with no worker in sight: {_plural(len(waiters), 'goroutine')} in {_site(self.gs[waiters[0]], self.b[waiters[0]])[0]}"
-                self.add_leak(sorted(waiters), "low", title, rule="waitgroup-no-workers", resources=(r,), edges=tuple(self.waits_edges(waiters)), notes=("the goroutines that should call Done have exited, or are not recognisable",))
+                where = _site(self.gs[waiters[0]], self.b[waiters[0]])[0]
+                title = (
+                    "WaitGroup wait with no worker in sight: "
+                    + f"{_plural(len(waiters), 'goroutine')} in {where}"
+                )
+                self.add_leak(
+                    sorted(waiters),
+                    "low",
+                    title,
+                    rule="waitgroup-no-workers",
+                    resources=(r,),
+                    edges=tuple(self.waits_edges(waiters)),
+                    notes=("the goroutines that should call Done have exited, or are not recognisable",),
+                )
         rest = [g for g in rest if g not in self.claimed]
 
         # Cond waits nobody can signal
@@ -642,16 +787,28 @@ class _Detector:
                 if r is not None:
                     cond_nodes[r].append(gid)
         for r, waiters in cond_nodes.items():
-            signallers = [v for v in G.successors(r)]
-            exact = G.nodes[r]["address"] is not None
+            signallers = [v for v in graph.successors(r)]
+            exact = graph.nodes[r]["address"] is not None
             if not signallers:
                 conf = "high" if exact and len(waiters) >= LEAK_COUNT_MEDIUM else "medium"
-                why = "no goroutine carries the Cond or its struct" if exact else "no goroutine that could signal is in sight"
+                why = (
+                    "no goroutine carries the Cond or its struct"
+                    if exact
+                    else "no goroutine that could signal is in sight"
+                )
             else:
                 conf = min_conf("medium", self.dep_conf(signallers))
                 why = "every goroutine that could signal is stuck itself"
             fn = _site(self.gs[waiters[0]], self.b[waiters[0]])[0]
-            self.add_leak(sorted(waiters), conf, f"{_plural(len(waiters), 'goroutine')} in sync.Cond.Wait ({fn}) that nobody can signal: {why}", rule="cond-no-signaller", resources=(r,), edges=tuple(self.waits_edges(waiters)))
+            self.add_leak(
+                sorted(waiters),
+                conf,
+                f"{_plural(len(waiters), 'goroutine')} in sync.Cond.Wait ({fn}) "
+                f"that nobody can signal: {why}",
+                rule="cond-no-signaller",
+                resources=(r,),
+                edges=tuple(self.waits_edges(waiters)),
+            )
         rest = [g for g in rest if g not in self.claimed]
 
         # channel and select parking sites (LeakProf): same op, same site
@@ -668,7 +825,7 @@ class _Detector:
             for gid in gids:
                 r = self.wg.resource_of(gid)
                 if r is not None:
-                    releasers.update(v for v in G.successors(r))
+                    releasers.update(v for v in graph.successors(r))
             releasers -= {gnode(g) for g in gids}
             if n >= LEAK_COUNT_HIGH or mins >= LEAK_MINUTES_HIGH:
                 conf = "high"
@@ -678,7 +835,11 @@ class _Detector:
                 conf = "low"
             if releasers:
                 conf = min_conf(conf, self.dep_conf(releasers))
-            what = {"chan-send": "sending on a channel", "chan-recv": "receiving from a channel", "select": "in select"}[op]
+            what = {
+                "chan-send": "sending on a channel",
+                "chan-recv": "receiving from a channel",
+                "select": "in select",
+            }[op]
             why = "no counterpart in sight" if not releasers else "every possible counterpart is stuck itself"
             notes = []
             if mins:
@@ -690,7 +851,14 @@ class _Detector:
                 notes.append("select cases are not printed: a timer or context case would make this healthy")
                 if conf == "high":
                     conf = "medium"
-            self.add_leak(sorted(gids), conf, f"{_plural(n, 'goroutine')} {what} at {fn} ({loc}), {why}", rule="leakprof-site", edges=tuple(self.waits_edges(gids)), notes=tuple(notes))
+            self.add_leak(
+                sorted(gids),
+                conf,
+                f"{_plural(n, 'goroutine')} {what} at {fn} ({loc}), {why}",
+                rule="leakprof-site",
+                edges=tuple(self.waits_edges(gids)),
+                notes=tuple(notes),
+            )
         rest = [g for g in rest if g not in self.claimed]
 
         # locks nobody holds (orphans) and whatever else is doomed
@@ -698,19 +866,29 @@ class _Detector:
         other: list[int] = []
         for gid in rest:
             r = self.wg.resource_of(gid)
-            if r is not None and G.nodes[r]["kind"] in ("mutex", "rwmutex", "rwmutex-writer", "sema"):
+            if r is not None and graph.nodes[r]["kind"] in ("mutex", "rwmutex", "rwmutex-writer", "sema"):
                 lock_nodes[r].append(gid)
             else:
                 other.append(gid)
         for r, gids in lock_nodes.items():
-            holders = list(G.successors(r))
+            holders = list(graph.successors(r))
             if holders:
                 why = "its possible holders are stuck: " + ", ".join(holders[:5])
                 conf = "low"
             else:
-                why = "no goroutine in sight can hold it (a goroutine exited without unlocking, or a waiter re-locked it)"
+                why = (
+                    "no goroutine in sight can hold it "
+                    "(a goroutine exited without unlocking, or a waiter re-locked it)"
+                )
                 conf = "low"
-            self.add_leak(sorted(gids), conf, f"{_plural(len(gids), 'goroutine')} wait for {r}: {why}", rule="lock-no-holder", resources=(r,), edges=tuple(self.waits_edges(gids)))
+            self.add_leak(
+                sorted(gids),
+                conf,
+                f"{_plural(len(gids), 'goroutine')} wait for {r}: {why}",
+                rule="lock-no-holder",
+                resources=(r,),
+                edges=tuple(self.waits_edges(gids)),
+            )
 
     def waits_edges(self, gids: Iterable[int]) -> list[Edge]:
         """The waits-for edges of (up to 32 of) the goroutines and their resources' out-edges."""
@@ -780,7 +958,8 @@ class _Detector:
                 Finding(
                     kind="leak",
                     confidence="certain",
-                    title=f"{_plural(len(gids), 'goroutine')} leaked in {fn} [{state}]: proven by the goroutineleak profile (GC)",
+                    title=f"{_plural(len(gids), 'goroutine')} leaked in {fn} [{state}]: "
+                    "proven by the goroutineleak profile (GC)",
                     goroutines=tuple(sorted(gids)),
                     resources=tuple(sorted({r for r in (self.wg.resource_of(g) for g in gids) if r})),
                     count=len(gids),
@@ -795,7 +974,8 @@ class _Detector:
                 Finding(
                     kind="deadlock",
                     confidence="certain",
-                    title=f"the runtime reports a global deadlock (all goroutines are asleep): {_plural(len(gids), 'goroutine')} blocked",
+                    title="the runtime reports a global deadlock (all goroutines are asleep): "
+                    f"{_plural(len(gids), 'goroutine')} blocked",
                     goroutines=tuple(gids),
                     resources=tuple(sorted({r for r in (self.wg.resource_of(g) for g in gids) if r})),
                     count=len(gids),
@@ -821,7 +1001,6 @@ class _Detector:
         self.leaks()
         self.late_deadlocks()
         self.proven()
-        order = {"certain": 0, "high": 1, "medium": 2, "low": 3}
         return self.findings
 
 
@@ -847,7 +1026,7 @@ def analyze(dump: Dump) -> Analysis:
     findings, doomed, notes = detect(dump, wg)
     return Analysis(
         findings=tuple(findings),
-        buckets=tuple(buckets_of(dump, blockings)),
+        buckets=tuple(bucketize(dump)),
         blockings=blockings,
         graph=wg,
         doomed=doomed,

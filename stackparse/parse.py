@@ -22,13 +22,17 @@ error). Nothing here raises anything else on any input.
 
 from __future__ import annotations
 
+import gc
 import gzip
 import io
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
+from contextlib import contextmanager
 from functools import lru_cache
+from itertools import repeat
+from operator import itemgetter
 from pathlib import Path
 from typing import IO, Any
 
@@ -78,10 +82,39 @@ Progress = Callable[[int, int], None]
 MAX_LINE = 16384
 #: Entries kept in each line cache before it is cleared (bounds memory when streaming).
 CACHE_LIMIT = 400_000
+#: The same bound when streaming (iter_goroutines): memory must not grow with the input.
+STREAM_CACHE_LIMIT = 100_000
 #: Bytes read at a time by parse_file / iter_goroutines.
 CHUNK = 8 << 20
 
 UNAVAILABLE = "\tgoroutine running on other thread; stack unavailable"
+
+_tnew = tuple.__new__  # builds a NamedTuple (Frame, Goroutine) without its Python-level __new__
+
+#: A dump this large (goroutines) is moved out of the cyclic garbage collector's generations
+#: once parsed (gc.freeze): its records are immutable and acyclic (reference counting frees
+#: them), and a full collection would otherwise rescan millions of them, seconds each time.
+FREEZE_ABOVE = 50_000
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while reading: the parser makes millions of small tuples and
+    no reference cycles, and the collector, triggered by the allocations, would rescan the
+    growing heap again and again (several times the parse's own cost on a 100k-goroutine dump)."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def _settle(dumps: list[Dump]) -> None:
+    if gc.isenabled() and sum(len(d.goroutines) for d in dumps) > FREEZE_ABOVE:
+        gc.freeze()
 
 
 class ParseError(ValueError):
@@ -166,6 +199,128 @@ def parse_args(text: str) -> tuple[Arg, ...] | None:
     return tuple(stack[0])
 
 
+# ---------------------------------------------------------------------- call lines, fast path
+#
+# A production dump holds hundreds of thousands of distinct call lines that differ only in their
+# argument words (pointers). Reading each with a regular expression over its arguments costs more
+# than everything else; instead an argument list is reduced to its *skeleton* with two C-level
+# string operations: every "0x" becomes "X", then every hex digit becomes "h" ("0x1f?, {0x0}"
+# -> "Xhh?, {Xh}"). Skeletons repeat (a few hundred per dump), so their verdict is cached; it is
+# decided by args_ok (the grammar's ``args`` rule, see above) on the skeleton with every "Xh+"
+# replaced by the word "0x1". That verdict holds for the original text when the original holds
+# no "X" (else "X" would be ambiguous) and the skeleton has no "h" outside an "Xh+" run (decimal
+# words, or a hex run straight before "0x"): then every "0x1" of the canonical text stands for
+# exactly one "0x[0-9a-f]+" word of the original, bounded on both sides by the same non-hex
+# characters, and the two texts tokenise alike. Anything else goes to the exact path.
+# tests/test_fastpath_calls.py checks this reader against the grammar.
+
+_SKELETON = str.maketrans(dict.fromkeys("0123456789abcdef", "h"))
+_XRUN = re.compile(r"Xh+")
+_NAME_SHAPE = re.compile(r"[^\s(]\S*")
+_skeleton_verdicts: dict[str, bool] = {}
+_call_names: dict[str, Function | None] = {}
+_FAST_CACHE_LIMIT = 65536
+
+
+def _skeleton_ok(skel: str) -> bool:
+    ok = _skeleton_verdicts.get(skel)
+    if ok is None:
+        canon = _XRUN.sub("0x1", skel)
+        ok = "h" not in canon and "X" not in canon and args_ok(canon)
+        if len(_skeleton_verdicts) > _FAST_CACHE_LIMIT:
+            _skeleton_verdicts.clear()
+        _skeleton_verdicts[skel] = ok
+    return ok
+
+
+def _paren_skeleton_ok(skel: str) -> bool:
+    """_skeleton_ok for the skeleton of "ARGS)" (what follows a call line's last "(")."""
+    ok = skel[-1:] == ")" and _skeleton_ok(skel[:-1])
+    _skeleton_verdicts[skel] = ok
+    return ok
+
+
+def _call_name(name: str) -> Function | None:
+    """The function of a call line's name part, when the grammar's FUNC accepts it (cached)."""
+    if name in _call_names:
+        return _call_names[name]
+    fn: Function | None = None
+    if _NAME_SHAPE.fullmatch(name):
+        try:
+            parse_line("call", name + "()")
+            fn = split_function(name)
+        except GrammarError:
+            fn = None
+    if len(_call_names) > _FAST_CACHE_LIMIT:
+        _call_names.clear()
+    _call_names[name] = fn
+    return fn
+
+
+def _call_fast(line: str) -> tuple[Function, str] | None:
+    """(function, argument text) of a call line, or None when the fast path cannot decide (the
+    exact path then reads the line)."""
+    k = line.rfind("(")
+    if k <= 0 or line[-1:] != ")" or len(line) > MAX_LINE:
+        return None
+    args = line[k + 1 : -1]
+    if "X" in args:
+        return None
+    ok = _skeleton_verdicts.get(args.replace("0x", "X").translate(_SKELETON))
+    if ok is None:
+        ok = _skeleton_ok(args.replace("0x", "X").translate(_SKELETON))
+    if not ok:
+        return None
+    name = line[:k]
+    fn = _call_names.get(name)
+    if fn is None:
+        fn = _call_name(name)
+        if fn is None:
+            return None
+    return fn, args
+
+
+_first = itemgetter(0)
+_second = itemgetter(1)
+_third = itemgetter(2)
+
+
+def _bulk_frames(L: _Lines, keys: list[tuple[str, str]]) -> bool:
+    """Read the (call line, file line) pairs ``keys`` of one block, none of them cached yet, with
+    C-level operations over all of them at once, and cache their frames. False when some pair
+    needs the exact path (nothing is cached then)."""
+    calls = list(map(_first, keys))
+    parts = list(map(str.rpartition, calls, repeat("(")))
+    rests = list(map(_third, parts))  # "ARGS)"
+    joined = "\n".join(rests)
+    if "X" in joined:
+        return False
+    verdicts = list(map(_skeleton_verdicts.get, joined.replace("0x", "X").translate(_SKELETON).split("\n")))
+    if None in verdicts:
+        verdicts = [v if v is not None else _paren_skeleton_ok(r.replace("0x", "X").translate(_SKELETON))
+                    for v, r in zip(verdicts, rests)]
+    if False in verdicts:
+        return False
+    funcs = list(map(_call_names.get, map(_first, parts)))
+    if not all(funcs):  # (not "None in": that would call Function.__eq__ on every item)
+        funcs = [f if f is not None else _call_name(p[0]) for f, p in zip(funcs, parts)]
+        if not all(funcs):
+            return False
+    tails = list(map(L.tails.get, map(_second, keys)))
+    if None in tails:
+        try:
+            tails = [t if t is not None else L.tail(key[1]) for t, key in zip(tails, keys)]
+        except GrammarError:
+            return False
+        if None in tails:
+            return False
+    if len(joined) > MAX_LINE and max(map(len, calls)) > MAX_LINE:
+        return False
+    heads = zip(funcs, map(str.removesuffix, rests, repeat(")")))
+    L.frames.update(zip(keys, map(_tnew, repeat(Frame), map(tuple.__add__, heads, tails))))
+    return True
+
+
 @lru_cache(maxsize=4096)
 def _args_by_grammar(text: str) -> tuple[Arg, ...]:
     _, args = parse_line("call", "f(" + text + ")")
@@ -198,6 +353,7 @@ class _Lines:
 
     def __init__(self, memo: bool) -> None:
         self.memo = memo
+        self.limit = CACHE_LIMIT
         self.headers: dict[str, HeaderInfo] = {}
         self.calls: dict[str, tuple[Function, str]] = {}
         self.files: dict[str, FileInfo] = {}
@@ -206,11 +362,13 @@ class _Lines:
         self.funcs: dict[str, bool] = {}
         self.hfast: dict[str, tuple[Any, ...]] = {}  # header text after the id -> header fields
         self.cb: dict[tuple[str, str], CreatedBy] = {}
+        # file line -> the end of a Frame tuple (file, line, offset, None, None, None, False)
+        self.tails: dict[str, tuple[Any, ...]] = {}
 
     def trim(self) -> None:
         for cache in (self.headers, self.calls, self.files, self.frames, self.created, self.funcs,
-                      self.hfast, self.cb):
-            if len(cache) > CACHE_LIMIT:
+                      self.hfast, self.cb, self.tails):
+            if len(cache) > self.limit:
                 cache.clear()
 
     # ---------------------------------------------------------------- header
@@ -251,6 +409,9 @@ class _Lines:
         if len(line) > MAX_LINE:
             raise GrammarError("line too long for a call line", "FUNC(ARGS)")
         if self.memo:
+            v = _call_fast(line)
+            if v is not None:
+                return v
             m = _CALL_RE.fullmatch(line)
             if m is not None and ("{" not in line or args_ok(m.group(2))) and self._func_ok(m.group(1)):
                 return split_function(m.group(1)), m.group(2)
@@ -285,6 +446,14 @@ class _Lines:
         v = parse_line("fileline", line)
         self.files[line] = v
         return v
+
+    def tail(self, line: str) -> tuple[Any, ...] | None:
+        """The fields a file line gives a Frame (with cgo=False), None for a line with registers."""
+        fi = self.file(line)
+        if fi.fp is not None:
+            return None
+        t = self.tails[line] = (*fi, False)
+        return t
 
     def frame(self, call: str, file: str) -> Frame:
         key = (call, file)
@@ -859,24 +1028,34 @@ class _Segmenter:
             keys += zip(lines[e + 1 : end : 2], lines[e + 2 : end : 2])
         else:
             keys = list(zip(lines[i + 1 : end : 2], lines[i + 2 : end : 2]))
-        frames = list(map(L.frames.get, keys))
+        cache = L.frames
+        frames = list(map(cache.get, keys))
         if None in frames:
-            try:
-                for k, fr in enumerate(frames):
-                    if fr is None:
-                        frames[k] = L.frame(*keys[k])
-            except GrammarError:
-                return None
+            # lines not seen yet (mostly call lines whose pointer arguments are new): read in bulk
+            miss = [key for key, fr in zip(keys, frames) if fr is None]
+            if not _bulk_frames(L, miss):
+                try:
+                    for key in miss:
+                        if key not in cache:
+                            L.frame(*key)
+                except GrammarError:
+                    return None
+            frames = list(map(cache.get, keys))
+            if None in frames:  # a file line with registers (never cached)
+                try:
+                    frames = [fr if fr is not None else L.frame(*key) for key, fr in zip(keys, frames)]
+                except GrammarError:
+                    return None
         if t is None:
-            return Goroutine(
+            return _tnew(Goroutine, (
                 gid, h.state, tuple(frames), h.wait_minutes, h.locked_to_thread, h.leaked, h.scan,
                 h.durable, h.synctest_group, h.synctest_bubble, h.labels, h.gp, h.m, h.mp, elision,
                 created, (), False, False, lineno,
-            )
-        return Goroutine(
+            ))
+        return _tnew(Goroutine, (
             gid, t[0], tuple(frames), t[1], t[2], t[3], t[4], t[5], t[6], t[7], t[8], None, None, None,
             elision, created, (), False, False, lineno,
-        )
+        ))
 
     def _slow_block(self, lines: list[str], i: int, j: int, base: int) -> int:
         """Any block shape: classify each line, let the grammar parse the sequence of kinds,
@@ -1190,7 +1369,9 @@ def parse_all(data: str | bytes, *, strict: bool = False, memo: bool = True) -> 
     line with no cache or shortcut (slow; used to check the fast path).
     """
     text = _prepare(data)
-    dumps, stray, _ = _run(text, memo, strict)
+    with _gc_paused():
+        dumps, stray, _ = _run(text, memo, strict)
+    _settle(dumps)
     if not dumps:
         raise _no_dump_error(text, stray)
     if stray:
@@ -1269,7 +1450,8 @@ def _feed_stream(stream: IO[bytes], seg: _Segmenter, progress: Progress | None =
             head = text[:4096]
         lines = text.split("\n")
         partial = lines.pop()  # "" unless the input ends in the middle of a line
-        seg.feed(lines, base, final=final)
+        with _gc_paused():
+            seg.feed(lines, base, final=final)
         base += len(lines)
         if final:
             _partial_line(seg, seg.dumps, partial, base + 1)
@@ -1293,9 +1475,11 @@ def parse_file_all(path: str | os.PathLike[str], *, strict: bool = False,
         seg = _Segmenter()
         stream = _Prepend(head, f)
         head_text = ""
-        for head_text in _feed_stream(stream, seg, progress, total):
-            pass
+        with _gc_paused():
+            for head_text in _feed_stream(stream, seg, progress, total):
+                pass
     dumps = seg.dumps
+    _settle(dumps)
     if not dumps:
         raise _no_dump_error(head_text, seg.stray)
     if strict:
@@ -1344,6 +1528,7 @@ def iter_goroutines(source: str | os.PathLike[str] | IO[bytes] | IO[str] | Itera
     """
     out: list[Goroutine] = []
     seg = _Segmenter(sink=out.append, keep=False)
+    seg.lines.limit = STREAM_CACHE_LIMIT
     if isinstance(source, str | os.PathLike):
         with _open_binary(source) as f:
             yield from _drain(f, seg, out)
@@ -1360,12 +1545,14 @@ def iter_goroutines(source: str | os.PathLike[str] | IO[bytes] | IO[str] | Itera
     for line in source:  # type: ignore[union-attr]
         batch.append(line.rstrip("\r\n"))
         if len(batch) >= 50_000 and batch[-1] == "":
-            seg.feed(batch, base, final=False)
+            with _gc_paused():
+                seg.feed(batch, base, final=False)
             base += len(batch)
             batch = []
             yield from out
             out.clear()
-    seg.feed(batch, base, final=True)
+    with _gc_paused():
+        seg.feed(batch, base, final=True)
     yield from out
 
 

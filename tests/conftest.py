@@ -11,9 +11,12 @@ from hypothesis import HealthCheck, settings
 
 settings.register_profile(
     "stackparse",
-    max_examples=int(os.environ.get("STACKPARSE_HYPOTHESIS_EXAMPLES", "150")),
+    max_examples=int(os.environ.get("STACKPARSE_HYPOTHESIS_EXAMPLES", "120")),
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
 )
 settings.load_profile("stackparse")
+
+#: generated whole dumps are costly to draw: their tests take a smaller share of the budget
+DUMP_EXAMPLES = max(10, settings.default.max_examples // 4)

@@ -13,8 +13,9 @@ import os
 
 import pytest
 from corpusutil import corpus_dumps, dump_id
+from conftest import DUMP_EXAMPLES
 from gotext import args_texts, dumps, function_names, write_dump
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from stackparse import parse_all
@@ -35,6 +36,7 @@ def test_corpus_fast_equals_grammar(path) -> None:  # type: ignore[no-untyped-de
 
 
 @given(dumps(), st.sampled_from(["1.26", "1.27"]))
+@settings(max_examples=DUMP_EXAMPLES)
 def test_generated_fast_equals_grammar(gs, labels) -> None:  # type: ignore[no-untyped-def]
     text = write_dump(gs, labels=labels)
     assert parse_all(text) == parse_all(text, memo=False)
@@ -79,6 +81,7 @@ def test_call_line_fast_equals_grammar(line: str) -> None:
 _HEADER_NOISE = st.text(st.sampled_from(list("goroutine 12[]:, mp=0xgpnil{}\"labels")), max_size=50)
 
 
+@settings(max_examples=DUMP_EXAMPLES)
 @given(st.one_of(dumps().map(lambda gs: write_dump(gs).split("\n", 1)[0]), _HEADER_NOISE))
 def test_header_fast_equals_grammar(line: str) -> None:
     fast, slow = _Lines(memo=True), _Lines(memo=False)

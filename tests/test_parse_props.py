@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from corpusutil import CORPUS, goroutine_signature
+from conftest import DUMP_EXAMPLES
 from gotext import dumps, write_dump
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -27,6 +28,7 @@ from stackparse import ParseError, parse, parse_all
 
 
 @given(dumps(), st.sampled_from(["1.26", "1.27"]))
+@settings(max_examples=DUMP_EXAMPLES)
 def test_round_trip(gs, labels) -> None:  # type: ignore[no-untyped-def]
     text = write_dump(gs, labels=labels)
     d = parse(text)
@@ -35,6 +37,7 @@ def test_round_trip(gs, labels) -> None:  # type: ignore[no-untyped-def]
 
 
 @given(dumps())
+@settings(max_examples=DUMP_EXAMPLES)
 def test_round_trip_with_preamble(gs) -> None:  # type: ignore[no-untyped-def]
     text = write_dump(gs, preamble=["panic: boom [recovered]", "\tpanic: again", "[signal SIGSEGV: segmentation "
                                     "violation code=0x1 addr=0x0 pc=0x4e52d8]"])

@@ -81,6 +81,37 @@ def user_frame(frames: tuple[Frame, ...], site: int | None = None) -> Frame | No
     return frames[0] if frames else None
 
 
+def source_line(source: Any, frame: Frame | None) -> str | None:
+    """The source text at ``frame``'s file:line in the checkout ``source``
+    (:class:`stackparse.source.SourceMap`), stripped; None when there is no such line."""
+    if source is None or frame is None or not frame.file or not frame.line:
+        return None
+    text = source.line(frame.file, frame.line)
+    if text is None:
+        return None
+    return text.strip() or None
+
+
+# "main.transfer (frame 4) argument 0x... is the lock's address", "re-lock: main.f (frame 6) ..."
+_FRAME_REF = re.compile(r"(?:^|: )(\S+) \(frame (\d+)\)")
+
+
+def holder_frame(view: View, edge: Any) -> Frame | None:
+    """The frame of the holder goroutine that a ``held-by`` edge's evidence names (where the
+    lock's address was found: the function that took the lock), or None."""
+    if edge.kind != "held-by":
+        return None
+    gid = goroutine_id(edge.target)
+    g = None if gid is None else view.goroutine(gid)
+    m = _FRAME_REF.search(edge.evidence or "")
+    if g is None or m is None:
+        return None
+    i = int(m.group(2))
+    if i < len(g.frames) and g.frames[i].function.full == m.group(1):
+        return g.frames[i]
+    return None
+
+
 def minutes_text(lo: int | None, hi: int | None = None) -> str:
     if lo is None and hi is None:
         return ""
@@ -179,11 +210,14 @@ class View:
     buckets: buckets.Bucket, notes) and tolerates the variants met while the stages land
     (``blockings``, a WaitGraph holding the DiGraph, ``src``/``dst`` edges, string resource
     keys, ``g7`` node names, buckets without frames). ``dump`` is needed when the analysis
-    does not carry it.
+    does not carry it; ``source`` (a :class:`stackparse.source.SourceMap`) lets the renderers
+    quote source lines (:meth:`source_line`).
     """
 
-    def __init__(self, analysis: Any, dump: Dump | None = None) -> None:
+    def __init__(self, analysis: Any, dump: Dump | None = None, source: Any = None) -> None:
         self.analysis = analysis
+        #: a :class:`stackparse.source.SourceMap` (``--source DIR``), or None
+        self.source = source
         if dump is None:
             dump = getattr(analysis, "dump", None)
         if dump is None:  # a WaitGraph knows the goroutines, not the preamble
@@ -266,6 +300,10 @@ class View:
             return None
         b = self.blocking.get(gid)
         return user_frame(g.frames, getattr(b, "site", None))
+
+    def source_line(self, frame: Frame | None) -> str | None:
+        """The stripped source line of ``frame`` when a checkout was given, else None."""
+        return source_line(self.source, frame)
 
     def op(self, gid: int) -> str | None:
         b = self.blocking.get(gid)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..model import Dump, Frame, Goroutine
 from ._common import (
@@ -23,6 +23,7 @@ from ._common import (
     finding_picture,
     goroutine_count,
     goroutine_id,
+    holder_frame,
     ids_text,
     location,
     minutes_text,
@@ -31,6 +32,9 @@ from ._common import (
     visible_frames,
 )
 from .layout import layered_layout
+
+if TYPE_CHECKING:
+    from ..source import SourceMap
 
 #: Above this many goroutines, only the findings' goroutines get their own stack (the others
 #: are reached through their bucket) unless ``all`` is set.
@@ -60,6 +64,7 @@ text-align:left;vertical-align:top}th{background:#fafafa}td.n{text-align:right;f
 summary{cursor:pointer}svg{max-width:100%;height:auto;border:1px solid #eee;background:#fcfcfc}
 svg text{font:11px ui-monospace,Menlo,Consolas,monospace}
 .muted{color:#777}#filter{margin:.3em 0 .6em;padding:.2em .4em;width:20em}
+.src{margin:.1em 0 .1em 1.5em}.src code{background:#f6f8fa;padding:0 .4em;white-space:pre-wrap}
 """
 
 # Constant: never formatted with dump text.
@@ -78,9 +83,15 @@ _SCRIPT = """
 """
 
 
-def render_html(analysis: Any, all: bool = False, dump: Dump | None = None) -> str:
-    """The whole report as one HTML page that needs nothing but itself."""
-    view = View(analysis, dump)
+def render_html(
+    analysis: Any, all: bool = False, dump: Dump | None = None, source: SourceMap | None = None
+) -> str:
+    """The whole report as one HTML page that needs nothing but itself.
+
+    With ``source`` (a checkout of the service), each blocking site of a finding and each
+    frame an inferred lock holder was found in gets its source line (escaped, once per
+    finding)."""
+    view = View(analysis, dump, source)
     dump = view.dump
     n = goroutine_count(dump)
     findings = view.findings
@@ -137,6 +148,30 @@ def _node_html(view: View, key: str) -> str:
     return f"<code>{esc(view.node_title(key))}</code>"
 
 
+def _source(view: View, fr: Frame | None, seen: set[tuple[str, int]], where: bool = False) -> str:
+    """``fr``'s source line (escaped), unless already quoted in the finding."""
+    text = view.source_line(fr)
+    if text is None or fr is None or (fr.file, fr.line) in seen:
+        return ""
+    seen.add((fr.file, fr.line))
+    at = f"in <code>{esc(fr.function.full)}</code> <code>{esc(location(fr))}</code>: " if where else ""
+    return f'<div class="src">{at}<code>{esc(text)}</code></div>'
+
+
+def _edge_source(view: View, e: Any, seen: set[tuple[str, int]]) -> str:
+    """The source lines an edge's item quotes: the waiting goroutine's blocking site, and for a
+    ``held-by`` edge the holder's frame named by the evidence (else its blocking site)."""
+    out = ""
+    gid = goroutine_id(e.source)
+    if gid is not None:
+        out += _source(view, view.site_frame(gid), seen)
+    gid = goroutine_id(e.target)
+    if e.kind == "held-by" and gid is not None:
+        fr, site = holder_frame(view, e), view.site_frame(gid)
+        out += _source(view, site, seen) if fr is None or fr is site else _source(view, fr, seen, where=True)
+    return out
+
+
 def _finding(view: View, f: Any, index: int) -> list[str]:
     kind = f.kind if f.kind in ("deadlock", "leak") else "other"
     conf = f.confidence if f.confidence in ("certain", "high", "medium", "low") else "low"
@@ -148,6 +183,7 @@ def _finding(view: View, f: Any, index: int) -> list[str]:
         ),
         '<ul class="chain">',
     ]
+    seen: set[tuple[str, int]] = set()  # source lines already quoted in this finding
     for e in ordered_edges(f):
         word = EDGE_WORDS.get(e.kind, e.kind)
         out.append(
@@ -155,11 +191,12 @@ def _finding(view: View, f: Any, index: int) -> list[str]:
             f'<span class="badge {_conf_class(e.confidence)}">'
             f"{esc(e.confidence)}</span>"
             + (f'<div class="evidence">{esc(e.evidence)}</div>' if e.evidence else "")
+            + _edge_source(view, e, seen)
             + "</li>"
         )
     if not f.edges:
         for gid in f.goroutines:
-            out.append(f"<li>{_node_html(view, f'g:{gid}')}</li>")
+            out.append(f"<li>{_node_html(view, f'g:{gid}')}{_source(view, view.site_frame(gid), seen)}</li>")
     out.append("</ul>")
     if f.blocked_behind:
         links = ", ".join(_glink(g) for g in f.blocked_behind[:50])

@@ -3,75 +3,32 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
+from ..detect import ANALYSIS_SCHEMA
 from ..model import SCHEMA as DUMP_SCHEMA
 from ..model import Dump
-from ._common import View, confidence_rank, goroutine_count
 
-ANALYSIS_SCHEMA = "stackparse/analysis/1"
-
-
-def summary(view: View) -> dict[str, Any]:
-    """Counts a reader wants before the details."""
-    kinds = Counter(f.kind for f in view.findings)
-    worst = max((f.confidence for f in view.findings), key=confidence_rank, default=None)
-    return {
-        "dump_kind": view.dump.kind,
-        "goroutines": goroutine_count(view.dump),
-        "buckets": len(view.buckets),
-        "findings": len(view.findings),
-        "findings_by_kind": dict(sorted(kinds.items())),
-        "worst_confidence": worst,
-    }
+__all__ = [
+    "ANALYSIS_SCHEMA",
+    "analysis_dict",
+    "render_dump_json",
+    "render_dumps_json",
+    "render_json",
+    "render_jsonl_record",
+]
 
 
 def analysis_dict(analysis: Any, dump: Dump | None = None) -> dict[str, Any]:
-    """``Analysis.to_dict()`` when it is a ``stackparse/analysis/1`` document; otherwise the
-    same content converted to that shape (findings with ``source``/``target`` edges and
-    resource objects, :class:`~stackparse.buckets.Bucket` buckets, a ``summary``), keeping
-    every other key of ``to_dict()`` as it is."""
-    d = analysis.to_dict()
-    if d.get("schema") == ANALYSIS_SCHEMA:
-        return d
-    view = View(analysis, dump)
-    raw_findings = d.get("findings") or [None] * len(view.findings)
-    findings = []
-    for f, raw in zip(view.findings, raw_findings):
-        fd = {
-            "kind": f.kind,
-            "confidence": f.confidence,
-            "title": f.title,
-            "goroutines": list(f.goroutines),
-            "resources": [view.resource_dict(k) for k in f.resources],
-            "edges": [
-                {
-                    "source": e.source,
-                    "target": e.target,
-                    "kind": e.kind,
-                    "confidence": e.confidence,
-                    "evidence": e.evidence,
-                }
-                for e in f.edges
-            ],
-            "blocked_behind": list(f.blocked_behind),
-            "notes": list(f.notes),
-            "count": f.count,
-        }
-        if isinstance(raw, dict):
-            fd.update({k: v for k, v in raw.items() if k not in fd})
-        findings.append(fd)
-    out: dict[str, Any] = {
-        "schema": ANALYSIS_SCHEMA,
-        "summary": summary(view),
-        "findings": findings,
-        "buckets": [b.to_dict() for b in view.buckets],
-    }
-    out.update({k: v for k, v in d.items() if k not in out})
-    return out
+    """``analysis.to_dict()``: the ``stackparse/analysis/1`` document built by
+    :meth:`stackparse.detect.Analysis.to_dict`. ``dump`` is accepted for compatibility; it is
+    used only when the analysis does not carry its dump."""
+    if dump is not None and getattr(analysis, "dump", dump) is None and dataclasses.is_dataclass(analysis):
+        analysis = dataclasses.replace(analysis, dump=dump)
+    return analysis.to_dict()
 
 
 def render_json(analysis: Any, dump: Dump | None = None) -> str:

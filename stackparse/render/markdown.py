@@ -4,19 +4,23 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..model import Dump
+from ..model import Dump, Frame
 from ._common import (
     EDGE_WORDS,
     View,
     dump_title,
     goroutine_count,
     goroutine_id,
+    holder_frame,
     ids_text,
     location,
     ordered_edges,
 )
+
+if TYPE_CHECKING:
+    from ..source import SourceMap
 
 #: Slack truncates messages around 4000 characters; GitHub comments allow more.
 LIMIT = 3900
@@ -40,9 +44,14 @@ def md_code(text: str) -> str:
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
-def render_markdown(analysis: Any, limit: int = LIMIT, dump: Dump | None = None) -> str:
-    """Findings for a chat message or an issue comment, at most ``limit`` characters."""
-    view = View(analysis, dump)
+def render_markdown(
+    analysis: Any, limit: int = LIMIT, dump: Dump | None = None, source: SourceMap | None = None
+) -> str:
+    """Findings for a chat message or an issue comment, at most ``limit`` characters.
+
+    With ``source`` (a checkout of the service), each blocking site and each frame an inferred
+    lock holder was found in gets its source line (once per finding)."""
+    view = View(analysis, dump, source)
     dump = view.dump
     n = goroutine_count(dump)
     findings = view.findings
@@ -84,15 +93,28 @@ def render_markdown(analysis: Any, limit: int = LIMIT, dump: Dump | None = None)
 
 def _finding(view: View, index: int, f: Any) -> str:
     lines = [f"**{index}. {f.kind.upper()}** ({f.confidence}): {md_text(f.title)}"]
+    seen: set[tuple[str, int]] = set()  # source lines already quoted in this finding
     for e in ordered_edges(f):
         src = _node(view, e.source)
         tgt = _node(view, e.target)
         word = EDGE_WORDS.get(e.kind, e.kind)
         conf = "" if e.confidence == "certain" else f" _({e.confidence})_"
         lines.append(f"- {src} {word} {tgt}{conf}")
+        gid = goroutine_id(e.source)
+        if gid is not None:
+            lines.extend(_source(view, view.site_frame(gid), seen))
+        gid = goroutine_id(e.target)
+        if e.kind == "held-by" and gid is not None:
+            fr = holder_frame(view, e)
+            site = view.site_frame(gid)
+            if fr is None or fr is site:
+                lines.extend(_source(view, site, seen))
+            else:
+                lines.extend(_source(view, fr, seen, where=True))
     if not f.edges:
         for gid in f.goroutines[:10]:
             lines.append(f"- {_node(view, f'g:{gid}')} [{md_text(view.goroutine_status(gid))}]")
+            lines.extend(_source(view, view.site_frame(gid), seen))
         if len(f.goroutines) > 10:
             lines.append(f"- … {len(f.goroutines) - 10} more goroutines")
     if f.blocked_behind:
@@ -109,3 +131,13 @@ def _node(view: View, key: str) -> str:
     fr = view.site_frame(gid)
     where = "" if fr is None else f" in {md_code(fr.function.full)} ({md_code(location(fr))})"
     return f"goroutine {gid}{where}"
+
+
+def _source(view: View, fr: Frame | None, seen: set[tuple[str, int]], where: bool = False) -> list[str]:
+    """A nested bullet quoting ``fr``'s source line, unless already quoted in the finding."""
+    text = view.source_line(fr)
+    if text is None or fr is None or (fr.file, fr.line) in seen:
+        return []
+    seen.add((fr.file, fr.line))
+    at = f"in {md_code(fr.function.full)} ({md_code(location(fr))}): " if where else ""
+    return [f"  - {at}{md_code(text)}"]

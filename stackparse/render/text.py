@@ -9,7 +9,7 @@ from __future__ import annotations
 import textwrap
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -21,12 +21,16 @@ from ._common import (
     dump_title,
     goroutine_count,
     goroutine_id,
+    holder_frame,
     ids_text,
     location,
     minutes_text,
     short_path,
     visible_frames,
 )
+
+if TYPE_CHECKING:
+    from ..source import SourceMap
 
 WIDTH = 80
 #: Buckets shown with their whole stack (without --all); the next ONE_LINE_BUCKETS get a line.
@@ -78,6 +82,17 @@ def _wrap(text: str, indent: str, first: str | None = None, width: int = WIDTH) 
     ) or [indent if first is None else first]
 
 
+def _source_lines(view: View, frame: Frame | None, indent: str, st: _Style) -> list[str]:
+    """``| the source line`` under a frame, when a checkout was given and has the file."""
+    text = view.source_line(frame)
+    if text is None:
+        return []
+    line = f"{indent}| {text}"
+    if len(line) > WIDTH:
+        line = line[: WIDTH - 3] + "..."
+    return [indent + st(line[len(indent) :], fg="green")]
+
+
 def _frame_lines(frame: Frame, indent: str, st: _Style, args: bool = False) -> list[str]:
     """``function  file:line`` on one line when it fits in 80 columns, else on two."""
     func = frame.function.full + (f"({frame.args_text})" if args else "")
@@ -90,11 +105,21 @@ def _frame_lines(frame: Frame, indent: str, st: _Style, args: bool = False) -> l
 # --------------------------------------------------------------------------- analysis
 
 
-def render_text(analysis: Any, color: bool = False, all: bool = False, dump: Dump | None = None) -> str:
+def render_text(
+    analysis: Any,
+    color: bool = False,
+    all: bool = False,
+    dump: Dump | None = None,
+    source: SourceMap | None = None,
+) -> str:
     """The on-call report: headline, findings (most certain first, each drawn as its chain of
-    waits with the evidence of every inferred edge), then the dump summarised as buckets."""
+    waits with the evidence of every inferred edge), then the dump summarised as buckets.
+
+    With ``source`` (a checkout of the service), the source line is quoted under the
+    blocking-site frame of every goroutine of a finding and under the frame an inferred lock
+    holder was found in."""
     st = _Style(color)
-    view = View(analysis, dump)
+    view = View(analysis, dump, source)
     out: list[str] = []
     out.extend(_headline(view, st))
     out.append("")
@@ -157,6 +182,7 @@ def _goroutine_lines(view: View, gid: int, indent: str, st: _Style, suffix: str 
     f = view.site_frame(gid)
     if f is not None:
         lines.extend(_frame_lines(f, indent + "    ", st))
+        lines.extend(_source_lines(view, f, indent + "      ", st))
     return lines
 
 
@@ -197,6 +223,7 @@ def _topology(view: View, f: Any, st: _Style) -> list[str]:
             out.append(f"     -> {word} {_node_text(view, e.target, st)} ({st.conf(e.confidence)}){tail}")
             if e.evidence and (e.kind != "waits-for" or e.confidence != "certain"):
                 out.extend(_wrap(e.evidence, "          ", "        because "))
+            out.extend(_holder_lines(view, e, st))
             if closes:
                 return
             shown.add(e.target)
@@ -218,6 +245,7 @@ def _topology(view: View, f: Any, st: _Style) -> list[str]:
         fr = view.site_frame(g0)
         if fr is not None:
             out.extend(_frame_lines(fr, "       ", st))
+            out.extend(_source_lines(view, fr, "         ", st))
         for i in by_source.get(f"g:{g0}", ()):
             e = edges[i]
             tgts = {
@@ -254,6 +282,24 @@ def _topology(view: View, f: Any, st: _Style) -> list[str]:
             f"   ... {len(rest) - LISTED_GOROUTINES} more goroutines: {ids_text(rest[LISTED_GOROUTINES:], 8)}"
         )
     return out
+
+
+def _holder_lines(view: View, e: Any, st: _Style) -> list[str]:
+    """Under a ``held-by`` edge: the holder's frame the evidence names, with its source line,
+    when a checkout was given and that frame is not the holder's blocking site (whose line is
+    shown with the goroutine)."""
+    if view.source is None:
+        return []
+    fr = holder_frame(view, e)
+    gid = goroutine_id(e.target)
+    if fr is None or gid is None or fr is view.site_frame(gid):
+        return []
+    src = _source_lines(view, fr, "            ", st)
+    if not src:
+        return []
+    head = _frame_lines(fr, "             ", st)
+    head[0] = "          in" + head[0][len("          in") :]
+    return head + src
 
 
 def _alike(
