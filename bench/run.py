@@ -86,7 +86,7 @@ def child(kind: str, path: str) -> dict:
         import stackparse
 
         if kind == "analyze":
-            import stackparse.detect  # noqa: F401  (imports are not timed)
+            import stackparse.detect  # (imports are not timed)
         base = _rss_kb()
         if kind == "parse":
             t0 = time.perf_counter()
@@ -149,7 +149,8 @@ def make_dump(n: int, workdir: str, source: str) -> str:
         exe = os.path.join(workdir, "prodgen")
         env = dict(os.environ, GOTOOLCHAIN="local", GOPROXY="off", GOFLAGS="-mod=mod")
         if not os.path.exists(exe):
-            subprocess.run([go, "build", "-o", exe, "."], cwd=os.path.join(HERE, "prodgen"), env=env, check=True)
+            subprocess.run([go, "build", "-o", exe, "."], cwd=os.path.join(HERE, "prodgen"), env=env,
+                           check=True)
         print(f"# generating {path} (real Go program, {n} goroutines)", file=sys.stderr)
         subprocess.run([exe, "-n", str(n), "-o", path + ".tmp"], check=True)
         os.replace(path + ".tmp", path)
@@ -211,7 +212,8 @@ def measure(path: str, repeat: int, timeout: float, skip_parse: bool, analyze_ti
 
 
 def table(results: list[dict]) -> str:
-    rows = [("dump", "MiB", "gor.", "floor MiB/s", "floor-noread", "parse MiB/s", "parse/floor", "parse RSS MiB",
+    rows = [("dump", "MiB", "gor.", "floor MiB/s", "floor-noread", "parse MiB/s", "parse/floor",
+             "parse RSS MiB",
              "RSS/input", "analyze s", "analyze MiB/s", "analyze/parse", "stream MiB/s", "stream RSS MiB")]
     for r in results:
         mib = r["bytes"] / MiB
@@ -237,7 +239,8 @@ def table(results: list[dict]) -> str:
     widths = [max(len(x[i]) for x in rows) for i in range(len(rows[0]))]
     lines = []
     for k, row in enumerate(rows):
-        lines.append(" | ".join(c.rjust(w) if k and i else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))))
+        cells = (c.rjust(w) if k and i else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths)))
+        lines.append(" | ".join(cells))
         if k == 0:
             lines.append("-+-".join("-" * w for w in widths))
     return "\n".join(lines)
@@ -247,7 +250,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
     ap.add_argument("--child", nargs=2, metavar=("KIND", "PATH"), help=argparse.SUPPRESS)
-    ap.add_argument("--sizes", default="10k,100k", help="goroutine counts, e.g. 10k,100k,1m (default 10k,100k)")
+    ap.add_argument("--sizes", default="10k,100k",
+                    help="goroutine counts, e.g. 10k,100k,1m (default 10k,100k)")
     ap.add_argument("--workdir", default=os.path.join(os.environ.get("TMPDIR", "/tmp"), "stackparse-bench"),
                     help="where generated dumps are cached")
     ap.add_argument("--source", choices=("auto", "prodgen", "synth"), default="auto",
@@ -273,9 +277,11 @@ def main(argv: list[str] | None = None) -> int:
     for n, path in paths:
         skip = n is not None and args.stream_only_above is not None and n > args.stream_only_above
         print(f"# measuring {path} ({os.path.getsize(path) / MiB:.0f} MiB)", file=sys.stderr)
-        results.append(measure(path, args.repeat if not skip else 1, args.timeout, skip, args.analyze_timeout))
+        repeat = args.repeat if not skip else 1
+        results.append(measure(path, repeat, args.timeout, skip, args.analyze_timeout))
         print(table(results[-1:]), file=sys.stderr)
-    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cpus; floor = read + split(b'\\n') + dict lookup "
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cpus; "
+          "floor = read + split(b'\\n') + dict lookup "
           "per line; ratios are medians of paired runs")
     print(table(results))
     if args.json:

@@ -28,6 +28,7 @@ import os
 import random
 import re
 import sys
+from typing import TextIO
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CORPUS = os.path.join(HERE, "..", "corpus", "go1.27")
@@ -80,7 +81,7 @@ def vary_pointers(line: str, rnd: random.Random) -> str:
     return _PTR.sub(sub, line)
 
 
-def synthesize(blocks: list[list[str]], n: int, out, seed: int = 1, depth: int = 20,  # noqa: ANN001
+def synthesize(blocks: list[list[str]], n: int, out: TextIO, seed: int = 1, depth: int = 20,
                minutes: float = 0.5) -> int:
     """Write ``n`` goroutine blocks built from ``blocks`` to the text stream ``out``; returns bytes."""
     rnd = random.Random(seed)

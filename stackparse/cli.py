@@ -503,7 +503,7 @@ def _watch(
                 dump = parse.parse(_decode(url, body))
             except parse.ParseError as e:
                 raise InputError(f"{url}: {_parse_error_text(e)}") from None
-            a = detect.analyze(dump)
+            a = last = detect.analyze(dump)
             side = a if getattr(a, "dump", None) is not None else dump  # diff needs the dump
             if first is None:
                 first = (when, side)
@@ -523,7 +523,6 @@ def _watch(
                     _write(f"\n== {_clock(when)} ==\n" + diff_mod.render_diff_text(d))
                 else:
                     _write(json.dumps(d.to_dict(), separators=(",", ":")) + "\n")
-            last = a
     except KeyboardInterrupt:
         pass  # Ctrl-C ends the watch normally
     except (capture.CaptureError, OSError) as e:  # OSError: whatever else the network throws

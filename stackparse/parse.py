@@ -11,8 +11,14 @@ Speed comes from memoisation, not from a second parser: dumps are extremely repe
 lines), so the grammar's verdict on a line or on a block's sequence of line kinds is cached.
 The common block shape — a header, call/file pairs and a ``created by`` pair — is recognised
 by slicing, and its pairs are looked up in a cache of frames already accepted by the grammar.
+A call line not seen yet (in a production dump most are: their pointer arguments differ) is
+read without a regular expression: its argument list is reduced to a *skeleton* by two C-level
+string operations and the grammar's verdict is cached per skeleton (see ``_call_fast``); the new
+frames of a block are built together with C-level ``map``/``zip`` (``_bulk_frames``). The cyclic
+garbage collector is paused while reading (``_gc_paused``): the records are acyclic tuples, and
+the collector would otherwise rescan the growing heap many times over.
 ``memo=False`` turns every cache and shortcut off, so that the grammar alone reads every line;
-the differential tests check that both give the same records.
+the differential tests (tests/test_fastpath*.py) check that both give the same records.
 
 Policy (forgiving, never silent): every goroutine that can be read is returned; what cannot be
 read becomes a :class:`~stackparse.model.Diagnostic` naming the line and what was expected;
@@ -28,8 +34,8 @@ import io
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import replace
 from contextlib import contextmanager
+from dataclasses import replace
 from functools import lru_cache
 from itertools import repeat
 from operator import itemgetter
@@ -91,12 +97,6 @@ UNAVAILABLE = "\tgoroutine running on other thread; stack unavailable"
 
 _tnew = tuple.__new__  # builds a NamedTuple (Frame, Goroutine) without its Python-level __new__
 
-#: A dump this large (goroutines) is moved out of the cyclic garbage collector's generations
-#: once parsed (gc.freeze): its records are immutable and acyclic (reference counting frees
-#: them), and a full collection would otherwise rescan millions of them, seconds each time.
-FREEZE_ABOVE = 50_000
-
-
 @contextmanager
 def _gc_paused() -> Iterator[None]:
     """No cyclic garbage collection while reading: the parser makes millions of small tuples and
@@ -110,11 +110,6 @@ def _gc_paused() -> Iterator[None]:
         yield
     finally:
         gc.enable()
-
-
-def _settle(dumps: list[Dump]) -> None:
-    if gc.isenabled() and sum(len(d.goroutines) for d in dumps) > FREEZE_ABOVE:
-        gc.freeze()
 
 
 class ParseError(ValueError):
@@ -156,7 +151,7 @@ def args_ok(text: str, start: int = 0, end: int | None = None) -> bool:
         end = len(text)
     if not _FLAT_ARGS.fullmatch(text, start, end):
         return False
-    if text.find("{", start, end) < 0:
+    if text.find("{", start, end) < 0 and text.find("}", start, end) < 0:
         return True
     depth = 0
     for atom in text[start:end].split(", "):
@@ -218,6 +213,7 @@ _SKELETON = str.maketrans(dict.fromkeys("0123456789abcdef", "h"))
 _XRUN = re.compile(r"Xh+")
 _NAME_SHAPE = re.compile(r"[^\s(]\S*")
 _skeleton_verdicts: dict[str, bool] = {}
+_paren_verdicts: dict[str, bool] = {}
 _call_names: dict[str, Function | None] = {}
 _FAST_CACHE_LIMIT = 65536
 
@@ -234,9 +230,12 @@ def _skeleton_ok(skel: str) -> bool:
 
 
 def _paren_skeleton_ok(skel: str) -> bool:
-    """_skeleton_ok for the skeleton of "ARGS)" (what follows a call line's last "(")."""
+    """_skeleton_ok for the skeleton of "ARGS)" (what follows a call line's last "("); cached in
+    its own table (a skeleton "S)" must not answer for the argument list "S)")."""
     ok = skel[-1:] == ")" and _skeleton_ok(skel[:-1])
-    _skeleton_verdicts[skel] = ok
+    if len(_paren_verdicts) > _FAST_CACHE_LIMIT:
+        _paren_verdicts.clear()
+    _paren_verdicts[skel] = ok
     return ok
 
 
@@ -285,7 +284,7 @@ _second = itemgetter(1)
 _third = itemgetter(2)
 
 
-def _bulk_frames(L: _Lines, keys: list[tuple[str, str]]) -> bool:
+def _bulk_frames(rd: _Lines, keys: list[tuple[str, str]]) -> bool:
     """Read the (call line, file line) pairs ``keys`` of one block, none of them cached yet, with
     C-level operations over all of them at once, and cache their frames. False when some pair
     needs the exact path (nothing is cached then)."""
@@ -295,7 +294,7 @@ def _bulk_frames(L: _Lines, keys: list[tuple[str, str]]) -> bool:
     joined = "\n".join(rests)
     if "X" in joined:
         return False
-    verdicts = list(map(_skeleton_verdicts.get, joined.replace("0x", "X").translate(_SKELETON).split("\n")))
+    verdicts = list(map(_paren_verdicts.get, joined.replace("0x", "X").translate(_SKELETON).split("\n")))
     if None in verdicts:
         verdicts = [v if v is not None else _paren_skeleton_ok(r.replace("0x", "X").translate(_SKELETON))
                     for v, r in zip(verdicts, rests)]
@@ -306,10 +305,10 @@ def _bulk_frames(L: _Lines, keys: list[tuple[str, str]]) -> bool:
         funcs = [f if f is not None else _call_name(p[0]) for f, p in zip(funcs, parts)]
         if not all(funcs):
             return False
-    tails = list(map(L.tails.get, map(_second, keys)))
+    tails = list(map(rd.tails.get, map(_second, keys)))
     if None in tails:
         try:
-            tails = [t if t is not None else L.tail(key[1]) for t, key in zip(tails, keys)]
+            tails = [t if t is not None else rd.tail(key[1]) for t, key in zip(tails, keys)]
         except GrammarError:
             return False
         if None in tails:
@@ -317,7 +316,7 @@ def _bulk_frames(L: _Lines, keys: list[tuple[str, str]]) -> bool:
     if len(joined) > MAX_LINE and max(map(len, calls)) > MAX_LINE:
         return False
     heads = zip(funcs, map(str.removesuffix, rests, repeat(")")))
-    L.frames.update(zip(keys, map(_tnew, repeat(Frame), map(tuple.__add__, heads, tails))))
+    rd.frames.update(zip(keys, map(_tnew, repeat(Frame), map(tuple.__add__, heads, tails))))
     return True
 
 
@@ -413,7 +412,7 @@ class _Lines:
             if v is not None:
                 return v
             m = _CALL_RE.fullmatch(line)
-            if m is not None and ("{" not in line or args_ok(m.group(2))) and self._func_ok(m.group(1)):
+            if m is not None and (("{" not in line and "}" not in line) or args_ok(m.group(2))) and self._func_ok(m.group(1)):
                 return split_function(m.group(1)), m.group(2)
         name, _ = parse_line("call", line)  # the grammar decides (and says what it expected)
         return split_function(name), line[len(name) + 1 : -1]
@@ -1371,7 +1370,6 @@ def parse_all(data: str | bytes, *, strict: bool = False, memo: bool = True) -> 
     text = _prepare(data)
     with _gc_paused():
         dumps, stray, _ = _run(text, memo, strict)
-    _settle(dumps)
     if not dumps:
         raise _no_dump_error(text, stray)
     if stray:
@@ -1479,7 +1477,6 @@ def parse_file_all(path: str | os.PathLike[str], *, strict: bool = False,
             for head_text in _feed_stream(stream, seg, progress, total):
                 pass
     dumps = seg.dumps
-    _settle(dumps)
     if not dumps:
         raise _no_dump_error(head_text, seg.stray)
     if strict:

@@ -94,6 +94,9 @@ def test_fast_call_is_used(name: str, args: str) -> None:
     "main.f()",
     "main.f(0xg)",
     "main.f(0xA)",
+    "main.f(0x1})",              # a closing brace with no opening one
+    "main.f(0})",
+    "main.f({0x1}})",
 ])
 def test_fast_call_examples(line: str) -> None:
     _check(line)
