@@ -29,6 +29,7 @@ has a few hundred shapes, and only the argument words differ between goroutines 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Iterable
@@ -44,6 +45,7 @@ __all__ = [
     "classify",
     "classify_all",
     "exact_words",
+    "frame_words",
     "pointer_words",
     "top_words",
     "is_machinery",
@@ -219,11 +221,14 @@ def top_words(args_text: str) -> tuple[tuple[int | None, bool], ...]:
 MIN_POINTER = 0x10000
 
 
+#: An exact hex word of at least MIN_POINTER (five significant digits), not followed by ``?``. Most
+#: frames of a production dump print only inexact or small words (``0x0?, {0x62d858?, 0x1}``): one
+#: C-level search rules them out before the exact split below.
+_EXACT_PTR = re.compile(r"0x[0_]*[1-9a-fA-F][0-9a-fA-F_]{4,}(?![0-9a-fA-F_?])")
+
+
 @lru_cache(maxsize=1 << 18)
-def exact_words(args_text: str) -> tuple[int, ...]:
-    """Every exact (no ``?``) pointer-sized word of a frame, aggregates included."""
-    if not args_text or "0x" not in args_text or args_text == "...":
-        return ()
+def _exact_words(args_text: str) -> tuple[int, ...]:
     out = []
     for tok in args_text.replace("{", " ").replace("}", " ").split(","):
         tok = tok.strip()
@@ -235,6 +240,43 @@ def exact_words(args_text: str) -> tuple[int, ...]:
             if v >= MIN_POINTER:
                 out.append(v)
     return tuple(out)
+
+
+def exact_words(args_text: str) -> tuple[int, ...]:
+    """Every exact (no ``?``) pointer-sized word of a frame, aggregates included."""
+    if not args_text or "0x" not in args_text or _EXACT_PTR.search(args_text) is None:
+        return ()
+    return _exact_words(args_text)
+
+
+def frame_words(frames: tuple[Frame, ...], idxs: tuple[int, ...]) -> list[tuple[int, int]]:
+    """``(word, frame index)`` for every :func:`exact_words` word of ``frames[i]``, ``i`` in ``idxs``
+    (in that order). One regex search over the frames' joined argument lists finds the few frames
+    that carry an exact pointer at all; only those are split."""
+    if not idxs:
+        return []
+    texts = [frames[i].args_text for i in idxs]
+    joined = "\n".join(texts)
+    search = _EXACT_PTR.search
+    m = search(joined)
+    if m is None:
+        return []
+    out: list[tuple[int, int]] = []
+    k = 0  # index in idxs of the frame that starts at base
+    base = 0
+    while m is not None:
+        p = m.start()
+        k += joined.count("\n", base, p)
+        i = idxs[k]
+        for w in _exact_words(texts[k]):
+            out.append((w, i))
+        nl = joined.find("\n", p)
+        if nl < 0:
+            break
+        base = nl + 1
+        k += 1
+        m = search(joined, base)
+    return out
 
 
 def pointer_words(frames: Iterable[Frame], start: int = 0) -> list[tuple[int, int, int]]:

@@ -43,6 +43,7 @@ parked in user code.
 
 from __future__ import annotations
 
+import gc
 import re
 from collections import Counter, defaultdict, deque
 from collections.abc import Iterable
@@ -1021,6 +1022,19 @@ def analyze(dump: Dump) -> Analysis:
     """Run blocking -> graph -> detect on a parsed dump."""
     if dump.records and not dump.goroutines:
         return _analyze_records(dump)
+    if not gc.isenabled():
+        return _analyze(dump)
+    # No cyclic collection while analysing (as while parsing): the stages allocate a few small
+    # objects per goroutine and make no garbage cycles, and each collection the allocations
+    # trigger would rescan the whole parsed dump (millions of frames) again.
+    gc.disable()
+    try:
+        return _analyze(dump)
+    finally:
+        gc.enable()
+
+
+def _analyze(dump: Dump) -> Analysis:
     blockings = classify_all(dump)
     wg = build_graph(dump, blockings)
     findings, doomed, notes = detect(dump, wg)

@@ -21,13 +21,13 @@ from .model import ArgGroup, ArgWord, Function
 
 __all__ = [
     "LINE_RULES",
+    "FileInfo",
     "GrammarError",
     "HeaderInfo",
-    "FileInfo",
     "line_parser",
-    "structure_parser",
     "parse_line",
     "split_function",
+    "structure_parser",
     "unquote_go",
 ]
 

@@ -44,14 +44,14 @@ pair by pair; per-lock candidate lists are capped (:data:`MAX_CANDIDATES`) and t
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 import networkx as nx
 
-from .blocking import Blocking, classify_all, exact_words, is_machinery
+from .blocking import Blocking, classify_all, frame_words, is_machinery
 from .model import Dump, Goroutine
 
 __all__ = [
@@ -146,6 +146,11 @@ def gnode(gid: int) -> str:
     return f"g{gid}"
 
 
+def _evidence(ev: Any) -> str:
+    """A candidate's evidence: a str, or (function, *args) that writes it (see _emit_releasers)."""
+    return ev if type(ev) is str else ev[0](*ev[1:])
+
+
 # --------------------------------------------------------------------------- builder
 
 
@@ -221,8 +226,11 @@ class _Builder:
     def add_goroutines(self) -> None:
         self.alive: set[int] = set()
         self.stuck: set[int] = set()
+        self.forever: set[int] = set()
         nodes = []
         for gid, b in self.b.items():
+            if b.forever:
+                self.forever.add(gid)
             if b.system:
                 continue
             nodes.append((gnode(gid), {"type": "goroutine", "gid": gid, "op": b.op, "state": b.state}))
@@ -259,8 +267,8 @@ class _Builder:
             if g is None:
                 continue
             start = bl.site or 0
-            fr = g.frames
-            ws = [(w, i) for i in bl.user_frames if i >= start for w in exact_words(fr[i].args_text)]
+            uf = bl.user_frames
+            ws = frame_words(g.frames, uf[bisect_left(uf, start):] if start else uf)
             self.gwords[gid] = ws
             interesting.update(w for w, _ in ws)
         # the objects waited on (a channel's address, a WaitGroup's...) are looked up too
@@ -271,43 +279,58 @@ class _Builder:
         self.word_overflow: set[int] = set()
         # lock address -> [(gid, frame idx, word, how)]; how: "exact" | "container"
         self.lock_ev: dict[int, list[tuple[int, int, int, str]]] = defaultdict(list)
-        addrs = self.lock_addrs
+        lock_ev = self.lock_ev
+        word_refs = self.word_refs
+        overflow = self.word_overflow
+        cap = 4 * MAX_CANDIDATES
+        # Locks whose evidence list is not full yet: only they can take a container entry (an
+        # exact one is always kept), so a word near a few hundred dense locks looks at the few
+        # still open instead of every lock within CONTAINER_SPAN.
+        open_addrs = list(self.lock_addrs)
         for gid, g in self.gs.items():
             bl = b.get(gid)
             if bl is None or bl.system:
                 continue
             ws = self.gwords.get(gid)
             if ws is None:
-                fr = g.frames
-                ws = [(w, i) for i in bl.user_frames for w in exact_words(fr[i].args_text)]
+                ws = frame_words(g.frames, bl.user_frames)
             if not ws:
                 continue
             seen_locks: set[int] = set()
             own = bl.address if bl.kind in ("mutex", "rwmutex") else None
             site = bl.site or 0
             for w, i in ws:
-                if True:
-                    if w in interesting:
-                        refs = self.word_refs[w]
-                        if len(refs) < MAX_SHARERS:
-                            if not refs or refs[-1][0] != gid:
-                                refs.append((gid, i))
-                        else:
-                            self.word_overflow.add(w)
-                    if lo <= w <= hi:
-                        k = bisect_left(addrs, w)
-                        while k < len(addrs) and addrs[k] - w <= CONTAINER_SPAN:
-                            a = addrs[k]
-                            if a == own and i <= site:
-                                # its own lock, at or below its blocking call: no evidence
-                                k += 1
-                                continue
-                            if a not in seen_locks or a == w:
-                                ev = self.lock_ev[a]
-                                if len(ev) < 4 * MAX_CANDIDATES or a == w:
-                                    ev.append((gid, i, w, "exact" if a == w else "container"))
-                                seen_locks.add(a)
-                            k += 1
+                if w in interesting:
+                    refs = word_refs[w]
+                    if len(refs) < MAX_SHARERS:
+                        if not refs or refs[-1][0] != gid:
+                            refs.append((gid, i))
+                    else:
+                        overflow.add(w)
+                if not lo <= w <= hi:
+                    continue
+                if w in locks and not (w == own and i <= site):
+                    # its own lock, at or below its blocking call, is no evidence
+                    ev = lock_ev[w]
+                    ev.append((gid, i, w, "exact"))
+                    seen_locks.add(w)
+                    if len(ev) >= cap:
+                        k = bisect_left(open_addrs, w)
+                        if k < len(open_addrs) and open_addrs[k] == w:
+                            del open_addrs[k]
+                k = bisect_right(open_addrs, w)
+                while k < len(open_addrs) and open_addrs[k] - w <= CONTAINER_SPAN:
+                    a = open_addrs[k]
+                    if a in seen_locks or (a == own and i <= site):
+                        k += 1
+                        continue
+                    ev = lock_ev[a]
+                    ev.append((gid, i, w, "container"))
+                    seen_locks.add(a)
+                    if len(ev) >= cap:
+                        del open_addrs[k]
+                    else:
+                        k += 1
 
     def compute_related(self) -> None:
         """Creator groups (siblings), children, shapes; relatedness is computed on demand."""
@@ -746,7 +769,7 @@ class _Builder:
             elif kind == "select":
                 self.chan_counterparts(node, ws)
 
-    def _refs_to(self, ws: list[int], extra: Iterable[int] = ()) -> dict[int, str]:
+    def _refs_to(self, ws: list[int], extra: Iterable[int] = ()) -> dict[int, Any]:
         """Goroutines (not in ws) carrying an exact pointer the waiters carry -> evidence."""
         wset = set(ws)
         out: dict[int, str] = {}
@@ -762,22 +785,46 @@ class _Builder:
                 bl = self.b.get(gid)
                 if bl is None or bl.system or bl.dumper:
                     continue
-                out[gid] = f"{self.gs[gid].frames[fi].function.full} (frame {fi}) carries {word:#x}, which the waiter carries too"
+                out[gid] = (self._ev_shared, gid, fi, word)
         return out
 
-    def _emit_releasers(self, node: str, cands: dict[int, tuple[str, str]]) -> None:
+    # Evidence of a releaser candidate is written only for the candidates kept (a WaitGroup's
+    # container may have thousands): a candidate's evidence is a str or (function, *args).
+
+    def _ev_shared(self, gid: int, fi: int, word: int) -> str:
+        fn = self.gs[gid].frames[fi].function.full
+        return f"{fn} (frame {fi}) carries {word:#x}, which the waiter carries too"
+
+    def _ev_container(self, gid: int, fi: int, word: int, addr: int) -> str:
+        fn = self.gs[gid].frames[fi].function.full
+        return f"{fn} (frame {fi}) carries {word:#x}, {addr - word} bytes below it"
+
+    def _emit_releasers(self, node: str, cands: dict[int, tuple[str, Any]]) -> None:
         # a goroutine blocked forever (nil channel, select {}) never releases anything
-        items = sorted(((g, c) for g, c in cands.items() if not self.b[g].forever), key=lambda kv: (-conf_rank(kv[1][0]), kv[0]))
+        forever = self.forever
+        # strongest first, then by id (ids are unique: the value is never compared)
+        items = [(-_RANK[c[0]], g, c) for g, c in cands.items() if g not in forever]
+        items.sort()
         if len(items) > MAX_CANDIDATES:
             self.notes.append(f"{node}: {len(items)} possible releasers, kept {MAX_CANDIDATES}")
             self.G.nodes[node]["more_releasers"] = len(items) - MAX_CANDIDATES
             # keep any alive one so that the resource is not mistaken for stuck
-            alive = [kv for kv in items if kv[0] in self.alive]
-            items = items[:MAX_CANDIDATES]
-            if alive and not any(k in self.alive for k, _ in items):
-                items.append(alive[0])
-        for gid, (conf, ev) in items:
-            self.add_edge(node, gnode(gid), "can-release", conf, ev)
+            alive = self.alive
+            kept = items[:MAX_CANDIDATES]
+            if not any(g in alive for _, g, _ in kept):
+                first = next((it for it in items[MAX_CANDIDATES:] if it[1] in alive), None)
+                if first is not None:
+                    kept.append(first)
+            items = kept
+        succ = self.G._succ.get(node)
+        if succ:  # out-edges already there: keep the strongest of each (not the case for releasers)
+            for _, gid, (conf, ev) in items:
+                self.add_edge(node, gnode(gid), "can-release", conf, _evidence(ev))
+            return
+        self.G.add_edges_from(
+            (node, f"g{gid}", {"kind": "can-release", "confidence": conf, "evidence": _evidence(ev)})
+            for _, gid, (conf, ev) in items
+        )
 
     def chan_counterparts(self, node: str, ws: list[int]) -> None:
         wss = set(ws)
@@ -838,9 +885,9 @@ class _Builder:
                     cands[gid] = ("medium", ev)
         self._emit_releasers(node, cands)
 
-    def _container_refs(self, addr: int, ws: list[int]) -> dict[int, str]:
+    def _container_refs(self, addr: int, ws: list[int]) -> dict[int, Any]:
         wss = set(ws)
-        out: dict[int, str] = {}
+        out: dict[int, Any] = {}
         # Only the words the waiters carry are indexed; check them as containers of addr.
         if not hasattr(self, "_sorted_words"):
             self._sorted_words = sorted(self.word_refs)
@@ -853,7 +900,7 @@ class _Builder:
             if True:
                 for gid, fi in refs:
                     if gid not in wss and gid not in out and not self.b[gid].system:
-                        out[gid] = f"{self.gs[gid].frames[fi].function.full} (frame {fi}) carries {word:#x}, {addr - word} bytes below it"
+                        out[gid] = (self._ev_container, gid, fi, word, addr)
         return out
 
     def cond_signallers(self, node: str, ws: list[int]) -> None:

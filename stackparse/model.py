@@ -13,14 +13,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Literal, NamedTuple, Union
+from typing import Any, Literal, NamedTuple
 
 __all__ = [
+    "SCHEMA",
+    "Ancestor",
     "Arg",
     "ArgGroup",
     "ArgWord",
     "CreatedBy",
-    "Ancestor",
     "Diagnostic",
     "Dump",
     "Elision",
@@ -33,7 +34,6 @@ __all__ = [
     "ProfileRecord",
     "Signal",
     "ThreadSection",
-    "SCHEMA",
 ]
 
 #: Identifier of the JSON produced by ``Dump.to_dict()``; bumped only on incompatible changes.
@@ -89,7 +89,7 @@ class ArgGroup:
         return [a.to_dict() for a in self.items]
 
 
-Arg = Union[ArgWord, ArgGroup]
+Arg = ArgWord | ArgGroup
 
 
 def _parse_args_text(text: str) -> tuple[Arg, ...] | None:

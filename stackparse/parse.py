@@ -984,17 +984,17 @@ class _Segmenter:
     def _fast_block(self, lines: list[str], i: int, j: int, lineno: int) -> Goroutine | None:
         """The common shape, header + call/file pairs + created-by pair, read by slicing; every
         line still goes through the grammar (its verdict cached per distinct line)."""
-        L = self.lines
+        lc = self.lines
         line = lines[i]
         sp = line.find(" ", 10)
-        t = L.hfast.get(line[sp:])
+        t = lc.hfast.get(line[sp:])
         if t is None:
             try:
-                h = L.header(line)
+                h = lc.header(line)
             except GrammarError:
                 return None
             if h.gp is None:
-                L.hfast[line[sp:]] = t = h[1:]
+                lc.hfast[line[sp:]] = t = h[1:]
             gid = h.id
         else:
             try:
@@ -1006,13 +1006,13 @@ class _Segmenter:
         if j - i >= 3 and lines[j - 2][:11] == "created by ":
             end = j - 2
             ckey = (lines[j - 2], lines[j - 1])
-            created = L.cb.get(ckey)
+            created = lc.cb.get(ckey)
             if created is None:
                 try:
-                    created = L.created_by(*ckey)
+                    created = lc.created_by(*ckey)
                 except GrammarError:
                     return None
-                L.cb[ckey] = created
+                lc.cb[ckey] = created
         elision = None
         if (end - i - 1) & 1:
             # one elision line: at frame 50 (1.21+) or last (<=1.20)
@@ -1027,22 +1027,22 @@ class _Segmenter:
             keys += zip(lines[e + 1 : end : 2], lines[e + 2 : end : 2])
         else:
             keys = list(zip(lines[i + 1 : end : 2], lines[i + 2 : end : 2]))
-        cache = L.frames
+        cache = lc.frames
         frames = list(map(cache.get, keys))
         if None in frames:
             # lines not seen yet (mostly call lines whose pointer arguments are new): read in bulk
             miss = [key for key, fr in zip(keys, frames) if fr is None]
-            if not _bulk_frames(L, miss):
+            if not _bulk_frames(lc, miss):
                 try:
                     for key in miss:
                         if key not in cache:
-                            L.frame(*key)
+                            lc.frame(*key)
                 except GrammarError:
                     return None
             frames = list(map(cache.get, keys))
             if None in frames:  # a file line with registers (never cached)
                 try:
-                    frames = [fr if fr is not None else L.frame(*key) for key, fr in zip(keys, frames)]
+                    frames = [fr if fr is not None else lc.frame(*key) for key, fr in zip(keys, frames)]
                 except GrammarError:
                     return None
         if t is None:
@@ -1059,10 +1059,10 @@ class _Segmenter:
     def _slow_block(self, lines: list[str], i: int, j: int, base: int) -> int:
         """Any block shape: classify each line, let the grammar parse the sequence of kinds,
         and salvage what it can when the sequence is not a goroutine block."""
-        L = self.lines
+        lc = self.lines
         lineno = base + i + 1
         try:
-            header = L.header(lines[i])
+            header = lc.header(lines[i])
         except GrammarError as e:
             self._diag(lineno, "unreadable goroutine header: " + str(e), lines[i],
                        e.expected or "goroutine N [STATUS]:")
@@ -1076,12 +1076,12 @@ class _Segmenter:
         while k < j:
             if lines[k][:1] == " ":
                 lines[k] = normalize_indent(lines[k])
-            kind, value = L.kind(lines[k])
+            kind, value = lc.kind(lines[k])
             if kind in ("HEADER", "REGISTER", "RUNTIME_STACK"):
                 break
             if kind == "TEXT":
                 # a C function name before its "\tpc=" line is a cgo frame
-                if k + 1 < j and L.kind(lines[k + 1])[0] == "CGO_FILE":
+                if k + 1 < j and lc.kind(lines[k + 1])[0] == "CGO_FILE":
                     try:
                         kinds.append("CGO_CALL")
                         values.append(parse_line("cgo_call", lines[k]))
@@ -1092,7 +1092,7 @@ class _Segmenter:
                     except GrammarError:
                         kinds.pop()
                 # a line that is not part of a goroutine block
-                rest = [L.kind(x)[0] for x in lines[k + 1 : j]]
+                rest = [lc.kind(x)[0] for x in lines[k + 1 : j]]
                 if any(r not in ("TEXT", "BLANK") for r in rest):
                     skipped.append(k)
                     k += 1
@@ -1150,7 +1150,7 @@ class _Segmenter:
 
     def _assemble(self, h: HeaderInfo, plan: tuple[tuple[str, int, int], ...], kinds: list[str],
                   values: list[Any], texts: list[str], lineno: int, truncated: bool) -> Goroutine:
-        L = self.lines
+        lc = self.lines
         frames: list[Frame] = []
         target = frames
         elision: Elision | None = None
@@ -1177,7 +1177,7 @@ class _Segmenter:
                 else:
                     elision = Elision(len(frames), values[a])
             elif op == "created":
-                cb = L.created_by(texts[a], texts[b])
+                cb = lc.created_by(texts[a], texts[b])
                 if ancestors:
                     ancestors[-1][3] = cb
                 else:

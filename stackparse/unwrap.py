@@ -63,7 +63,7 @@ class PrefixShape:
     trailing white space on empty lines.
     """
 
-    __slots__ = ("literal", "pattern", "bare")
+    __slots__ = ("bare", "literal", "pattern")
 
     def __init__(self, prefix: str) -> None:
         self.literal = prefix

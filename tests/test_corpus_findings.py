@@ -16,7 +16,7 @@ import pytest
 
 parse_mod = pytest.importorskip("stackparse.parse", reason="the parser (stackparse.parse) has not landed yet")
 
-from stackparse.detect import analyze  # noqa: E402
+from stackparse.detect import analyze
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"

@@ -3,12 +3,10 @@ the findings on a large dump (speed is measured by bench/, not here)."""
 
 from __future__ import annotations
 
-from test_blocking import G
+from test_blocking import G, fn
 
 from stackparse.detect import analyze
 from stackparse.model import Dump, Preamble, ProfileFrame, ProfileRecord
-
-from test_blocking import fn
 
 MAIN = G(1, "running", "main.main()", created_by=None)
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 import os
 
 import pytest
-from corpusutil import corpus_dumps, dump_id
 from conftest import DUMP_EXAMPLES
+from corpusutil import corpus_dumps, dump_id
 from gotext import args_texts, dumps, function_names, write_dump
 from hypothesis import given, settings
 from hypothesis import strategies as st

@@ -9,22 +9,20 @@
 from __future__ import annotations
 
 import importlib
-
-import os
 from pathlib import Path
 
 import pytest
-from corpusutil import CORPUS, goroutine_signature
 from conftest import DUMP_EXAMPLES
+from corpusutil import CORPUS, goroutine_signature
 from gotext import dumps, write_dump
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from variants import prefixed_with
 
 import stackparse.grammar as grammar
+
 P = importlib.import_module("stackparse.parse")  # the module; stackparse.parse is the function
 from stackparse import ParseError, parse, parse_all
-
 
 
 @given(dumps(), st.sampled_from(["1.26", "1.27"]))

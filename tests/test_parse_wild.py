@@ -6,13 +6,12 @@ same goroutines as the clean dump it came from.
 
 from __future__ import annotations
 
-import importlib
-
 import gzip
+import importlib
 from pathlib import Path
 
 import pytest
-import variants as V
+import variants as V  # noqa: N812
 from corpusutil import CORPUS, dump_id, goroutine_signature, header_count
 
 from stackparse import iter_goroutines, parse, parse_all, parse_file, parse_file_all
