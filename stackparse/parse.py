@@ -412,7 +412,11 @@ class _Lines:
             if v is not None:
                 return v
             m = _CALL_RE.fullmatch(line)
-            if m is not None and (("{" not in line and "}" not in line) or args_ok(m.group(2))) and self._func_ok(m.group(1)):
+            if (
+                m is not None
+                and (("{" not in line and "}" not in line) or args_ok(m.group(2)))
+                and self._func_ok(m.group(1))
+            ):
                 return split_function(m.group(1)), m.group(2)
         name, _ = parse_line("call", line)  # the grammar decides (and says what it expected)
         return split_function(name), line[len(name) + 1 : -1]
@@ -1474,8 +1478,8 @@ def parse_file_all(path: str | os.PathLike[str], *, strict: bool = False,
         stream = _Prepend(head, f)
         head_text = ""
         with _gc_paused():
-            for head_text in _feed_stream(stream, seg, progress, total):
-                pass
+            for head in _feed_stream(stream, seg, progress, total):
+                head_text = head
     dumps = seg.dumps
     if not dumps:
         raise _no_dump_error(head_text, seg.stray)
