@@ -30,27 +30,28 @@ has a few hundred shapes, and only the argument words differ between goroutines 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Iterable
+from typing import Any
 
 from .model import Dump, Frame, Goroutine
 
 __all__ = [
-    "OPS",
-    "WAIT_OPS",
     "FOREVER_OPS",
     "LIVE_OPS",
+    "OPS",
+    "WAIT_OPS",
     "Blocking",
     "classify",
     "classify_all",
     "exact_words",
     "frame_words",
+    "is_dumper",
+    "is_machinery",
+    "is_system",
     "pointer_words",
     "top_words",
-    "is_machinery",
-    "is_dumper",
-    "is_system",
 ]
 
 # --------------------------------------------------------------------------- operations
@@ -221,10 +222,11 @@ def top_words(args_text: str) -> tuple[tuple[int | None, bool], ...]:
 MIN_POINTER = 0x10000
 
 
-#: An exact hex word of at least MIN_POINTER (five significant digits), not followed by ``?``. Most
+#: An exact hex word of at least MIN_POINTER (five digits or more), not followed by ``?``. Most
 #: frames of a production dump print only inexact or small words (``0x0?, {0x62d858?, 0x1}``): one
-#: C-level search rules them out before the exact split below.
-_EXACT_PTR = re.compile(r"0x[0_]*[1-9a-fA-F][0-9a-fA-F_]{4,}(?![0-9a-fA-F_?])")
+#: C-level search rules them out before the exact split below (a superset: the split decides).
+#: The possessive ``{5,}+`` never backtracks into a word, which keeps the scan linear and fast.
+_EXACT_PTR = re.compile(r"0x[0-9a-fA-F_]{5,}+(?!\?)")
 
 
 @lru_cache(maxsize=1 << 18)
@@ -470,7 +472,7 @@ def _site_index(funcs: tuple[str, ...], pkgs: tuple[str, ...]) -> int | None:
     return None
 
 
-_SHAPES: dict[tuple, "_Plan"] = {}
+_SHAPES: dict[tuple, _Plan] = {}
 
 
 def _shape_plan(state: str, frames: tuple[Frame, ...], funcs: tuple[str, ...], cb_pkg: str | None, gid1: bool) -> _Plan:
@@ -496,9 +498,7 @@ def _shape_plan(state: str, frames: tuple[Frame, ...], funcs: tuple[str, ...], c
 def _plan(state: str, funcs: tuple[str, ...], pkgs: tuple[str, ...]) -> _Plan:
     op = _STATE_OPS.get(state)
     if op is None:
-        if state in _RUNTIME_REASONS:
-            op = "runtime"
-        elif state.startswith("GC ") or state.endswith("(idle)"):
+        if state in _RUNTIME_REASONS or state.startswith("GC ") or state.endswith("(idle)"):
             op = "runtime"
         elif state == "waiting" or state == "leaked":
             op = "other"
@@ -530,7 +530,16 @@ def _plan(state: str, funcs: tuple[str, ...], pkgs: tuple[str, ...]) -> _Plan:
     sync_ops = {"semacquire", "mutex-lock", "rwmutex-rlock", "rwmutex-lock", "waitgroup-wait", "cond-wait"}
     if op in sync_ops or (op == "other" and (lock_slow is not None or wg_wait is not None)):
         # The outermost sync API frame decides the operation.
-        api = [(i, n) for i, n in ((rw_rlock, "rwmutex-rlock"), (rw_lock, "rwmutex-lock"), (wg_wait, "waitgroup-wait"), (cond_wait, "cond-wait")) if i is not None]
+        api = [
+            (i, n)
+            for i, n in (
+                (rw_rlock, "rwmutex-rlock"),
+                (rw_lock, "rwmutex-lock"),
+                (wg_wait, "waitgroup-wait"),
+                (cond_wait, "cond-wait"),
+            )
+            if i is not None
+        ]
         if api:
             i, name = max(api)
             op = name
@@ -555,7 +564,10 @@ def _plan(state: str, funcs: tuple[str, ...], pkgs: tuple[str, ...]) -> _Plan:
             if rw_rlock is not None:
                 sources.append((rw_rlock, 0, 0, "sync.(*RWMutex).RLock"))
             # 1.20+: SemacquireRWMutexR(&rw.readerSem); 1.19: SemacquireMutex(&rw.readerSem)
-            for i, name in ((rw_sema_r, "sync.runtime_SemacquireRWMutexR"), (mutex_sema, "sync.runtime_SemacquireMutex")):
+            for i, name in (
+                (rw_sema_r, "sync.runtime_SemacquireRWMutexR"),
+                (mutex_sema, "sync.runtime_SemacquireMutex"),
+            ):
                 if i is not None:
                     if sema1 is not None:
                         sources.append((sema1, 0, 12, "runtime.semacquire1 (RWMutex.readerSem = RWMutex+12)"))
@@ -596,7 +608,9 @@ def _plan(state: str, funcs: tuple[str, ...], pkgs: tuple[str, ...]) -> _Plan:
                 sources.append((notify, 0, 16, "sync.runtime_notifyListWait (Cond.notify = Cond+16)"))
         elif op == "semacquire":
             for i, f in enumerate(funcs):
-                if f == "runtime.semacquire1" or (f.startswith("sync.runtime_Semacquire") or f.startswith("internal/sync.runtime_Semacquire")):
+                if f == "runtime.semacquire1" or (
+                    f.startswith("sync.runtime_Semacquire") or f.startswith("internal/sync.runtime_Semacquire")
+                ):
                     sources.append((i, 0, 0, f"{f} (semaphore)"))
                     break
     elif op in ("chan-send", "chan-recv", "chan-send-nil", "chan-recv-nil"):
@@ -662,7 +676,8 @@ def classify(g: Goroutine, dump: Dump | None = None, index: int | None = None) -
         wait_minutes=g.wait_minutes,
         leaked=g.leaked,
         system=system,
-        dumper=g.state == "running" and (plan.dumper_frames or (dump is not None and dump.kind == "stack" and index == 0)),
+        dumper=g.state == "running"
+        and (plan.dumper_frames or (dump is not None and dump.kind == "stack" and index == 0)),
         detail=plan.detail,
         user_frames=plan.user,
     )

@@ -46,8 +46,9 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 import networkx as nx
 
@@ -157,7 +158,7 @@ def _evidence(ev: Any) -> str:
 class _Related:
     """goroutine id -> related goroutine ids, computed on first use (bounded)."""
 
-    def __init__(self, builder: "_Builder"):
+    def __init__(self, builder: _Builder):
         self._b = builder
         self._cache: dict[int, set[int]] = {}
 
@@ -250,7 +251,7 @@ class _Builder:
         b = self.b
         # Lock addresses (exact, or guessed from a single handle: resolved later), sorted.
         locks: dict[int, str] = {}
-        for gid, bl in b.items():
+        for bl in b.values():
             if bl.kind in ("mutex", "rwmutex") and bl.address is not None:
                 locks[bl.address] = bl.kind
         self.lock_addrs = sorted(locks)
@@ -268,7 +269,7 @@ class _Builder:
                 continue
             start = bl.site or 0
             uf = bl.user_frames
-            ws = frame_words(g.frames, uf[bisect_left(uf, start):] if start else uf)
+            ws = frame_words(g.frames, uf[bisect_left(uf, start) :] if start else uf)
             self.gwords[gid] = ws
             interesting.update(w for w, _ in ws)
         # the objects waited on (a channel's address, a WaitGroup's...) are looked up too
@@ -348,6 +349,7 @@ class _Builder:
                     children[cb.parent_id].append(gid)
         self.by_creator = by_creator
         self.children = children
+        self._orphan_creators = any(p is None for _, p in by_creator)
         # per creator group: shape -> members, alive ones first (bounded sibling candidates)
         self._groups: dict[tuple[str, int | None], dict[tuple[str, ...], list[int]]] = {}
         self._sib_cache: dict[tuple, list[int]] = {}
@@ -439,6 +441,8 @@ class _Builder:
     def created_by_frames(self, gid: int) -> list[tuple[int, str]]:
         """Goroutines with no parent id whose creator function is on gid's stack (<=1.20)."""
         out: list[tuple[int, str]] = []
+        if not self._orphan_creators:  # 1.21+ prints every creator's goroutine id
+            return out
         for f in self.gs[gid].frames:
             for x in self.by_creator.get((f.function.full, None), ())[: 4 * MAX_CANDIDATES]:
                 if x != gid:
@@ -488,11 +492,19 @@ class _Builder:
                 for h in bl.handles:
                     k = bisect_left(addrs, h)
                     if k < len(addrs) and addrs[k] - h <= CONTAINER_SPAN:
-                        hit = (addrs[k], "low", f"calling frame argument {h:#x} points {addrs[k] - h} bytes below a known {bl.kind}")
+                        hit = (
+                            addrs[k],
+                            "low",
+                            f"calling frame argument {h:#x} points {addrs[k] - h} bytes below a known {bl.kind}",
+                        )
                         break
             if hit is None and len(bl.handles) == 1:
                 h = bl.handles[0]
-                hit = (h, "low", f"{bl.kind} call inlined: assumed to be the calling frame's only pointer argument {h:#x}")
+                hit = (
+                    h,
+                    "low",
+                    f"{bl.kind} call inlined: assumed to be the calling frame's only pointer argument {h:#x}",
+                )
             if hit is not None:
                 self.resolved[gid] = hit
 
@@ -531,7 +543,17 @@ class _Builder:
                     node, addr, conf, ev = first, None, "certain", "select cases are not printed"
                     kind = "select"
                 else:
-                    node, addr, conf, ev = first, None, "certain", "channel address not in the dump" + ("" if first == f"chan?g{gid}" else f" (a peer of {first[6:]}: same stack, creator and arguments)")
+                    node, addr, conf, ev = (
+                        first,
+                        None,
+                        "certain",
+                        "channel address not in the dump"
+                        + (
+                            ""
+                            if first == f"chan?g{gid}"
+                            else f" (a peer of {first[6:]}: same stack, creator and arguments)"
+                        ),
+                    )
                     kind = "chan"
             elif bl.op == "select-no-cases":
                 node, addr, conf, ev = f"select?g{gid}", None, "certain", "select {} never returns"
@@ -558,11 +580,27 @@ class _Builder:
                 gate = f"{node}#writer"
                 if gate not in res:
                     res[gate] = {"type": "resource", "kind": "rwmutex-writer", "address": addr, "semantics": "any"}
-                edges.append((gnode(gid), gate, {"kind": "waits-for", "confidence": conf, "evidence": f"RLock blocks behind a pending writer; {ev}"}))
+                edges.append(
+                    (
+                        gnode(gid),
+                        gate,
+                        {
+                            "kind": "waits-for",
+                            "confidence": conf,
+                            "evidence": f"RLock blocks behind a pending writer; {ev}",
+                        },
+                    )
+                )
                 self.waiters[gate].append(gid)
                 self.res_node[gid] = gate
                 continue
-            edges.append((gnode(gid), node, {"kind": "waits-for", "confidence": conf, "evidence": f"{bl.state}: {ev}" if ev else bl.state}))
+            edges.append(
+                (
+                    gnode(gid),
+                    node,
+                    {"kind": "waits-for", "confidence": conf, "evidence": f"{bl.state}: {ev}" if ev else bl.state},
+                )
+            )
             self.waiters[node].append(gid)
             self.res_node[gid] = node
         self.G.add_nodes_from(res.items())
@@ -576,14 +614,14 @@ class _Builder:
             attrs = self.G.nodes[node]
             if attrs["kind"] not in ("mutex", "rwmutex") or attrs["address"] is None:
                 continue
-            L = attrs["address"]
+            L = attrs["address"]  # noqa: N806
             wset = set(ws)
             cands: dict[int, tuple[int, str]] = {}  # gid -> (score, evidence)
 
             def offer(gid: int, score: int, ev: str) -> None:
-                old = cands.get(gid)
+                old = cands.get(gid)  # noqa: B023 - called within the iteration
                 if old is None or old[0] < score:
-                    cands[gid] = (score, ev)
+                    cands[gid] = (score, ev)  # noqa: B023
 
             for gid, fi, w, how in self.lock_ev.get(L, ()):
                 f = frames_of(gid)[fi]
@@ -601,8 +639,17 @@ class _Builder:
                 if fi <= site:
                     continue
                 sf = frames_of(gid)[site]
-                if sf.function.receiver and sf.function.receiver == f.function.receiver and sf.function.package == f.function.package and top_word0(f.args_text) == w:
-                    offer(gid, 3, f"re-lock: {where} is the receiver of a {f.function.receiver} method above {sf.function.full}, which locks it again")
+                if (
+                    sf.function.receiver
+                    and sf.function.receiver == f.function.receiver
+                    and sf.function.package == f.function.package
+                    and top_word0(f.args_text) == w
+                ):
+                    offer(
+                        gid,
+                        3,
+                        f"re-lock: {where} is the receiver of a {f.function.receiver} method above {sf.function.full}, which locks it again",
+                    )
                 elif how == "exact":
                     offer(gid, 2, f"re-lock: {where}, above the blocking call, is the lock's address")
                 else:
@@ -619,7 +666,9 @@ class _Builder:
         if len(top) > 1:
             conf = _down(conf)
         if len(top) > MAX_CANDIDATES:
-            self.notes.append(f"{node}: {len(top)} goroutines carry the lock's address; holder not inferred (kept {MAX_CANDIDATES})")
+            self.notes.append(
+                f"{node}: {len(top)} goroutines carry the lock's address; holder not inferred (kept {MAX_CANDIDATES})"
+            )
             top = sorted(top)[:MAX_CANDIDATES]
             conf = "low"
         for gid, ev in top:
@@ -658,7 +707,9 @@ class _Builder:
             related |= self.related_of(w)
         related -= wset
         wshapes = {self.shape(w) for w in ws[:MAX_CANDIDATES]}
-        stuck_sib = sorted(x for x in related if x in self.stuck and self.res_node.get(x) != node and self.shape(x) not in wshapes)
+        stuck_sib = sorted(
+            x for x in related if x in self.stuck and self.res_node.get(x) != node and self.shape(x) not in wshapes
+        )
         if stuck_sib:
             conf = "medium" if len(stuck_sib) == 1 else "low"
             for x in stuck_sib[:MAX_CANDIDATES]:
@@ -711,19 +762,39 @@ class _Builder:
             ws = writers.get(addr, [])
             if ws:
                 for w in ws:
-                    self.add_edge(gate, gnode(w), "can-release", "high", f"goroutine {w} is blocked in RWMutex.Lock on {addr:#x}: RLock waits until it has locked and unlocked")
+                    self.add_edge(
+                        gate,
+                        gnode(w),
+                        "can-release",
+                        "high",
+                        f"goroutine {w} is blocked in RWMutex.Lock on {addr:#x}: RLock waits until it has locked and unlocked",
+                    )
             else:
                 orphan_gates.append(gate)
         if orphan_gates and unknown_writers:
             conf = "medium" if len(orphan_gates) == 1 and len(unknown_writers) == 1 else "low"
             for gate in orphan_gates:
                 for w in unknown_writers[:MAX_CANDIDATES]:
-                    self.add_edge(gate, gnode(w), "can-release", conf, f"goroutine {w} is blocked in RWMutex.Lock on an RWMutex whose address is not printed; it is the only pending writer in sight" if conf == "medium" else f"goroutine {w} is one of {len(unknown_writers)} pending writers whose RWMutex is not printed")
+                    self.add_edge(
+                        gate,
+                        gnode(w),
+                        "can-release",
+                        conf,
+                        f"goroutine {w} is blocked in RWMutex.Lock on an RWMutex whose address is not printed; it is the only pending writer in sight"
+                        if conf == "medium"
+                        else f"goroutine {w} is one of {len(unknown_writers)} pending writers whose RWMutex is not printed",
+                    )
                     # the writer waits for the readers of this RWMutex to leave
                     wn = self.res_node.get(w)
                     if wn is not None and wn.startswith("rwmutex?") and self.G.out_degree(wn) == 0:
                         base = gate[: -len("#writer")]
-                        self.G.add_edge(gnode(w), base, kind="waits-for", confidence=conf, evidence="the pending writer's RWMutex, matched to the one its readers wait on")
+                        self.G.add_edge(
+                            gnode(w),
+                            base,
+                            kind="waits-for",
+                            confidence=conf,
+                            evidence="the pending writer's RWMutex, matched to the one its readers wait on",
+                        )
                         self.add_res(base, "rwmutex", self.G.nodes[gate]["address"], "one")
                         self.waiters[base].append(w)
         # Readers holding the lock: for each RWMutex with a pending writer and no holder found
@@ -749,12 +820,19 @@ class _Builder:
                     "held-by",
                     conf,
                     f"by elimination: the writer waits for active readers, nothing alive is related, so reader goroutine {r} "
-                    + ("must hold a read lock and is re-entering RLock" if len(readers) == 1 else f"is one of {len(readers)} blocked readers, one of which holds a read lock (recursive RLock)"),
+                    + (
+                        "must hold a read lock and is re-entering RLock"
+                        if len(readers) == 1
+                        else f"is one of {len(readers)} blocked readers, one of which holds a read lock (recursive RLock)"
+                    ),
                 )
 
     # ------------------------------------------------------------------ releasers
 
     def infer_releasers(self) -> None:
+        # candidates read the word / creator indexes, never the graph's edges: the can-release
+        # edges of every resource are added at the end, in one call
+        self._rel_edges: list[tuple[str, str, dict[str, str]]] = []
         for node, ws in list(self.waiters.items()):
             attrs = self.G.nodes[node]
             kind = attrs["kind"]
@@ -768,6 +846,8 @@ class _Builder:
                 self.cond_signallers(node, ws)
             elif kind == "select":
                 self.chan_counterparts(node, ws)
+        self.G.add_edges_from(self._rel_edges)
+        self._rel_edges = []
 
     def _refs_to(self, ws: list[int], extra: Iterable[int] = ()) -> dict[int, Any]:
         """Goroutines (not in ws) carrying an exact pointer the waiters carry -> evidence."""
@@ -821,7 +901,7 @@ class _Builder:
             for _, gid, (conf, ev) in items:
                 self.add_edge(node, gnode(gid), "can-release", conf, _evidence(ev))
             return
-        self.G.add_edges_from(
+        self._rel_edges.extend(
             (node, f"g{gid}", {"kind": "can-release", "confidence": conf, "evidence": _evidence(ev)})
             for _, gid, (conf, ev) in items
         )
@@ -831,12 +911,14 @@ class _Builder:
         attrs = self.G.nodes[node]
         addr = attrs["address"]
         cands: dict[int, tuple[str, str]] = {}
-        ops = {self.b[w].op for w in wss}
         if addr is not None:
-            for gid, fi, how in self.refs_exact(addr):
+            for gid, fi, _how in self.refs_exact(addr):
                 if gid in wss:
                     continue
-                cands[gid] = ("high", f"{self.gs[gid].frames[fi].function.full} (frame {fi}) holds a reference to the channel {addr:#x}")
+                cands[gid] = (
+                    "high",
+                    f"{self.gs[gid].frames[fi].function.full} (frame {fi}) holds a reference to the channel {addr:#x}",
+                )
         shapes = {self.shape(w) for w in wss}
         for gid, ev in self._refs_to(ws, [addr] if addr else []).items():
             if gid not in cands and self.shape(gid) not in shapes:
@@ -844,7 +926,10 @@ class _Builder:
         for s, w in self.sibling_candidates(ws):
             if s in cands or s in wss or self.b[s].system:
                 continue
-            cands[s] = ("low", f"goroutine {s} was started by the same function ({self.gs[w].created_by.function.full}) as goroutine {w}")
+            cands[s] = (
+                "low",
+                f"goroutine {s} was started by the same function ({self.gs[w].created_by.function.full}) as goroutine {w}",
+            )
         for w in ws[:MAX_CANDIDATES]:
             for c in self.children.get(w, ())[:MAX_CANDIDATES]:
                 if c not in cands and c not in wss:
@@ -864,7 +949,10 @@ class _Builder:
         if addr is not None:
             for gid, fi, _ in self.refs_exact(addr):
                 if gid not in wss:
-                    cands[gid] = ("high", f"{self.gs[gid].frames[fi].function.full} (frame {fi}) carries the WaitGroup {addr:#x}: it would call Done")
+                    cands[gid] = (
+                        "high",
+                        f"{self.gs[gid].frames[fi].function.full} (frame {fi}) carries the WaitGroup {addr:#x}: it would call Done",
+                    )
         for w in wss:
             for c in self.children.get(w, ()):
                 if c not in cands and c not in wss:
@@ -872,12 +960,18 @@ class _Builder:
             # <=1.20 prints no parent id: goroutines created by a function on the waiter's stack
             for c, f in self.created_by_frames(w):
                 if c not in cands and c not in wss:
-                    cands[c] = ("medium", f"goroutine {c} was created by {f}, which is on the waiter's stack (goroutine {w})")
+                    cands[c] = (
+                        "medium",
+                        f"goroutine {c} was created by {f}, which is on the waiter's stack (goroutine {w})",
+                    )
         if not cands:
             for s, w in self.sibling_candidates(ws):
                 if s in cands or s in wss or self.b[s].system:
                     continue
-                cands[s] = ("low", f"goroutine {s} was started by the same function ({self.gs[w].created_by.function.full}) as the waiter")
+                cands[s] = (
+                    "low",
+                    f"goroutine {s} was started by the same function ({self.gs[w].created_by.function.full}) as the waiter",
+                )
         if addr is not None:
             # a container pointer: a worker holding the struct that holds the WaitGroup
             for gid, ev in self._container_refs(addr, ws).items():
@@ -910,7 +1004,10 @@ class _Builder:
         if addr is not None:
             for gid, fi, _ in self.refs_exact(addr):
                 if gid not in wss:
-                    cands[gid] = ("high", f"{self.gs[gid].frames[fi].function.full} (frame {fi}) carries the Cond {addr:#x}")
+                    cands[gid] = (
+                        "high",
+                        f"{self.gs[gid].frames[fi].function.full} (frame {fi}) carries the Cond {addr:#x}",
+                    )
         for gid, ev in self._refs_to(ws, [addr] if addr else []).items():
             if gid not in cands:
                 cands[gid] = ("medium" if gid in self.alive else "low", ev)
@@ -931,7 +1028,9 @@ def is_go_wrapper(f: Any, g: Goroutine) -> bool:
     name = f.function.full
     if cb is None or not name.startswith(cb.function.full + "."):
         return False
-    return bool(_WRAPPER.search(name)) and name.count(".") == cb.function.full.count(".") + 1 and f.args_text in ("", "{}")
+    return (
+        bool(_WRAPPER.search(name)) and name.count(".") == cb.function.full.count(".") + 1 and f.args_text in ("", "{}")
+    )
 
 
 def top_word0(args_text: str) -> int | None:

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from stackparse.blocking import classify, exact_words, is_system, top_words
+from stackparse.blocking import classify, exact_words, frame_words, is_system, top_words
 from stackparse.model import CreatedBy, Dump, Frame, Function, Goroutine
 
 
@@ -39,6 +39,46 @@ def test_top_words_exact_and_inaccurate():
 
 def test_exact_words_skips_small_and_inaccurate():
     assert exact_words("0xc0000a0018, {0x4d5a39?, 0x4}, 0x1, 0xc000012345") == (0xC0000A0018, 0xC000012345)
+
+
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        # only inexact or small words: ruled out before splitting
+        ("0x0?, 0x0?, {0x2de966cc6348?, 0x0?}, 0x0?", ()),
+        ("{0x62d858?, 0x2de967bb8458?}, 0x41febb?, 0x0, 0xffff", ()),
+        ("0x10000, 0xffff, 0x0000000000010000", (0x10000, 0x10000)),
+        ("0xc000012345}, {0xc000054321 , 0x1}", (0xC000012345, 0xC000054321)),
+        ("0x1_0000, 0xc000012345 ?", (0x10000,)),
+        ("0xc000012345abc?, 0xc00001234g", ()),
+        ("...", ()),
+        ("", ()),
+    ],
+)
+def test_exact_words_prefilter_keeps_the_split_semantics(text, words):
+    assert exact_words(text) == words
+
+
+def test_frame_words_maps_words_to_frame_indices_in_order():
+    g = G(
+        5,
+        "chan receive",
+        "main.a(0xc000012345, 0x0?)",
+        "main.b(0x0?, 0x1)",
+        "main.c(...)",
+        "main.d({0xc000054321, 0xc000012345}, 0xc000099999?)",
+        "main.e()",
+        "main.f(0xc0000aaaaa)",
+    )
+    assert frame_words(g.frames, (0, 1, 2, 3, 4, 5)) == [
+        (0xC000012345, 0),
+        (0xC000054321, 3),
+        (0xC000012345, 3),
+        (0xC0000AAAAA, 5),
+    ]
+    assert frame_words(g.frames, (1, 3)) == [(0xC000054321, 3), (0xC000012345, 3)]
+    assert frame_words(g.frames, (1, 2, 4)) == []
+    assert frame_words(g.frames, ()) == []
 
 
 # --------------------------------------------------------------------------- mutex

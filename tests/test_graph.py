@@ -127,3 +127,34 @@ def test_system_and_dumper_are_not_nodes_of_interest():
     gc = G(2, "GC worker (idle)", "runtime.gopark(0x0?)", "runtime.gcBgMarkWorker(0x0?)", created_by="runtime.gcBgMarkStartWorkers")
     wg = build_graph(D(MAIN, gc))
     assert "g2" not in wg.graph
+
+
+def test_waitgroup_container_candidates_are_capped_with_a_note():
+    # 40 workers carry the struct that holds the WaitGroup (a container pointer below it): the
+    # strongest MAX_CANDIDATES are kept, lowest ids first, and the cut is noted. (The first four
+    # are also siblings of the waiter, a weaker reason found first: they come last.)
+    from stackparse.graph import MAX_CANDIDATES
+
+    waiter = G(10, "sync.WaitGroup.Wait", "sync.runtime_SemacquireWaitGroup(0x0?)", "sync.(*WaitGroup).Wait(0xc000082070)", "main.coordinator(0xc000082000)", parent=1)
+    workers = [G(100 + i, "chan receive", "main.worker(0xc000082000)", parent=1) for i in range(40)]
+    wg = build_graph(D(MAIN, waiter, *workers))
+    node = "waitgroup@0xc000082070"
+    out = sorted(wg.graph.successors(node), key=lambda n: int(n[1:]))
+    assert out == [f"g{104 + i}" for i in range(MAX_CANDIDATES)]
+    e = wg.edge(node, "g104")
+    assert e.kind == "can-release" and e.confidence == "medium"
+    assert e.evidence == "main.worker (frame 0) carries 0xc000082000, 112 bytes below it"
+    assert f"{node}: 40 possible releasers, kept {MAX_CANDIDATES}" in wg.notes
+    assert wg.graph.nodes[node]["more_releasers"] == 40 - MAX_CANDIDATES
+
+
+def test_many_lock_holders_do_not_scan_every_nearby_lock():
+    # 200 locks 64 bytes apart and 300 goroutines carrying their containers: the evidence lists are
+    # capped, exact matches are always kept.
+    locks = [0xC000200000 + 64 * i for i in range(200)]
+    waiters = [lock(1000 + i, f"{a:#x}", "main.get(0x0?)") for i, a in enumerate(locks)]
+    carriers = [G(2000 + i, "chan receive", f"main.loop({locks[i % 200] - 16:#x})", parent=1) for i in range(300)]
+    exact = G(3000, "chan receive", f"main.hold({locks[150]:#x})", parent=1)
+    wg = build_graph(D(MAIN, *waiters, *carriers, exact))
+    e = wg.edge(f"mutex@{locks[150]:#x}", "g3000")
+    assert e.kind == "held-by" and e.confidence == "high"
