@@ -356,6 +356,19 @@ def _use_color(choice: str) -> bool:
     return "NO_COLOR" not in os.environ and sys.stdout.isatty()
 
 
+
+def _url_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """--timeout and --max-bytes, for every command that reads URLs."""
+    f = click.option(
+        "--max-bytes",
+        type=click.IntRange(min=1),
+        default=None,
+        metavar="N",
+        help="Largest dump accepted from a URL, in bytes (default 512 MiB).",
+    )(f)
+    return click.option("--timeout", type=float, default=None, help="Seconds to wait for a URL input.")(f)
+
+
 @cli.command("analyze")
 @click.argument("sources", nargs=-1, type=click.Path(allow_dash=True))
 @click.option(
@@ -386,14 +399,7 @@ def _use_color(choice: str) -> bool:
     show_default=True,
     help="Colour the text report (auto: when stdout is a terminal and NO_COLOR is unset).",
 )
-@click.option("--timeout", type=float, default=None, help="Seconds to wait for a URL input.")
-@click.option(
-    "--max-bytes",
-    type=click.IntRange(min=1),
-    default=None,
-    metavar="N",
-    help="Largest dump accepted from a URL, in bytes (default 512 MiB).",
-)
+@_url_options
 @click.option(
     "--watch",
     "watch_s",
@@ -622,14 +628,7 @@ def _status(analyses: list[Any], fail_on: str, order: tuple[str, ...]) -> int:
     show_default=True,
     help="Buckets and goroutines listed per section (text).",
 )
-@click.option("--timeout", type=float, default=None, help="Seconds to wait for a URL input.")
-@click.option(
-    "--max-bytes",
-    type=click.IntRange(min=1),
-    default=None,
-    metavar="N",
-    help="Largest dump accepted from a URL.",
-)
+@_url_options
 def diff_cmd(
     old: str,
     new: str,

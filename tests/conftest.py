@@ -20,3 +20,6 @@ settings.load_profile("stackparse")
 
 #: generated whole dumps are costly to draw: their tests take a smaller share of the budget
 DUMP_EXAMPLES = max(10, settings.default.max_examples // 4)
+
+#: the real Go pprof server's fixtures (pprofserver_bin, go_server) for the live tests
+pytest_plugins = ["goserver"]

@@ -14,15 +14,11 @@ import gzip
 import json
 import os
 import re
-import selectors
-import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -34,79 +30,11 @@ REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "corpus" / "go1.27"
 PROGRAMS = REPO / "corpus" / "programs"
 
+from goserver import closed_port as _closed_port
+
 pytest.importorskip("stackparse.parse", reason="stackparse.parse not written yet")
 pytest.importorskip("stackparse.detect", reason="stackparse.detect not written yet")
 
-try:  # the real Go server of tests/test_capture.py: one build, one helper to start it
-    from test_capture import _start, go_server, pprofserver_bin  # pytest fixtures
-except ImportError:  # run from elsewhere (another import mode): build and start it here
-    _GO_SKIP = "no Go toolchain (set STACKPARSE_GO, or corpus/install_go.sh 1.27.3 /opt/go/1.27.3)"
-
-    def _go_env(**extra: str) -> dict[str, str]:
-        env = dict(os.environ, GOTOOLCHAIN="local", GOPROXY="off", GOFLAGS="-mod=mod", CGO_ENABLED="0")
-        if "HOME" not in env:
-            env.setdefault("GOCACHE", "/tmp/stackparse-gocache")
-        env.update(extra)
-        return env
-
-    def _find_go() -> tuple[str, tuple[int, ...]] | None:
-        cands = [os.environ["STACKPARSE_GO"]] if os.environ.get("STACKPARSE_GO") else []
-        if not cands:
-            cands = [str(p) for p in Path("/opt/go").glob("*/go/bin/go")] + [shutil.which("go") or ""]
-        best = None
-        for c in cands:
-            if not c or not os.access(c, os.X_OK):
-                continue
-            r = subprocess.run([c, "env", "GOVERSION"], capture_output=True, text=True, env=_go_env())
-            m = re.match(r"go(\d+)\.(\d+)(?:\.(\d+))?", r.stdout.strip())
-            v = tuple(int(x or 0) for x in m.groups()) if m else None
-            if v and (best is None or v > best[1]):
-                best = (c, v)
-        return best
-
-    @pytest.fixture(scope="session")
-    def pprofserver_bin(tmp_path_factory: Any) -> Any:
-        found = _find_go()
-        if found is None:
-            pytest.skip(_GO_SKIP)
-        go, version = found
-        extra = {"GOEXPERIMENT": "goroutineleakprofile"} if version[:2] == (1, 26) else {}
-        out = tmp_path_factory.mktemp("pprofserver") / "pprofserver"
-        r = subprocess.run(
-            [go, "build", "-o", str(out), "."],
-            cwd=REPO / "tests" / "pprofserver",
-            capture_output=True,
-            text=True,
-            timeout=600,
-            env=_go_env(**extra),
-        )
-        assert r.returncode == 0, f"go build failed:\n{r.stderr}"
-        return SimpleNamespace(path=out, version=version, go=go)
-
-    def _start(binary: Path, *args: str) -> tuple[subprocess.Popen, int]:
-        proc = subprocess.Popen(
-            [str(binary), "-lifetime", "300s", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE
-        )
-        sel = selectors.DefaultSelector()
-        sel.register(proc.stdout, selectors.EVENT_READ)
-        ready = sel.select(timeout=30)
-        sel.close()
-        line = proc.stdout.readline().decode().strip() if ready else ""
-        if not line.isdigit():
-            proc.kill()
-            raise AssertionError(f"pprofserver printed no port: {line!r}")
-        return proc, int(line)
-
-    @pytest.fixture
-    def go_server(pprofserver_bin: Any) -> Any:
-        proc, port = _start(pprofserver_bin.path)
-        try:
-            yield SimpleNamespace(url=f"http://127.0.0.1:{port}", version=pprofserver_bin.version, proc=proc)
-        finally:
-            proc.kill()
-            proc.wait(timeout=30)
-            proc.stdout.close()
-            proc.stderr.close()
 
 
 def run(*args: str, input: str | bytes | None = None) -> Any:
@@ -330,12 +258,6 @@ def test_watch_and_count_usage() -> None:
     assert r.exit_code == 2 and "--watch reports in --format text, json or jsonl" in r.stderr
 
 
-def _closed_port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def test_refused_port() -> None:
