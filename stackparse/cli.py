@@ -164,7 +164,7 @@ def _capture_kwargs(timeout: float | None, max_bytes: int | None) -> dict[str, A
 
 def _read_bytes(source: str, timeout: float | None, max_bytes: int | None = None) -> bytes:
     if source == "-":
-        return click.get_binary_stream("stdin").read()
+        return sys.stdin.buffer.read()
     if _is_url(source):
         try:
             capture = importlib.import_module("stackparse.capture")
