@@ -585,7 +585,6 @@ class _DumpBuilder:
         self.trailer: list[str] = []
         self.diagnostics: list[Diagnostic] = []
         self.truncated = False
-        self.relay_signal: list[str] = []
 
     def has_content(self) -> bool:
         return bool(self.goroutines or self.preamble or self.records or self.profile or self.threads
@@ -734,8 +733,6 @@ class _Segmenter:
         self.stray: list[Diagnostic] = []  # diagnostics outside any dump
         self.record: list[Any] | None = None  # current pprof record [count, pcs, labels, frames, line]
         self.relay: list[Any] | None = None
-        self.after_blank = False
-        self.goroutine_count = 0
 
     # ------------------------------------------------------------------ dumps
     def _open(self, lineno: int) -> _DumpBuilder:
@@ -761,7 +758,6 @@ class _Segmenter:
     def _add_goroutine(self, g: Goroutine, lineno: int) -> None:
         cur = self.cur
         assert cur is not None
-        self.goroutine_count += 1
         if self.relay is not None:
             self.relay[1].append(g)
         else:
@@ -822,7 +818,7 @@ class _Segmenter:
             i = self._line(lines, i, base)
         self.lines.trim()
         if final:
-            self._finish(lines, base)
+            self._close()
 
     def _apply_prefix(self, lines: list[str], start: int) -> None:
         p = self.prefix
@@ -831,9 +827,6 @@ class _Segmenter:
             s = p.strip(lines[k])
             if s is not None:
                 lines[k] = s
-
-    def _finish(self, lines: list[str], base: int) -> None:
-        self._close()
 
     # ------------------------------------------------------------------ one line
     def _line(self, lines: list[str], i: int, base: int) -> int:
@@ -867,7 +860,6 @@ class _Segmenter:
             return i + 1
         if state in (_BLOCKS, _REGISTERS) and cur is not None:
             if line == "":
-                self.after_blank = True
                 return i + 1
             if line == "runtime stack:":
                 return self._runtime_stack(lines, i, base)
