@@ -88,9 +88,11 @@ def child(kind: str, path: str) -> dict:
         if kind == "analyze":
             import stackparse.detect  # (imports are not timed)
         base = _rss_kb()
-        if kind == "parse":
+        if kind in ("parse", "parse1"):
+            # parse: the default (two processes for a big file on a machine with 2+ CPUs);
+            # parse1: one process
             t0 = time.perf_counter()
-            dump = stackparse.parse_file(path)
+            dump = stackparse.parse_file(path, workers=1 if kind == "parse1" else None)
             out["seconds"] = time.perf_counter() - t0
             out["goroutines"] = len(dump.goroutines)
             out["diagnostics"] = len(dump.diagnostics)
@@ -111,6 +113,9 @@ def child(kind: str, path: str) -> dict:
             raise SystemExit(f"unknown measurement {kind}")
     out["base_rss_kb"] = base
     out["peak_rss_kb"] = _hwm_kb()
+    import resource
+
+    out["child_peak_rss_kb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return out
 
 
@@ -182,7 +187,7 @@ def parse_size(s: str) -> int:
 
 def measure(path: str, repeat: int, timeout: float, skip_parse: bool, analyze_timeout: float) -> dict:
     size = os.path.getsize(path)
-    floors, parses, ratios = [], [], []
+    floors, parses, ones, ratios, ratios1 = [], [], [], [], []
     for _ in range(repeat):
         f = run_child("floor", path, timeout)
         floors.append(f)
@@ -190,7 +195,10 @@ def measure(path: str, repeat: int, timeout: float, skip_parse: bool, analyze_ti
             p = run_child("parse", path, timeout)
             parses.append(p)
             ratios.append(p["seconds"] / f["seconds"])
-    res: dict = {"path": path, "bytes": size, "floor": floors, "parse": parses}
+            p1 = run_child("parse1", path, timeout)
+            ones.append(p1)
+            ratios1.append(p1["seconds"] / f["seconds"])
+    res: dict = {"path": path, "bytes": size, "floor": floors, "parse": parses, "parse1": ones}
     res["floor_s"] = statistics.median(x["seconds"] for x in floors)
     res["floor_noread_s"] = statistics.median(x["noread"] for x in floors)
     res["floor_rss"] = max(x["peak_rss_kb"] for x in floors)
@@ -198,6 +206,10 @@ def measure(path: str, repeat: int, timeout: float, skip_parse: bool, analyze_ti
         res["parse_s"] = statistics.median(x["seconds"] for x in parses)
         res["parse_rss"] = max(x["peak_rss_kb"] for x in parses)
         res["ratio"] = statistics.median(ratios)
+        res["ratio1"] = statistics.median(ratios1)
+        res["parse1_s"] = statistics.median(x["seconds"] for x in ones)
+        res["parse1_rss"] = max(x["peak_rss_kb"] for x in ones)
+        res["child_rss"] = max(x["child_peak_rss_kb"] for x in parses)
         res["goroutines"] = parses[0]["goroutines"]
         try:
             a = run_child("analyze", path, analyze_timeout)
@@ -213,8 +225,7 @@ def measure(path: str, repeat: int, timeout: float, skip_parse: bool, analyze_ti
 
 def table(results: list[dict]) -> str:
     rows = [("dump", "MiB", "gor.", "floor MiB/s", "floor-noread", "parse MiB/s", "parse/floor",
-             "parse RSS MiB",
-             "RSS/input", "analyze s", "analyze MiB/s", "analyze/parse", "stream MiB/s", "stream RSS MiB")]
+             "1-proc parse/floor", "parse RSS MiB", "RSS/input", "child RSS MiB", "1-proc RSS/input", "analyze s", "analyze MiB/s", "analyze/parse", "stream MiB/s", "stream RSS MiB")]
     for r in results:
         mib = r["bytes"] / MiB
         s = r["stream"]
@@ -224,10 +235,11 @@ def table(results: list[dict]) -> str:
             f"{mib / r['floor_s']:.0f}", f"{mib / r['floor_noread_s']:.0f}",
         ]
         if "parse_s" in r:
-            row += [f"{mib / r['parse_s']:.1f}", f"{r['ratio']:.2f}x", f"{r['parse_rss'] / 1024:.0f}",
-                    f"{r['parse_rss'] * 1024 / r['bytes']:.2f}x"]
+            row += [f"{mib / r['parse_s']:.1f}", f"{r['ratio']:.2f}x", f"{r['ratio1']:.2f}x",
+                    f"{r['parse_rss'] / 1024:.0f}", f"{r['parse_rss'] * 1024 / r['bytes']:.2f}x",
+                    f"{r['child_rss'] / 1024:.0f}", f"{r['parse1_rss'] * 1024 / r['bytes']:.2f}x"]
         else:
-            row += ["-", "-", "-", "-"]
+            row += ["-"] * 7
         if a:
             row += [f"{a['seconds']:.2f}", f"{mib / a['seconds']:.0f}", f"{r['analyze_ratio']:.2f}"]
         elif "analyze_timeout" in r:

@@ -224,6 +224,11 @@ def _parse_source(
     """Every dump in ``source`` (a file, ``-`` or a URL); InputError when there is none."""
     parse = importlib.import_module("stackparse.parse")
     name = _display(source)
+    # A one-shot process: no cyclic garbage collection while parsing (the records are acyclic),
+    # and afterwards the records are moved out of the collector's reach (gc.freeze below), so
+    # that no collection ever scans the millions of them.
+    gc_was = gc.isenabled()
+    gc.disable()
     try:
         by_file = getattr(parse, "parse_file_all", None)
         size = _file_size(source)
@@ -243,12 +248,13 @@ def _parse_source(
                     dumps = list(parse.parse_all(text))
     except parse.ParseError as e:
         raise InputError(f"{name}: {_parse_error_text(e)}") from None
+    finally:
+        gc.freeze()
+        if gc_was:
+            gc.enable()
     dumps = [d for d in dumps if _has_content(d)]
     if not dumps:
         raise InputError(f"{name}: {_nothing_found(text)}")
-    # A one-shot process: move the (immutable, acyclic) records out of the cyclic garbage
-    # collector's reach, so that collections during the analysis do not rescan millions of them.
-    gc.freeze()
     return dumps
 
 

@@ -10,13 +10,17 @@ Speed comes from memoisation, not from a second parser: dumps are extremely repe
 100,000-goroutine dump has a few hundred distinct stack shapes and a few dozen distinct file
 lines), so the grammar's verdict on a line or on a block's sequence of line kinds is cached.
 The common block shape — a header, call/file pairs and a ``created by`` pair — is recognised
-by slicing, and its pairs are looked up in a cache of frames already accepted by the grammar.
-A call line not seen yet (in a production dump most are: their pointer arguments differ) is
-read without a regular expression: its argument list is reduced to a *skeleton* by two C-level
-string operations and the grammar's verdict is cached per skeleton (see ``_call_fast``); the new
-frames of a block are built together with C-level ``map``/``zip`` (``_bulk_frames``). The cyclic
-garbage collector is paused while reading (``_gc_paused``): the records are acyclic tuples, and
-the collector would otherwise rescan the growing heap many times over.
+by slicing, and its pairs are looked up in a cache of frames already accepted by the grammar;
+consecutive blocks of that shape are read a run at a time (``_Segmenter._run``: one ``zip``
+pairs every call line of the run with its file line, one ``map`` looks them all up). A call line
+not seen yet (in a production dump most are: their pointer arguments differ) is read without a
+regular expression: its file line tells its function (learned once per file line from the
+grammar, ``_Lines.sites``), and its argument list is reduced to a *skeleton* by C-level string
+operations, the grammar's verdict being cached per skeleton; the new frames of a run are built
+together with C-level ``map``/``zip`` (``_bulk_frames``). The cyclic garbage collector is paused
+while reading (``_gc_paused``): the records are acyclic tuples, and the collector would
+otherwise rescan the growing heap many times over. A big file is read by two processes (see
+"two processes" below).
 ``memo=False`` turns every cache and shortcut off, so that the grammar alone reads every line;
 the differential tests (tests/test_fastpath*.py) check that both give the same records.
 
@@ -31,14 +35,19 @@ from __future__ import annotations
 import gc
 import gzip
 import io
+import marshal
 import os
+import pickle
 import re
+import sys
+import threading
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from functools import lru_cache
-from itertools import repeat
-from operator import itemgetter
+from itertools import chain, compress, count, repeat
+from operator import and_, getitem, is_, itemgetter
 from pathlib import Path
 from typing import IO, Any
 
@@ -210,10 +219,10 @@ def parse_args(text: str) -> tuple[Arg, ...] | None:
 # tests/test_fastpath_calls.py checks this reader against the grammar.
 
 _SKELETON = str.maketrans(dict.fromkeys("0123456789abcdef", "h"))
+_BSKELETON = bytes.maketrans(b"0123456789abcdef", b"hhhhhhhhhhhhhhhh")
 _XRUN = re.compile(r"Xh+")
 _NAME_SHAPE = re.compile(r"[^\s(]\S*")
 _skeleton_verdicts: dict[str, bool] = {}
-_paren_verdicts: dict[str, bool] = {}
 _call_names: dict[str, Function | None] = {}
 _FAST_CACHE_LIMIT = 65536
 
@@ -229,14 +238,18 @@ def _skeleton_ok(skel: str) -> bool:
     return ok
 
 
-def _paren_skeleton_ok(skel: str) -> bool:
-    """_skeleton_ok for the skeleton of "ARGS)" (what follows a call line's last "("); cached in
-    its own table (a skeleton "S)" must not answer for the argument list "S)")."""
-    ok = skel[-1:] == ")" and _skeleton_ok(skel[:-1])
-    if len(_paren_verdicts) > _FAST_CACHE_LIMIT:
-        _paren_verdicts.clear()
-    _paren_verdicts[skel] = ok
-    return ok
+#: An exact pointer-sized word in a skeleton: "0x" and five or more hex digits, no "?" after.
+_EXACT_SKELETON = re.compile(r"Xh{5,}+(?!\?)")
+_shared_skeletons: dict[str, bool] = {}
+
+
+def _skeleton_shared(skel: str) -> bool:
+    """Whether argument lists of this skeleton are likely to repeat (no exact pointer word)."""
+    shared = _EXACT_SKELETON.search(skel) is None
+    if len(_shared_skeletons) > _FAST_CACHE_LIMIT:
+        _shared_skeletons.clear()
+    _shared_skeletons[skel] = shared
+    return shared
 
 
 def _call_name(name: str) -> Function | None:
@@ -280,44 +293,90 @@ def _call_fast(line: str) -> tuple[Function, str] | None:
 
 
 _first = itemgetter(0)
+
 _second = itemgetter(1)
 _third = itemgetter(2)
+_fourth = itemgetter(3)
+_after_first = itemgetter(slice(1, None))
 
 
-def _bulk_frames(rd: _Lines, keys: list[tuple[str, str]]) -> bool:
-    """Read the (call line, file line) pairs ``keys`` of one block, none of them cached yet, with
-    C-level operations over all of them at once, and cache their frames. False when some pair
-    needs the exact path (nothing is cached then)."""
-    calls = list(map(_first, keys))
-    parts = list(map(str.rpartition, calls, repeat("(")))
-    rests = list(map(_third, parts))  # "ARGS)"
-    joined = "\n".join(rests)
+def _bulk_frames(rd: _Lines, calls: list[str], files: list[str]) -> list[Frame | None]:
+    """The frames of the (call line, file line) pairs ``calls[k], files[k]``, read with C-level
+    operations over all of them at once; ``None`` where the exact path must decide. Frames that
+    can come again are also put into the line cache ``rd.frames``.
+
+    A file line names one code location, so the function of its call line is known once one
+    pair with that file line has been read (``_split_frames`` learns it): every later call line
+    with that file line must start with the same ``name(`` and end with ``)``, and only its
+    argument list is read, by skeleton (see above).
+    """
+    if not calls:
+        return []
+    if max(map(len, calls)) > MAX_LINE:
+        return [None] * len(calls)
+    site_of = rd.sites.get
+    sites = list(map(site_of, files))
+    if None in sites:
+        unknown = list(map(is_, sites, repeat(None)))
+        _split_frames(rd, list(compress(calls, unknown)), list(compress(files, unknown)))
+        sites = list(map(site_of, files, repeat(_NO_SITE)))
+    ok = list(map(and_, map(str.startswith, calls, map(_first, sites)), map(str.endswith, calls, repeat(")"))))
+    if False in ok:
+        sites = [s if good else _NO_SITE for s, good in zip(sites, ok)]
+    args = list(map(getitem, calls, map(_second, sites)))
+    joined = "\n".join(args)
     if "X" in joined:
-        return False
-    verdicts = list(map(_paren_verdicts.get, joined.replace("0x", "X").translate(_SKELETON).split("\n")))
+        return [None] * len(calls)
+    skels = joined.encode("utf-8", "surrogatepass").replace(b"0x", b"X").translate(_BSKELETON).split(b"\n")
+    verdicts = list(map(_skeleton_verdicts.get, skels))
     if None in verdicts:
-        verdicts = [v if v is not None else _paren_skeleton_ok(r.replace("0x", "X").translate(_SKELETON))
-                    for v, r in zip(verdicts, rests)]
-    if False in verdicts:
-        return False
-    funcs = list(map(_call_names.get, map(_first, parts)))
-    if not all(funcs):  # (not "None in": that would call Function.__eq__ on every item)
-        funcs = [f if f is not None else _call_name(p[0]) for f, p in zip(funcs, parts)]
-        if not all(funcs):
-            return False
-    tails = list(map(rd.tails.get, map(_second, keys)))
-    if None in tails:
-        try:
-            tails = [t if t is not None else rd.tail(key[1]) for t, key in zip(tails, keys)]
-        except GrammarError:
-            return False
-        if None in tails:
-            return False
-    if len(joined) > MAX_LINE and max(map(len, calls)) > MAX_LINE:
-        return False
-    heads = zip(funcs, map(str.removesuffix, rests, repeat(")")))
-    rd.frames.update(zip(keys, map(_tnew, repeat(Frame), map(tuple.__add__, heads, tails))))
-    return True
+        for k in compress(range(len(skels)), map(is_, verdicts, repeat(None))):
+            verdicts[k] = _skeleton_verdicts[skels[k]] = _skeleton_ok(skels[k].decode("utf-8", "surrogatepass"))
+    frames: list[Any] = list(map(_tnew, repeat(Frame), map(tuple.__add__, zip(map(_third, sites), args),
+                                                             map(_fourth, sites))))
+    good = list(map(and_, ok, verdicts))
+    if False in good:
+        frames = [f if g else None for f, g in zip(frames, good)]
+    # the line cache keeps only frames that can come again: a frame with an exact pointer
+    # argument (mostly a new object per goroutine) is read again if it ever does come again
+    shared = list(map(_shared_skeletons.get, skels))
+    if None in shared:
+        for k in compress(range(len(skels)), map(is_, shared, repeat(None))):
+            shared[k] = _shared_skeletons[skels[k]] = _skeleton_shared(skels[k].decode("utf-8", "surrogatepass"))
+    if False in good:
+        shared = list(map(and_, shared, good))
+    if True in shared:
+        rd.frames.update(zip(zip(compress(calls, shared), compress(files, shared)), compress(frames, shared)))
+    return frames
+
+
+def _split_frames(rd: _Lines, calls: list[str], files: list[str]) -> None:
+    """Learn the sites (``rd.sites``) of file lines not seen yet: split their call lines at the
+    last "(" and check the name with the grammar (cached per name) and the file line."""
+    for call, file in zip(calls, files):
+        if file in rd.sites:
+            continue
+        name, paren, _ = call.rpartition("(")
+        if not paren:
+            continue
+        fn = _call_names.get(name)
+        if fn is None:
+            fn = _call_name(name)
+            if fn is None:
+                continue
+        tail = rd.tails.get(file)
+        if tail is None:
+            try:
+                tail = rd.tail(file)
+            except GrammarError:
+                continue
+            if tail is None:
+                continue
+        rd.sites[file] = (name + "(", slice(len(name) + 1, -1), fn, tail)
+
+
+#: A site no call line matches (its prefix holds a NUL, which no call line has).
+_NO_SITE: tuple[Any, ...] = ("\0", slice(0, 0), None, ("", 0, None, None, None, None, False))
 
 
 @lru_cache(maxsize=4096)
@@ -363,10 +422,12 @@ class _Lines:
         self.cb: dict[tuple[str, str], CreatedBy] = {}
         # file line -> the end of a Frame tuple (file, line, offset, None, None, None, False)
         self.tails: dict[str, tuple[Any, ...]] = {}
+        # file line -> (call name + "(", slice of a call line's arguments, Function, tail)
+        self.sites: dict[str, tuple[str, slice, Function, tuple[Any, ...]]] = {}
 
     def trim(self) -> None:
         for cache in (self.headers, self.calls, self.files, self.frames, self.created, self.funcs,
-                      self.hfast, self.cb, self.tails):
+                      self.hfast, self.cb, self.tails, self.sites):
             if len(cache) > self.limit:
                 cache.clear()
 
@@ -733,6 +794,8 @@ class _Segmenter:
         self.stray: list[Diagnostic] = []  # diagnostics outside any dump
         self.record: list[Any] | None = None  # current pprof record [count, pcs, labels, frames, line]
         self.relay: list[Any] | None = None
+        self.window = _RUN_MIN  # blocks per run (see _run)
+        self.next_base = 0  # lines fed so far (see _feed_stream)
 
     # ------------------------------------------------------------------ dumps
     def _open(self, lineno: int) -> _DumpBuilder:
@@ -801,6 +864,12 @@ class _Segmenter:
             line = lines[i]
             state = self.state
             if line[:10] == "goroutine " and state != _PROFILE and line[10:11].isdigit():
+                if state == _BLOCKS and self.memo and self.relay is None:
+                    # consecutive blocks of the common shape, read together
+                    k = self._run(lines, i, base)
+                    if k > i:
+                        i = k
+                        continue
                 # a goroutine block: up to the next empty line
                 try:
                     j = lines.index("", i)
@@ -977,6 +1046,130 @@ class _Segmenter:
             return j
         return self._slow_block(lines, i, j, base)
 
+    def _run(self, lines: list[str], i: int, base: int) -> int:
+        """Read the consecutive goroutine blocks from the header ``lines[i]`` on, as long as they
+        have the common shape (header, call/file pairs, an optional created-by pair, one empty
+        line); returns the index of the first line not read (``i`` when none was).
+
+        Because header + empty line is two lines, a call line of every such block sits at the
+        same parity as the first header: one ``zip`` pairs every call line of the run with its
+        file line, one ``map`` looks all frames up, and the frames not cached yet are read
+        together (``_bulk_frames``). Anything else (an elision line, registers, ancestors, a
+        line the grammar rejects, a header with gp/m fields, a repeated id) ends the run there,
+        and the block-at-a-time path reads it. The same grammar verdicts decide both paths.
+        """
+        n = len(lines)
+        lc = self.lines
+        cur = self.cur
+        assert cur is not None
+        hfast = lc.hfast
+        # the blocks: header fields and the index of the empty line that ends each
+        ends: list[int] = []
+        heads: list[tuple[int, tuple[Any, ...]]] = []
+        skips: list[int] = []  # pairs of the run that are not frames
+        index = lines.index
+        ids = cur.ids
+        h = i
+        window = self.window
+        while len(ends) < window:
+            line = lines[h]
+            sp = line.find(" ", 10)
+            t = hfast.get(line[sp:])
+            if t is None:
+                try:
+                    hd = lc.header(line)
+                except GrammarError:
+                    break
+                if hd.gp is not None:
+                    break
+                hfast[line[sp:]] = t = hd[1:]
+            try:
+                gid = int(line[10:sp])
+            except ValueError:
+                break
+            if gid in ids and gid != 0:
+                break
+            try:
+                b = index("", h + 1)
+            except ValueError:
+                break  # the last block of this piece: the block-at-a-time path keeps it pending
+            if not (b - h) & 1:
+                break
+            ends.append(b)
+            heads.append((gid, t))
+            skips.append((b - i - 1) >> 1)  # the pair (empty line, next header)
+            if lines[b - 2][:11] == "created by ":
+                skips.append((b - i - 3) >> 1)
+            h = b + 1
+            if h >= n or lines[h][:10] != "goroutine ":
+                break
+        if len(ends) < 2:
+            return i
+        last = ends[-1]
+        calls = lines[i + 1 : last : 2]
+        files = lines[i + 2 : last + 1 : 2]
+        cache = lc.frames
+        frames: list[Any] = list(map(cache.get, zip(calls, files)))
+        m = len(frames)
+        for k in skips:
+            if k < m:
+                frames[k] = _SKIP
+        if None in frames:
+            mask = list(map(is_, frames, repeat(None)))
+            where = list(compress(range(m), mask))
+            # each distinct pair read once (and one Frame object for all its occurrences)
+            miss = list(zip(compress(calls, mask), compress(files, mask)))
+            uniq = list(dict.fromkeys(miss))
+            new = dict(zip(uniq, _bulk_frames(lc, list(map(_first, uniq)), list(map(_second, uniq)))))
+            if None in new.values():
+                for key, fr in new.items():
+                    if fr is None:
+                        try:
+                            new[key] = lc.frame(*key)
+                        except GrammarError:
+                            pass
+            deque(map(frames.__setitem__, where, map(new.__getitem__, miss)), maxlen=0)
+        cb = lc.cb
+        out = cur.goroutines if self.keep else None
+        sink = self.sink
+        h = i
+        for b, (gid, t) in zip(ends, heads):
+            if gid in ids and gid != 0:
+                break  # (an id repeated inside this run)
+            p0 = (h - i) >> 1
+            p1 = (b - i - 1) >> 1
+            created = None
+            if b - h >= 3 and lines[b - 2][:11] == "created by ":
+                ckey = (lines[b - 2], lines[b - 1])
+                created = cb.get(ckey)
+                if created is None:
+                    try:
+                        created = lc.created_by(*ckey)
+                    except GrammarError:
+                        break
+                    cb[ckey] = created
+                p1 -= 1
+            fr = frames[p0:p1]
+            if None in fr:
+                break
+            g = _tnew(Goroutine, (
+                gid, t[0], tuple(fr), t[1], t[2], t[3], t[4], t[5], t[6], t[7], t[8], None, None, None,
+                None, created, (), False, False, base + h + 1,
+            ))
+            ids.add(gid)
+            if sink is not None:
+                sink(g)
+            if out is not None:
+                out.append(g)
+            else:
+                cur.goroutines.append(_PLACEHOLDER)
+            h = b + 1
+        if h > i:
+            cur.end_line = max(cur.end_line, base + h - 1)
+        # the next run reads up to twice as many blocks; after a block it could not read, few
+        self.window = min(self.window * 2, _RUN_MAX) if h > last else _RUN_MIN
+        return h
+
     def _fast_block(self, lines: list[str], i: int, j: int, lineno: int) -> Goroutine | None:
         """The common shape, header + call/file pairs + created-by pair, read by slicing; every
         line still goes through the grammar (its verdict cached per distinct line)."""
@@ -1028,19 +1221,11 @@ class _Segmenter:
         if None in frames:
             # lines not seen yet (mostly call lines whose pointer arguments are new): read in bulk
             miss = [key for key, fr in zip(keys, frames) if fr is None]
-            if not _bulk_frames(lc, miss):
-                try:
-                    for key in miss:
-                        if key not in cache:
-                            lc.frame(*key)
-                except GrammarError:
-                    return None
-            frames = list(map(cache.get, keys))
-            if None in frames:  # a file line with registers (never cached)
-                try:
-                    frames = [fr if fr is not None else lc.frame(*key) for key, fr in zip(keys, frames)]
-                except GrammarError:
-                    return None
+            got = dict(zip(miss, _bulk_frames(lc, list(map(_first, miss)), list(map(_second, miss)))))
+            try:
+                frames = [fr if fr is not None else got[key] or lc.frame(*key) for key, fr in zip(keys, frames)]
+            except GrammarError:
+                return None
         if t is None:
             return _tnew(Goroutine, (
                 gid, h.state, tuple(frames), h.wait_minutes, h.locked_to_thread, h.leaked, h.scan,
@@ -1260,6 +1445,9 @@ class _Segmenter:
 
 
 _PLACEHOLDER = Goroutine(-1, "")
+_RUN_MIN = 16
+_SKIP = object()  # a pair of a run that is not a frame
+_RUN_MAX = 1024
 
 
 def _goroutine(h: HeaderInfo, frames: tuple[Frame, ...], elision: Elision | None, created: CreatedBy | None,
@@ -1401,17 +1589,18 @@ def _open_binary(path: str | os.PathLike[str]) -> IO[bytes]:
     return open(p, "rb")
 
 
-def _chunks(stream: IO[bytes], progress: Progress | None = None, total: int = 0) -> Iterator[tuple[bytes, bool]]:
-    """Read a binary stream in pieces that end at an empty line when one is in reach."""
+def _chunks(stream: IO[bytes], progress: Progress | None = None, total: int = 0, done: int = 0,
+            last: bool = True) -> Iterator[tuple[bytes, bool]]:
+    """Read a binary stream in pieces that end at an empty line when one is in reach. The last
+    piece is flagged final when ``last`` (the stream's end is the input's end)."""
     buf = b""
-    done = 0
     while True:
         data = stream.read(CHUNK)
         if not data:
             if buf:
-                yield buf, True
+                yield buf, last
             else:
-                yield b"", True
+                yield b"", last
             return
         done += len(data)
         if progress is not None:
@@ -1430,12 +1619,12 @@ def _chunks(stream: IO[bytes], progress: Progress | None = None, total: int = 0)
 
 
 def _feed_stream(stream: IO[bytes], seg: _Segmenter, progress: Progress | None = None,
-                 total: int = 0) -> Iterator[str]:
+                 total: int = 0, base: int = 0, done: int = 0, last: bool = True) -> Iterator[str]:
     """Feed a binary stream to a segmenter piece by piece; yields after each piece the first
-    4 KiB of the input's text (for error messages)."""
-    base = 0
+    4 KiB of the input's text (for error messages). ``base``: lines before the stream's start;
+    ``done``: bytes before it. ``seg.next_base`` is the line count at the end."""
     head: str | None = None
-    for piece, final in _chunks(stream, progress, total):
+    for piece, final in _chunks(stream, progress, total, done, last):
         if head is None and _is_binary(piece[:8192]):
             raise ParseError("input is binary data, not a goroutine dump", 1,
                              "text starting with a line such as 'goroutine 1 [running]:'")
@@ -1447,14 +1636,19 @@ def _feed_stream(stream: IO[bytes], seg: _Segmenter, progress: Progress | None =
         with _gc_paused():
             seg.feed(lines, base, final=final)
         base += len(lines)
+        seg.next_base = base
         if final:
             _partial_line(seg, seg.dumps, partial, base + 1)
         yield head
 
 
 def parse_file_all(path: str | os.PathLike[str], *, strict: bool = False,
-                   progress: Progress | None = None) -> list[Dump]:
-    """Every dump in a file (plain or gzip-compressed), read in pieces of a few MB."""
+                   progress: Progress | None = None, workers: int | None = None) -> list[Dump]:
+    """Every dump in a file (plain or gzip-compressed), read in pieces of a few MB.
+
+    ``workers``: processes reading the file (1 or 2). By default a plain file of at least
+    ``PARALLEL_MIN_BYTES`` is read by two on Linux when a second CPU is there (``$STACKPARSE_WORKERS``
+    overrides); the result is the same as with one (see ``_Half``)."""
     total = 0
     try:
         total = os.path.getsize(path)
@@ -1467,11 +1661,25 @@ def parse_file_all(path: str | os.PathLike[str], *, strict: bool = False,
             rest = f.read()
             return parse_all(head + rest, strict=strict)
         seg = _Segmenter()
-        stream = _Prepend(head, f)
+        stream: IO[bytes] = _Prepend(head, f)  # type: ignore[assignment]
         head_text = ""
-        with _gc_paused():
-            for head in _feed_stream(stream, seg, progress, total):
-                head_text = head
+        half = _Half.spawn(path, f, total) if _workers(workers, total) > 1 else None
+        try:
+            with _gc_paused():
+                if half is not None:
+                    # this process reads up to half.start; a child process reads from there on
+                    for head in _feed_stream(_Limited(stream, half.start), seg, progress, total, last=False):
+                        head_text = head
+                    base, resume = half.merge(seg)
+                    f.seek(resume)
+                    stream, done = f, resume  # type: ignore[assignment]
+                else:
+                    base = done = 0
+                for head in _feed_stream(stream, seg, progress, total, base, done):
+                    head_text = head_text or head
+        finally:
+            if half is not None:
+                half.close()
     dumps = seg.dumps
     if not dumps:
         raise _no_dump_error(head_text, seg.stray)
@@ -1485,10 +1693,266 @@ def parse_file_all(path: str | os.PathLike[str], *, strict: bool = False,
 
 
 def parse_file(path: str | os.PathLike[str], *, strict: bool = False,
-               progress: Progress | None = None) -> Dump:
+               progress: Progress | None = None, workers: int | None = None) -> Dump:
     """Parse a dump file (plain or ``.gz``). ``progress(bytes_read, total_bytes)`` is called
-    after each piece read."""
-    return _primary(parse_file_all(path, strict=strict, progress=progress))
+    after each piece read; ``workers`` as for :func:`parse_file_all`."""
+    return _primary(parse_file_all(path, strict=strict, progress=progress, workers=workers))
+
+
+# ====================================================================== two processes
+#
+# A big dump is mostly one long run of goroutine blocks. parse_file splits such a file at a
+# goroutine header near its middle: a forked child process reads the blocks from there on
+# (only plain blocks, through the same _run/_fast_block code, so the same grammar verdicts)
+# while this process reads the first part as usual. The child's goroutines are taken only when
+# this process, arriving at the split point, is in exactly the state the child assumed
+# (inside a dump's goroutine blocks, no log prefix, no pending block, the line count the child
+# counted) and no goroutine id of the child's part was seen before it; the child stops at the
+# first line that is not a plain block and this process reads on from there. Otherwise the
+# child's work is dropped and this process reads the second part itself: the records are the
+# same either way (tests/test_parallel.py).
+
+#: Plain files at least this big are read by two processes (see above and _workers).
+PARALLEL_MIN_BYTES = 48 << 20
+_SPLIT_PERCENT = 57
+
+
+def _workers(workers: int | None, size: int) -> int:
+    """How many processes read a file of ``size`` bytes."""
+    if workers is None:
+        env = os.environ.get("STACKPARSE_WORKERS", "")
+        if env.isdigit():
+            workers = int(env)
+        elif size < PARALLEL_MIN_BYTES:
+            return 1
+        else:
+            workers = 2
+    if workers < 2 or sys.platform != "linux" or not hasattr(os, "fork"):
+        return 1
+    if len(os.sched_getaffinity(0)) < 2 or threading.active_count() > 1:
+        return 1  # (forking a process with other threads running is not safe)
+    return 2
+
+
+class _Limited(io.RawIOBase):
+    """The first ``n`` bytes of a binary stream."""
+
+    def __init__(self, stream: IO[bytes], n: int) -> None:
+        self.stream = stream
+        self.left = n
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, n: int = -1) -> bytes:  # type: ignore[override]
+        if self.left <= 0:
+            return b""
+        want = self.left if n < 0 else min(n, self.left)
+        data = self.stream.read(want) or b""
+        self.left -= len(data)
+        return data
+
+
+class _Half:
+    """The child process reading a file from ``start`` (a goroutine header) on."""
+
+    def __init__(self, start: int, pid: int, fd: int) -> None:
+        self.start = start
+        self.pid = pid
+        self.fd = fd
+        self.taken = 0  # goroutines taken from the child
+
+    @classmethod
+    def spawn(cls, path: str | os.PathLike[str], f: IO[bytes], size: int) -> _Half | None:
+        if not isinstance(f, io.BufferedReader):
+            return None  # (a compressed file: no seeking)
+        start = _split_point(path, size)
+        if start is None:
+            return None
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: never returns
+            code = 1
+            try:
+                os.close(r)
+                gc.disable()
+                small, big = _read_half(path, start)
+                with os.fdopen(w, "wb") as out:
+                    pickle.dump((small, marshal.dumps(big)), out, protocol=pickle.HIGHEST_PROTOCOL)
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(w)
+        return cls(start, pid, r)
+
+    def merge(self, seg: _Segmenter) -> tuple[int, int]:
+        """Take the child's goroutines when they are what this process would have read;
+        returns (lines before, byte offset) where this process reads on."""
+        base = seg.next_base
+        try:
+            with os.fdopen(self.fd, "rb") as f:
+                self.fd = -1
+                small, big = pickle.load(f)
+            n_lines, offset, end_line, functions, rows = small
+            fidx, fields, idx = marshal.loads(big)
+            del big
+        except Exception:  # the child failed: read its part here
+            return base, self.start
+        finally:
+            self.close()
+        cur = seg.cur
+        if (cur is None or seg.state != _BLOCKS or seg.relay is not None
+                or seg.prefix is not None or seg.pending or seg.record is not None or not seg.memo
+                or cur.profile is not None or not rows):
+            return base, self.start
+        heads = zip(map(functions.__getitem__, fidx))
+        frames = list(map(_tnew, repeat(Frame), map(tuple.__add__, heads, fields)))
+        flat = list(map(frames.__getitem__, idx))
+        gs = []
+        k = 0
+        for r in rows:
+            n = r[2]
+            gs.append(_tnew(Goroutine, (r[0], r[1], tuple(flat[k : k + n]), *r[3:19], r[19] + base)))
+            k += n
+        ids = set(map(_first, gs))
+        ids.discard(0)
+        if not cur.ids.isdisjoint(ids):
+            return base, self.start  # an id seen twice: a second dump starts in there
+        if seg.sink is not None:
+            for g in gs:
+                seg.sink(g)
+        cur.goroutines.extend(gs if seg.keep else repeat(_PLACEHOLDER, len(gs)))
+        cur.ids.update(ids)
+        cur.end_line = max(cur.end_line, base + end_line)
+        self.taken = len(gs)
+        return base + n_lines, self.start + offset
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+        if self.pid:
+            try:
+                os.kill(self.pid, 9)
+            except ProcessLookupError:
+                pass
+            try:
+                os.waitpid(self.pid, 0)
+            except ChildProcessError:
+                pass
+            self.pid = 0
+
+
+def _split_point(path: str | os.PathLike[str], size: int) -> int | None:
+    """The offset of a goroutine header after an empty line a little past the middle of the
+    file: the child also packs what it read and this process unpacks it, so this process reads
+    a bit more than half itself."""
+    at = size * _SPLIT_PERCENT // 100
+    with open(path, "rb") as f:
+        f.seek(at)
+        data = f.read(1 << 20)
+    k = data.find(b"\n\ngoroutine ")
+    if k < 0:
+        return None
+    return at + k + 2
+
+
+def _read_half(path: str | os.PathLike[str], start: int) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    """In the child: the plain goroutine blocks from ``start`` on, packed for the pipe. Line
+    numbers count from ``start`` here: the parent adds the lines before it."""
+    seg = _Segmenter()
+    cur = seg.cur = _DumpBuilder(1)
+    seg.state = _BLOCKS
+    n_lines = 0  # lines taken
+    offset = 0  # bytes taken
+    with open(path, "rb") as f:
+        f.seek(start)
+        for piece, _ in _chunks(f):
+            lines = decode(piece).split("\n")
+            lines.pop()  # "" or a cut last line: the parent reads that one
+            plain = piece.isascii() and b"\r" not in piece
+            lengths = list(map(len, lines)) if plain else []  # (before _slow_block re-indents a line)
+            i = _read_blocks(seg, lines, n_lines)
+            if i == len(lines) and piece.endswith(b"\n"):
+                n_lines += i
+                offset += len(piece)
+                continue
+            n_lines += i
+            if plain:
+                offset += sum(lengths[:i]) + i
+            else:
+                k = 0
+                for _ in range(i):
+                    k = piece.index(b"\n", k) + 1
+                offset += k
+            break
+    return _pack(cur, n_lines, offset)
+
+
+def _read_blocks(seg: _Segmenter, lines: list[str], base: int) -> int:
+    """Read goroutine blocks of the child's dump from lines[0] on while they are plain (see
+    above); returns the index of the first line not taken."""
+    cur = seg.cur
+    assert cur is not None
+    n = len(lines)
+    i = 0
+    good = len(cur.goroutines)  # goroutines read so far, up to line good_i
+    good_i = 0
+    while i < n:
+        line = lines[i]
+        if not line:
+            i = good_i = i + 1  # (empty lines between blocks: the segmenter skips them too)
+            continue
+        if line[:10] != "goroutine " or not line[10:11].isdigit():
+            break
+        k = seg._run(lines, i, base)
+        if k > i:
+            i = good_i = k
+            good = len(cur.goroutines)
+            continue
+        try:
+            j = lines.index("", i)
+        except ValueError:
+            break  # the last block: the parent reads it (as the end of its input)
+        g = seg._fast_block(lines, i, j, base + i + 1)
+        if g is not None:
+            if g.id in cur.ids and g.id != 0:
+                break
+            cur.ids.add(g.id)
+            cur.goroutines.append(g)
+            cur.end_line = max(cur.end_line, base + j)
+        else:
+            # any other block shape, read as the segmenter reads it; taken only when it was
+            # one goroutine of this dump with nothing to report
+            end_line = cur.end_line
+            k = seg._slow_block(lines, i, j, base)
+            if (k != j or seg.cur is not cur or seg.state != _BLOCKS or seg.relay is not None or seg.stray
+                    or cur.diagnostics or cur.truncated or len(cur.goroutines) != good + 1):
+                cur.end_line = end_line
+                break
+        i = good_i = j
+        good += 1
+    del cur.goroutines[good:]
+    return good_i
+
+
+def _pack(cur: _DumpBuilder, n_lines: int, offset: int) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    end_line = cur.end_line
+    # frames once each (many are shared between goroutines) as plain tuples, which marshal
+    # writes at C speed, with their functions by index; goroutines with a frame count in place
+    # of their frames
+    gs = cur.goroutines
+    flat = list(chain.from_iterable(map(_third, gs)))
+    uniq = dict(zip(map(id, flat), flat))
+    objs = list(uniq.values())
+    funcs = dict(zip(map(id, map(_first, objs)), map(_first, objs)))
+    fpos = dict(zip(funcs, count()))
+    fidx = list(map(fpos.__getitem__, map(id, map(_first, objs))))
+    fields = list(map(_after_first, objs))
+    where = dict(zip(uniq, count()))
+    idx = list(map(where.__getitem__, map(id, flat)))
+    rows = [(g[0], g[1], len(g[2]), *g[3:]) for g in gs]
+    return (n_lines, offset, end_line, list(funcs.values()), rows), (fidx, fields, idx)
 
 
 class _Prepend(io.RawIOBase):

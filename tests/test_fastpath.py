@@ -92,3 +92,21 @@ def test_header_fast_equals_grammar(line: str) -> None:
         except GrammarError:
             outs.append(None)
     assert outs[0] == outs[1]
+
+
+_FILE_LINES = ["\t/src/app/main.go:10 +0x1d", "\t/src/app/main.go:11", "\t/usr/lib/go/src/runtime/proc.go:435 +0xce"]
+
+
+@settings(max_examples=DUMP_EXAMPLES)
+@given(st.lists(st.lists(st.tuples(st.one_of(function_names(), st.just("main.(*T).m")),
+                                   st.one_of(args_texts, _ARG_CHARS), st.sampled_from(_FILE_LINES)),
+                         min_size=1, max_size=4), min_size=2, max_size=12))
+def test_shared_file_lines_fast_equals_grammar(blocks) -> None:  # type: ignore[no-untyped-def]
+    """Runs of blocks whose call lines share a few file lines with different functions and any
+    argument text: the shortcut that learns a file line's function once (``_Lines.sites``) must
+    give what the grammar gives, line by line."""
+    text = "\n\n".join(
+        f"goroutine {gid} [select]:\n" + "\n".join(f"{fn}({args})\n{fl}" for fn, args, fl in frames)
+        for gid, frames in enumerate(blocks, 1)
+    ) + "\n"
+    assert parse_all(text) == parse_all(text, memo=False)
