@@ -25,14 +25,19 @@ Where the information comes from (Go 1.19 - 1.27, see FORMATS.md section 3 and 4
 
 Work is cached per distinct stack shape (wait reason + function names): a 100,000-goroutine dump
 has a few hundred shapes, and only the argument words differ between goroutines of one shape.
+:func:`classify_all` looks the plan of a shape up once and reads per goroutine only the words the
+plan points at; it returns a :class:`Blockings` dict that also keeps each goroutine's shape and
+argument texts for the graph stage, which reads the exact pointer words of a shape a column of
+frames at a time (:func:`rows_words`).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import attrgetter
 from typing import Any
 
 from .model import Dump, Frame, Goroutine
@@ -51,6 +56,8 @@ __all__ = [
     "is_machinery",
     "is_system",
     "pointer_words",
+    "rows_words",
+    "shape_words",
     "top_words",
 ]
 
@@ -229,8 +236,34 @@ MIN_POINTER = 0x10000
 _EXACT_PTR = re.compile(r"0x[0-9a-fA-F_]{5,}+(?!\?)")
 
 
+#: The argument-list language of the grammar (``args``), read flat: comma-separated items, each
+#: opening braces, a word, closing braces (or an empty group). In such a text every ``0x`` starts
+#: a word, words end at ``?``, ``,``, ``}`` or the end, and there is no ``_`` or upper-case digit
+#: inside a word: the exact words of :func:`_exact_words_split` are exactly the matches of
+#: :data:`_EXACT_HEX` (then >= MIN_POINTER). Anything else is split the slow way.
+_ARG_WORD = r"(?:0x[0-9a-f]+\??|[0-9]+\??|\.\.\.|_)"
+_ARG_ATOM = rf"(?:\{{*{_ARG_WORD}\}}*|\{{+\}}+)"
+_FLAT_ARGS = rf"(?:{_ARG_ATOM}(?:, {_ARG_ATOM})*)?"
+_FLAT = re.compile(_FLAT_ARGS)
+#: Several flat argument lists joined by newlines (a column of frames, see :func:`shape_words`).
+_FLAT_LINES = re.compile(rf"{_FLAT_ARGS}(?:\n{_FLAT_ARGS})*")
+_EXACT_HEX = re.compile(r"0x([0-9a-f]{5,}+)(?!\?)")
+
+
+def _hex_words(found: list[str]) -> tuple[int, ...]:
+    return tuple([v for v in [int(x, 16) for x in found] if v >= MIN_POINTER])
+
+
 @lru_cache(maxsize=1 << 18)
 def _exact_words(args_text: str) -> tuple[int, ...]:
+    if _FLAT.fullmatch(args_text) is not None:
+        return _hex_words(_EXACT_HEX.findall(args_text))
+    return _exact_words_split(args_text)
+
+
+def _exact_words_split(args_text: str) -> tuple[int, ...]:
+    """The definition: every comma-separated item (braces read as blanks) that is ``0x`` and
+    hex digits, with no ``?``, and at least MIN_POINTER."""
     out = []
     for tok in args_text.replace("{", " ").replace("}", " ").split(","):
         tok = tok.strip()
@@ -279,6 +312,91 @@ def frame_words(frames: tuple[Frame, ...], idxs: tuple[int, ...]) -> list[tuple[
         k += 1
         m = search(joined, base)
     return out
+
+
+_ARGS_TEXT = attrgetter("args_text")
+
+
+#: Hex-class characters (what _EXACT_PTR's run takes) -> "h", "?" -> "?", any other ASCII -> ".".
+_RUNS = str.maketrans({chr(c): "h" if chr(c) in "0123456789abcdefABCDEF_" else "." for c in range(128)} | {"?": "?"})
+
+
+def _column_clean(joined: str) -> bool:
+    """No :data:`_EXACT_PTR` match in ``joined``, proven with two C-level passes: such a match is
+    a run of five or more hex-class characters followed by neither another one nor ``?`` (the
+    possessive run cannot stop early), i.e. ``hhhhh.`` or a final ``hhhhh`` once the text is
+    mapped through :data:`_RUNS`. (A superset: a run with no ``0x`` before it counts too, and the
+    column is then searched the exact way.)"""
+    if not joined.isascii():
+        return False
+    t = joined.translate(_RUNS)
+    return "hhhhh." not in t and not t.endswith("hhhhh")
+
+
+def shape_words(stacks: list[tuple[Frame, ...]], idxs: tuple[int, ...]) -> list[list[tuple[int, int]]]:
+    """:func:`frame_words` ``(frames, idxs)`` for every ``frames`` of ``stacks`` (stacks of one shape)."""
+    return rows_words([tuple(map(_ARGS_TEXT, frames)) for frames in stacks], idxs)
+
+
+def rows_words(rows: list[tuple[str, ...]], idxs: tuple[int, ...]) -> list[list[tuple[int, int]]]:
+    """:func:`frame_words` for goroutines of one shape, given as rows: ``rows[k][i]`` is the
+    argument text of frame ``i`` of goroutine ``k`` (every row as long as the shape).
+
+    Frame ``i`` of every goroutine is a *column*, whose texts are joined and checked at once:
+    most columns of a production dump carry no exact pointer in any goroutine (an argument is
+    printed exact or with ``?`` depending on the call site, not on the goroutine), and cost a few
+    C-level passes (:func:`_column_clean`). A column that may have one is read in one pass when
+    the whole column is in the grammar's argument language, else text by text with
+    :func:`exact_words`.
+    """
+    n = len(rows)
+    out: list[list[tuple[int, int]]] = [[] for _ in range(n)]
+    if not n or not idxs:
+        return out
+    cols = list(zip(*rows))
+    search = _EXACT_PTR.search
+    last = n - 1
+    for i in idxs:
+        texts = cols[i]
+        joined = "\n".join(texts)
+        if _column_clean(joined) or search(joined) is None:
+            continue
+        if _column_flat(joined):
+            # one pass over the column: a word, or "" for the newline that ends a goroutine's text
+            k = 0
+            o = out[0]
+            for x in _EXACT_HEX_NL.findall(joined):
+                if x:
+                    v = int(x, 16)
+                    if v >= MIN_POINTER:
+                        o.append((v, i))
+                elif k < last:
+                    k += 1
+                    o = out[k]
+        else:
+            for o, ws in zip(out, map(exact_words, texts)):
+                for v in ws:
+                    o.append((v, i))
+    return out
+
+
+#: The argument language (see :data:`_FLAT`) on skeletons: "0x" -> "X", then every hex digit
+#: -> "h" (the parser's skeletons). A skeleton in this language stands for a text in the
+#: language (decimal words, or an "X" in the text, fail it: such a column is read the slow way),
+#: and the skeletons of a column repeat: its words differ in their digits, rarely in length.
+_SKEL_ITEM = r"(?:\{*(?:Xh+\??|\.\.\.|_)\}*|\{+\}+)"
+_SKEL_FLAT = re.compile(rf"(?:{_SKEL_ITEM}(?:, {_SKEL_ITEM})*)?")
+_SKEL = str.maketrans(dict.fromkeys("0123456789abcdef", "h"))
+_EXACT_HEX_NL = re.compile(r"\n|0x([0-9a-f]{5,}+)(?!\?)")
+
+
+def _column_flat(joined: str) -> bool:
+    """Every newline-separated text of ``joined`` is in the grammar's argument language (or
+    ``False``: not proven)."""
+    if not joined.isascii() or "X" in joined:
+        return False
+    fm = _SKEL_FLAT.fullmatch
+    return all(fm(sk) is not None for sk in set(joined.replace("0x", "X").translate(_SKEL).split("\n")))
 
 
 def pointer_words(frames: Iterable[Frame], start: int = 0) -> list[tuple[int, int, int]]:
@@ -637,24 +755,7 @@ def classify(g: Goroutine, dump: Dump | None = None, index: int | None = None) -
     funcs = tuple([f.function.full for f in frames])
     cb = g.created_by
     plan = _shape_plan(g.state, frames, funcs, None if cb is None else cb.function.package, g.id == 1)
-    address = None
-    source = ""
-    hint = None
-    for fi, ai, delta, desc in plan.sources:
-        if fi >= len(frames):
-            continue
-        words = top_words(frames[fi].args_text)
-        if ai >= len(words):
-            continue
-        v, exact = words[ai]
-        if v is None:
-            continue
-        if exact and v >= MIN_POINTER:
-            address = v - delta
-            source = f"{desc}: argument {ai} = {v:#x}" + (f" - {delta}" if delta else "")
-            break
-        if hint is None and v >= MIN_POINTER:
-            hint = v - delta
+    address, source, hint = _object_address(frames, plan.sources, _listed_word)
     handles: tuple[int, ...] = ()
     if plan.site is not None and plan.site < len(frames):
         handles = tuple(dict.fromkeys(exact_words(frames[plan.site].args_text)))
@@ -683,14 +784,206 @@ def classify(g: Goroutine, dump: Dump | None = None, index: int | None = None) -
     )
 
 
+class Blockings(dict[int, Blocking]):
+    """What :func:`classify_all` returns: a ``dict[int, Blocking]`` that also remembers the stack
+    shape of every goroutine (``shape_of``: goroutine id -> index in ``shapes``, the tuples of
+    function names), so that the graph stage does not compute them again."""
+
+    shape_of: dict[int, int]
+    shapes: list[tuple[str, ...]]
+    goroutines: tuple[Goroutine, ...]  # the dump's, to tell which dump the shapes belong to
+    #: goroutine id -> the argument texts of its frames, for non-system goroutines (read while the
+    #: frames are at hand: the graph stage scans them, see rows_words)
+    texts: dict[int, tuple[str, ...]]
+
+
+_FULL = attrgetter("function.full")
+_NEW = object.__new__
+(
+    _s_goroutine,
+    _s_state,
+    _s_op,
+    _s_kind,
+    _s_address,
+    _s_source,
+    _s_hint,
+    _s_site,
+    _s_handles,
+    _s_role,
+    _s_wait_minutes,
+    _s_leaked,
+    _s_system,
+    _s_dumper,
+    _s_detail,
+    _s_user_frames,
+) = (Blocking.__dict__[name].__set__ for name in Blocking.__slots__)
+assert Blocking.__slots__ == (
+    "goroutine", "state", "op", "kind", "address", "source", "hint", "site", "handles", "role",
+    "wait_minutes", "leaked", "system", "dumper", "detail", "user_frames",
+)  # fmt: skip
+
+
+def _blocking(
+    goroutine: int, state: str, op: str, kind: str | None, address: int | None, source: str, hint: int | None,
+    site: int | None, handles: tuple[int, ...], role: str | None, wait_minutes: int | None, leaked: bool,
+    system: bool, dumper: bool, detail: str, user_frames: tuple[int, ...],
+) -> Blocking:  # fmt: skip
+    """``Blocking(...)`` with every field given, without the frozen dataclass's ``__init__`` (which
+    sets each field through ``object.__setattr__``): the same object, about twice as fast."""
+    b = _NEW(Blocking)
+    _s_goroutine(b, goroutine)
+    _s_state(b, state)
+    _s_op(b, op)
+    _s_kind(b, kind)
+    _s_address(b, address)
+    _s_source(b, source)
+    _s_hint(b, hint)
+    _s_site(b, site)
+    _s_handles(b, handles)
+    _s_role(b, role)
+    _s_wait_minutes(b, wait_minutes)
+    _s_leaked(b, leaked)
+    _s_system(b, system)
+    _s_dumper(b, dumper)
+    _s_detail(b, detail)
+    _s_user_frames(b, user_frames)
+    return b
+
+
+def _object_address(
+    frames: tuple[Frame, ...], sources: Iterable[tuple[int, int, int, str]],
+    word: Callable[[str, int], tuple[int | None, bool] | None],
+) -> tuple[int | None, str, int | None]:
+    """(address, how it was found, hint) of the object waited on, from a plan's sources (frame,
+    argument, offset, description) in order: the first exact pointer-sized word gives the
+    address; an inexact one (``0x…?``) only a hint."""
+    hint = None
+    for fi, ai, delta, desc in sources:
+        if fi >= len(frames):
+            continue
+        w = word(frames[fi].args_text, ai)
+        if w is None:
+            continue
+        v, exact = w
+        if v is None:
+            continue
+        if exact and v >= MIN_POINTER:
+            return v - delta, f"{desc}: argument {ai} = {v:#x}" + (f" - {delta}" if delta else ""), hint
+        if hint is None and v >= MIN_POINTER:
+            hint = v - delta
+    return None, "", hint
+
+
+def _listed_word(args_text: str, ai: int) -> tuple[int | None, bool] | None:
+    """``top_words(args_text)[ai]`` (cached per text), or None when there is no such word."""
+    ws = top_words(args_text)
+    return ws[ai] if ai < len(ws) else None
+
+
+def _word(args_text: str, ai: int) -> tuple[int | None, bool] | None:
+    """``top_words(args_text)[ai]``, or None when there is no such word. The first word is read
+    without splitting the whole list (the texts of a dump are unique: nothing to cache)."""
+    if ai or "{" in args_text or "}" in args_text:
+        ws = top_words(args_text)
+        return ws[ai] if ai < len(ws) else None
+    if not args_text or args_text == "...":
+        return None
+    c = args_text.find(",")
+    item = (args_text if c < 0 else args_text[:c]).strip()
+    if not item.startswith("0x"):
+        return None if not item and c < 0 else (None, False)
+    if item.endswith("?"):
+        try:
+            return (int(item.rstrip("?"), 16), False)
+        except ValueError:
+            return (None, False)
+    try:
+        return (int(item, 16), True)
+    except ValueError:
+        return (None, False)
+
+
 def classify_all(dump: Dump) -> dict[int, Blocking]:
     """:func:`classify` for every goroutine of the dump proper, keyed by goroutine id.
 
-    Goroutine 0 blocks (an M's g0 in crash relay sections) are left out.
+    Goroutine 0 blocks (an M's g0 in crash relay sections) are left out. The same records as
+    :func:`classify` goroutine by goroutine (tests/test_analyze_scale.py checks it on the corpus),
+    with the per-shape part (the plan, the site, the user frames, ``system``) looked up once per
+    (state, shape, creator package) and only the argument words read per goroutine.
     """
-    out: dict[int, Blocking] = {}
-    for i, g in enumerate(dump.goroutines):
-        if g.id == 0:
+    out = Blockings()
+    texts: dict[int, tuple[str, ...]] = {}
+    shape_of: dict[int, int] = {}
+    shape_ids: dict[tuple[str, ...], int] = {}
+    compiled: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+    stack_kind = dump.kind == "stack"
+    for index, g in enumerate(dump.goroutines):
+        gid = g.id
+        if gid == 0:
             continue
-        out[g.id] = classify(g, dump, i)
+        frames = g.frames
+        funcs = tuple(map(_FULL, frames))
+        sid = shape_ids.get(funcs)
+        if sid is None:
+            sid = shape_ids[funcs] = len(shape_ids)
+        shape_of[gid] = sid
+        cb = g.created_by
+        state = g.state
+        key = (state, sid, None if cb is None else cb.function.package, gid == 1)
+        c = compiled.get(key)
+        if c is None:
+            plan = _shape_plan(state, frames, funcs, key[2], key[3])
+            system = plan.system if frames else is_system(g)
+            op = plan.op
+            if system and op not in ("running", "runnable", "syscall"):
+                op = "runtime"
+            same = op == plan.op
+            site = plan.site
+            c = compiled[key] = (
+                plan.sources,
+                site if site is not None and site < len(frames) else None,
+                op,
+                plan.kind if same else None,
+                same,
+                site,
+                plan.role,
+                system,
+                plan.dumper_frames,
+                plan.detail,
+                plan.user,
+            )
+        sources, hsite, op, kind, same, site, role, system, dumper_frames, detail, user = c
+        if not system:
+            texts[gid] = tuple(map(_ARGS_TEXT, frames))
+        address, source, hint = _object_address(frames, sources, _word)
+        handles: tuple[int, ...] = ()
+        if hsite is not None:
+            text = frames[hsite].args_text
+            if "0x" in text and _EXACT_PTR.search(text) is not None:
+                # exact_words without its cache: the texts of a dump are unique
+                handles = _exact_words.__wrapped__(text)
+                if len(handles) > 1:
+                    handles = tuple(dict.fromkeys(handles))
+        out[gid] = _blocking(
+            gid,
+            state,
+            op,
+            kind,
+            address if same else None,
+            source,
+            hint,
+            site,
+            handles,
+            role,
+            g.wait_minutes,
+            g.leaked,
+            system,
+            state == "running" and (dumper_frames or (stack_kind and index == 0)),
+            detail,
+            user,
+        )
+    out.shape_of = shape_of
+    out.shapes = list(shape_ids)
+    out.goroutines = dump.goroutines
+    out.texts = texts
     return out

@@ -38,7 +38,11 @@ Holder inference, strongest first:
 
 Scale: addresses are matched through dicts and one sorted list of lock addresses (bisect), never
 pair by pair; per-lock candidate lists are capped (:data:`MAX_CANDIDATES`) and the cut is noted in
-``WaitGraph.notes``.
+``WaitGraph.notes``. The pointer words are read per stack shape, a column of frames at a time
+(:func:`~stackparse.blocking.rows_words`); releaser candidates are gathered with set operations
+and only the kept ones get their evidence written; nodes and edges go into networkx's adjacency
+dicts directly, in the order ``add_nodes_from`` / ``add_edges_from`` would put them
+(tests/test_analyze_scale.py checks these paths against their definitions).
 """
 
 from __future__ import annotations
@@ -52,7 +56,17 @@ from typing import Any
 
 import networkx as nx
 
-from .blocking import Blocking, classify_all, frame_words, is_machinery
+from .blocking import (
+    FOREVER_OPS,
+    LIVE_OPS,
+    WAIT_OPS,
+    Blocking,
+    Blockings,
+    classify_all,
+    is_machinery,
+    rows_words,
+    shape_words,
+)
 from .model import Dump, Goroutine
 
 __all__ = [
@@ -147,9 +161,66 @@ def gnode(gid: int) -> str:
     return f"g{gid}"
 
 
-def _evidence(ev: Any) -> str:
-    """A candidate's evidence: a str, or (function, *args) that writes it (see _emit_releasers)."""
-    return ev if type(ev) is str else ev[0](*ev[1:])
+def _plain(g: nx.DiGraph) -> bool:
+    """A plain DiGraph whose adjacency dicts :func:`_add_nodes` / :func:`_add_edges` may fill
+    directly (what networkx's own add_*_from do, without their per-item checks)."""
+    return (
+        type(g) is nx.DiGraph
+        and getattr(g, "_succ", None) is getattr(g, "_adj", False)
+        and g.adjlist_inner_dict_factory is dict
+        and g.node_attr_dict_factory is dict
+        and g.edge_attr_dict_factory is dict
+    )
+
+
+def _clear_cache(g: nx.DiGraph) -> None:
+    cache = getattr(g, "__networkx_cache__", None)
+    if cache:
+        cache.clear()
+
+
+def _add_nodes(g: nx.DiGraph, nodes: list[tuple[str, dict[str, Any]]]) -> None:
+    """``g.add_nodes_from(nodes)`` for ``(node, attrs)`` pairs; each attrs dict is fresh (the graph
+    keeps it as the node's attribute dict)."""
+    if not _plain(g):
+        g.add_nodes_from(nodes)
+        return
+    succ, pred, attrs = g._succ, g._pred, g._node
+    for n, a in nodes:
+        old = attrs.get(n)
+        if old is None:
+            succ[n] = {}
+            pred[n] = {}
+            attrs[n] = a
+        else:
+            old.update(a)
+    _clear_cache(g)
+
+
+def _add_edges(g: nx.DiGraph, edges: list[tuple[str, str, dict[str, Any]]]) -> None:
+    """``g.add_edges_from(edges)`` for ``(u, v, attrs)`` triples; each attrs dict is fresh (the
+    graph keeps it as the edge's attribute dict). Same nodes, edges and orders as networkx."""
+    if not _plain(g):
+        g.add_edges_from(edges)
+        return
+    succ, pred, attrs = g._succ, g._pred, g._node
+    for u, v, d in edges:
+        su = succ.get(u)
+        if su is None:
+            su = succ[u] = {}
+            pred[u] = {}
+            attrs[u] = {}
+        if v not in succ:
+            succ[v] = {}
+            pred[v] = {}
+            attrs[v] = {}
+        old = su.get(v)
+        if old is None:
+            su[v] = d
+            pred[v][u] = d
+        else:
+            old.update(d)
+    _clear_cache(g)
 
 
 # --------------------------------------------------------------------------- builder
@@ -177,6 +248,15 @@ class _Builder:
         self.dump = dump
         self.gs: dict[int, Goroutine] = {g.id: g for g in dump.goroutines if g.id != 0}
         self.b = blockings if blockings is not None else classify_all(dump)
+        # goroutine id -> stack shape id (see shape); shape -> id, for goroutines classify_all did not see
+        self._shape_ids: dict[tuple[str, ...], int] = {}
+        self._shape_of: dict[int, int] = {}
+        # the argument texts of the user frames, read by classify_all
+        self._texts: dict[int, tuple[str, ...]] | None = None
+        if isinstance(self.b, Blockings) and self.b.goroutines is dump.goroutines:
+            self._shape_ids = {f: i for i, f in enumerate(self.b.shapes)}
+            self._shape_of = self.b.shape_of
+            self._texts = self.b.texts
         self.G = nx.DiGraph()
         self.notes: list[str] = []
         # waiters per resource node
@@ -229,17 +309,24 @@ class _Builder:
         self.stuck: set[int] = set()
         self.forever: set[int] = set()
         nodes = []
+        alive, stuck, forever = self.alive, self.stuck, self.forever
+        # goroutine id -> its node name (the very string that keys the graph's dicts)
+        self._gname: dict[int, str] = {}
+        gname = self._gname
         for gid, b in self.b.items():
-            if b.forever:
-                self.forever.add(gid)
+            op = b.op
+            if op in FOREVER_OPS:
+                forever.add(gid)
             if b.system:
                 continue
-            nodes.append((gnode(gid), {"type": "goroutine", "gid": gid, "op": b.op, "state": b.state}))
-            if b.live or b.op == "select" or b.op == "other":
-                self.alive.add(gid)
-            elif b.waiting or b.forever:
-                self.stuck.add(gid)
-        self.G.add_nodes_from(nodes)
+            name = gname[gid] = f"g{gid}"
+            nodes.append((name, {"type": "goroutine", "gid": gid, "op": op, "state": b.state}))
+            # b.live (not system here), select, other: alive; b.waiting or b.forever: stuck
+            if op in LIVE_OPS or op == "select" or op == "other":
+                alive.add(gid)
+            elif op in WAIT_OPS or op in FOREVER_OPS:
+                stuck.add(gid)
+        _add_nodes(self.G, nodes)
 
     def scan_words(self) -> None:
         """One pass over every exact pointer word of every user goroutine's frames.
@@ -249,34 +336,64 @@ class _Builder:
         sorted-address bisect for locks and their containers.
         """
         b = self.b
-        # Lock addresses (exact, or guessed from a single handle: resolved later), sorted.
+        gs = self.gs
+        shape_id = self.shape_id
+        # Lock addresses (exact, or guessed from a single handle: resolved later), sorted. In the
+        # same pass: the user goroutines by stack shape, the objects waited on, the waiters.
         locks: dict[int, str] = {}
-        for bl in b.values():
-            if bl.kind in ("mutex", "rwmutex") and bl.address is not None:
-                locks[bl.address] = bl.kind
+        groups: dict[tuple[int, tuple[int, ...]], list[int]] = defaultdict(list)
+        addresses: list[int] = []
+        waiting: list[tuple[int, int]] = []
+        for gid, bl in b.items():
+            addr = bl.address
+            if addr is not None and (bl.kind == "mutex" or bl.kind == "rwmutex"):
+                locks[addr] = bl.kind
+            if bl.system:
+                continue
+            if addr is not None:
+                addresses.append(addr)
+            if gid in gs:
+                groups[(shape_id(gid), bl.user_frames)].append(gid)
+            op = bl.op
+            if op in WAIT_OPS or op in FOREVER_OPS:
+                waiting.append((gid, bl.site or 0))
         self.lock_addrs = sorted(locks)
         self.lock_kinds = locks
         lo = (self.lock_addrs[0] - CONTAINER_SPAN) if self.lock_addrs else 1
         hi = self.lock_addrs[-1] if self.lock_addrs else 0
-        # Words the waiting goroutines carry: who else carries them?
+        # Words the waiting goroutines carry: who else carries them? Every user goroutine's words,
+        # read per stack shape, a column of frames at a time (blocking.rows_words).
+        all_words: dict[int, list[tuple[int, int]]] = {}
+        texts = self._texts
+        for (_, uf), members in groups.items():
+            rows = None
+            if texts is not None:
+                rows = [texts.get(x) for x in members]
+                if None in rows or len(set(map(len, rows))) != 1 or len(rows[0]) != len(gs[members[0]].frames):
+                    rows = None
+            if rows is None:
+                all_words.update(zip(members, shape_words([gs[x].frames for x in members], uf)))
+            else:
+                all_words.update(zip(members, rows_words(rows, uf)))
+        self._all_words = all_words
         interesting: set[int] = set()
         self.gwords: dict[int, list[tuple[int, int]]] = {}
-        for gid, bl in b.items():
-            if bl.system or not (bl.waiting or bl.forever):
+        gwords = self.gwords
+        for gid, start in waiting:
+            ws = all_words.get(gid)
+            if ws is None:
                 continue
-            g = self.gs.get(gid)
-            if g is None:
-                continue
-            start = bl.site or 0
-            uf = bl.user_frames
-            ws = frame_words(g.frames, uf[bisect_left(uf, start) :] if start else uf)
-            self.gwords[gid] = ws
-            interesting.update(w for w, _ in ws)
+            if start and ws and ws[0][1] < start:
+                ws = [(w, i) for w, i in ws if i >= start]
+            gwords[gid] = ws
+            if ws:
+                interesting.update([w for w, _ in ws])
         # the objects waited on (a channel's address, a WaitGroup's...) are looked up too
-        for bl in b.values():
-            if bl.address is not None and not bl.system:
-                interesting.add(bl.address)
-        self.word_refs: dict[int, list[tuple[int, int]]] = defaultdict(list)
+        interesting.update(addresses)
+        self.word_refs: dict[int, list[tuple[int, int]]] = {}
+        # word -> the goroutine ids of word_refs[word], in the same order (for set operations)
+        self.word_gids: dict[int, list[int]] = {}
+        word_gids = self.word_gids
         self.word_overflow: set[int] = set()
         # lock address -> [(gid, frame idx, word, how)]; how: "exact" | "container"
         self.lock_ev: dict[int, list[tuple[int, int, int, str]]] = defaultdict(list)
@@ -288,13 +405,13 @@ class _Builder:
         # exact one is always kept), so a word near a few hundred dense locks looks at the few
         # still open instead of every lock within CONTAINER_SPAN.
         open_addrs = list(self.lock_addrs)
-        for gid, g in self.gs.items():
+        for gid in gs:
             bl = b.get(gid)
             if bl is None or bl.system:
                 continue
-            ws = self.gwords.get(gid)
+            ws = gwords.get(gid)
             if ws is None:
-                ws = frame_words(g.frames, bl.user_frames)
+                ws = all_words[gid]
             if not ws:
                 continue
             seen_locks: set[int] = set()
@@ -302,13 +419,17 @@ class _Builder:
             site = bl.site or 0
             for w, i in ws:
                 if w in interesting:
-                    refs = word_refs[w]
-                    if len(refs) < MAX_SHARERS:
-                        if not refs or refs[-1][0] != gid:
+                    refs = word_refs.get(w)
+                    if refs is None:
+                        word_refs[w] = [(gid, i)]
+                        word_gids[w] = [gid]
+                    elif len(refs) < MAX_SHARERS:
+                        if refs[-1][0] != gid:
                             refs.append((gid, i))
+                            word_gids[w].append(gid)
                     else:
                         overflow.add(w)
-                if not lo <= w <= hi:
+                if w < lo or w > hi:
                     continue
                 if w in locks and not (w == own and i <= site):
                     # its own lock, at or below its blocking call, is no evidence
@@ -319,6 +440,8 @@ class _Builder:
                         k = bisect_left(open_addrs, w)
                         if k < len(open_addrs) and open_addrs[k] == w:
                             del open_addrs[k]
+                if not open_addrs:
+                    continue
                 k = bisect_right(open_addrs, w)
                 while k < len(open_addrs) and open_addrs[k] - w <= CONTAINER_SPAN:
                     a = open_addrs[k]
@@ -337,7 +460,6 @@ class _Builder:
         """Creator groups (siblings), children, shapes; relatedness is computed on demand."""
         by_creator: dict[tuple[str, int | None], list[int]] = defaultdict(list)
         children: dict[int, list[int]] = defaultdict(list)
-        self._shape: dict[int, tuple[str, ...]] = {}
         for gid, g in self.gs.items():
             bl = self.b.get(gid)
             if bl is None or bl.system or bl.dumper:
@@ -351,18 +473,28 @@ class _Builder:
         self.children = children
         self._orphan_creators = any(p is None for _, p in by_creator)
         # per creator group: shape -> members, alive ones first (bounded sibling candidates)
-        self._groups: dict[tuple[str, int | None], dict[tuple[str, ...], list[int]]] = {}
+        self._groups: dict[tuple[str, int | None], dict[int, list[int]]] = {}
         self._sib_cache: dict[tuple, list[int]] = {}
         self.related = _Related(self)
 
-    def group_shapes(self, key: tuple[str, int | None]) -> dict[tuple[str, ...], list[int]]:
+    def group_shapes(self, key: tuple[str, int | None]) -> dict[int, list[int]]:
+        """Shape -> the members of a creator group with that shape, alive ones first, then by id."""
         got = self._groups.get(key)
         if got is None:
             got = defaultdict(list)
+            shape_of = self._shape_of
+            shape = self.shape
             for x in self.by_creator.get(key, ()):
-                got[self.shape(x)].append(x)
+                sid = shape_of.get(x)
+                got[shape(x) if sid is None else sid].append(x)
+            alive = self.alive
             for v in got.values():
-                v.sort(key=lambda x: (x not in self.alive, x))
+                # sorted by (x not in alive, x), without a key function
+                live = alive.intersection(v)
+                if not live or len(live) == len(v):
+                    v.sort()
+                else:
+                    v[:] = sorted(live) + sorted(set(v).difference(live))
             self._groups[key] = got
         return got
 
@@ -382,16 +514,20 @@ class _Builder:
             seen.add(ck)
             got = self._sib_cache.get(ck)
             if got is None:
-                alive: list[int] = []
-                other: list[int] = []
-                for shp, members in self.group_shapes(key).items():
-                    if shp == ck[1]:
-                        continue
-                    for x in members[:4]:
-                        (alive if x in self.alive else other).append(x)
-                got = self._sib_cache[ck] = (alive + other)[:MAX_CANDIDATES]
+                got = self._siblings_cached(ck)
             out.extend((x, w) for x in got)
         return out[: 2 * MAX_CANDIDATES]
+
+    def _siblings_cached(self, ck: tuple[Any, ...]) -> list[int]:
+        alive: list[int] = []
+        other: list[int] = []
+        for shp, members in self.group_shapes(ck[0]).items():
+            if shp == ck[1]:
+                continue
+            for x in members[:4]:
+                (alive if x in self.alive else other).append(x)
+        got = self._sib_cache[ck] = (alive + other)[:MAX_CANDIDATES]
+        return got
 
     def alive_related(self, ws: Iterable[int]) -> list[int]:
         """Live goroutines related to any of ws: same creator, children, pointer sharers."""
@@ -455,10 +591,20 @@ class _Builder:
             return []
         return [x for x in self.by_creator.get((cb.function.full, cb.parent_id), ()) if x != gid]
 
-    def shape(self, gid: int) -> tuple[str, ...]:
-        got = self._shape.get(gid)
+    def shape(self, gid: int) -> int:
+        """The stack shape of a goroutine (its function names), as a small int: equal ids, equal
+        shapes. From classify_all's Blockings when it has them, else computed once per goroutine."""
+        got = self._shape_of.get(gid)
+        return self.shape_id(gid) if got is None else got
+
+    def shape_id(self, gid: int) -> int:
+        got = self._shape_of.get(gid)
         if got is None:
-            got = self._shape[gid] = tuple([f.function.full for f in self.gs[gid].frames])
+            funcs = tuple([f.function.full for f in self.gs[gid].frames])
+            got = self._shape_ids.get(funcs)
+            if got is None:
+                got = self._shape_ids[funcs] = len(self._shape_ids)
+            self._shape_of[gid] = got
         return got
 
     # ------------------------------------------------------------------ resources
@@ -529,33 +675,41 @@ class _Builder:
         # every inference about their counterparts is the same), which keeps 100k parked
         # goroutines at a few hundred nodes.
         peer_node: dict[tuple, str] = {}
+        # evidence texts, written once per (wait reason, resource evidence)
+        texts: dict[tuple[str, str], str] = {}
+        peer_ev: dict[str, str] = {}
+        gname = self._gname
+        gs = self.gs
+        shape = self.shape
+        waiters = self.waiters
+        res_node = self.res_node
         for gid, bl in self.b.items():
-            if bl.system or not (bl.waiting or bl.forever):
+            op = bl.op
+            forever = op in FOREVER_OPS
+            if bl.system or not (op in WAIT_OPS or forever):
                 continue
-            if bl.op in ("select", "chan-send", "chan-recv") and bl.address is None:
-                g = self.gs[gid]
-                cb = g.created_by
-                pk = (bl.op, self.shape(gid), None if cb is None else (cb.function.full, cb.parent_id), bl.handles)
-                first = peer_node.get(pk)
-                if first is None:
-                    peer_node[pk] = first = f"{'select' if bl.op == 'select' else 'chan'}?g{gid}"
-                if bl.op == "select":
-                    node, addr, conf, ev = first, None, "certain", "select cases are not printed"
+            if (op == "select" or op == "chan-send" or op == "chan-recv") and bl.address is None:
+                cb = gs[gid].created_by
+                pk = (op, shape(gid), None if cb is None else (cb.function.full, cb.parent_id), bl.handles)
+                node = peer_node.get(pk)
+                addr, conf = None, "certain"
+                if op == "select":
+                    if node is None:
+                        node = peer_node[pk] = f"select?g{gid}"
+                    ev = "select cases are not printed"
                     kind = "select"
                 else:
-                    node, addr, conf, ev = (
-                        first,
-                        None,
-                        "certain",
-                        "channel address not in the dump"
-                        + (
-                            ""
-                            if first == f"chan?g{gid}"
-                            else f" (a peer of {first[6:]}: same stack, creator and arguments)"
-                        ),
-                    )
+                    if node is None:
+                        node = peer_node[pk] = f"chan?g{gid}"
+                        ev = "channel address not in the dump"
+                    else:
+                        ev = peer_ev.get(node)
+                        if ev is None:
+                            ev = peer_ev[node] = (
+                                f"channel address not in the dump (a peer of {node[6:]}: same stack, creator and arguments)"
+                            )
                     kind = "chan"
-            elif bl.op == "select-no-cases":
+            elif op == "select-no-cases":
                 node, addr, conf, ev = f"select?g{gid}", None, "certain", "select {} never returns"
                 kind = "select"
             else:
@@ -563,26 +717,27 @@ class _Builder:
                 kind = bl.kind or "sema"
                 if node is None:
                     node, kind = f"sema?g{gid}", "sema"
-                if node.startswith("chan?") and not bl.forever:
+                if not forever and node.startswith("chan?"):
                     ev = "channel address not in the dump"
-            if bl.forever:
-                sem = "none"
-            elif kind in ("mutex", "rwmutex", "sema"):
-                sem = "one"
-            elif kind == "waitgroup":
-                sem = "all"
-            else:
-                sem = "any"
             if node not in res:
+                if forever:
+                    sem = "none"
+                elif kind in ("mutex", "rwmutex", "sema"):
+                    sem = "one"
+                elif kind == "waitgroup":
+                    sem = "all"
+                else:
+                    sem = "any"
                 res[node] = {"type": "resource", "kind": kind, "address": addr, "semantics": sem}
-            if bl.op == "rwmutex-rlock" and addr is not None:
+            src = gname.get(gid) or gnode(gid)
+            if op == "rwmutex-rlock" and addr is not None:
                 # An RLock waits only while a writer is pending: it waits for the writer gate.
                 gate = f"{node}#writer"
                 if gate not in res:
                     res[gate] = {"type": "resource", "kind": "rwmutex-writer", "address": addr, "semantics": "any"}
                 edges.append(
                     (
-                        gnode(gid),
+                        src,
                         gate,
                         {
                             "kind": "waits-for",
@@ -591,20 +746,22 @@ class _Builder:
                         },
                     )
                 )
-                self.waiters[gate].append(gid)
-                self.res_node[gid] = gate
+                waiters[gate].append(gid)
+                res_node[gid] = gate
                 continue
-            edges.append(
-                (
-                    gnode(gid),
-                    node,
-                    {"kind": "waits-for", "confidence": conf, "evidence": f"{bl.state}: {ev}" if ev else bl.state},
-                )
-            )
-            self.waiters[node].append(gid)
-            self.res_node[gid] = node
-        self.G.add_nodes_from(res.items())
-        self.G.add_edges_from(edges)
+            state = bl.state
+            if ev:
+                tk = (state, ev)
+                text = texts.get(tk)
+                if text is None:
+                    text = texts[tk] = f"{state}: {ev}"
+            else:
+                text = state
+            edges.append((src, node, {"kind": "waits-for", "confidence": conf, "evidence": text}))
+            waiters[node].append(gid)
+            res_node[gid] = node
+        _add_nodes(self.G, list(res.items()))
+        _add_edges(self.G, edges)
 
     # ------------------------------------------------------------------ lock holders
 
@@ -832,9 +989,12 @@ class _Builder:
     def infer_releasers(self) -> None:
         # candidates read the word / creator indexes, never the graph's edges: the can-release
         # edges of every resource are added at the end, in one call
-        self._rel_edges: list[tuple[str, str, dict[str, str]]] = []
+        self._rel_edges: list[tuple[str, list[str], list[dict[str, str]]]] = []
+        # word_refs holds no system goroutine (scan_words skips them); a dumper is no releaser
+        self._dumpers = {gid for gid, bl in self.b.items() if bl.dumper}
+        nodes = self.G._node
         for node, ws in list(self.waiters.items()):
-            attrs = self.G.nodes[node]
+            attrs = nodes[node]
             kind = attrs["kind"]
             if attrs["semantics"] == "none":
                 continue
@@ -846,30 +1006,90 @@ class _Builder:
                 self.cond_signallers(node, ws)
             elif kind == "select":
                 self.chan_counterparts(node, ws)
-        self.G.add_edges_from(self._rel_edges)
+        # in the order found, as one add_edges_from would (the edges are new: a resource that had
+        # out-edges got its releaser edges through add_edge)
+        graph = self.G
+        if _plain(graph):
+            succ, pred = graph._succ, graph._pred
+            for node, vs, ds in self._rel_edges:
+                su = succ[node]
+                if su or not all(v in succ for v in vs):
+                    _add_edges(graph, [(node, v, d) for v, d in zip(vs, ds)])
+                    continue
+                su.update(zip(vs, ds))
+                for v, d in zip(vs, ds):
+                    pred[v][node] = d
+            _clear_cache(graph)
+        else:
+            graph.add_edges_from([(node, v, d) for node, vs, ds in self._rel_edges for v, d in zip(vs, ds)])
         self._rel_edges = []
 
-    def _refs_to(self, ws: list[int], extra: Iterable[int] = ()) -> dict[int, Any]:
-        """Goroutines (not in ws) carrying an exact pointer the waiters carry -> evidence."""
-        wset = set(ws)
-        out: dict[int, str] = {}
+    # Candidates are gathered as disjoint groups, each a set (or dict) of goroutine ids with one
+    # confidence and a function that writes the evidence of the few that are kept: a resource
+    # may have thousands of candidates (every sharer of every pointer its waiters carry), of
+    # which MAX_CANDIDATES get an edge, and the rest is only counted. The groups are what a
+    # "first reason wins" dict of candidates would hold, built with set operations.
+
+    def _shared_words(self, ws: list[int], extra: list[int]) -> set[int]:
+        """The exact words the waiters carry (and ``extra``), in the set order that decides which
+        word is named as the evidence of a sharer (see _shared_evidence)."""
         words = set(extra)
+        gwords = self.gwords
         for w in ws:
-            words.update(x for x, _ in self.gwords.get(w, ()))
+            got = gwords.get(w)
+            if got:
+                words.update([x for x, _ in got])
+        return words
+
+    def _sharers(self, words: set[int], wss: set[int]) -> set[int]:
+        """Goroutines (not waiters, not the dumper) carrying one of ``words`` (overflowing words,
+        carried by more than MAX_SHARERS goroutines, are no evidence)."""
+        out: set[int] = set()
+        overflow = self.word_overflow
+        word_gids = self.word_gids
         for word in words:
-            if word in self.word_overflow:
+            if word in overflow:
                 continue
-            for gid, fi in self.word_refs.get(word, ()):
-                if gid in wset or gid in out:
-                    continue
-                bl = self.b.get(gid)
-                if bl is None or bl.system or bl.dumper:
-                    continue
-                out[gid] = (self._ev_shared, gid, fi, word)
+            gl = word_gids.get(word)
+            if gl:
+                out.update(gl)
+        out.difference_update(wss)
+        if self._dumpers:
+            out.difference_update(self._dumpers)
         return out
 
-    # Evidence of a releaser candidate is written only for the candidates kept (a WaitGroup's
-    # container may have thousands): a candidate's evidence is a str or (function, *args).
+    def _shared_evidence(self, words: set[int], gids: list[int]) -> dict[int, str]:
+        """Evidence of sharers: the first of ``words`` (in set order) each carries, and where."""
+        need = set(gids)
+        found: dict[int, str] = {}
+        overflow = self.word_overflow
+        word_gids = self.word_gids
+        word_refs = self.word_refs
+        for word in words:
+            if word in overflow:
+                continue
+            gl = word_gids.get(word)
+            if not gl or need.isdisjoint(gl):
+                continue
+            for gid, fi in word_refs[word]:
+                if gid in need:
+                    need.discard(gid)
+                    found[gid] = self._ev_shared(gid, fi, word)
+            if not need:
+                break
+        return found
+
+    def _members(self, sid: int) -> set[int]:
+        """Goroutines (of gs) with stack shape ``sid``."""
+        got = getattr(self, "_shape_members", None)
+        if got is None:
+            got = self._shape_members = defaultdict(set)
+            shape_of = self._shape_of
+            shape = self.shape
+            for gid in self.gs:
+                x = shape_of.get(gid)
+                got[shape(gid) if x is None else x].add(gid)
+        return got.get(sid, set())
 
     def _ev_shared(self, gid: int, fi: int, word: int) -> str:
         fn = self.gs[gid].frames[fi].function.full
@@ -879,143 +1099,345 @@ class _Builder:
         fn = self.gs[gid].frames[fi].function.full
         return f"{fn} (frame {fi}) carries {word:#x}, {addr - word} bytes below it"
 
-    def _emit_releasers(self, node: str, cands: dict[int, tuple[str, Any]]) -> None:
+    def _emit_groups(self, node: str, groups: list[tuple[str, Any, Any]]) -> None:
+        """Edges to the strongest candidates, then by id, at most MAX_CANDIDATES (noted when more).
+
+        ``groups``: disjoint ``(confidence, ids, evidence)``, strongest first, with ``ids`` a set
+        or dict of goroutine ids and ``evidence(ids)`` -> {id: text} for the kept ones.
+        """
         # a goroutine blocked forever (nil channel, select {}) never releases anything
         forever = self.forever
-        # strongest first, then by id (ids are unique: the value is never compared)
-        items = [(-_RANK[c[0]], g, c) for g, c in cands.items() if g not in forever]
-        items.sort()
-        if len(items) > MAX_CANDIDATES:
-            self.notes.append(f"{node}: {len(items)} possible releasers, kept {MAX_CANDIDATES}")
-            self.G.nodes[node]["more_releasers"] = len(items) - MAX_CANDIDATES
+        levels: dict[str, list[tuple[Any, Any]]] = {}
+        for conf, gids, ev in groups:
+            if gids:
+                got = levels.get(conf)
+                if got is None:
+                    levels[conf] = [(gids, ev)]
+                else:
+                    got.append((gids, ev))
+        order: list[tuple[str, list[int], list[tuple[Any, Any]]]] = []
+        total = 0
+        for conf in ("certain", "high", "medium", "low"):
+            gl = levels.get(conf)
+            if not gl:
+                continue
+            u = set(gl[0][0]) if len(gl) == 1 else set().union(*[g for g, _ in gl])
+            if forever:
+                u = u.difference(forever)
+            if u:
+                ids = sorted(u)
+                total += len(ids)
+                order.append((conf, ids, gl))
+        # strongest first, then by id: at most MAX_CANDIDATES
+        kept: list[tuple[str, list[int], list[tuple[Any, Any]]]] = []
+        n = 0
+        for conf, ids, gl in order:
+            take = ids[: MAX_CANDIDATES - n]
+            kept.append((conf, take, gl))
+            n += len(take)
+            if n >= MAX_CANDIDATES:
+                break
+        if total > MAX_CANDIDATES:
+            self.notes.append(f"{node}: {total} possible releasers, kept {MAX_CANDIDATES}")
+            self.G._node[node]["more_releasers"] = total - MAX_CANDIDATES
             # keep any alive one so that the resource is not mistaken for stuck
             alive = self.alive
-            kept = items[:MAX_CANDIDATES]
-            if not any(g in alive for _, g, _ in kept):
-                first = next((it for it in items[MAX_CANDIDATES:] if it[1] in alive), None)
-                if first is not None:
-                    kept.append(first)
-            items = kept
-        succ = self.G._succ.get(node)
-        if succ:  # out-edges already there: keep the strongest of each (not the case for releasers)
-            for _, gid, (conf, ev) in items:
-                self.add_edge(node, gnode(gid), "can-release", conf, _evidence(ev))
+            if all(alive.isdisjoint(take) for _, take, _ in kept):
+                for conf, ids, gl in order:
+                    a = alive.intersection(ids)
+                    if a:
+                        kept.append((conf, [min(a)], gl))
+                        break
+        # the evidence of the kept ones, group by group
+        text: dict[int, str] = {}
+        for _, take, gl in kept:
+            if len(gl) == 1:
+                text.update(gl[0][1](take))
+            else:
+                for gids, ev in gl:
+                    sel = [g for g in take if g in gids]
+                    if sel:
+                        text.update(ev(sel))
+        if self.G._succ.get(node):
+            # out-edges already there: keep the strongest of each (not the case for releasers)
+            for conf, take, _ in kept:
+                for gid in take:
+                    self.add_edge(node, gnode(gid), "can-release", conf, text[gid])
             return
-        self._rel_edges.extend(
-            (node, f"g{gid}", {"kind": "can-release", "confidence": conf, "evidence": _evidence(ev)})
-            for _, gid, (conf, ev) in items
+        gname = self._gname
+        vs: list[str] = []
+        ds: list[dict[str, str]] = []
+        for conf, take, _ in kept:
+            for gid in take:
+                v = gname.get(gid)
+                vs.append(f"g{gid}" if v is None else v)
+                ds.append({"kind": "can-release", "confidence": conf, "evidence": text[gid]})
+        self._rel_edges.append((node, vs, ds))
+
+    def _emit_siblings(self, node: str, sib: dict[int, int]) -> None:
+        """:meth:`_emit_groups` for the one group ``("low", sib, sibling evidence)`` of a channel."""
+        if not sib:
+            return
+        forever = self.forever
+        ids = sorted([s for s in sib if s not in forever]) if forever else sorted(sib)
+        total = len(ids)
+        kept = ids[:MAX_CANDIDATES]
+        if total > MAX_CANDIDATES:
+            self.notes.append(f"{node}: {total} possible releasers, kept {MAX_CANDIDATES}")
+            self.G._node[node]["more_releasers"] = total - MAX_CANDIDATES
+            # keep any alive one so that the resource is not mistaken for stuck
+            alive = self.alive
+            if alive.isdisjoint(kept):
+                a = alive.intersection(ids)
+                if a:
+                    kept.append(min(a))
+        text = self._ev_siblings(sib, kept, "goroutine ")
+        if self.G._succ.get(node):
+            for gid in kept:
+                self.add_edge(node, gnode(gid), "can-release", "low", text[gid])
+            return
+        gname = self._gname
+        self._rel_edges.append(
+            (
+                node,
+                [gname.get(g) or f"g{g}" for g in kept],
+                [{"kind": "can-release", "confidence": "low", "evidence": text[g]} for g in kept],
+            )
         )
+
+    def _exact_refs(self, addr: int | None, wss: set[int]) -> dict[int, int]:
+        """Goroutines (not waiters) carrying the object's own address -> frame index."""
+        out: dict[int, int] = {}
+        if addr is not None:
+            for gid, fi in self.word_refs.get(addr, ()):
+                if gid not in wss:
+                    out[gid] = fi
+        return out
+
+    def _ev_exact(self, high: dict[int, int], what: str) -> Any:
+        gs = self.gs
+
+        def ev(gids: list[int]) -> dict[int, str]:
+            return {gid: f"{gs[gid].frames[high[gid]].function.full} (frame {high[gid]}) {what}" for gid in gids}
+
+        return ev
+
+    def _siblings_of(self, ws: list[int], wss: set[int], t1: Any = (), t2: Any = ()) -> dict[int, int]:
+        """The pairs of :meth:`sibling_candidates` as sibling -> waiter (first pair wins), those not
+        in wss nor taken by an earlier group (t1, t2). Siblings are never system goroutines:
+        compute_related leaves those out."""
+        sib: dict[int, int] = {}
+        seen: set[tuple[Any, ...]] = set()
+        left = 2 * MAX_CANDIDATES
+        gs = self.gs
+        shape = self.shape
+        for w in ws[:MAX_CANDIDATES]:
+            cb = gs[w].created_by
+            if cb is None:
+                continue
+            ck = ((cb.function.full, cb.parent_id), shape(w))
+            if ck in seen:
+                continue
+            seen.add(ck)
+            got = self._sib_cache.get(ck)
+            if got is None:
+                got = self._siblings_cached(ck)
+            part = got[:left]
+            if not (
+                any(map(wss.__contains__, part))
+                or any(map(t1.__contains__, part))
+                or any(map(t2.__contains__, part))
+                or any(map(sib.__contains__, part))
+            ):
+                sib.update(dict.fromkeys(part, w))  # (got holds no id twice)
+            else:
+                for s in part:
+                    if s in sib or s in wss or s in t1 or s in t2:
+                        continue
+                    sib[s] = w
+            left -= min(left, len(got))
+            if not left:
+                break
+        return sib
+
+    def _ev_siblings(self, sib: dict[int, int], gids: list[int], what: str) -> dict[int, str]:
+        """Sibling evidence: "... as goroutine W" (what="goroutine ") or "... as the waiter" (what="")."""
+        gs = self.gs
+        creator: dict[int, str] = {}
+        out: dict[int, str] = {}
+        for s in gids:
+            w = sib[s]
+            f = creator.get(w)
+            if f is None:
+                f = creator[w] = gs[w].created_by.function.full
+            out[s] = (
+                f"goroutine {s} was started by the same function ({f}) as {what}{w}"
+                if what
+                else (f"goroutine {s} was started by the same function ({f}) as the waiter")
+            )
+        return out
 
     def chan_counterparts(self, node: str, ws: list[int]) -> None:
         wss = set(ws)
-        attrs = self.G.nodes[node]
-        addr = attrs["address"]
-        cands: dict[int, tuple[str, str]] = {}
-        if addr is not None:
-            for gid, fi, _how in self.refs_exact(addr):
-                if gid in wss:
-                    continue
-                cands[gid] = (
-                    "high",
-                    f"{self.gs[gid].frames[fi].function.full} (frame {fi}) holds a reference to the channel {addr:#x}",
-                )
-        shapes = {self.shape(w) for w in wss}
-        for gid, ev in self._refs_to(ws, [addr] if addr else []).items():
-            if gid not in cands and self.shape(gid) not in shapes:
-                cands[gid] = ("medium" if gid in self.alive else "low", ev)
-        for s, w in self.sibling_candidates(ws):
-            if s in cands or s in wss or self.b[s].system:
-                continue
-            cands[s] = (
-                "low",
-                f"goroutine {s} was started by the same function ({self.gs[w].created_by.function.full}) as goroutine {w}",
-            )
+        addr = self.G._node[node]["address"]
+        high = self._exact_refs(addr, wss)
+        shape = self.shape
+        shapes = {shape(w) for w in wss}
+        words = self._shared_words(ws, [addr] if addr else [])
+        shared = self._sharers(words, wss)
+        if shared:
+            if high:
+                shared.difference_update(high)
+            for sid in shapes:
+                shared.difference_update(shared.intersection(self._members(sid)))
+        med = shared.intersection(self.alive)
+        low = shared.difference(med) if med else shared
+        sib = self._siblings_of(ws, wss, high, shared)
+        children = self.children
+        ch: dict[int, int] = {}
+        cbf: dict[int, tuple[str, int]] = {}
         for w in ws[:MAX_CANDIDATES]:
-            for c in self.children.get(w, ())[:MAX_CANDIDATES]:
-                if c not in cands and c not in wss:
-                    cands[c] = ("low", f"goroutine {c} was started by goroutine {w}")
-            for c, f in self.created_by_frames(w):
-                if c not in cands and c not in wss and self.shape(c) not in shapes:
-                    cands[c] = ("low", f"goroutine {c} was created by {f}, which is on goroutine {w}'s stack")
-        self._emit_releasers(node, cands)
+            for c in children.get(w, ())[:MAX_CANDIDATES]:
+                if c not in wss and c not in high and c not in shared and c not in sib and c not in ch:
+                    ch[c] = w
+            if self._orphan_creators:
+                for c, f in self.created_by_frames(w):
+                    if (
+                        c not in wss
+                        and c not in high
+                        and c not in shared
+                        and c not in sib
+                        and c not in ch
+                        and c not in cbf
+                        and shape(c) not in shapes
+                    ):
+                        cbf[c] = (f, w)
 
-    def refs_exact(self, addr: int) -> list[tuple[int, int, str]]:
-        return [(gid, fi, "exact") for gid, fi in self.word_refs.get(addr, ())]
+        if not high and not shared and not ch and not cbf:
+            # most channel waits: only siblings (the same as _emit_groups with that one group)
+            self._emit_siblings(node, sib)
+            return
+
+        def ev_shared(gids: list[int]) -> dict[int, str]:
+            return self._shared_evidence(words, gids)
+
+        self._emit_groups(
+            node,
+            [
+                ("high", high, self._ev_exact(high, f"holds a reference to the channel {addr:#x}" if addr else "")),
+                ("medium", med, ev_shared),
+                ("low", low, ev_shared),
+                ("low", sib, lambda gids: self._ev_siblings(sib, gids, "goroutine ")),
+                ("low", ch, lambda gids: {c: f"goroutine {c} was started by goroutine {ch[c]}" for c in gids}),
+                (
+                    "low",
+                    cbf,
+                    lambda gids: {
+                        c: f"goroutine {c} was created by {cbf[c][0]}, which is on goroutine {cbf[c][1]}'s stack"
+                        for c in gids
+                    },
+                ),
+            ],
+        )
 
     def wg_workers(self, node: str, ws: list[int]) -> None:
         wss = set(ws)
-        addr = self.G.nodes[node]["address"]
-        cands: dict[int, tuple[str, str]] = {}
-        if addr is not None:
-            for gid, fi, _ in self.refs_exact(addr):
-                if gid not in wss:
-                    cands[gid] = (
-                        "high",
-                        f"{self.gs[gid].frames[fi].function.full} (frame {fi}) carries the WaitGroup {addr:#x}: it would call Done",
-                    )
+        addr = self.G._node[node]["address"]
+        high = self._exact_refs(addr, wss)
+        children = self.children
+        # medium: children of a waiter, goroutines created by a function on its stack (<=1.20
+        # prints no parent id), then container pointers; the first reason wins
+        made: dict[int, str] = {}
         for w in wss:
-            for c in self.children.get(w, ()):
-                if c not in cands and c not in wss:
-                    cands[c] = ("medium", f"goroutine {c} was started by the waiter, goroutine {w}")
-            # <=1.20 prints no parent id: goroutines created by a function on the waiter's stack
-            for c, f in self.created_by_frames(w):
-                if c not in cands and c not in wss:
-                    cands[c] = (
-                        "medium",
-                        f"goroutine {c} was created by {f}, which is on the waiter's stack (goroutine {w})",
-                    )
-        if not cands:
-            for s, w in self.sibling_candidates(ws):
-                if s in cands or s in wss or self.b[s].system:
-                    continue
-                cands[s] = (
-                    "low",
-                    f"goroutine {s} was started by the same function ({self.gs[w].created_by.function.full}) as the waiter",
-                )
+            for c in children.get(w, ()):
+                if c not in made and c not in high and c not in wss:
+                    made[c] = f"goroutine {c} was started by the waiter, goroutine {w}"
+            if self._orphan_creators:
+                for c, f in self.created_by_frames(w):
+                    if c not in made and c not in high and c not in wss:
+                        made[c] = f"goroutine {c} was created by {f}, which is on the waiter's stack (goroutine {w})"
+        sib: dict[int, int] = {}
+        if not high and not made:
+            sib = self._siblings_of(ws, wss)
+        cont: set[int] = set()
+        window: list[int] = []
         if addr is not None:
             # a container pointer: a worker holding the struct that holds the WaitGroup
-            for gid, ev in self._container_refs(addr, ws).items():
-                if gid not in cands:
-                    cands[gid] = ("medium", ev)
-        self._emit_releasers(node, cands)
+            window = self._container_words(addr)
+            word_gids = self.word_gids
+            for word in window:
+                cont.update(word_gids[word])
+            cont.difference_update(wss)
+            for taken in (high, made, sib):
+                if taken:
+                    cont.difference_update(taken)
 
-    def _container_refs(self, addr: int, ws: list[int]) -> dict[int, Any]:
-        wss = set(ws)
-        out: dict[int, Any] = {}
-        # Only the words the waiters carry are indexed; check them as containers of addr.
+        def ev_cont(gids: list[int]) -> dict[int, str]:
+            need = set(gids)
+            found: dict[int, str] = {}
+            word_gids = self.word_gids
+            for word in window:
+                if need.isdisjoint(word_gids[word]):
+                    continue
+                for gid, fi in self.word_refs[word]:
+                    if gid in need:
+                        need.discard(gid)
+                        found[gid] = self._ev_container(gid, fi, word, addr)
+                if not need:
+                    break
+            return found
+
+        self._emit_groups(
+            node,
+            [
+                (
+                    "high",
+                    high,
+                    self._ev_exact(high, f"carries the WaitGroup {addr:#x}: it would call Done" if addr else ""),
+                ),
+                ("medium", made, lambda gids: {c: made[c] for c in gids}),
+                ("medium", cont, ev_cont),
+                ("low", sib, lambda gids: self._ev_siblings(sib, gids, "")),
+            ],
+        )
+
+    def _container_words(self, addr: int) -> list[int]:
+        """The indexed words (carried by waiters) at most CONTAINER_SPAN bytes below addr, in order."""
         if not hasattr(self, "_sorted_words"):
             self._sorted_words = sorted(self.word_refs)
         sw = self._sorted_words
-        k = bisect_left(sw, addr - CONTAINER_SPAN)
-        for word in sw[k:]:
-            if word >= addr:
-                break
-            refs = self.word_refs[word]
-            if True:
-                for gid, fi in refs:
-                    if gid not in wss and gid not in out and not self.b[gid].system:
-                        out[gid] = (self._ev_container, gid, fi, word, addr)
-        return out
+        return sw[bisect_left(sw, addr - CONTAINER_SPAN) : bisect_left(sw, addr)]
 
     def cond_signallers(self, node: str, ws: list[int]) -> None:
         wss = set(ws)
-        addr = self.G.nodes[node]["address"]
-        cands: dict[int, tuple[str, str]] = {}
-        if addr is not None:
-            for gid, fi, _ in self.refs_exact(addr):
-                if gid not in wss:
-                    cands[gid] = (
-                        "high",
-                        f"{self.gs[gid].frames[fi].function.full} (frame {fi}) carries the Cond {addr:#x}",
-                    )
-        for gid, ev in self._refs_to(ws, [addr] if addr else []).items():
-            if gid not in cands:
-                cands[gid] = ("medium" if gid in self.alive else "low", ev)
-        for s, w in self.sibling_candidates(ws):
-            if s in cands or s in wss or self.b[s].system:
-                continue
-            cands[s] = ("low", f"goroutine {s} was started by the same function as goroutine {w}")
-        self._emit_releasers(node, cands)
+        addr = self.G._node[node]["address"]
+        high = self._exact_refs(addr, wss)
+        words = self._shared_words(ws, [addr] if addr else [])
+        shared = self._sharers(words, wss)
+        if shared and high:
+            shared.difference_update(high)
+        med = shared.intersection(self.alive)
+        low = shared.difference(med) if med else shared
+        sib = self._siblings_of(ws, wss, high, shared)
+
+        def ev_shared(gids: list[int]) -> dict[int, str]:
+            return self._shared_evidence(words, gids)
+
+        self._emit_groups(
+            node,
+            [
+                ("high", high, self._ev_exact(high, f"carries the Cond {addr:#x}" if addr else "")),
+                ("medium", med, ev_shared),
+                ("low", low, ev_shared),
+                (
+                    "low",
+                    sib,
+                    lambda gids: {
+                        s: f"goroutine {s} was started by the same function as goroutine {sib[s]}" for s in gids
+                    },
+                ),
+            ],
+        )
 
 
 _WRAPPER = re.compile(r"\.(?:func|gowrap)\d+$")
