@@ -36,6 +36,12 @@ How a finding is reached
    a goroutine with each other; a goroutine may additionally appear in one runtime-proven finding,
    which then points at the inferred findings inside it in its ``notes``.
 
+Scale (100k goroutines, a few hundred thousand edges): the doomed come from one backward walk
+of the graph a frontier at a time (set operations); deadlocks are searched only among the nodes
+that cannot progress and reach a cycle (a few, where networkx's walk visits every node), in the
+order networkx would report them (:meth:`_Detector.deadlock_components`); the graph's adjacency
+dicts are read directly and each goroutine's resource is looked up once.
+
 pprof ``debug=1`` profiles have no goroutine ids or states: they get buckets, a ``certain`` leak
 finding per record of a ``goroutineleak`` profile, and a ``low`` leak suspicion per large record
 parked in user code.
@@ -46,8 +52,9 @@ from __future__ import annotations
 import gc
 import re
 from collections import Counter, defaultdict, deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import filterfalse
 from typing import Any
 
 import networkx as nx
@@ -398,6 +405,101 @@ def _analyze_records(dump: Dump) -> Analysis:
     )
 
 
+# --------------------------------------------------------------------------- graph walks
+
+_NO_ADJ: dict[str, dict[str, Any]] = {}
+
+
+def _sccs(succ: dict[str, dict[str, Any]], sources: Iterable[str]) -> Iterator[set[str]]:
+    """The strongly connected components reachable from ``sources``, over the adjacency dict
+    ``succ`` (``DiGraph._succ``).
+
+    The algorithm and walk order of ``nx.strongly_connected_components`` (Tarjan with Nuutila's
+    changes, iterative): with every node of the graph as ``sources``, in graph order, it yields
+    the same components in the same order (a differential test holds it to that). Neighbour
+    iterators are made when a node is first entered rather than for every node up front."""
+    preorder: dict[str, int] = {}
+    lowlink: dict[str, int] = {}
+    scc_found: set[str] = set()
+    scc_queue: list[str] = []
+    neighbors: dict[str, Iterator[str]] = {}
+    i = 0
+    for source in sources:
+        if source in scc_found:
+            continue
+        queue = [source]
+        while queue:
+            v = queue[-1]
+            it = neighbors.get(v)
+            if it is None:
+                i += 1
+                preorder[v] = i
+                it = neighbors[v] = iter(succ[v])
+            done = True
+            for w in it:
+                if w not in preorder:
+                    queue.append(w)
+                    done = False
+                    break
+            if done:
+                low = pv = preorder[v]
+                for w in succ[v]:
+                    if w not in scc_found:
+                        pw = preorder[w]
+                        if pw > pv:
+                            lw = lowlink[w]
+                            if lw < low:
+                                low = lw
+                        elif pw < low:
+                            low = pw
+                lowlink[v] = low
+                queue.pop()
+                if low == pv:
+                    scc = {v}
+                    while scc_queue and preorder[scc_queue[-1]] > pv:
+                        scc.add(scc_queue.pop())
+                    scc_found.update(scc)
+                    yield scc
+                else:
+                    scc_queue.append(v)
+
+
+def _cycle_reachers(
+    succ: dict[str, dict[str, Any]], pred: dict[str, dict[str, Any]], nodes: list[str]
+) -> list[str]:
+    """The nodes of ``nodes`` (a set closed under successors, in graph order) from which a cycle
+    can be reached, in the same order: what is left when nodes whose successors are all gone
+    are removed, repeatedly (sinks first)."""
+    outdeg = dict(zip(nodes, map(len, map(succ.__getitem__, nodes))))
+    stack = [n for n, k in outdeg.items() if not k]
+    while stack:
+        n = stack.pop()
+        for p in pred[n]:
+            k = outdeg.get(p)
+            if k:
+                outdeg[p] = k - 1
+                if k == 1:
+                    stack.append(p)
+    return [n for n in nodes if outdeg[n]]
+
+
+def _reaches_from(pred: dict[str, dict[str, Any]], targets: set[str], sources: set[str]) -> bool:
+    """Whether a node of ``sources`` reaches a node of ``targets`` (a backward walk over the
+    predecessor dict ``pred`` from ``targets``)."""
+    if not targets.isdisjoint(sources):
+        return True
+    seen = set(targets)
+    frontier = seen
+    while frontier:
+        nxt = set().union(*[pred[n] for n in frontier])
+        nxt -= seen
+        if not nxt.isdisjoint(sources):
+            return True
+        seen |= nxt
+        frontier = nxt
+    return False
+
+
 # --------------------------------------------------------------------------- analysis
 
 
@@ -413,63 +515,115 @@ class _Detector:
         self.claimed: set[int] = set()  # goroutines in an inferred finding
         self.global_dl = is_global_deadlock(dump)
         self.deferred: list[Finding] = []
+        # The graph's adjacency dicts (node -> {neighbour: edge attributes}), read directly: the
+        # passes below visit every goroutine of a 100k dump, and networkx's views cost a few
+        # object allocations per call. Iteration order is the same as successors/predecessors.
+        self._succ: dict[str, dict[str, dict[str, Any]]] = self.G._succ
+        self._pred: dict[str, dict[str, dict[str, Any]]] = self.G._pred
+        self._node: dict[str, dict[str, Any]] = self.G._node
+        self._res_cache: dict[int, str | None] = {}
+        self._inferred: list[tuple[int, str, set[int]]] | None = None
+        #: nodes that may progress (compute_doomed), and the others in graph order
+        self.progress_nodes: set[str] = set()
+        self.outside: list[str] = []
+        self.sc: dict[int, str] | None = None
+        self._sc_basis: list[Finding] = []
+
+    def res_of(self, gid: int) -> str | None:
+        """:meth:`WaitGraph.resource_of` (the node a goroutine waits on), memoised."""
+        try:
+            return self._res_cache[gid]
+        except KeyError:
+            pass
+        r = None
+        for v, d in self._succ.get(gnode(gid), _NO_ADJ).items():
+            if d["kind"] == "waits-for":
+                r = v
+                break
+        self._res_cache[gid] = r
+        return r
 
     # ------------------------------------------------------------------ doomed
 
     def compute_doomed(self) -> None:
         graph = self.G
-        user = [gid for gid, bl in self.b.items() if not bl.system and gnode(gid) in graph]
+        b = self.b
         if self.global_dl:
-            self.doomed = {gid for gid in user if not self.b[gid].dumper}
-            self.progress = set()
+            user = [gid for gid, bl in b.items() if not bl.system and gnode(gid) in graph]
+            self.doomed = {gid for gid in user if not b[gid].dumper}
+            self.progress_nodes = set()
+            self.outside = list(self._node)
             return
-        progress: set[str] = set()
-        q: deque[str] = deque()
+        # Everything that can reach a goroutine that may progress (walking the edges backwards:
+        # a waiter on a resource whose releaser may progress, the resource itself...) may
+        # progress too. One breadth-first walk, a frontier at a time, with set operations.
+        pred = self._pred
+        frontier: set[str] = set()
         for gid in self.wg.alive:
-            if self.b[gid].op == "select":
+            if b[gid].op == "select":
                 # a select is not progress by itself: its cases may all be dead channels. A
                 # select with a live counterpart (a sibling, a pointer sharer) is reached below.
                 continue
             n = gnode(gid)
-            if n in graph:
-                progress.add(n)
-                q.append(n)
-        while q:
-            n = q.popleft()
-            for p in graph.predecessors(n):
-                if p in progress:
-                    continue
-                d = graph.nodes[p]
-                if d.get("type") == "resource":
-                    # a resource with a releaser that may progress may be released
-                    progress.add(p)
-                    q.append(p)
-                else:
-                    # a goroutine waiting on a resource that may be released
-                    progress.add(p)
-                    q.append(p)
-        self.progress = {_gnum(n) for n in progress if n.startswith("g")}
-        self.doomed = {
-            gid for gid in user if gid not in self.progress and (self.b[gid].waiting or self.b[gid].forever)
-        }
+            if n in pred:
+                frontier.add(n)
+        progress = set(frontier)
+        while frontier:
+            nxt = set().union(*map(pred.__getitem__, frontier))
+            nxt -= progress
+            progress |= nxt
+            frontier = nxt
+        self.progress_nodes = progress
+        # the nodes outside the closure, in graph order (closed under successors)
+        self.outside = list(filterfalse(progress.__contains__, self._node))
+        # The doomed: user goroutines outside that closure that wait (or wait forever). Only the
+        # nodes outside it are looked at; the set is filled in blockings order (its iteration
+        # order is what it was when every goroutine was visited).
+        cand: set[int] = set()
+        for n in self.outside:
+            gid = _gnum(n)
+            if gid is None:
+                continue
+            bl = b.get(gid)
+            if bl is not None and not bl.system and (bl.waiting or bl.forever):
+                cand.add(gid)
+        self.doomed = set(filter(cand.__contains__, b)) if cand else set()
 
     # ------------------------------------------------------------------ deadlocks
 
     def deadlocks(self) -> None:
-        graph = self.G
-        doomed_nodes = {gnode(g) for g in self.doomed}
-        self.scc_members: dict[int, int] = {}
-        comps = []
-        for comp in nx.strongly_connected_components(graph):
+        for comp in self.deadlock_components():
+            self.one_deadlock(comp)
+
+    def deadlock_components(self) -> list[set[str]]:
+        """The strongly connected components (2+ nodes) whose goroutines are all doomed, in the
+        order ``nx.strongly_connected_components(graph)`` yields them.
+
+        A component that holds a node that may progress lies wholly inside the progress closure
+        (each of its nodes reaches that node), and the nodes outside the closure are closed
+        under successors. So the components outside it are those of a walk that starts only
+        from the nodes outside it (in graph order), over the same adjacency: a few thousand
+        nodes on a 100k dump, instead of all of them. That walk yields them in the same order
+        unless a node that may progress reaches one of them (then an earlier walk of the full
+        graph may have entered it first): only then, and only with two or more of them, the
+        whole graph is walked."""
+        progress = self.progress_nodes
+        doomed = self.doomed
+
+        def qualifies(comp: set[str]) -> bool:
             if len(comp) < 2:
-                continue
+                return False
             gids = [_gnum(n) for n in comp if n.startswith("g")]
             gids = [x for x in gids if x is not None]
-            if not gids or not all(gnode(x) in doomed_nodes for x in gids):
-                continue
-            comps.append(comp)
-        for comp in comps:
-            self.one_deadlock(comp)
+            return bool(gids) and all(x in doomed for x in gids)
+
+        # Nodes that reach no cycle are in no component of 2+ nodes and do not change the order
+        # in which the walk meets the others: only the nodes that reach a cycle are walked.
+        core = _cycle_reachers(self._succ, self._pred, self.outside)
+        comps = [c for c in _sccs(self._succ, core) if qualifies(c)]
+        if len(comps) > 1 and progress and _reaches_from(self._pred, set().union(*comps), progress):
+            comps = [c for c in nx.strongly_connected_components(self.G) if qualifies(c)]
+        return comps
 
     def late_deadlocks(self) -> None:
         """Low-confidence cycles, reported only for goroutines no leak finding explained."""
@@ -603,7 +757,7 @@ class _Detector:
 
     def behind(self) -> None:
         """Doomed goroutines waiting (transitively) on a deadlock: its blocked_behind."""
-        graph = self.G
+        pred = self._pred
         owner: dict[int, int] = {}
         new = []
         for idx, f in enumerate(self.findings):
@@ -615,7 +769,7 @@ class _Detector:
             got: list[int] = []
             while q:
                 n = q.popleft()
-                for p in graph.predecessors(n):
+                for p in pred[n]:
                     if p in seen:
                         continue
                     if p.startswith("g"):
@@ -635,21 +789,22 @@ class _Detector:
 
     # ------------------------------------------------------------------ leaks
 
-    def stuck_confidence(self) -> None:
+    def stuck_confidence(self, findings: list[Finding] | None = None) -> None:
         """How sure we are that each doomed goroutine is stuck for good.
 
         Proven (nil channel, select {}, ``(leaked)``, global deadlock): ``certain``; in a deadlock
         finding: its confidence; parked on a channel with no counterpart in sight: by how many
         share the site (a lone receiver may well wait on a timer channel: ``low``); a select:
-        ``low``; otherwise the weakest of what it waits on (a few rounds).
+        ``low``; otherwise the weakest of what it waits on (a few rounds). ``findings``: those
+        made so far (default: ``self.findings``).
         """
-        graph = self.G
+        succ = self._succ
         sc: dict[int, str] = {}
         site_count: dict[tuple, int] = defaultdict(int)
         for gid in self.doomed:
             bl = self.b[gid]
             site_count[(bl.op, *_site(self.gs[gid], bl))] += 1
-        for f in self.findings:
+        for f in self.findings if findings is None else findings:
             for g in f.goroutines + f.blocked_behind:
                 sc[g] = f.confidence
         pending = []
@@ -660,8 +815,8 @@ class _Detector:
             if bl.forever or bl.leaked or self.global_dl:
                 sc[gid] = "certain"
                 continue
-            r = self.wg.resource_of(gid)
-            rel = list(graph.successors(r)) if r is not None else []
+            r = self.res_of(gid)
+            rel = list(succ[r]) if r is not None else []
             if bl.op in ("chan-send", "chan-recv", "select"):
                 # a lone receiver with no live counterpart may wait on a timer channel
                 n = site_count[(bl.op, *_site(self.gs[gid], bl))]
@@ -692,12 +847,20 @@ class _Detector:
         self.sc = sc
 
     def dep_conf(self, releasers: Iterable[str]) -> str:
-        vals = [self.sc.get(_gnum(v) or -1, "medium") for v in releasers if v.startswith("g")]
+        if self.sc is None:
+            # made on first need, from the findings there were when the leak rules started
+            self.stuck_confidence(self._sc_basis)
+        sc: dict[int, str] = self.sc or {}
+        vals = [sc.get(_gnum(v) or -1, "medium") for v in releasers if v.startswith("g")]
         return min_conf(*vals) if vals else "certain"
 
     def leaks(self) -> None:
-        graph = self.G
-        self.stuck_confidence()
+        succ = self._succ
+        nodes = self._node
+        # stuck_confidence() is only needed when a rule weighs what a leak depends on (dep_conf):
+        # it is made then, from the findings made before the leak rules.
+        self.sc = None
+        self._sc_basis = list(self.findings)
         rest = sorted(g for g in self.doomed if g not in self.claimed)
         # forever ops: nil channels and select {}
         forever: dict[tuple, list[int]] = defaultdict(list)
@@ -733,11 +896,11 @@ class _Detector:
         wg_nodes: dict[str, list[int]] = defaultdict(list)
         for gid in rest:
             if self.b[gid].op == "waitgroup-wait":
-                r = self.wg.resource_of(gid)
+                r = self.res_of(gid)
                 if r is not None:
                     wg_nodes[r].append(gid)
         for r, waiters in wg_nodes.items():
-            workers = [_gnum(v) for v in graph.successors(r)]
+            workers = [_gnum(v) for v in succ[r]]
             workers = [w for w in workers if w is not None and w not in waiters]
             evidence_edges = [self.wg.edge(r, gnode(w)) for w in workers]
             if workers and all(w in self.doomed for w in workers):
@@ -784,12 +947,12 @@ class _Detector:
         cond_nodes: dict[str, list[int]] = defaultdict(list)
         for gid in rest:
             if self.b[gid].op == "cond-wait":
-                r = self.wg.resource_of(gid)
+                r = self.res_of(gid)
                 if r is not None:
                     cond_nodes[r].append(gid)
         for r, waiters in cond_nodes.items():
-            signallers = [v for v in graph.successors(r)]
-            exact = graph.nodes[r]["address"] is not None
+            signallers = list(succ[r])
+            exact = nodes[r]["address"] is not None
             if not signallers:
                 conf = "high" if exact and len(waiters) >= LEAK_COUNT_MEDIUM else "medium"
                 why = (
@@ -824,9 +987,9 @@ class _Detector:
             mins = max((self.b[g].wait_minutes or 0) for g in gids)
             releasers = set()
             for gid in gids:
-                r = self.wg.resource_of(gid)
+                r = self.res_of(gid)
                 if r is not None:
-                    releasers.update(v for v in graph.successors(r))
+                    releasers.update(succ[r])
             releasers -= {gnode(g) for g in gids}
             if n >= LEAK_COUNT_HIGH or mins >= LEAK_MINUTES_HIGH:
                 conf = "high"
@@ -866,13 +1029,13 @@ class _Detector:
         lock_nodes: dict[str, list[int]] = defaultdict(list)
         other: list[int] = []
         for gid in rest:
-            r = self.wg.resource_of(gid)
-            if r is not None and graph.nodes[r]["kind"] in ("mutex", "rwmutex", "rwmutex-writer", "sema"):
+            r = self.res_of(gid)
+            if r is not None and nodes[r]["kind"] in ("mutex", "rwmutex", "rwmutex-writer", "sema"):
                 lock_nodes[r].append(gid)
             else:
                 other.append(gid)
         for r, gids in lock_nodes.items():
-            holders = list(graph.successors(r))
+            holders = list(succ[r])
             if holders:
                 why = "its possible holders are stuck: " + ", ".join(holders[:5])
                 conf = "low"
@@ -895,16 +1058,17 @@ class _Detector:
         """The waits-for edges of (up to 32 of) the goroutines and their resources' out-edges."""
         out = []
         seen_res: set[str] = set()
+        succ = self._succ
         for gid in list(gids)[:32]:
             n = gnode(gid)
-            if n not in self.G:
+            if n not in succ:
                 continue
-            for _, r, d in self.G.out_edges(n, data=True):
+            for r, d in succ[n].items():
                 out.append(Edge(n, r, d["kind"], d["confidence"], d["evidence"]))
                 if r in seen_res:
                     continue
                 seen_res.add(r)
-                for _, v, d2 in list(self.G.out_edges(r, data=True))[:32]:
+                for v, d2 in list(succ[r].items())[:32]:
                     out.append(Edge(r, v, d2["kind"], d2["confidence"], d2["evidence"]))
         # de-duplicate, keep order
         seen = set()
@@ -921,12 +1085,15 @@ class _Detector:
         if not gids:
             return
         if not resources:
-            rs = []
+            # the distinct resources, in order of first appearance, the first 64
+            rs: dict[str, None] = {}
             for g in gids:
-                r = self.wg.resource_of(g)
-                if r is not None and r not in rs:
-                    rs.append(r)
-            resources = tuple(rs[:64])
+                r = self.res_of(g)
+                if r is not None:
+                    rs[r] = None
+                    if len(rs) >= 64:
+                        break
+            resources = tuple(rs)
         self.claimed.update(gids)
         self.findings.append(
             Finding(
@@ -962,7 +1129,7 @@ class _Detector:
                     title=f"{_plural(len(gids), 'goroutine')} leaked in {fn} [{state}]: "
                     "proven by the goroutineleak profile (GC)",
                     goroutines=tuple(sorted(gids)),
-                    resources=tuple(sorted({r for r in (self.wg.resource_of(g) for g in gids) if r})),
+                    resources=tuple(sorted({r for r in map(self.res_of, gids) if r})),
                     count=len(gids),
                     rule="leaked-mark",
                     notes=tuple(inside),
@@ -978,7 +1145,7 @@ class _Detector:
                     title="the runtime reports a global deadlock (all goroutines are asleep): "
                     f"{_plural(len(gids), 'goroutine')} blocked",
                     goroutines=tuple(gids),
-                    resources=tuple(sorted({r for r in (self.wg.resource_of(g) for g in gids) if r})),
+                    resources=tuple(sorted({r for r in map(self.res_of, gids) if r})),
                     count=len(gids),
                     rule="runtime-global-deadlock",
                     notes=tuple(inside),
@@ -986,14 +1153,16 @@ class _Detector:
             )
 
     def inferred_refs(self, gids: Iterable[int]) -> list[str]:
+        # The inferred findings are all in place (and keep their index) when the runtime-proven
+        # ones are added: their goroutine sets are made once.
+        if self._inferred is None:
+            self._inferred = [
+                (i, f.title, set(f.goroutines) | set(f.blocked_behind))
+                for i, f in enumerate(self.findings)
+                if f.rule not in ("leaked-mark", "runtime-global-deadlock")
+            ]
         s = set(gids)
-        out = []
-        for i, f in enumerate(self.findings):
-            if f.rule in ("leaked-mark", "runtime-global-deadlock"):
-                continue
-            if s & (set(f.goroutines) | set(f.blocked_behind)):
-                out.append(f"contains finding #{i}: {f.title}")
-        return out
+        return [f"contains finding #{i}: {title}" for i, title, members in self._inferred if not s.isdisjoint(members)]
 
     def run(self) -> list[Finding]:
         self.compute_doomed()

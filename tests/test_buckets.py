@@ -159,3 +159,42 @@ def test_corpus_abba_sigquit_buckets_the_three_waiters() -> None:
     assert sum(b.count for b in buckets) == len(dump.goroutines)
     waiters = [b for b in buckets if any(f.function.full == "main.waitsBehindDeadlock" for f in b.frames)]
     assert len(waiters) == 1 and waiters[0].count == 3
+
+
+def _reference_bucketize(dump: Dump) -> list[Bucket]:
+    """bucketize as first written (a generator per goroutine): the fast one must agree."""
+    groups: dict = {}
+    for x in sorted(dump.goroutines, key=lambda x: x.id):
+        key = (x.state, tuple((f.function.full, f.file, f.line) for f in x.frames))
+        groups.setdefault(key, []).append(x)
+    out = []
+    for members in groups.values():
+        first = members[0]
+        minutes = [m.wait_minutes for m in members if m.wait_minutes is not None]
+        out.append(
+            Bucket(
+                state=first.state,
+                frames=first.frames,
+                goroutine_ids=tuple(m.id for m in members),
+                wait_minutes_min=min(minutes) if minutes else None,
+                wait_minutes_max=max(minutes) if minutes else None,
+                created_by=None if first.created_by is None else first.created_by.function.full,
+            )
+        )
+    out.sort(key=lambda b: (-b.count, all(f.function.package == "runtime" for f in b.frames)))
+    return out
+
+
+@pytest.mark.parametrize(
+    "path", sorted(CORPUS.glob("go1.*/*.txt"))[::5], ids=lambda p: f"{p.parent.name}/{p.name}"
+)
+def test_bucketize_agrees_with_the_plain_grouping_on_corpus(path: Path) -> None:
+    parse = pytest.importorskip("stackparse.parse")
+    for dump in parse.parse_all(path.read_bytes()):
+        if not dump.goroutines:
+            continue
+        got = bucketize(dump)
+        assert got == _reference_bucketize(dump)
+        for b in got:
+            assert b.key == (b.state, tuple((f.function.full, f.file, f.line) for f in b.frames))
+        assert {bucket_key(x) for x in dump.goroutines} == {b.key for b in got}

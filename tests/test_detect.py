@@ -3,9 +3,17 @@ the findings on a large dump (speed is measured by bench/, not here)."""
 
 from __future__ import annotations
 
+import random
+from collections import deque
+from pathlib import Path
+
+import networkx as nx
+import pytest
 from test_blocking import G, fn
 
+from stackparse import detect as detect_mod
 from stackparse.detect import analyze
+from stackparse.graph import build_graph, gnode
 from stackparse.model import Dump, Preamble, ProfileFrame, ProfileRecord
 
 MAIN = G(1, "running", "main.main()", created_by=None)
@@ -198,3 +206,132 @@ def test_many_goroutines_on_300_locks():
     dl = [f for f in a.findings if f.kind == "deadlock"]
     assert [f.goroutines for f in dl] == [(6, 7)]
     assert not [f for f in a.findings if f.kind == "leak" and f.at_least("medium")]
+
+
+# --------------------------------------------------------------------------- fast paths vs the plain ones
+#
+# detect walks the wait-for graph with its own loops (a frontier walk for the doomed, a
+# strongly-connected-components walk restricted to the nodes that cannot progress). These tests
+# hold them to the plain networkx formulation they replace: same sets, same order.
+
+
+def _reference_doomed(wg, global_dl: bool) -> tuple[list[int], set[str]]:
+    """compute_doomed as a plain breadth-first walk (the original formulation): the doomed in
+    their set's iteration order, and the progress closure."""
+    graph, b = wg.graph, wg.blockings
+    user = [gid for gid, bl in b.items() if not bl.system and gnode(gid) in graph]
+    if global_dl:
+        return list({gid for gid in user if not b[gid].dumper}), set()
+    progress: set[str] = set()
+    q: deque[str] = deque()
+    for gid in wg.alive:
+        if b[gid].op == "select":
+            continue
+        n = gnode(gid)
+        if n in graph:
+            progress.add(n)
+            q.append(n)
+    while q:
+        n = q.popleft()
+        for p in graph.predecessors(n):
+            if p not in progress:
+                progress.add(p)
+                q.append(p)
+    pg = {int(n[1:]) for n in progress if n.startswith("g") and n[1:].isdigit()}
+    return list({gid for gid in user if gid not in pg and (b[gid].waiting or b[gid].forever)}), progress
+
+
+def _reference_components(graph: nx.DiGraph, doomed: set[int]) -> list[set[str]]:
+    out = []
+    for comp in nx.strongly_connected_components(graph):
+        gids = [int(n[1:]) for n in comp if n.startswith("g") and n[1:].isdigit()]
+        if len(comp) >= 2 and gids and all(x in doomed for x in gids):
+            out.append(comp)
+    return out
+
+
+def _corpus_sample() -> list[Path]:
+    root = Path(__file__).resolve().parent.parent / "corpus"
+    return sorted(p for p in root.glob("go1.2[26]/*.txt") if p.name.startswith("bug_"))
+
+
+@pytest.mark.parametrize("path", _corpus_sample(), ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_fast_walks_agree_with_plain_ones_on_corpus(path: Path) -> None:
+    from stackparse.parse import parse_all
+
+    for dump in parse_all(path.read_bytes()):
+        if not dump.goroutines:
+            continue
+        wg = build_graph(dump)
+        d = detect_mod._Detector(dump, wg)
+        d.compute_doomed()
+        doomed, progress = _reference_doomed(wg, d.global_dl)
+        assert list(d.doomed) == doomed  # same set, same iteration order
+        assert d.progress_nodes == progress
+        # the components walk: whole graph, in graph order, is networkx's, component by component
+        assert list(detect_mod._sccs(wg.graph._succ, wg.graph._node)) == list(
+            nx.strongly_connected_components(wg.graph)
+        )
+        assert d.deadlock_components() == _reference_components(wg.graph, d.doomed)
+
+
+def _fake_detector(graph: nx.DiGraph, doomed: set[int], progress: set[str]) -> detect_mod._Detector:
+    d = detect_mod._Detector.__new__(detect_mod._Detector)
+    d.G = graph
+    d._succ, d._pred, d._node = graph._succ, graph._pred, graph._node
+    d.doomed = doomed
+    d.progress_nodes = progress
+    d.outside = [n for n in graph if n not in progress]
+    return d
+
+
+@pytest.mark.parametrize("seed", range(400))
+def test_restricted_components_walk_keeps_networkx_order(seed: int) -> None:
+    """Random wait-for-like graphs (goroutines g*, resources r*) and a random progress closure:
+    the components found outside it come out in the order networkx gives them on the whole
+    graph, including when a node that may progress reaches several of them."""
+    rnd = random.Random(seed)
+    n = rnd.randint(2, 40)
+    nodes = [f"g{i}" if rnd.random() < 0.6 else f"r{i}" for i in range(n)]
+    rnd.shuffle(nodes)
+    graph = nx.DiGraph()
+    graph.add_nodes_from(nodes)
+    if seed % 2:  # a few planted cycles, sparsely connected: several components to order
+        for _ in range(rnd.randint(2, 5)):
+            ring = rnd.sample(nodes, min(len(nodes), rnd.randint(2, 4)))
+            graph.add_edges_from(zip(ring, ring[1:] + ring[:1]))
+        extra = rnd.randint(0, n // 2)
+    else:
+        extra = rnd.randint(0, 3 * n)
+    for _ in range(extra):
+        u, v = rnd.choice(nodes), rnd.choice(nodes)
+        if u != v:
+            graph.add_edge(u, v)
+    seeds = {x for x in nodes if rnd.random() < (0.05 if seed % 2 else 0.15)}
+    progress = set(seeds)
+    stack = list(seeds)
+    while stack:
+        for p in graph.predecessors(stack.pop()):
+            if p not in progress:
+                progress.add(p)
+                stack.append(p)
+    doomed = {
+        int(x[1:])
+        for x in nodes
+        if x.startswith("g") and x not in progress and (seed % 2 or rnd.random() < 0.9)
+    }
+    got = _fake_detector(graph, doomed, progress).deadlock_components()
+    assert got == _reference_components(graph, doomed)
+    # and without a progress closure (the runtime's global deadlock): the whole graph
+    got = _fake_detector(graph, doomed, set()).deadlock_components()
+    assert got == _reference_components(graph, doomed)
+
+
+def test_add_leak_resources_are_the_first_64_distinct_in_order() -> None:
+    """A nil-channel leak of 100 goroutines, each on its own node: the finding names the first
+    64 of them, in goroutine order."""
+    gs = [G(10 + i, "chan receive (nil chan)", "runtime.gopark(0x0?)", "main.block()") for i in range(100)]
+    a = analyze(D(MAIN, *gs))
+    [f] = [f for f in a.findings if f.rule == "nil-chan"]
+    rs = [a.graph.resource_of(g) for g in f.goroutines]
+    assert f.resources == tuple(dict.fromkeys(r for r in rs if r is not None))[:64]

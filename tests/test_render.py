@@ -630,3 +630,104 @@ def test_every_format_on_corpus(path: Path) -> None:
     assert len(render_markdown(a)) <= 4000
     c = check_html(render_html(a))
     assert len(c.scripts) == 1 and c.handlers == [] and c.remote == []
+
+
+# --------------------------------------------------------------------------- fast JSON, summed-up weak findings
+
+
+def _json_cases() -> list[Any]:
+    class Str(str):
+        pass
+
+    class Dct(dict):  # type: ignore[type-arg]
+        pass
+
+    return [
+        {}, [], (), "", 0, -1, 10**40, 1.5, -0.0, 1e300, float("nan"), [float("inf")], {"x": -float("inf")},
+        None, True, False, {"a": [], "b": {}, "c": [[]], "d": [{}]},
+        [1, 2.5, True, False, None, "é\n\"\\\x00\u2028", {"k": [1, [2, [3, []]]]}],
+        {"t": (1, "x", None)}, {1: "int key"}, {None: 1, True: 2, 1.5: 3}, {(1,): "tuple key"},
+        {"s": Str("sub")}, {Str("k"): 1}, [Dct(a=1)], {"x": {"y": Dct()}}, {"o": object()}, [set()],
+        {"\x00\x01": ["\x02"], "emoji 🙂": "🙂"},
+        {str(i): {"id": i, "handles": [hex(i)] * (i % 3), "x": None} for i in range(100)},
+        {**{str(i): i for i in range(70)}, 5: "int key in a big map"},
+    ]
+
+
+@pytest.mark.parametrize("case", range(len(_json_cases())))
+def test_dumps_indented_is_json_dumps_on_odd_values(case: int) -> None:
+    from stackparse.render.jsonout import dumps_indented
+
+    value = _json_cases()[case]
+    try:
+        want = json.dumps(value, indent=2, ensure_ascii=False)
+    except (TypeError, ValueError) as e:
+        with pytest.raises(type(e)):
+            dumps_indented(value)
+        return
+    assert dumps_indented(value) == want
+
+
+@pytest.mark.parametrize("path", corpus_files()[::7], ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_json_renderers_write_what_json_dumps_writes_on_corpus(path: Path) -> None:
+    """render_json / render_dump_json use their own indented writer: the text is byte for byte
+    what json.dumps(indent=2) writes for the same document."""
+    parse = pytest.importorskip("stackparse.parse")
+    detect = pytest.importorskip("stackparse.detect")
+    for dump in parse.parse_all(path.read_bytes()):
+        a = detect.analyze(dump)
+        assert render_json(a) == json.dumps(a.to_dict(), indent=2, ensure_ascii=False) + "\n"
+        assert render_dump_json(dump) == json.dumps(dump.to_dict(), indent=2, ensure_ascii=False) + "\n"
+
+
+def _many_low_analysis(n_low: int, n_notes: int = 0) -> Any:
+    site = (fr("sync.runtime_SemacquireMutex", GOROOT + "/runtime/sema.go", 77), fr("main.reader", MAIN, 42))
+    gs = [g(1, "running", (fr("main.main", MAIN, 10),))]
+    gs += [g(100 + i, "semacquire", site) for i in range(n_low)]
+    gs.append(g(99, "chan receive (nil chan)", (fr("main.block", MAIN, 7),)))
+    dump = Dump(kind="stack", goroutines=tuple(gs))
+    findings = [Finding("leak", "certain", "1 goroutine blocked forever", (99,), (), (), ())]
+    findings += [
+        Finding("leak", "low", f"1 goroutine wait for sema?g{100 + i}: no holder in sight", (100 + i,), (), (), ())
+        for i in range(n_low)
+    ]
+    notes = [f"note number {i}" for i in range(n_notes)]
+    return Analysis(dump=dump, blocking={}, graph=nx.DiGraph(), findings=findings, buckets=bucketize(dump), notes=notes)
+
+
+def test_text_sums_up_many_low_findings_by_site() -> None:
+    a = _many_low_analysis(25)
+    out = render_text(a)
+    assert "1. LEAK (certain): 1 goroutine blocked forever" in out
+    assert "LEAK (low): 1 goroutine wait for" not in out  # not drawn one by one...
+    assert "25 low-confidence findings, by wait site" in out  # ...but summed up
+    assert "25 x LEAK (low)" in out and "25 goroutines [semacquire] 100, 101, 102" in out
+    assert "main.reader  svc/main.go:42" in out
+    assert "e.g. #2: 1 goroutine wait for sema?g100" in out
+    assert out.index("1. LEAK (certain)") < out.index("low-confidence findings")
+    assert all(len(line) <= 80 for line in out.splitlines())
+    full = render_text(a, all=True)  # --all draws every one, numbered as in the JSON
+    assert "26. LEAK (low): 1 goroutine wait for sema?g124" in full and "low-confidence findings" not in full
+    few = render_text(_many_low_analysis(10))  # a handful are drawn as before
+    assert "11. LEAK (low): 1 goroutine wait for sema?g109" in few and "low-confidence findings" not in few
+
+
+def test_text_cuts_long_note_lists() -> None:
+    out = render_text(_many_low_analysis(1, n_notes=25))
+    assert "note: note number 19" in out and "note number 20" not in out
+    assert "... 5 more notes (--all shows them)" in out
+    assert "note: note number 24" in render_text(_many_low_analysis(1, n_notes=25), all=True)
+
+
+def test_view_finds_graph_nodes_in_either_goroutine_spelling() -> None:
+    from stackparse.render._common import View
+
+    for spell in ("g{}", "g:{}"):
+        graph = nx.DiGraph()
+        graph.add_edge(spell.format(7), "mutex@0x10", kind="waits-for", confidence="certain", evidence="")
+        graph.add_edge("mutex@0x10", spell.format(8), kind="held-by", confidence="high", evidence="")
+        a = Analysis(dump=Dump(kind="stack"), blocking={}, graph=graph, findings=[], buckets=[], notes=[])
+        view = View(a)
+        assert view.successors("g:7") == ["mutex@0x10"]
+        assert view.successors("mutex@0x10") == ["g:8"]
+        assert view.successors("g:9") == [] and view.resource("mutex@0x99") is None

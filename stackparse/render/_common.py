@@ -177,6 +177,7 @@ class NFinding:
     blocked_behind: tuple[int, ...]
     notes: tuple[str, ...]
     count: int
+    rule: str = ""
 
     @classmethod
     def of(cls, f: Any) -> NFinding:
@@ -200,6 +201,7 @@ class NFinding:
             blocked_behind=tuple(getattr(f, "blocked_behind", ()) or ()),
             notes=tuple(str(n) for n in getattr(f, "notes", ()) or ()),
             count=getattr(f, "count", 0) or len(gids),
+            rule=str(getattr(f, "rule", "") or ""),
         )
 
 
@@ -243,15 +245,35 @@ class View:
         self.buckets: list[Any] = buckets
         self.notes: list[str] = [str(n) for n in getattr(analysis, "notes", None) or []]
         self._gor: dict[int, Goroutine] = {g.id: g for g in self.dump.goroutines}
-        self._raw: dict[str, Any] = {canon(str(n)): n for n in self.graph.nodes}
+        # canonical key -> graph node, made only when a key is not found directly (_raw_node)
+        self._raw: dict[str, Any] | None = None
         self._res: dict[str, Any] = {}
         for f in analysis.findings:
             for r in getattr(f, "resources", ()) or ():
                 if not isinstance(r, str):
                     self._res.setdefault(canon(_key(r)), r)
 
+    def _raw_node(self, key: str) -> Any | None:
+        """The graph node whose :func:`canon` spelling is ``key``: the key itself, or ``g7`` for
+        ``g:7``, looked up directly (a 100k-goroutine graph is not respelled node by node);
+        other spellings through a complete map made on first need."""
+        graph = self.graph
+        gid = goroutine_id(key)
+        if gid is None:
+            if key in graph:
+                return key
+        else:
+            plain = f"g{gid}"
+            if plain in graph and not (key != plain and key in graph):
+                return plain
+            if key in graph and plain not in graph:
+                return key
+        if self._raw is None:
+            self._raw = {canon(str(n)): n for n in graph.nodes}
+        return self._raw.get(key)
+
     def successors(self, key: str) -> list[str]:
-        raw = self._raw.get(key)
+        raw = self._raw_node(key)
         if raw is None:
             return []
         return [canon(str(t)) for t in self.graph.successors(raw)]
@@ -311,7 +333,7 @@ class View:
 
     def resource(self, key: str) -> Any | None:
         r = self._res.get(key)
-        raw = self._raw.get(key)
+        raw = self._raw_node(key)
         if r is None and raw is not None:
             attrs = self.graph.nodes[raw]
             r = attrs.get("resource")

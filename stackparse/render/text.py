@@ -1,5 +1,10 @@
 """Plain-text reports for a terminal (80 columns), optionally coloured with ANSI codes.
 
+Scale: past :data:`LISTED_LOW_FINDINGS` low-confidence findings (a production dump can have
+thousands: one per lock whose holder is not in sight) the report draws the other findings first
+and sums the low ones up, one entry per wait site; ``--all`` draws every one, and the JSON always
+lists every one. Notes past :data:`LISTED_NOTES` are counted, not printed (``--all`` prints them).
+
 Colour goes through ``click.style`` (click is already the CLI's dependency); the caller decides
 whether to colour (the CLI checks for a terminal and ``NO_COLOR``).
 """
@@ -40,6 +45,11 @@ ONE_LINE_BUCKETS = 30
 LISTED_GOROUTINES = 10
 #: Frames shown per bucket stack (without --all).
 BUCKET_FRAMES = 12
+#: With more low-confidence findings than this, the report (without --all) draws the others in
+#: full and sums the low ones up, one entry per wait site; JSON lists every one.
+LISTED_LOW_FINDINGS = 10
+#: Notes printed (without --all).
+LISTED_NOTES = 20
 
 _CONF_COLOR = {"certain": "red", "high": "red", "medium": "yellow", "low": "blue"}
 _KIND_COLOR = {"deadlock": "red", "leak": "yellow"}
@@ -125,14 +135,28 @@ def render_text(
     out.append("")
     findings = view.findings
     if findings:
+        # Dozens of weak suspicions (a lock whose holder is not in sight, per lock) would bury the
+        # real findings: past LISTED_LOW_FINDINGS they are summed up by site after the others.
+        low = [] if all else [i for i, f in enumerate(findings, 1) if f.confidence == "low"]
+        if len(low) <= LISTED_LOW_FINDINGS:
+            low = []
+        skip = set(low)
         for i, f in enumerate(findings, 1):
+            if i in skip:
+                continue
             out.extend(_finding(view, f, i, st))
+            out.append("")
+        if low:
+            out.extend(_low_findings(view, [(i, findings[i - 1]) for i in low], st))
             out.append("")
     else:
         out.append("No deadlock or leak found.")
         out.append("")
-    for n in view.notes:
+    notes = view.notes if all else view.notes[:LISTED_NOTES]
+    for n in notes:
         out.extend(_wrap(n, "      ", "note: "))
+    if len(notes) < len(view.notes):
+        out.append(f"... {len(view.notes) - len(notes)} more notes (--all shows them)")
     if view.notes:
         out.append("")
     out.extend(_buckets(view.dump, view.buckets, st, all=all))
@@ -175,6 +199,44 @@ def _finding(view: View, f: Any, index: int, st: _Style) -> list[str]:
     for n in f.notes:
         out.extend(_wrap(str(n), "         ", "   note: "))
     return out
+
+
+def _low_findings(view: View, numbered: list[tuple[int, Any]], st: _Style) -> list[str]:
+    """The low-confidence findings summed up: one entry per (kind, rule, state, wait site) with
+    how many findings and goroutines, their ids and one example."""
+    groups: dict[tuple[Any, ...], list[tuple[int, Any]]] = {}
+    for i, f in numbered:
+        g0 = f.goroutines[0] if f.goroutines else None
+        g = None if g0 is None else view.goroutine(g0)
+        fr = None if g0 is None else view.site_frame(g0)
+        where = (fr.function.full, fr.file, fr.line) if fr is not None else (f.title,)
+        key = (f.kind, f.rule, None if g is None else g.state, where)
+        groups.setdefault(key, []).append((i, f))
+    n = len(numbered)
+    out = _wrap(f"{n} low-confidence findings, by wait site (--all shows each one):", "  ", "")
+    out[0] = st(out[0], bold=True)
+    for (kind, rule, state, _), members in sorted(groups.items(), key=lambda kv: -len(kv[1])):
+        i0, f0 = members[0]
+        ids = [g for _, f in members for g in f.goroutines]
+        count = sum(f.count or len(f.goroutines) for _, f in members)
+        lead = f"{len(members)} x {kind.upper()} (low)"
+        head = lead + (f" {rule}" if rule else "")
+        if ids:
+            head += f": {_plural(count, 'goroutine')} [{state or '?'}] {ids_text(ids, 6)}"
+        wrapped = _wrap(head, "       ", "   ")
+        # Colour the kind and confidence words of the first line only (as _finding does).
+        wrapped[0] = f"   {len(members)} x {st.kind(kind)} ({st.conf('low')}){wrapped[0][3 + len(lead) :]}"
+        out.append("")
+        out.extend(wrapped)
+        fr = view.site_frame(f0.goroutines[0]) if f0.goroutines else None
+        if fr is not None:
+            out.extend(_frame_lines(fr, "       ", st))
+        out.extend(_wrap(f"e.g. #{i0}: {f0.title}", "         ", "       "))
+    return out
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
 
 
 def _goroutine_lines(view: View, gid: int, indent: str, st: _Style, suffix: str = "") -> list[str]:
