@@ -222,7 +222,7 @@ _SKELETON = str.maketrans(dict.fromkeys("0123456789abcdef", "h"))
 _BSKELETON = bytes.maketrans(b"0123456789abcdef", b"hhhhhhhhhhhhhhhh")
 _XRUN = re.compile(r"Xh+")
 _NAME_SHAPE = re.compile(r"[^\s(]\S*")
-_skeleton_verdicts: dict[str, bool] = {}
+_skeleton_verdicts: dict[str | bytes, bool] = {}  # (str from _call_fast, bytes from _bulk_frames)
 _call_names: dict[str, Function | None] = {}
 _FAST_CACHE_LIMIT = 65536
 
@@ -240,16 +240,23 @@ def _skeleton_ok(skel: str) -> bool:
 
 #: An exact pointer-sized word in a skeleton: "0x" and five or more hex digits, no "?" after.
 _EXACT_SKELETON = re.compile(r"Xh{5,}+(?!\?)")
-_shared_skeletons: dict[str, bool] = {}
+_shared_skeletons: dict[bytes, bool] = {}
 
 
 def _skeleton_shared(skel: str) -> bool:
     """Whether argument lists of this skeleton are likely to repeat (no exact pointer word)."""
-    shared = _EXACT_SKELETON.search(skel) is None
-    if len(_shared_skeletons) > _FAST_CACHE_LIMIT:
-        _shared_skeletons.clear()
-    _shared_skeletons[skel] = shared
-    return shared
+    return _EXACT_SKELETON.search(skel) is None
+
+
+def _per_skeleton(table: dict[Any, bool], skels: list[bytes], decide: Callable[[str], bool]) -> list[bool]:
+    """``decide`` of every skeleton, cached per skeleton in ``table`` (bounded)."""
+    got = list(map(table.get, skels))
+    if None in got:
+        if len(table) > _FAST_CACHE_LIMIT:
+            table.clear()
+        for k in compress(range(len(skels)), map(is_, got, repeat(None))):
+            got[k] = table[skels[k]] = decide(skels[k].decode("utf-8", "surrogatepass"))
+    return got  # type: ignore[return-value]
 
 
 def _call_name(name: str) -> Function | None:
@@ -328,10 +335,7 @@ def _bulk_frames(rd: _Lines, calls: list[str], files: list[str]) -> list[Frame |
     if "X" in joined:
         return [None] * len(calls)
     skels = joined.encode("utf-8", "surrogatepass").replace(b"0x", b"X").translate(_BSKELETON).split(b"\n")
-    verdicts = list(map(_skeleton_verdicts.get, skels))
-    if None in verdicts:
-        for k in compress(range(len(skels)), map(is_, verdicts, repeat(None))):
-            verdicts[k] = _skeleton_verdicts[skels[k]] = _skeleton_ok(skels[k].decode("utf-8", "surrogatepass"))
+    verdicts = _per_skeleton(_skeleton_verdicts, skels, _skeleton_ok)
     frames: list[Any] = list(map(_tnew, repeat(Frame), map(tuple.__add__, zip(map(_third, sites), args),
                                                              map(_fourth, sites))))
     good = list(map(and_, ok, verdicts))
@@ -339,10 +343,7 @@ def _bulk_frames(rd: _Lines, calls: list[str], files: list[str]) -> list[Frame |
         frames = [f if g else None for f, g in zip(frames, good)]
     # the line cache keeps only frames that can come again: a frame with an exact pointer
     # argument (mostly a new object per goroutine) is read again if it ever does come again
-    shared = list(map(_shared_skeletons.get, skels))
-    if None in shared:
-        for k in compress(range(len(skels)), map(is_, shared, repeat(None))):
-            shared[k] = _shared_skeletons[skels[k]] = _skeleton_shared(skels[k].decode("utf-8", "surrogatepass"))
+    shared = _per_skeleton(_shared_skeletons, skels, _skeleton_shared)
     if False in good:
         shared = list(map(and_, shared, good))
     if True in shared:
@@ -531,6 +532,10 @@ class _Lines:
         return fr
 
     def created_by(self, line: str, file: str) -> CreatedBy:
+        if self.memo:
+            got = self.cb.get((line, file))
+            if got is not None:
+                return got
         v = self.created.get(line) if self.memo else None
         if v is None:
             if len(line) > MAX_LINE:
@@ -540,7 +545,44 @@ class _Lines:
             if self.memo:
                 self.created[line] = v
         fi = self.file(file)
-        return CreatedBy(v[0], v[1], fi.file, fi.line, fi.offset)
+        cb = CreatedBy(v[0], v[1], fi.file, fi.line, fi.offset)
+        if self.memo:
+            self.cb[(line, file)] = cb
+        return cb
+
+    def plain_header(self, line: str) -> tuple[int, tuple[Any, ...]] | None:
+        """(id, the other fields) of a goroutine header without gp=/m= words, the grammar reading
+        each distinct text after the id once; None for any other line."""
+        sp = line.find(" ", 10)
+        t = self.hfast.get(line[sp:])
+        if t is None:
+            try:
+                h = self.header(line)
+            except GrammarError:
+                return None
+            if h.gp is not None:
+                return None
+            self.hfast[line[sp:]] = t = h[1:]
+            return h.id, t
+        try:
+            return int(line[10:sp]), t
+        except ValueError:
+            return None
+
+    def new_frames(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], Frame | None]:
+        """The frames of (call line, file line) pairs not in the line cache, each distinct pair
+        read once: together by _bulk_frames, the rest by the exact path; None for a pair the
+        grammar rejects."""
+        uniq = list(dict.fromkeys(keys))
+        got = dict(zip(uniq, _bulk_frames(self, list(map(_first, uniq)), list(map(_second, uniq)))))
+        if None in got.values():
+            for key, fr in got.items():
+                if fr is None:
+                    try:
+                        got[key] = self.frame(*key)
+                    except GrammarError:
+                        pass
+        return got
 
     # ---------------------------------------------------------------- classification
     def kind(self, line: str) -> tuple[str, Any]:
@@ -1062,7 +1104,6 @@ class _Segmenter:
         lc = self.lines
         cur = self.cur
         assert cur is not None
-        hfast = lc.hfast
         # the blocks: header fields and the index of the empty line that ends each
         ends: list[int] = []
         heads: list[tuple[int, tuple[Any, ...]]] = []
@@ -1072,21 +1113,10 @@ class _Segmenter:
         h = i
         window = self.window
         while len(ends) < window:
-            line = lines[h]
-            sp = line.find(" ", 10)
-            t = hfast.get(line[sp:])
-            if t is None:
-                try:
-                    hd = lc.header(line)
-                except GrammarError:
-                    break
-                if hd.gp is not None:
-                    break
-                hfast[line[sp:]] = t = hd[1:]
-            try:
-                gid = int(line[10:sp])
-            except ValueError:
+            ph = lc.plain_header(lines[h])
+            if ph is None:
                 break
+            gid, t = ph
             if gid in ids and gid != 0:
                 break
             try:
@@ -1117,19 +1147,8 @@ class _Segmenter:
         if None in frames:
             mask = list(map(is_, frames, repeat(None)))
             where = list(compress(range(m), mask))
-            # each distinct pair read once (and one Frame object for all its occurrences)
             miss = list(zip(compress(calls, mask), compress(files, mask)))
-            uniq = list(dict.fromkeys(miss))
-            new = dict(zip(uniq, _bulk_frames(lc, list(map(_first, uniq)), list(map(_second, uniq)))))
-            if None in new.values():
-                for key, fr in new.items():
-                    if fr is None:
-                        try:
-                            new[key] = lc.frame(*key)
-                        except GrammarError:
-                            pass
-            deque(map(frames.__setitem__, where, map(new.__getitem__, miss)), maxlen=0)
-        cb = lc.cb
+            deque(map(frames.__setitem__, where, map(lc.new_frames(miss).__getitem__, miss)), maxlen=0)
         out = cur.goroutines if self.keep else None
         sink = self.sink
         h = i
@@ -1140,14 +1159,10 @@ class _Segmenter:
             p1 = (b - i - 1) >> 1
             created = None
             if b - h >= 3 and lines[b - 2][:11] == "created by ":
-                ckey = (lines[b - 2], lines[b - 1])
-                created = cb.get(ckey)
-                if created is None:
-                    try:
-                        created = lc.created_by(*ckey)
-                    except GrammarError:
-                        break
-                    cb[ckey] = created
+                try:
+                    created = lc.created_by(lines[b - 2], lines[b - 1])
+                except GrammarError:
+                    break
                 p1 -= 1
             fr = frames[p0:p1]
             if None in fr:
@@ -1174,34 +1189,23 @@ class _Segmenter:
         """The common shape, header + call/file pairs + created-by pair, read by slicing; every
         line still goes through the grammar (its verdict cached per distinct line)."""
         lc = self.lines
-        line = lines[i]
-        sp = line.find(" ", 10)
-        t = lc.hfast.get(line[sp:])
-        if t is None:
-            try:
-                h = lc.header(line)
+        ph = lc.plain_header(lines[i])
+        if ph is None:
+            try:  # a header with gp=/m= words (or one the grammar rejects)
+                h = lc.header(lines[i])
             except GrammarError:
                 return None
-            if h.gp is None:
-                lc.hfast[line[sp:]] = t = h[1:]
-            gid = h.id
+            gid, t = h.id, None
         else:
-            try:
-                gid = int(line[10:sp])
-            except ValueError:
-                return None
+            gid, t = ph
         end = j
         created = None
         if j - i >= 3 and lines[j - 2][:11] == "created by ":
             end = j - 2
-            ckey = (lines[j - 2], lines[j - 1])
-            created = lc.cb.get(ckey)
-            if created is None:
-                try:
-                    created = lc.created_by(*ckey)
-                except GrammarError:
-                    return None
-                lc.cb[ckey] = created
+            try:
+                created = lc.created_by(lines[j - 2], lines[j - 1])
+            except GrammarError:
+                return None
         elision = None
         if (end - i - 1) & 1:
             # one elision line: at frame 50 (1.21+) or last (<=1.20)
@@ -1220,11 +1224,9 @@ class _Segmenter:
         frames = list(map(cache.get, keys))
         if None in frames:
             # lines not seen yet (mostly call lines whose pointer arguments are new): read in bulk
-            miss = [key for key, fr in zip(keys, frames) if fr is None]
-            got = dict(zip(miss, _bulk_frames(lc, list(map(_first, miss)), list(map(_second, miss)))))
-            try:
-                frames = [fr if fr is not None else got[key] or lc.frame(*key) for key, fr in zip(keys, frames)]
-            except GrammarError:
+            got = lc.new_frames([key for key, fr in zip(keys, frames) if fr is None])
+            frames = [fr if fr is not None else got[key] for key, fr in zip(keys, frames)]
+            if None in frames:
                 return None
         if t is None:
             return _tnew(Goroutine, (
@@ -1712,6 +1714,8 @@ def parse_file(path: str | os.PathLike[str], *, strict: bool = False,
 # child's work is dropped and this process reads the second part itself: the records are the
 # same either way (tests/test_parallel.py).
 
+_LINE = Goroutine._fields.index("line")  # (the child's line numbers are shifted by the parent)
+
 #: Plain files at least this big are read by two processes (see above and _workers).
 PARALLEL_MIN_BYTES = 48 << 20
 _SPLIT_PERCENT = 57
@@ -1812,7 +1816,8 @@ class _Half:
         k = 0
         for r in rows:
             n = r[2]
-            gs.append(_tnew(Goroutine, (r[0], r[1], tuple(flat[k : k + n]), *r[3:19], r[19] + base)))
+            row = (r[0], r[1], tuple(flat[k : k + n]), *r[3:_LINE], r[_LINE] + base, *r[_LINE + 1 :])
+            gs.append(_tnew(Goroutine, row))
             k += n
         ids = set(map(_first, gs))
         ids.discard(0)

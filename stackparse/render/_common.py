@@ -290,25 +290,6 @@ class View:
             for s, t, a in self.graph.edges(data=True)
         ]
 
-    def resource_dict(self, key: str) -> dict[str, Any]:
-        """``{"kind", "address", "exact", "key"}`` for a resource node."""
-        r = self.resource(key)
-        if r is not None and hasattr(r, "to_dict") and not isinstance(r, NodeResource):
-            d = dict(r.to_dict())
-            d.setdefault("key", key)
-            return d
-        if r is not None and hasattr(r, "kind"):
-            addr = r.address
-            return {
-                "kind": r.kind,
-                "address": None if addr is None else hex(addr),
-                "exact": bool(getattr(r, "exact", True)),
-                "key": key,
-            }
-        kind, rest = split_key(key)
-        addr = rest if rest.startswith("0x") else None
-        return {"kind": kind, "address": addr.split(" ")[0] if addr else None, "exact": False, "key": key}
-
     def goroutine(self, gid: int) -> Goroutine | None:
         return self._gor.get(gid)
 
