@@ -391,7 +391,7 @@ def _args_by_grammar(text: str) -> tuple[Arg, ...]:
 _HDR_RE = re.compile(
     r"goroutine ([0-9]+)(?: gp=(0x[0-9a-f]+) m=(?:([0-9]+) mp=(0x[0-9a-f]+)|nil))?(?= \[)"
 )
-_REGS_RE = re.compile(r" fp=0x[0-9a-f]+ sp=0x[0-9a-f]+(?: pc=0x[0-9a-f]+)?$")
+_REGS_RE = re.compile(r" fp=(0x[0-9a-f]+) sp=(0x[0-9a-f]+)(?: pc=(0x[0-9a-f]+))?$")
 SEGMENT_BOUNDARY = "----- stack segment boundary -----"
 _REGISTER_RE = re.compile(r"^[a-z][a-z0-9]* +0x[0-9a-f]+(?:\t[a-z][a-z0-9]* +0x[0-9a-f]+)?$")
 _ELIDED_RE = re.compile(r"^\.\.\.(?:additional|[0-9]+) frames? elided\.\.\.$")
@@ -425,6 +425,7 @@ class _Lines:
         self.tails: dict[str, tuple[Any, ...]] = {}
         # file line -> (call name + "(", slice of a call line's arguments, Function, tail)
         self.sites: dict[str, tuple[str, slice, Function, tuple[Any, ...]]] = {}
+        self.regs_shapes: dict[bool, FileInfo] = {}  # register suffixes (with pc=?) the grammar accepted
 
     def trim(self) -> None:
         for cache in (self.headers, self.calls, self.files, self.frames, self.created, self.funcs,
@@ -504,10 +505,16 @@ class _Lines:
             return parse_line("fileline", line)  # type: ignore[no-any-return]
         m = _REGS_RE.search(line) if " fp=" in line else None
         if m is not None:
+            # GOTRACEBACK=crash: every such line differs (frame pointers). The part before the
+            # registers is read (and cached) as a plain file line; the registers' words are the
+            # grammar's HEX, so its verdict on the suffix holds for every suffix of that shape:
+            # taken once per shape (with or without pc=), the words read by the same regex.
             base = self.file(line[: m.start()])
-            regs = parse_line("fileline", "\t_:1" + line[m.start() :])
-            v = base._replace(fp=regs.fp, sp=regs.sp, pc=regs.pc)
-            return v
+            fp, sp, pc = m.groups()
+            shape = pc is not None
+            if shape not in self.regs_shapes:  # (raises GrammarError if the grammar rejects it)
+                self.regs_shapes[shape] = parse_line("fileline", "\t_:1 fp=0x1 sp=0x2" + (" pc=0x3" if shape else ""))
+            return base._replace(fp=int(fp, 16), sp=int(sp, 16), pc=None if pc is None else int(pc, 16))
         v = parse_line("fileline", line)
         self.files[line] = v
         return v

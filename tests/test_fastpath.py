@@ -9,6 +9,7 @@ line checks must accept exactly what the grammar accepts.
 
 from __future__ import annotations
 
+import importlib
 import os
 
 import pytest
@@ -110,3 +111,30 @@ def test_shared_file_lines_fast_equals_grammar(blocks) -> None:  # type: ignore[
         for gid, frames in enumerate(blocks, 1)
     ) + "\n"
     assert parse_all(text) == parse_all(text, memo=False)
+
+
+CRASH = [p for p in ALL if p.name.endswith(".sigquit-crash.txt")]
+
+
+@pytest.mark.parametrize("path", CRASH, ids=dump_id)
+def test_register_lines_read_by_shape(path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """GOTRACEBACK=crash prints fp=/sp=/pc= on every file line, so each one is new: the grammar
+    reads the register suffix once per shape, not once per line (a 149 MB crash dump took 200 s
+    when it did), and the records stay those of the grammar alone."""
+    P = importlib.import_module("stackparse.parse")
+    data = path.read_bytes()
+    calls: list[str] = []
+    real = P.parse_line
+
+    def counting(rule, text):  # type: ignore[no-untyped-def]
+        if rule == "fileline":
+            calls.append(text)
+        return real(rule, text)
+
+    monkeypatch.setattr(P, "parse_line", counting)
+    fast = parse_all(data)
+    with_regs = [line for line in data.decode().splitlines() if line.startswith("\t") and " fp=0x" in line]
+    assert len(with_regs) > 10
+    assert len([c for c in calls if " fp=" in c]) <= 2  # the two shapes, with and without pc=
+    monkeypatch.undo()
+    assert fast == parse_all(data, memo=False)

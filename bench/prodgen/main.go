@@ -25,6 +25,7 @@ import (
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -223,6 +224,8 @@ func main() {
 	n := flag.Int("n", 10000, "goroutines to spawn")
 	out := flag.String("o", "", "output file (default prodgen-<n>.txt)")
 	depthMean := flag.Int("depth", 18, "mean frames per goroutine (approximate)")
+	sigquit := flag.Bool("sigquit", false, "instead of runtime.Stack, send this process SIGQUIT: the runtime "+
+		"prints its own dump on stderr and exits (set GOTRACEBACK=system or crash for gp=/m= headers and registers)")
 	flag.Parse()
 	if *out == "" {
 		*out = fmt.Sprintf("prodgen-%d.txt", *n)
@@ -281,6 +284,11 @@ func main() {
 	time.Sleep(500*time.Millisecond + time.Duration(*n/1000)*10*time.Millisecond)
 	for i := 0; i < 10; i++ {
 		runtime.Gosched()
+	}
+	if *sigquit {
+		runtime.KeepAlive(keep)
+		_ = syscall.Kill(os.Getpid(), syscall.SIGQUIT)
+		select {}
 	}
 	size := *n*2200 + 1<<20
 	for {
