@@ -12,7 +12,11 @@ own Python process, so that peak RSS (VmHWM) belongs to that measurement alone:
 floor        read the file, ``data.split(b"\\n")``, look every line up in a dict: the least work
              any Python parser that reads every line does. ``floor-noread`` is the same loop
              timed after the read.
-parse        ``stackparse.parse_file(path)``.
+parse        ``stackparse.parse_file(path)``, as installed: with the compiled frame lookup
+             (``stackparse/_speedups.c``) when it is built, one process.
+parse-py     the same with ``STACKPARSE_NO_SPEEDUPS=1``: the pure-Python reader, as on a machine
+             without a C compiler (its default reads a file of 48 MiB or more with two processes
+             when a second CPU is there; the forked child's peak RSS is reported apart).
 analyze      ``stackparse.analyze(dump)`` on the parsed dump (the parse is not counted).
 stream       ``for g in stackparse.iter_goroutines(path)``: the streaming reader; its peak RSS
              should not grow with N.
@@ -88,11 +92,12 @@ def child(kind: str, path: str) -> dict:
         if kind == "analyze":
             import stackparse.detect  # (imports are not timed)
         base = _rss_kb()
-        if kind in ("parse", "parse1"):
-            # parse: the default (two processes for a big file on a machine with 2+ CPUs);
-            # parse1: one process
+        if kind in ("parse", "parse-py"):
+            # parse: the default; parse-py: the same in a process started with STACKPARSE_NO_SPEEDUPS=1
+            parse_mod = sys.modules["stackparse.parse"]
+            out["compiled"] = parse_mod._speedups is not None
             t0 = time.perf_counter()
-            dump = stackparse.parse_file(path, workers=1 if kind == "parse1" else None)
+            dump = stackparse.parse_file(path)
             out["seconds"] = time.perf_counter() - t0
             out["goroutines"] = len(dump.goroutines)
             out["diagnostics"] = len(dump.diagnostics)
@@ -121,7 +126,8 @@ def child(kind: str, path: str) -> dict:
 
 def run_child(kind: str, path: str, timeout: float) -> dict:
     cmd = [sys.executable, os.path.abspath(__file__), "--child", kind, path]
-    p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=ROOT)
+    env = dict(os.environ, STACKPARSE_NO_SPEEDUPS="1") if kind == "parse-py" else None
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=ROOT, env=env)
     if p.returncode != 0:
         raise RuntimeError(f"{kind} on {path} failed:\n{p.stderr[-2000:]}")
     return json.loads(p.stdout.strip().splitlines()[-1])
@@ -187,7 +193,7 @@ def parse_size(s: str) -> int:
 
 def measure(path: str, repeat: int, timeout: float, skip_parse: bool, analyze_timeout: float) -> dict:
     size = os.path.getsize(path)
-    floors, parses, ones, ratios, ratios1 = [], [], [], [], []
+    floors, parses, ones, ratios, ratios_py = [], [], [], [], []
     for _ in range(repeat):
         f = run_child("floor", path, timeout)
         floors.append(f)
@@ -195,10 +201,10 @@ def measure(path: str, repeat: int, timeout: float, skip_parse: bool, analyze_ti
             p = run_child("parse", path, timeout)
             parses.append(p)
             ratios.append(p["seconds"] / f["seconds"])
-            p1 = run_child("parse1", path, timeout)
+            p1 = run_child("parse-py", path, timeout)
             ones.append(p1)
-            ratios1.append(p1["seconds"] / f["seconds"])
-    res: dict = {"path": path, "bytes": size, "floor": floors, "parse": parses, "parse1": ones}
+            ratios_py.append(p1["seconds"] / f["seconds"])
+    res: dict = {"path": path, "bytes": size, "floor": floors, "parse": parses, "parse-py": ones}
     res["floor_s"] = statistics.median(x["seconds"] for x in floors)
     res["floor_noread_s"] = statistics.median(x["noread"] for x in floors)
     res["floor_rss"] = max(x["peak_rss_kb"] for x in floors)
@@ -206,10 +212,11 @@ def measure(path: str, repeat: int, timeout: float, skip_parse: bool, analyze_ti
         res["parse_s"] = statistics.median(x["seconds"] for x in parses)
         res["parse_rss"] = max(x["peak_rss_kb"] for x in parses)
         res["ratio"] = statistics.median(ratios)
-        res["ratio1"] = statistics.median(ratios1)
-        res["parse1_s"] = statistics.median(x["seconds"] for x in ones)
-        res["parse1_rss"] = max(x["peak_rss_kb"] for x in ones)
-        res["child_rss"] = max(x["child_peak_rss_kb"] for x in parses)
+        res["ratio_py"] = statistics.median(ratios_py)
+        res["parse_py_s"] = statistics.median(x["seconds"] for x in ones)
+        res["parse_py_rss"] = max(x["peak_rss_kb"] for x in ones)
+        res["child_rss"] = max(x["child_peak_rss_kb"] for x in ones + parses)
+        res["compiled"] = parses[0].get("compiled")
         res["goroutines"] = parses[0]["goroutines"]
         try:
             a = run_child("analyze", path, analyze_timeout)
@@ -225,7 +232,7 @@ def measure(path: str, repeat: int, timeout: float, skip_parse: bool, analyze_ti
 
 def table(results: list[dict]) -> str:
     rows = [("dump", "MiB", "gor.", "floor MiB/s", "floor-noread", "parse MiB/s", "parse/floor",
-             "1-proc parse/floor", "parse RSS MiB", "RSS/input", "child RSS MiB", "1-proc RSS/input", "analyze s", "analyze MiB/s", "analyze/parse", "stream MiB/s", "stream RSS MiB")]
+             "pure-Python parse/floor", "parse RSS MiB", "RSS/input", "pure-Python RSS/input", "its child RSS MiB", "analyze s", "analyze MiB/s", "analyze/parse", "stream MiB/s", "stream RSS MiB")]
     for r in results:
         mib = r["bytes"] / MiB
         s = r["stream"]
@@ -235,9 +242,9 @@ def table(results: list[dict]) -> str:
             f"{mib / r['floor_s']:.0f}", f"{mib / r['floor_noread_s']:.0f}",
         ]
         if "parse_s" in r:
-            row += [f"{mib / r['parse_s']:.1f}", f"{r['ratio']:.2f}x", f"{r['ratio1']:.2f}x",
+            row += [f"{mib / r['parse_s']:.1f}", f"{r['ratio']:.2f}x", f"{r['ratio_py']:.2f}x",
                     f"{r['parse_rss'] / 1024:.0f}", f"{r['parse_rss'] * 1024 / r['bytes']:.2f}x",
-                    f"{r['child_rss'] / 1024:.0f}", f"{r['parse1_rss'] * 1024 / r['bytes']:.2f}x"]
+                    f"{r['parse_py_rss'] * 1024 / r['bytes']:.2f}x", f"{r['child_rss'] / 1024:.0f}"]
         else:
             row += ["-"] * 7
         if a:
@@ -292,7 +299,10 @@ def main(argv: list[str] | None = None) -> int:
         repeat = args.repeat if not skip else 1
         results.append(measure(path, repeat, args.timeout, skip, args.analyze_timeout))
         print(table(results[-1:]), file=sys.stderr)
-    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cpus; "
+    compiled = {r.get("compiled") for r in results} - {None}
+    how = ("compiled frame lookup built" if compiled == {True} else
+           "compiled frame lookup NOT built: parse is the pure-Python reader" if compiled == {False} else "")
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cpus; {how}; "
           "floor = read + split(b'\\n') + dict lookup "
           "per line; ratios are medians of paired runs")
     print(table(results))

@@ -1,0 +1,557 @@
+/*
+ * stackparse._speedups: the frame lookup of parse.py's run reader, compiled.
+ *
+ * Optional. parse.py uses it when it is built and falls back to the same steps in Python
+ * (_Segmenter._run, _bulk_frames) when it is not, or when STACKPARSE_NO_SPEEDUPS is set.
+ * It decides nothing the grammar has not decided already: every verdict it uses is one the
+ * Python side took from the grammar and left in the dictionaries it is given.
+ *
+ *   run_frames(lines, first, count, cache, sites, verdicts, frame_type, max_line) -> list
+ *
+ * For k in range(count) the pair (call, file) = (lines[first + 2k], lines[first + 2k + 1]).
+ * The result holds, for each pair:
+ *   - frame_type(function, args_text, *tail) when the file line has a learnt site
+ *     sites[file] = (name + "(", slice, function, tail), the call line is ASCII, at most
+ *     max_line long, starts with name + "(" and ends with ")", its argument text holds no
+ *     "X", and verdicts[skeleton] is True (skeleton: "0x" -> "X", hex digit -> "h", the
+ *     argument text's bytes otherwise: the key _bulk_frames stores). When its arguments hold
+ *     no pointer-sized word ("0x" and five or more hex digits, exact or not: the rule of
+ *     parse._skeleton_shared) the frame can come again: it is taken from the line cache
+ *     cache[(call, file)], or made and put there. Otherwise it is made each time;
+ *   - else cache[(call, file)] when the line cache has it (frames the Python side read);
+ *   - else None: the Python side reads that pair (and learns the site or verdict it lacked).
+ *
+ *   scan_blocks(lines, h, i, window, hfast, ids, ends, heads, skips) -> (h, more)
+ *
+ * The first loop of _Segmenter._run: from the header lines[h], appends to ends/heads/skips for
+ * each block of the run's shape whose header text after the id is in hfast (the grammar's
+ * verdicts, cached by _Lines.plain_header), as long as fewer than window blocks are found.
+ * more is True when it stopped at a header it could not decide alone (text after the id not
+ * learnt yet, an id that is not plain ASCII digits or is too long): the Python loop reads that
+ * block and calls again. Otherwise the run ends at h.
+ *
+ *   build_goroutines(lines, i, h, k, ends, heads, frames, cb, ids, goroutine_type, base, skip,
+ *                    got) -> (h, k)
+ *
+ * The second loop of _Segmenter._run: makes the goroutine of block k (ending at ends[k]) and the
+ * blocks after it, appends each to got and its id to ids, while the block's created-by pair is
+ * in cb (the cache of _Lines.created_by), none of its frames is None and its id is new (or 0).
+ * It stops at the first block it cannot make alone; the Python loop decides that one.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+static int
+is_hex(unsigned char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+}
+
+/* cache[(call, file)] (new reference), Py_None when it is not there, NULL on error */
+static PyObject *
+cached(PyObject *cache, PyObject *call, PyObject *file)
+{
+    PyObject *key = PyTuple_Pack(2, call, file);
+    if (key == NULL) {
+        return NULL;
+    }
+    PyObject *fr = PyDict_GetItemWithError(cache, key); /* borrowed */
+    Py_DECREF(key);
+    if (fr == NULL) {
+        if (PyErr_Occurred()) {
+            return NULL;
+        }
+        fr = Py_None;
+    }
+    Py_INCREF(fr);
+    return fr;
+}
+
+/* The frame of one pair (new reference): by its file line's site, else from the cache, else
+ * Py_None; NULL on error. A frame whose arguments hold a pointer-sized word is made without
+ * looking in the cache (it is not there: it is never put there). */
+static PyObject *
+pair_frame(PyObject *call, PyObject *file, PyObject *cache, PyObject *sites, PyObject *verdicts,
+           PyTypeObject *ftype, Py_ssize_t max_line, char *buf)
+{
+    if (!PyUnicode_CheckExact(call) || !PyUnicode_CheckExact(file) || !PyUnicode_IS_ASCII(call)) {
+        return cached(cache, call, file);
+    }
+    PyObject *site = PyDict_GetItemWithError(sites, file); /* borrowed */
+    if (site == NULL) {
+        if (PyErr_Occurred()) {
+            return NULL;
+        }
+        return cached(cache, call, file);
+    }
+    if (!PyTuple_CheckExact(site) || PyTuple_GET_SIZE(site) != 4) {
+        return cached(cache, call, file);
+    }
+    PyObject *prefix = PyTuple_GET_ITEM(site, 0);
+    PyObject *function = PyTuple_GET_ITEM(site, 2);
+    PyObject *tail = PyTuple_GET_ITEM(site, 3);
+    if (!PyUnicode_CheckExact(prefix) || !PyUnicode_IS_ASCII(prefix) || !PyTuple_CheckExact(tail)) {
+        return cached(cache, call, file);
+    }
+    Py_ssize_t clen = PyUnicode_GET_LENGTH(call);
+    Py_ssize_t plen = PyUnicode_GET_LENGTH(prefix);
+    const char *c = (const char *)PyUnicode_DATA(call);
+    if (clen > max_line || clen < plen + 1 || c[clen - 1] != ')'
+        || memcmp(c, PyUnicode_DATA(prefix), (size_t)plen) != 0) {
+        return cached(cache, call, file);
+    }
+    /* the skeleton of the argument text c[plen : clen - 1] */
+    const char *a = c + plen;
+    Py_ssize_t alen = clen - 1 - plen;
+    Py_ssize_t n = 0;
+    int shared = 1;
+    for (Py_ssize_t i = 0; i < alen;) {
+        unsigned char ch = (unsigned char)a[i];
+        if (ch == 'X') {
+            return cached(cache, call, file);
+        }
+        if (ch == '0' && i + 1 < alen && a[i + 1] == 'x') {
+            buf[n++] = 'X';
+            i += 2;
+            Py_ssize_t run = 0;
+            /* the hex run after "0x", up to the next "0x" (replaced first, as bytes.replace does) */
+            while (i < alen && is_hex((unsigned char)a[i]) && !(a[i] == '0' && i + 1 < alen && a[i + 1] == 'x')) {
+                buf[n++] = 'h';
+                i++;
+                run++;
+            }
+            if (run >= 5) {
+                shared = 0;
+            }
+            continue;
+        }
+        buf[n++] = is_hex(ch) ? 'h' : (char)ch;
+        i++;
+    }
+    PyObject *skel = PyBytes_FromStringAndSize(buf, n);
+    if (skel == NULL) {
+        return NULL;
+    }
+    PyObject *verdict = PyDict_GetItemWithError(verdicts, skel); /* borrowed */
+    Py_DECREF(skel);
+    if (verdict != Py_True) {
+        if (verdict == NULL && PyErr_Occurred()) {
+            return NULL;
+        }
+        return cached(cache, call, file);
+    }
+    PyObject *key = NULL;
+    if (shared) {
+        key = PyTuple_Pack(2, call, file);
+        if (key == NULL) {
+            return NULL;
+        }
+        PyObject *fr = PyDict_GetItemWithError(cache, key); /* borrowed */
+        if (fr != NULL) {
+            Py_DECREF(key);
+            Py_INCREF(fr);
+            return fr;
+        }
+        if (PyErr_Occurred()) {
+            Py_DECREF(key);
+            return NULL;
+        }
+    }
+    PyObject *args = PyUnicode_Substring(call, plen, clen - 1);
+    if (args == NULL) {
+        Py_XDECREF(key);
+        return NULL;
+    }
+    Py_ssize_t nt = PyTuple_GET_SIZE(tail);
+    PyObject *frame = ftype->tp_alloc(ftype, 2 + nt);
+    if (frame == NULL) {
+        Py_DECREF(args);
+        Py_XDECREF(key);
+        return NULL;
+    }
+    Py_INCREF(function);
+    PyTuple_SET_ITEM(frame, 0, function);
+    PyTuple_SET_ITEM(frame, 1, args);
+    for (Py_ssize_t i = 0; i < nt; i++) {
+        PyObject *v = PyTuple_GET_ITEM(tail, i);
+        Py_INCREF(v);
+        PyTuple_SET_ITEM(frame, 2 + i, v);
+    }
+    if (key != NULL) {
+        int r = PyDict_SetItem(cache, key, frame);
+        Py_DECREF(key);
+        if (r < 0) {
+            Py_DECREF(frame);
+            return NULL;
+        }
+    }
+    return frame;
+}
+
+static PyObject *
+run_frames(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)self;
+    if (nargs != 8) {
+        PyErr_SetString(PyExc_TypeError, "run_frames expects 8 arguments");
+        return NULL;
+    }
+    PyObject *lines = args[0];
+    Py_ssize_t first = PyLong_AsSsize_t(args[1]);
+    Py_ssize_t count = PyLong_AsSsize_t(args[2]);
+    PyObject *cache = args[3], *sites = args[4], *verdicts = args[5];
+    Py_ssize_t max_line = PyLong_AsSsize_t(args[7]);
+    if (PyErr_Occurred()) {
+        return NULL;
+    }
+    if (!PyList_Check(lines) || !PyDict_Check(cache) || !PyDict_Check(sites) || !PyDict_Check(verdicts)
+        || !PyType_Check(args[6]) || !PyType_IsSubtype((PyTypeObject *)args[6], &PyTuple_Type)) {
+        PyErr_SetString(PyExc_TypeError, "run_frames: bad argument types");
+        return NULL;
+    }
+    PyTypeObject *ftype = (PyTypeObject *)args[6];
+    if (first < 0 || count < 0 || max_line < 0 || first + 2 * count > PyList_GET_SIZE(lines)) {
+        PyErr_SetString(PyExc_ValueError, "run_frames: pairs out of range");
+        return NULL;
+    }
+    char *buf = PyMem_Malloc((size_t)max_line + 1);
+    if (buf == NULL) {
+        return PyErr_NoMemory();
+    }
+    PyObject *out = PyList_New(count);
+    if (out == NULL) {
+        PyMem_Free(buf);
+        return NULL;
+    }
+    for (Py_ssize_t k = 0; k < count; k++) {
+        PyObject *call = PyList_GET_ITEM(lines, first + 2 * k);
+        PyObject *file = PyList_GET_ITEM(lines, first + 2 * k + 1);
+        PyObject *fr = pair_frame(call, file, cache, sites, verdicts, ftype, max_line, buf);
+        if (fr == NULL) {
+            goto fail;
+        }
+        PyList_SET_ITEM(out, k, fr);
+    }
+    PyMem_Free(buf);
+    return out;
+fail:
+    PyMem_Free(buf);
+    Py_DECREF(out);
+    return NULL;
+}
+
+/* "goroutine " then ASCII digits up to the first space: the id, or -1 when the Python side must
+ * decide (no space, not digits, too long to be an int64 the usual way). *sp: the space. */
+static long long
+header_id(PyObject *line, Py_ssize_t *sp)
+{
+    if (!PyUnicode_CheckExact(line) || !PyUnicode_IS_ASCII(line)) {
+        return -1;
+    }
+    Py_ssize_t n = PyUnicode_GET_LENGTH(line);
+    const char *c = (const char *)PyUnicode_DATA(line);
+    if (n < 11 || memcmp(c, "goroutine ", 10) != 0) {
+        return -1;
+    }
+    long long v = 0;
+    Py_ssize_t j = 10;
+    while (j < n && c[j] >= '0' && c[j] <= '9') {
+        if (j - 10 >= 18) {
+            return -1;
+        }
+        v = v * 10 + (c[j] - '0');
+        j++;
+    }
+    if (j == 10 || j >= n || c[j] != ' ') {
+        return -1;
+    }
+    *sp = j;
+    return v;
+}
+
+static int
+has_prefix(PyObject *s, const char *prefix, Py_ssize_t plen)
+{
+    return PyUnicode_CheckExact(s) && PyUnicode_IS_ASCII(s) && PyUnicode_GET_LENGTH(s) >= plen
+           && memcmp(PyUnicode_DATA(s), prefix, (size_t)plen) == 0;
+}
+
+/* 1 when gid is in ids and not 0, 0 when not, -1 on error */
+static int
+id_taken(PyObject *ids, PyObject *gid, long long v)
+{
+    if (v == 0) {
+        return 0;
+    }
+    return PySet_Contains(ids, gid);
+}
+
+static int
+append_ssize(PyObject *list, Py_ssize_t v)
+{
+    PyObject *o = PyLong_FromSsize_t(v);
+    if (o == NULL) {
+        return -1;
+    }
+    int r = PyList_Append(list, o);
+    Py_DECREF(o);
+    return r;
+}
+
+static PyObject *
+scan_blocks(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)self;
+    if (nargs != 9) {
+        PyErr_SetString(PyExc_TypeError, "scan_blocks expects 9 arguments");
+        return NULL;
+    }
+    PyObject *lines = args[0];
+    Py_ssize_t h = PyLong_AsSsize_t(args[1]);
+    Py_ssize_t i = PyLong_AsSsize_t(args[2]);
+    Py_ssize_t window = PyLong_AsSsize_t(args[3]);
+    PyObject *hfast = args[4], *ids = args[5], *ends = args[6], *heads = args[7], *skips = args[8];
+    if (PyErr_Occurred()) {
+        return NULL;
+    }
+    if (!PyList_Check(lines) || !PyDict_Check(hfast) || !PyAnySet_Check(ids) || !PyList_Check(ends)
+        || !PyList_Check(heads) || !PyList_Check(skips)) {
+        PyErr_SetString(PyExc_TypeError, "scan_blocks: bad argument types");
+        return NULL;
+    }
+    Py_ssize_t n = PyList_GET_SIZE(lines);
+    int more = 0;
+    while (PyList_GET_SIZE(ends) < window && h >= 0 && h < n) {
+        PyObject *line = PyList_GET_ITEM(lines, h);
+        Py_ssize_t sp = 0;
+        long long v = header_id(line, &sp);
+        if (v < 0) {
+            more = 1;
+            break;
+        }
+        PyObject *rest = PyUnicode_Substring(line, sp, PyUnicode_GET_LENGTH(line));
+        if (rest == NULL) {
+            return NULL;
+        }
+        PyObject *t = PyDict_GetItemWithError(hfast, rest); /* borrowed */
+        Py_DECREF(rest);
+        if (t == NULL) {
+            if (PyErr_Occurred()) {
+                return NULL;
+            }
+            more = 1;
+            break;
+        }
+        PyObject *gid = PyLong_FromLongLong(v);
+        if (gid == NULL) {
+            return NULL;
+        }
+        int taken = id_taken(ids, gid, v);
+        if (taken != 0) {
+            Py_DECREF(gid);
+            if (taken < 0) {
+                return NULL;
+            }
+            break;
+        }
+        Py_ssize_t b = h + 1;
+        while (b < n) {
+            PyObject *x = PyList_GET_ITEM(lines, b);
+            if (PyUnicode_CheckExact(x) && PyUnicode_GET_LENGTH(x) == 0) {
+                break;
+            }
+            b++;
+        }
+        if (b >= n || !((b - h) & 1)) {
+            Py_DECREF(gid);
+            break;
+        }
+        PyObject *head = PyTuple_Pack(2, gid, t);
+        Py_DECREF(gid);
+        if (head == NULL || append_ssize(ends, b) < 0 || PyList_Append(heads, head) < 0
+            || append_ssize(skips, (b - i - 1) >> 1) < 0) {
+            Py_XDECREF(head);
+            return NULL;
+        }
+        Py_DECREF(head);
+        if (b - 2 >= 0 && has_prefix(PyList_GET_ITEM(lines, b - 2), "created by ", 11)
+            && append_ssize(skips, (b - i - 3) >> 1) < 0) {
+            return NULL;
+        }
+        h = b + 1;
+        if (h >= n || !has_prefix(PyList_GET_ITEM(lines, h), "goroutine ", 10)) {
+            break;
+        }
+    }
+    return Py_BuildValue("(nO)", h, more ? Py_True : Py_False);
+}
+
+static PyObject *
+build_goroutines(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)self;
+    if (nargs != 13) {
+        PyErr_SetString(PyExc_TypeError, "build_goroutines expects 13 arguments");
+        return NULL;
+    }
+    PyObject *lines = args[0];
+    Py_ssize_t i = PyLong_AsSsize_t(args[1]);
+    Py_ssize_t h = PyLong_AsSsize_t(args[2]);
+    Py_ssize_t k = PyLong_AsSsize_t(args[3]);
+    PyObject *ends = args[4], *heads = args[5], *frames = args[6], *cb = args[7], *ids = args[8];
+    PyObject *gtype_o = args[9];
+    Py_ssize_t base = PyLong_AsSsize_t(args[10]);
+    PyObject *skip = args[11], *got = args[12];
+    if (PyErr_Occurred()) {
+        return NULL;
+    }
+    if (!PyList_Check(lines) || !PyList_Check(ends) || !PyList_Check(heads) || !PyList_Check(frames)
+        || !PyDict_Check(cb) || !PyAnySet_Check(ids) || !PyType_Check(gtype_o)
+        || !PyType_IsSubtype((PyTypeObject *)gtype_o, &PyTuple_Type) || !PyList_Check(got)
+        || PyList_GET_SIZE(ends) != PyList_GET_SIZE(heads)) {
+        PyErr_SetString(PyExc_TypeError, "build_goroutines: bad argument types");
+        return NULL;
+    }
+    PyTypeObject *gtype = (PyTypeObject *)gtype_o;
+    Py_ssize_t n = PyList_GET_SIZE(lines), m = PyList_GET_SIZE(frames);
+    PyObject *empty = PyTuple_New(0);
+    if (empty == NULL) {
+        return NULL;
+    }
+    for (; k < PyList_GET_SIZE(ends); k++) {
+        Py_ssize_t b = PyLong_AsSsize_t(PyList_GET_ITEM(ends, k));
+        PyObject *head = PyList_GET_ITEM(heads, k);
+        if (b == -1 && PyErr_Occurred()) {
+            goto fail;
+        }
+        if (!PyTuple_CheckExact(head) || PyTuple_GET_SIZE(head) != 2 || b >= n || b < h) {
+            break;
+        }
+        PyObject *gid = PyTuple_GET_ITEM(head, 0);
+        PyObject *t = PyTuple_GET_ITEM(head, 1);
+        if (!PyLong_CheckExact(gid) || !PyTuple_CheckExact(t) || PyTuple_GET_SIZE(t) < 9) {
+            break;
+        }
+        int zero = PyObject_Not(gid);
+        int taken = zero ? 0 : PySet_Contains(ids, gid);
+        if (zero < 0 || taken < 0) {
+            goto fail;
+        }
+        if (taken) {
+            break;
+        }
+        Py_ssize_t p0 = (h - i) >> 1, p1 = (b - i - 1) >> 1;
+        PyObject *created = Py_None; /* borrowed */
+        if (b - h >= 3 && has_prefix(PyList_GET_ITEM(lines, b - 2), "created by ", 11)) {
+            PyObject *key = PyTuple_Pack(2, PyList_GET_ITEM(lines, b - 2), PyList_GET_ITEM(lines, b - 1));
+            if (key == NULL) {
+                goto fail;
+            }
+            created = PyDict_GetItemWithError(cb, key);
+            Py_DECREF(key);
+            if (created == NULL) {
+                if (PyErr_Occurred()) {
+                    goto fail;
+                }
+                break;
+            }
+            p1 -= 1;
+        }
+        if (p0 < 0 || p1 < p0 || p1 > m) {
+            break;
+        }
+        int bad = 0;
+        for (Py_ssize_t q = p0; q < p1; q++) {
+            PyObject *f = PyList_GET_ITEM(frames, q);
+            if (f == Py_None || f == skip) {
+                bad = 1;
+                break;
+            }
+        }
+        if (bad) {
+            break;
+        }
+        PyObject *fr = PyList_GetSlice(frames, p0, p1);
+        if (fr == NULL) {
+            goto fail;
+        }
+        PyObject *frt = PyList_AsTuple(fr);
+        Py_DECREF(fr);
+        if (frt == NULL) {
+            goto fail;
+        }
+        PyObject *line = PyLong_FromSsize_t(base + h + 1);
+        if (line == NULL) {
+            Py_DECREF(frt);
+            goto fail;
+        }
+        PyObject *g = gtype->tp_alloc(gtype, 20);
+        if (g == NULL) {
+            Py_DECREF(frt);
+            Py_DECREF(line);
+            goto fail;
+        }
+        /* (id, state, frames, wait_minutes .. labels, gp, m, mp, elision, created_by, ancestors,
+         *  stack_unavailable, truncated, line) */
+        Py_INCREF(gid);
+        PyTuple_SET_ITEM(g, 0, gid);
+        PyObject *st = PyTuple_GET_ITEM(t, 0);
+        Py_INCREF(st);
+        PyTuple_SET_ITEM(g, 1, st);
+        PyTuple_SET_ITEM(g, 2, frt);
+        for (Py_ssize_t q = 1; q <= 8; q++) {
+            PyObject *v = PyTuple_GET_ITEM(t, q);
+            Py_INCREF(v);
+            PyTuple_SET_ITEM(g, 2 + q, v);
+        }
+        for (Py_ssize_t q = 11; q <= 14; q++) {
+            Py_INCREF(Py_None);
+            PyTuple_SET_ITEM(g, q, Py_None);
+        }
+        Py_INCREF(created);
+        PyTuple_SET_ITEM(g, 15, created);
+        Py_INCREF(empty);
+        PyTuple_SET_ITEM(g, 16, empty);
+        Py_INCREF(Py_False);
+        PyTuple_SET_ITEM(g, 17, Py_False);
+        Py_INCREF(Py_False);
+        PyTuple_SET_ITEM(g, 18, Py_False);
+        PyTuple_SET_ITEM(g, 19, line);
+        int r = PyList_Append(got, g);
+        Py_DECREF(g);
+        if (r < 0 || PySet_Add(ids, gid) < 0) {
+            goto fail;
+        }
+        h = b + 1;
+    }
+    Py_DECREF(empty);
+    return Py_BuildValue("(nn)", h, k);
+fail:
+    Py_DECREF(empty);
+    return NULL;
+}
+
+static PyMethodDef methods[] = {
+    {"run_frames", (PyCFunction)(void (*)(void))run_frames, METH_FASTCALL,
+     "run_frames(lines, first, count, cache, sites, verdicts, frame_type, max_line) -> list\n\n"
+     "The frames of the call/file line pairs of a run (see stackparse/_speedups.c)."},
+    {"scan_blocks", (PyCFunction)(void (*)(void))scan_blocks, METH_FASTCALL,
+     "scan_blocks(lines, h, i, window, hfast, ids, ends, heads, skips) -> (h, more)\n\n"
+     "The blocks of a run whose headers are known (see stackparse/_speedups.c)."},
+    {"build_goroutines", (PyCFunction)(void (*)(void))build_goroutines, METH_FASTCALL,
+     "build_goroutines(lines, i, h, k, ends, heads, frames, cb, ids, goroutine_type, base, skip, got)"
+     " -> (h, k)\n\nThe goroutines of a run's blocks (see stackparse/_speedups.c)."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "stackparse._speedups",
+    "Compiled frame lookup for stackparse.parse (optional; parse.py falls back to Python).",
+    -1, methods, NULL, NULL, NULL, NULL,
+};
+
+PyMODINIT_FUNC
+PyInit__speedups(void)
+{
+    return PyModule_Create(&module);
+}

@@ -1,0 +1,183 @@
+"""The compiled frame lookup (stackparse/_speedups.c) gives what the Python steps give.
+
+parse.py uses the extension when it is built and does the same steps in Python otherwise. Each
+test here reads the same text both ways, and (where it is cheap enough) with the grammar alone
+(``memo=False``), and asserts equal records: on corpus dumps, on generated dumps, and on runs of
+blocks built to hit every place where the compiled code stops and hands a line back (unknown
+header texts, repeated and zero ids, ids too long for it, created-by pairs not seen yet, "X" and
+"0x0x" in arguments, non-ASCII call lines, lines over MAX_LINE).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+
+import pytest
+from conftest import DUMP_EXAMPLES
+from corpusutil import corpus_dumps, dump_id
+from gotext import args_texts, dumps, function_names, write_dump
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from stackparse import parse_all
+
+P = importlib.import_module("stackparse.parse")
+SPEEDUPS = P._speedups_module
+
+needs_speedups = pytest.mark.skipif(SPEEDUPS is None, reason="stackparse._speedups is not built")
+
+
+def test_built_where_required() -> None:
+    """CI builds the extension (STACKPARSE_REQUIRE_SPEEDUPS=1): the tests must run against it,
+    not silently against the Python fallback alone."""
+    if not os.environ.get("STACKPARSE_REQUIRE_SPEEDUPS"):
+        pytest.skip("STACKPARSE_REQUIRE_SPEEDUPS not set")
+    assert SPEEDUPS is not None
+    assert P._speedups is SPEEDUPS
+
+
+def _both(text: str | bytes, monkeypatch: pytest.MonkeyPatch) -> tuple[object, object]:
+    monkeypatch.setattr(P, "_speedups", SPEEDUPS)
+    fast = parse_all(text)
+    monkeypatch.setattr(P, "_speedups", None)
+    slow = parse_all(text)
+    monkeypatch.undo()
+    return fast, slow
+
+
+ALL = corpus_dumps()
+SAMPLE = ALL if os.environ.get("STACKPARSE_FULL") == "1" else ALL[::3]
+
+
+@needs_speedups
+@pytest.mark.parametrize("path", SAMPLE, ids=dump_id)
+def test_corpus_compiled_equals_python(path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    fast, slow = _both(path.read_bytes(), monkeypatch)
+    assert fast == slow
+
+
+@needs_speedups
+@settings(max_examples=DUMP_EXAMPLES)
+@given(dumps(), st.sampled_from(["1.26", "1.27"]))
+def test_generated_compiled_equals_python_and_grammar(gs, labels) -> None:  # type: ignore[no-untyped-def]
+    text = write_dump(gs, labels=labels)
+    with pytest.MonkeyPatch.context() as mp:
+        fast, slow = _both(text, mp)
+    assert fast == slow == parse_all(text, memo=False)
+
+
+# ---------------------------------------------------------------- runs built to stop the compiled loops
+
+_ARG_NOISE = st.text(st.sampled_from(list("0x1f?{}, ._9aX")), max_size=24)
+_IDS = st.one_of(st.integers(0, 40), st.integers(10**17, 10**20), st.sampled_from(["007", "1_0", "12x", "٣"]))
+_FILES = ["\t/src/app/main.go:10 +0x1d", "\t/src/app/main.go:11", "\t/usr/lib/go/src/runtime/proc.go:435 +0xce",
+          "\t/src/app/main.go:12 +0x1d fp=0xc000 sp=0xc000 pc=0x4"]
+_STATES = ["select", "chan receive", "sync.Mutex.Lock, 3 minutes", "running", "IO wait, locked to thread"]
+
+
+@st.composite
+def _blocks(draw: st.DrawFn) -> str:
+    out = []
+    for _ in range(draw(st.integers(2, 10))):
+        gid = draw(_IDS)
+        lines = [f"goroutine {gid} [{draw(st.sampled_from(_STATES))}]:"]
+        for _ in range(draw(st.integers(0, 4))):
+            fn = draw(st.one_of(function_names(), st.just("main.(*T).m"), st.just("main.ünï")))
+            args = draw(st.one_of(args_texts, _ARG_NOISE, st.just("0x0x1, 0xc000123456"),
+                                  st.just("0x" + "a" * (P.MAX_LINE + 1))))
+            lines += [f"{fn}({args})", draw(st.sampled_from(_FILES))]
+        if draw(st.booleans()):
+            parent = draw(st.sampled_from(["", " in goroutine 1", " in goroutine 99999999999999999999"]))
+            lines += [f"created by {draw(st.sampled_from(['main.main', 'main.run.func1']))}{parent}",
+                      draw(st.sampled_from(_FILES))]
+        out.append("\n".join(lines))
+    return "\n\n".join(out) + "\n"
+
+
+@needs_speedups
+@settings(max_examples=DUMP_EXAMPLES)
+@given(st.lists(_blocks(), min_size=1, max_size=3))
+def test_runs_compiled_equals_python_and_grammar(texts) -> None:  # type: ignore[no-untyped-def]
+    """Within a text, the first block of each shape is read by the Python steps (which learn its
+    header text, sites and verdicts) and the compiled loops take over after it; texts read one
+    after another also meet the argument verdicts the earlier ones left (a module-level cache)."""
+    for text in texts:
+        with pytest.MonkeyPatch.context() as mp:
+            fast, slow = _both(text, mp)
+        assert fast == slow == parse_all(text, memo=False)
+
+
+# ---------------------------------------------------------------- the skeleton rule itself
+
+
+def _py_skeleton(args: str) -> bytes:
+    return args.encode().replace(b"0x", b"X").translate(P._BSKELETON)
+
+
+@needs_speedups
+@given(st.one_of(args_texts, _ARG_NOISE, st.text(st.sampled_from(list("0x0xab?{}, 5")), max_size=30)))
+def test_skeleton_and_cache_rule_equal_python(args: str) -> None:
+    """run_frames makes a frame from a learnt site exactly when the Python skeleton of its
+    arguments has a True verdict (and holds no "X"), and caches it exactly when
+    parse._skeleton_shared says it can come again."""
+    assert SPEEDUPS is not None
+    site_file = "\t/src/app/main.go:10 +0x1d"
+    lines = [f"main.f({args})", site_file]
+    fn = P.split_function("main.f")
+    tail = ("/src/app/main.go", 10, 0x1d, None, None, None, False)
+    sites = {site_file: ("main.f(", slice(7, -1), fn, tail)}
+    skel = _py_skeleton(args)
+    cache: dict = {}
+    got = SPEEDUPS.run_frames(lines, 0, 1, cache, sites, {skel: True}, P.Frame, P.MAX_LINE)
+    if "X" in args:
+        assert got == [None]
+        return
+    assert got == [P.Frame(fn, args, *tail)]
+    shared = P._skeleton_shared(skel.decode())
+    assert (tuple(lines) in cache) == shared
+    # any other skeleton's verdict does not make a frame
+    other = SPEEDUPS.run_frames(lines, 0, 1, {}, sites, {skel + b"h": True}, P.Frame, P.MAX_LINE)
+    assert other == [None]
+
+
+@needs_speedups
+def test_pointer_words_are_not_cached_but_small_words_are() -> None:
+    assert SPEEDUPS is not None
+    site_file = "\t/src/app/main.go:10 +0x1d"
+    fn = P.split_function("main.f")
+    tail = ("/src/app/main.go", 10, 0x1d, None, None, None, False)
+    sites = {site_file: ("main.f(", slice(7, -1), fn, tail)}
+    lines = ["main.f(0x0?, 0x1f)", site_file, "main.f(0xc000123456?, 0x1)", site_file]
+    verdicts = {_py_skeleton("0x0?, 0x1f"): True, _py_skeleton("0xc000123456?, 0x1"): True}
+    cache: dict = {}
+    got = SPEEDUPS.run_frames(lines, 0, 2, cache, sites, verdicts, P.Frame, P.MAX_LINE)
+    assert [f.args_text for f in got] == ["0x0?, 0x1f", "0xc000123456?, 0x1"]
+    assert list(cache) == [("main.f(0x0?, 0x1f)", site_file)]
+    again = SPEEDUPS.run_frames(lines, 0, 2, cache, sites, verdicts, P.Frame, P.MAX_LINE)
+    assert again[0] is got[0]  # the shared frame is the cached object
+    assert again[1] == got[1] and again[1] is not got[1]
+
+
+@needs_speedups
+def test_bad_arguments_raise_not_crash() -> None:
+    assert SPEEDUPS is not None
+    with pytest.raises(ValueError, match="out of range"):
+        SPEEDUPS.run_frames(["a"], 0, 1, {}, {}, {}, P.Frame, 10)
+    with pytest.raises(TypeError):
+        SPEEDUPS.run_frames(("a", "b"), 0, 1, {}, {}, {}, P.Frame, 10)
+    with pytest.raises(TypeError):
+        SPEEDUPS.scan_blocks([], 0, 0, 4, {}, set(), [], [])
+    with pytest.raises(TypeError, match="bad argument"):
+        SPEEDUPS.build_goroutines([], 0, 0, 0, [1], [], [], {}, set(), P.Goroutine, 0, object(), [])
+
+
+def test_no_speedups_env_turns_it_off(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """STACKPARSE_NO_SPEEDUPS=1 makes the parser run the Python steps alone."""
+    import subprocess
+    import sys
+
+    code = "import importlib; P = importlib.import_module('stackparse.parse'); print(P._speedups is None)"
+    env = dict(os.environ, STACKPARSE_NO_SPEEDUPS="1")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "True"
