@@ -6,7 +6,7 @@
  * It decides nothing the grammar has not decided already: every verdict it uses is one the
  * Python side took from the grammar and left in the dictionaries it is given.
  *
- *   run_frames(lines, first, count, cache, sites, verdicts, frame_type, max_line) -> list
+ *   run_frames(lines, first, count, cache, sites, verdicts, regs_shapes, frame_type, max_line) -> list
  *
  * For k in range(count) the pair (call, file) = (lines[first + 2k], lines[first + 2k + 1]).
  * The result holds, for each pair:
@@ -14,18 +14,22 @@
  *     sites[file] = (name + "(", slice, function, tail), the call line is ASCII, at most
  *     max_line long, starts with name + "(" and ends with ")", its argument text holds no
  *     "X", and verdicts[skeleton] is True (skeleton: "0x" -> "X", hex digit -> "h", the
- *     argument text's bytes otherwise: the key _bulk_frames stores). When its arguments hold
+ *     argument text's characters otherwise: the str key parse._skeleton_ok stores). When its arguments hold
  *     no pointer-sized word ("0x" and five or more hex digits, exact or not: the rule of
  *     parse._skeleton_shared) the frame can come again: it is taken from the line cache
  *     cache[(call, file)], or made and put there. Otherwise it is made each time;
+ *     A GOTRACEBACK=crash file line ("... fp=0xH sp=0xH[ pc=0xH]") takes the site of the line
+ *     without that suffix, when regs_shapes has the suffix's shape (with pc= or not: the grammar
+ *     accepted one); the frame gets that line's fp, sp and pc and is never cached;
  *   - else cache[(call, file)] when the line cache has it (frames the Python side read);
  *   - else None: the Python side reads that pair (and learns the site or verdict it lacked).
  *
- *   scan_blocks(lines, h, i, window, hfast, ids, ends, heads, skips) -> (h, more)
+ *   scan_blocks(lines, h, i, window, hfast, headers, ids, ends, heads, skips, max_line) -> (h, more)
  *
  * The first loop of _Segmenter._run: from the header lines[h], appends to ends/heads/skips for
- * each block of the run's shape whose header text after the id is in hfast (the grammar's
- * verdicts, cached by _Lines.plain_header), as long as fewer than window blocks are found.
+ * each block of the run's shape whose header the grammar has read the like of (see
+ * header_fields: hfast and headers are the caches of _Lines.plain_header and _Lines.header), as
+ * long as fewer than window blocks are found.
  * more is True when it stopped at a header it could not decide alone (text after the id not
  * learnt yet, an id that is not plain ASCII digits or is too long): the Python loop reads that
  * block and calls again. Otherwise the run ends at h.
@@ -67,17 +71,121 @@ cached(PyObject *cache, PyObject *call, PyObject *file)
     return fr;
 }
 
+/* s[p:] starts with lit */
+static int
+at(const char *s, Py_ssize_t n, Py_ssize_t p, const char *lit)
+{
+    Py_ssize_t k = (Py_ssize_t)strlen(lit);
+    return p + k <= n && memcmp(s + p, lit, (size_t)k) == 0;
+}
+
+/* the end of the run of hex digits at s[p:] (p itself when there is none) */
+static Py_ssize_t
+hex_end(const char *s, Py_ssize_t n, Py_ssize_t p)
+{
+    while (p < n && is_hex((unsigned char)s[p])) {
+        p++;
+    }
+    return p;
+}
+
+/* The register suffix of a GOTRACEBACK=crash file line, " fp=0xH sp=0xH" with an optional
+ * " pc=0xH", found as parse._REGS_RE.search finds it: the leftmost start from which it runs to
+ * the end of the line. Returns that start and fills w with the [start, end) of each word's
+ * digits (w[2][0] = -1 without pc=), or -1. */
+static Py_ssize_t
+regs_suffix(const char *s, Py_ssize_t n, Py_ssize_t w[3][2])
+{
+    for (Py_ssize_t p = 0; p < n; p++) {
+        if (s[p] != ' ' || !at(s, n, p, " fp=0x")) {
+            continue;
+        }
+        Py_ssize_t q = p + 6, e = hex_end(s, n, q);
+        if (e == q || !at(s, n, e, " sp=0x")) {
+            continue;
+        }
+        w[0][0] = q;
+        w[0][1] = e;
+        q = e + 6;
+        e = hex_end(s, n, q);
+        if (e == q) {
+            continue;
+        }
+        w[1][0] = q;
+        w[1][1] = e;
+        w[2][0] = -1;
+        if (e == n) {
+            return p;
+        }
+        if (!at(s, n, e, " pc=0x")) {
+            continue;
+        }
+        q = e + 6;
+        e = hex_end(s, n, q);
+        if (e == q || e != n) {
+            continue;
+        }
+        w[2][0] = q;
+        w[2][1] = e;
+        return p;
+    }
+    return -1;
+}
+
+/* int(s[a:b], base), or NULL */
+static PyObject *
+num_int(const char *s, Py_ssize_t a, Py_ssize_t b, int base)
+{
+    char tmp[80];
+    if (b - a >= (Py_ssize_t)sizeof(tmp)) {
+        PyObject *t = PyUnicode_FromStringAndSize(s + a, b - a);
+        if (t == NULL) {
+            return NULL;
+        }
+        PyObject *v = PyLong_FromUnicodeObject(t, base);
+        Py_DECREF(t);
+        return v;
+    }
+    memcpy(tmp, s + a, (size_t)(b - a));
+    tmp[b - a] = '\0';
+    return PyLong_FromString(tmp, NULL, base);
+}
+
 /* The frame of one pair (new reference): by its file line's site, else from the cache, else
  * Py_None; NULL on error. A frame whose arguments hold a pointer-sized word is made without
  * looking in the cache (it is not there: it is never put there). */
 static PyObject *
 pair_frame(PyObject *call, PyObject *file, PyObject *cache, PyObject *sites, PyObject *verdicts,
-           PyTypeObject *ftype, Py_ssize_t max_line, char *buf)
+           PyObject *regs_shapes, PyTypeObject *ftype, Py_ssize_t max_line, char *buf)
 {
     if (!PyUnicode_CheckExact(call) || !PyUnicode_CheckExact(file) || !PyUnicode_IS_ASCII(call)) {
         return cached(cache, call, file);
     }
     PyObject *site = PyDict_GetItemWithError(sites, file); /* borrowed */
+    Py_ssize_t w[3][2];
+    int regs = 0;
+    if (site == NULL && !PyErr_Occurred() && PyUnicode_IS_ASCII(file)
+        && PyUnicode_GET_LENGTH(file) <= max_line) {
+        /* GOTRACEBACK=crash: the site of the file line without its registers, when the grammar
+         * has accepted a register suffix of this shape (_Lines.regs_shapes) */
+        const char *f = (const char *)PyUnicode_DATA(file);
+        Py_ssize_t p = regs_suffix(f, PyUnicode_GET_LENGTH(file), w);
+        if (p > 0) {
+            int known = PyDict_Contains(regs_shapes, w[2][0] >= 0 ? Py_True : Py_False);
+            if (known < 0) {
+                return NULL;
+            }
+            if (known) {
+                PyObject *base = PyUnicode_Substring(file, 0, p);
+                if (base == NULL) {
+                    return NULL;
+                }
+                site = PyDict_GetItemWithError(sites, base); /* borrowed: the dict keeps it */
+                Py_DECREF(base);
+                regs = 1;
+            }
+        }
+    }
     if (site == NULL) {
         if (PyErr_Occurred()) {
             return NULL;
@@ -90,7 +198,8 @@ pair_frame(PyObject *call, PyObject *file, PyObject *cache, PyObject *sites, PyO
     PyObject *prefix = PyTuple_GET_ITEM(site, 0);
     PyObject *function = PyTuple_GET_ITEM(site, 2);
     PyObject *tail = PyTuple_GET_ITEM(site, 3);
-    if (!PyUnicode_CheckExact(prefix) || !PyUnicode_IS_ASCII(prefix) || !PyTuple_CheckExact(tail)) {
+    if (!PyUnicode_CheckExact(prefix) || !PyUnicode_IS_ASCII(prefix) || !PyTuple_CheckExact(tail)
+        || PyTuple_GET_SIZE(tail) != 7) {
         return cached(cache, call, file);
     }
     Py_ssize_t clen = PyUnicode_GET_LENGTH(call);
@@ -128,10 +237,11 @@ pair_frame(PyObject *call, PyObject *file, PyObject *cache, PyObject *sites, PyO
         buf[n++] = is_hex(ch) ? 'h' : (char)ch;
         i++;
     }
-    PyObject *skel = PyBytes_FromStringAndSize(buf, n);
+    PyObject *skel = PyUnicode_New(n, 127); /* the str key _skeleton_ok stores its verdicts under */
     if (skel == NULL) {
         return NULL;
     }
+    memcpy(PyUnicode_DATA(skel), buf, (size_t)n);
     PyObject *verdict = PyDict_GetItemWithError(verdicts, skel); /* borrowed */
     Py_DECREF(skel);
     if (verdict != Py_True) {
@@ -141,6 +251,9 @@ pair_frame(PyObject *call, PyObject *file, PyObject *cache, PyObject *sites, PyO
         return cached(cache, call, file);
     }
     PyObject *key = NULL;
+    if (regs) {
+        shared = 0; /* registers differ from frame to frame */
+    }
     if (shared) {
         key = PyTuple_Pack(2, call, file);
         if (key == NULL) {
@@ -174,6 +287,17 @@ pair_frame(PyObject *call, PyObject *file, PyObject *cache, PyObject *sites, PyO
     PyTuple_SET_ITEM(frame, 1, args);
     for (Py_ssize_t i = 0; i < nt; i++) {
         PyObject *v = PyTuple_GET_ITEM(tail, i);
+        if (regs && i >= 3 && i <= 5) {
+            /* tail = (file, line, offset, fp, sp, pc, cgo): the registers of this line */
+            const char *f = (const char *)PyUnicode_DATA(file);
+            v = w[i - 3][0] < 0 ? Py_NewRef(Py_None) : num_int(f, w[i - 3][0], w[i - 3][1], 16);
+            if (v == NULL) {
+                Py_DECREF(frame);
+                return NULL;
+            }
+            PyTuple_SET_ITEM(frame, 2 + i, v);
+            continue;
+        }
         Py_INCREF(v);
         PyTuple_SET_ITEM(frame, 2 + i, v);
     }
@@ -192,24 +316,25 @@ static PyObject *
 run_frames(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     (void)self;
-    if (nargs != 8) {
-        PyErr_SetString(PyExc_TypeError, "run_frames expects 8 arguments");
+    if (nargs != 9) {
+        PyErr_SetString(PyExc_TypeError, "run_frames expects 9 arguments");
         return NULL;
     }
     PyObject *lines = args[0];
     Py_ssize_t first = PyLong_AsSsize_t(args[1]);
     Py_ssize_t count = PyLong_AsSsize_t(args[2]);
-    PyObject *cache = args[3], *sites = args[4], *verdicts = args[5];
-    Py_ssize_t max_line = PyLong_AsSsize_t(args[7]);
+    PyObject *cache = args[3], *sites = args[4], *verdicts = args[5], *regs_shapes = args[6];
+    Py_ssize_t max_line = PyLong_AsSsize_t(args[8]);
     if (PyErr_Occurred()) {
         return NULL;
     }
     if (!PyList_Check(lines) || !PyDict_Check(cache) || !PyDict_Check(sites) || !PyDict_Check(verdicts)
-        || !PyType_Check(args[6]) || !PyType_IsSubtype((PyTypeObject *)args[6], &PyTuple_Type)) {
+        || !PyDict_Check(regs_shapes) || !PyType_Check(args[7])
+        || !PyType_IsSubtype((PyTypeObject *)args[7], &PyTuple_Type)) {
         PyErr_SetString(PyExc_TypeError, "run_frames: bad argument types");
         return NULL;
     }
-    PyTypeObject *ftype = (PyTypeObject *)args[6];
+    PyTypeObject *ftype = (PyTypeObject *)args[7];
     if (first < 0 || count < 0 || max_line < 0 || first + 2 * count > PyList_GET_SIZE(lines)) {
         PyErr_SetString(PyExc_ValueError, "run_frames: pairs out of range");
         return NULL;
@@ -226,7 +351,7 @@ run_frames(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     for (Py_ssize_t k = 0; k < count; k++) {
         PyObject *call = PyList_GET_ITEM(lines, first + 2 * k);
         PyObject *file = PyList_GET_ITEM(lines, first + 2 * k + 1);
-        PyObject *fr = pair_frame(call, file, cache, sites, verdicts, ftype, max_line, buf);
+        PyObject *fr = pair_frame(call, file, cache, sites, verdicts, regs_shapes, ftype, max_line, buf);
         if (fr == NULL) {
             goto fail;
         }
@@ -298,23 +423,109 @@ append_ssize(PyObject *list, Py_ssize_t v)
     return r;
 }
 
+/* The fields of a goroutine header after its id (a new tuple, as _Lines.run_header gives them:
+ * state .. labels, gp, m, mp), when the grammar has read that text before: a plain header's
+ * text after the id is in hfast; a header with gp=/m= words (GOTRACEBACK=crash, system) has
+ * them read here (the words of parse._HDR_RE) and its text from " [" in headers. NULL without
+ * an error when the Python side must decide. */
+static PyObject *
+header_fields(PyObject *line, Py_ssize_t sp, PyObject *hfast, PyObject *headers, Py_ssize_t max_line)
+{
+    const char *c = (const char *)PyUnicode_DATA(line);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(line);
+    if (!at(c, n, sp, " gp=0x")) {
+        PyObject *rest = PyUnicode_Substring(line, sp, n);
+        if (rest == NULL) {
+            return NULL;
+        }
+        PyObject *t = PyDict_GetItemWithError(hfast, rest); /* borrowed */
+        Py_DECREF(rest);
+        Py_XINCREF(t);
+        return t;
+    }
+    if (n > max_line) {
+        return NULL;
+    }
+    Py_ssize_t g0 = sp + 6, g1 = hex_end(c, n, g0);
+    if (g1 == g0 || !at(c, n, g1, " m=")) {
+        return NULL;
+    }
+    Py_ssize_t m0 = g1 + 3, m1 = m0, p0 = -1, p1 = -1, r;
+    if (at(c, n, m0, "nil")) {
+        r = m0 + 3;
+        m0 = -1;
+    }
+    else {
+        while (m1 < n && c[m1] >= '0' && c[m1] <= '9') {
+            m1++;
+        }
+        if (m1 == m0 || !at(c, n, m1, " mp=0x")) {
+            return NULL;
+        }
+        p0 = m1 + 6;
+        p1 = hex_end(c, n, p0);
+        if (p1 == p0) {
+            return NULL;
+        }
+        r = p1;
+    }
+    if (!at(c, n, r, " [")) {
+        return NULL;
+    }
+    PyObject *rest = PyUnicode_Substring(line, r, n);
+    if (rest == NULL) {
+        return NULL;
+    }
+    PyObject *tmpl = PyDict_GetItemWithError(headers, rest); /* borrowed: HeaderInfo with id 0 */
+    Py_DECREF(rest);
+    if (tmpl == NULL || !PyTuple_Check(tmpl) || PyTuple_GET_SIZE(tmpl) != 13) {
+        return NULL;
+    }
+    PyObject *t = PyTuple_New(12);
+    if (t == NULL) {
+        return NULL;
+    }
+    for (Py_ssize_t q = 1; q <= 9; q++) {
+        PyObject *v = PyTuple_GET_ITEM(tmpl, q);
+        Py_INCREF(v);
+        PyTuple_SET_ITEM(t, q - 1, v);
+    }
+    PyObject *gp = num_int(c, g0, g1, 16);
+    PyObject *m = m0 < 0 ? Py_NewRef(Py_None) : num_int(c, m0, m1, 10);
+    PyObject *mp = p0 < 0 ? Py_NewRef(Py_None) : num_int(c, p0, p1, 16);
+    if (gp == NULL || m == NULL || mp == NULL) {
+        Py_XDECREF(gp);
+        Py_XDECREF(m);
+        Py_XDECREF(mp);
+        Py_DECREF(t);
+        return NULL;
+    }
+    PyTuple_SET_ITEM(t, 9, gp);
+    PyTuple_SET_ITEM(t, 10, m);
+    PyTuple_SET_ITEM(t, 11, mp);
+    return t;
+}
+
 static PyObject *
 scan_blocks(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     (void)self;
-    if (nargs != 9) {
-        PyErr_SetString(PyExc_TypeError, "scan_blocks expects 9 arguments");
+    if (nargs != 11) {
+        PyErr_SetString(PyExc_TypeError, "scan_blocks expects 11 arguments");
         return NULL;
     }
     PyObject *lines = args[0];
     Py_ssize_t h = PyLong_AsSsize_t(args[1]);
     Py_ssize_t i = PyLong_AsSsize_t(args[2]);
     Py_ssize_t window = PyLong_AsSsize_t(args[3]);
-    PyObject *hfast = args[4], *ids = args[5], *ends = args[6], *heads = args[7], *skips = args[8];
+    PyObject *hfast = args[4], *headers = args[5], *ids = args[6], *ends = args[7], *heads = args[8];
+    PyObject *skips = args[9];
+    Py_ssize_t max_line = PyLong_AsSsize_t(args[10]);
     if (PyErr_Occurred()) {
         return NULL;
     }
-    if (!PyList_Check(lines) || !PyDict_Check(hfast) || !PyAnySet_Check(ids) || !PyList_Check(ends)
+    if (!PyList_Check(lines) || !PyDict_Check(hfast) || !PyDict_Check(headers) || !PyAnySet_Check(ids)
+        || !PyList_Check(ends)
         || !PyList_Check(heads) || !PyList_Check(skips)) {
         PyErr_SetString(PyExc_TypeError, "scan_blocks: bad argument types");
         return NULL;
@@ -329,12 +540,7 @@ scan_blocks(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
             more = 1;
             break;
         }
-        PyObject *rest = PyUnicode_Substring(line, sp, PyUnicode_GET_LENGTH(line));
-        if (rest == NULL) {
-            return NULL;
-        }
-        PyObject *t = PyDict_GetItemWithError(hfast, rest); /* borrowed */
-        Py_DECREF(rest);
+        PyObject *t = header_fields(line, sp, hfast, headers, max_line); /* new reference */
         if (t == NULL) {
             if (PyErr_Occurred()) {
                 return NULL;
@@ -344,11 +550,13 @@ scan_blocks(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         }
         PyObject *gid = PyLong_FromLongLong(v);
         if (gid == NULL) {
+            Py_DECREF(t);
             return NULL;
         }
         int taken = id_taken(ids, gid, v);
         if (taken != 0) {
             Py_DECREF(gid);
+            Py_DECREF(t);
             if (taken < 0) {
                 return NULL;
             }
@@ -364,10 +572,12 @@ scan_blocks(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         }
         if (b >= n || !((b - h) & 1)) {
             Py_DECREF(gid);
+            Py_DECREF(t);
             break;
         }
         PyObject *head = PyTuple_Pack(2, gid, t);
         Py_DECREF(gid);
+        Py_DECREF(t);
         if (head == NULL || append_ssize(ends, b) < 0 || PyList_Append(heads, head) < 0
             || append_ssize(skips, (b - i - 1) >> 1) < 0) {
             Py_XDECREF(head);
@@ -429,7 +639,7 @@ build_goroutines(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         }
         PyObject *gid = PyTuple_GET_ITEM(head, 0);
         PyObject *t = PyTuple_GET_ITEM(head, 1);
-        if (!PyLong_CheckExact(gid) || !PyTuple_CheckExact(t) || PyTuple_GET_SIZE(t) < 9) {
+        if (!PyLong_CheckExact(gid) || !PyTuple_Check(t) || PyTuple_GET_SIZE(t) != 12) {
             break;
         }
         int zero = PyObject_Not(gid);
@@ -504,10 +714,13 @@ build_goroutines(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
             Py_INCREF(v);
             PyTuple_SET_ITEM(g, 2 + q, v);
         }
-        for (Py_ssize_t q = 11; q <= 14; q++) {
-            Py_INCREF(Py_None);
-            PyTuple_SET_ITEM(g, q, Py_None);
+        for (Py_ssize_t q = 9; q <= 11; q++) { /* gp, m, mp */
+            PyObject *v = PyTuple_GET_ITEM(t, q);
+            Py_INCREF(v);
+            PyTuple_SET_ITEM(g, 2 + q, v);
         }
+        Py_INCREF(Py_None); /* elision */
+        PyTuple_SET_ITEM(g, 14, Py_None);
         Py_INCREF(created);
         PyTuple_SET_ITEM(g, 15, created);
         Py_INCREF(empty);
@@ -533,10 +746,10 @@ fail:
 
 static PyMethodDef methods[] = {
     {"run_frames", (PyCFunction)(void (*)(void))run_frames, METH_FASTCALL,
-     "run_frames(lines, first, count, cache, sites, verdicts, frame_type, max_line) -> list\n\n"
+     "run_frames(lines, first, count, cache, sites, verdicts, regs_shapes, frame_type, max_line) -> list\n\n"
      "The frames of the call/file line pairs of a run (see stackparse/_speedups.c)."},
     {"scan_blocks", (PyCFunction)(void (*)(void))scan_blocks, METH_FASTCALL,
-     "scan_blocks(lines, h, i, window, hfast, ids, ends, heads, skips) -> (h, more)\n\n"
+     "scan_blocks(lines, h, i, window, hfast, headers, ids, ends, heads, skips, max_line) -> (h, more)\n\n"
      "The blocks of a run whose headers are known (see stackparse/_speedups.c)."},
     {"build_goroutines", (PyCFunction)(void (*)(void))build_goroutines, METH_FASTCALL,
      "build_goroutines(lines, i, h, k, ends, heads, frames, cb, ids, goroutine_type, base, skip, got)"

@@ -367,6 +367,12 @@ def _split_frames(rd: _Lines, calls: list[str], files: list[str]) -> None:
     """Learn the sites (``rd.sites``) of file lines not seen yet: split their call lines at the
     last "(" and check the name with the grammar (cached per name) and the file line."""
     for call, file in zip(calls, files):
+        if " fp=" in file:
+            # GOTRACEBACK=crash: the site is learnt on the file line without its registers (the
+            # compiled lookup reads the registers of each such line; _Lines.file here)
+            m = _REGS_RE.search(file)
+            if m is not None:
+                file = file[: m.start()]
         if file in rd.sites:
             continue
         name, paren, _ = call.rpartition("(")
@@ -587,6 +593,18 @@ class _Lines:
         if not (num.isdigit() and num.isascii()):
             return None  # int() would also take "1_0" or "٣", which the grammar does not
         return int(num), t
+
+    def run_header(self, line: str) -> tuple[int, tuple[Any, ...]] | None:
+        """(id, the other fields) of any goroutine header the grammar accepts, with or without
+        gp=/m= words; None for any other line."""
+        ph = self.plain_header(line)
+        if ph is not None:
+            return ph
+        try:
+            h = self.header(line)
+        except GrammarError:
+            return None
+        return h.id, h[1:]
 
     def new_frames(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], Frame | None]:
         """The frames of (call line, file line) pairs not in the line cache, each distinct pair
@@ -1116,7 +1134,7 @@ class _Segmenter:
         same parity as the first header: one ``zip`` pairs every call line of the run with its
         file line, one ``map`` looks all frames up, and the frames not cached yet are read
         together (``_bulk_frames``). Anything else (an elision line, registers, ancestors, a
-        line the grammar rejects, a header with gp/m fields, a repeated id) ends the run there,
+        line the grammar rejects, a repeated id) ends the run there,
         and the block-at-a-time path reads it. The same grammar verdicts decide both paths.
         """
         n = len(lines)
@@ -1136,10 +1154,11 @@ class _Segmenter:
             if fast is not None:
                 # the blocks whose headers are known, compiled; a header it cannot decide alone
                 # is read by the steps below, and then it goes on
-                h, more = fast.scan_blocks(lines, h, i, window, lc.hfast, ids, ends, heads, skips)
+                h, more = fast.scan_blocks(lines, h, i, window, lc.hfast, lc.headers, ids, ends, heads, skips,
+                                           MAX_LINE)
                 if not more or len(ends) >= window:
                     break
-            ph = lc.plain_header(lines[h])
+            ph = lc.run_header(lines[h])
             if ph is None:
                 break
             gid, t = ph
@@ -1169,7 +1188,7 @@ class _Segmenter:
         if fast is not None:
             # the same lookups and known-site reads as below and in _bulk_frames, compiled
             frames = fast.run_frames(lines, i + 1, len(calls), cache, lc.sites, _skeleton_verdicts,
-                                          Frame, MAX_LINE)
+                                     lc.regs_shapes, Frame, MAX_LINE)
         else:
             frames = list(map(cache.get, zip(calls, files)))
         m = len(frames)
@@ -1218,7 +1237,7 @@ class _Segmenter:
             if None in fr:
                 break
             g = _tnew(Goroutine, (
-                gid, t[0], tuple(fr), t[1], t[2], t[3], t[4], t[5], t[6], t[7], t[8], None, None, None,
+                gid, t[0], tuple(fr), t[1], t[2], t[3], t[4], t[5], t[6], t[7], t[8], t[9], t[10], t[11],
                 None, created, (), False, False, base + h + 1,
             ))
             ids.add(gid)
