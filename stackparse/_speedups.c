@@ -17,7 +17,8 @@
  *     argument text's characters otherwise: the str key parse._skeleton_ok stores). When its arguments hold
  *     no pointer-sized word ("0x" and five or more hex digits, exact or not: the rule of
  *     parse._skeleton_shared) the frame can come again: it is taken from the line cache
- *     cache[(call, file)], or made and put there. Otherwise it is made each time;
+ *     cache[(call, file)], or made and put there. Otherwise it is made once per run (the
+ *     call's own table, as _Lines.new_frames reads each distinct pair of a run once);
  *     A GOTRACEBACK=crash file line ("... fp=0xH sp=0xH[ pc=0xH]") takes the site of the line
  *     without that suffix, when regs_shapes has the suffix's shape (with pc= or not: the grammar
  *     accepted one); the frame gets that line's fp, sp and pc and is never cached;
@@ -155,8 +156,8 @@ num_int(const char *s, Py_ssize_t a, Py_ssize_t b, int base)
  * Py_None; NULL on error. A frame whose arguments hold a pointer-sized word is made without
  * looking in the cache (it is not there: it is never put there). */
 static PyObject *
-pair_frame(PyObject *call, PyObject *file, PyObject *cache, PyObject *sites, PyObject *verdicts,
-           PyObject *regs_shapes, PyTypeObject *ftype, Py_ssize_t max_line, char *buf)
+pair_frame(PyObject *call, PyObject *file, PyObject *cache, PyObject *run_table, PyObject *sites,
+           PyObject *verdicts, PyObject *regs_shapes, PyTypeObject *ftype, Py_ssize_t max_line, char *buf)
 {
     if (!PyUnicode_CheckExact(call) || !PyUnicode_CheckExact(file) || !PyUnicode_IS_ASCII(call)) {
         return cached(cache, call, file);
@@ -251,15 +252,16 @@ pair_frame(PyObject *call, PyObject *file, PyObject *cache, PyObject *sites, PyO
         return cached(cache, call, file);
     }
     PyObject *key = NULL;
-    if (regs) {
-        shared = 0; /* registers differ from frame to frame */
-    }
-    if (shared) {
+    /* a frame with a pointer-sized word is looked up (and kept) only in this run's own table:
+     * it seldom comes again in another run, but it does inside one (a recursive call with the
+     * same arguments), and one object serves all of them, as new_frames does in Python */
+    PyObject *table = shared ? cache : run_table;
+    if (!regs) { /* (registers differ from frame to frame) */
         key = PyTuple_Pack(2, call, file);
         if (key == NULL) {
             return NULL;
         }
-        PyObject *fr = PyDict_GetItemWithError(cache, key); /* borrowed */
+        PyObject *fr = PyDict_GetItemWithError(table, key); /* borrowed */
         if (fr != NULL) {
             Py_DECREF(key);
             Py_INCREF(fr);
@@ -302,7 +304,7 @@ pair_frame(PyObject *call, PyObject *file, PyObject *cache, PyObject *sites, PyO
         PyTuple_SET_ITEM(frame, 2 + i, v);
     }
     if (key != NULL) {
-        int r = PyDict_SetItem(cache, key, frame);
+        int r = PyDict_SetItem(table, key, frame);
         Py_DECREF(key);
         if (r < 0) {
             Py_DECREF(frame);
@@ -344,23 +346,28 @@ run_frames(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         return PyErr_NoMemory();
     }
     PyObject *out = PyList_New(count);
-    if (out == NULL) {
+    PyObject *run_table = PyDict_New();
+    if (out == NULL || run_table == NULL) {
         PyMem_Free(buf);
+        Py_XDECREF(out);
+        Py_XDECREF(run_table);
         return NULL;
     }
     for (Py_ssize_t k = 0; k < count; k++) {
         PyObject *call = PyList_GET_ITEM(lines, first + 2 * k);
         PyObject *file = PyList_GET_ITEM(lines, first + 2 * k + 1);
-        PyObject *fr = pair_frame(call, file, cache, sites, verdicts, regs_shapes, ftype, max_line, buf);
+        PyObject *fr = pair_frame(call, file, cache, run_table, sites, verdicts, regs_shapes, ftype, max_line, buf);
         if (fr == NULL) {
             goto fail;
         }
         PyList_SET_ITEM(out, k, fr);
     }
     PyMem_Free(buf);
+    Py_DECREF(run_table);
     return out;
 fail:
     PyMem_Free(buf);
+    Py_DECREF(run_table);
     Py_DECREF(out);
     return NULL;
 }

@@ -173,6 +173,10 @@ def test_pointer_words_are_not_cached_but_small_words_are() -> None:
     again = SPEEDUPS.run_frames(lines, 0, 2, cache, sites, verdicts, {}, P.Frame, P.MAX_LINE)
     assert again[0] is got[0]  # the shared frame is the cached object
     assert again[1] == got[1] and again[1] is not got[1]
+    # inside one run, a repeated pair with a pointer word is one object (memory: a recursive
+    # call repeats its frame in every goroutine that makes it)
+    twice = SPEEDUPS.run_frames(lines + lines[2:], 0, 3, {}, sites, verdicts, {}, P.Frame, P.MAX_LINE)
+    assert twice[1] == twice[2] and twice[1] is twice[2]
 
 
 @needs_speedups
