@@ -37,6 +37,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import islice
 from operator import attrgetter
 from typing import Any
 
@@ -795,9 +796,14 @@ class Blockings(dict[int, Blocking]):
     #: goroutine id -> the argument texts of its frames, for non-system goroutines (read while the
     #: frames are at hand: the graph stage scans them, see rows_words)
     texts: dict[int, tuple[str, ...]]
+    #: the bucket number of each goroutine of ``goroutines`` (by position, goroutine 0 included):
+    #: equal numbers iff equal :func:`stackparse.buckets.bucket_key` (state, and function, file
+    #: and line of every frame), numbered in order of first appearance
+    bucket_of: list[int]
 
 
 _FULL = attrgetter("function.full")
+_NAME = attrgetter("full")
 _NEW = object.__new__
 (
     _s_goroutine,
@@ -910,29 +916,65 @@ def classify_all(dump: Dump) -> dict[int, Blocking]:
     :func:`classify` goroutine by goroutine (tests/test_analyze_scale.py checks it on the corpus),
     with the per-shape part (the plan, the site, the user frames, ``system``) looked up once per
     (state, shape, creator package) and only the argument words read per goroutine.
+
+    Each goroutine's frames are read once, a column at a time (``zip(*frames)``: the functions,
+    argument texts, files and lines), which also gives each goroutine's bucket
+    (:attr:`Blockings.bucket_of`, for :func:`stackparse.buckets.bucketize_by`). Shape and bucket
+    are looked up by (state, files, lines), then the functions are compared with those seen
+    there (the parser shares one Function object per name: an identity check), and only a new
+    stack reads the function names.
     """
     out = Blockings()
     texts: dict[int, tuple[str, ...]] = {}
     shape_of: dict[int, int] = {}
     shape_ids: dict[tuple[str, ...], int] = {}
+    # (state, files, lines) -> [(Function objects, shape id, bucket number)]
+    by_lines: dict[tuple[Any, ...], list[tuple[tuple[Any, ...], int, int]]] = {}
     compiled: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+    # (state, shape id, files, lines) -> bucket number; the bucket number of each goroutine
+    bucket_ids: dict[tuple[Any, ...], int] = {}
+    bucket_of: list[int] = []
     stack_kind = dump.kind == "stack"
     for index, g in enumerate(dump.goroutines):
+        frames = g.frames
+        state = g.state
+        if frames:
+            fns, ftexts, files, lines = islice(zip(*frames), 4)
+        else:
+            fns = ftexts = files = lines = ()
+        # (state, files, lines) -> [(functions, shape id, bucket number)]: the functions tuple of a
+        # goroutine is compared with the one seen before (the same Function objects: a C-level
+        # identity check), not hashed (a Function's hash is Python code)
+        k1 = (state, files, lines)
+        seen = by_lines.get(k1)
+        hit = None
+        if seen is not None:
+            hit = seen[0] if seen[0][0] == fns else next((x for x in seen if x[0] == fns), None)
+        if hit is not None:
+            _, sid, bi = hit
+        else:
+            funcs = tuple(map(_NAME, fns))
+            sid = shape_ids.get(funcs)
+            if sid is None:
+                sid = shape_ids[funcs] = len(shape_ids)
+            bk = (state, sid, files, lines)
+            bi = bucket_ids.get(bk)
+            if bi is None:
+                bi = bucket_ids[bk] = len(bucket_ids)
+            if seen is None:
+                by_lines[k1] = [(fns, sid, bi)]
+            else:
+                seen.append((fns, sid, bi))
+        bucket_of.append(bi)
         gid = g.id
         if gid == 0:
             continue
-        frames = g.frames
-        funcs = tuple(map(_FULL, frames))
-        sid = shape_ids.get(funcs)
-        if sid is None:
-            sid = shape_ids[funcs] = len(shape_ids)
         shape_of[gid] = sid
         cb = g.created_by
-        state = g.state
         key = (state, sid, None if cb is None else cb.function.package, gid == 1)
         c = compiled.get(key)
         if c is None:
-            plan = _shape_plan(state, frames, funcs, key[2], key[3])
+            plan = _shape_plan(state, frames, tuple(map(_FULL, frames)), key[2], key[3])
             system = plan.system if frames else is_system(g)
             op = plan.op
             if system and op not in ("running", "runnable", "syscall"):
@@ -954,11 +996,11 @@ def classify_all(dump: Dump) -> dict[int, Blocking]:
             )
         sources, hsite, op, kind, same, site, role, system, dumper_frames, detail, user = c
         if not system:
-            texts[gid] = tuple(map(_ARGS_TEXT, frames))
+            texts[gid] = ftexts
         address, source, hint = _object_address(frames, sources, _word)
         handles: tuple[int, ...] = ()
         if hsite is not None:
-            text = frames[hsite].args_text
+            text = ftexts[hsite]
             if "0x" in text and _EXACT_PTR.search(text) is not None:
                 # exact_words without its cache: the texts of a dump are unique
                 handles = _exact_words.__wrapped__(text)
@@ -986,4 +1028,5 @@ def classify_all(dump: Dump) -> dict[int, Blocking]:
     out.shapes = list(shape_ids)
     out.goroutines = dump.goroutines
     out.texts = texts
+    out.bucket_of = bucket_of
     return out

@@ -11,13 +11,14 @@ It also reads pprof ``debug=1`` profiles, whose records are already aggregated: 
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any
 
 from .model import Dump, Frame, Function, Goroutine, ProfileRecord
 
-__all__ = ["PROFILE_STATE", "Bucket", "bucket_key", "bucketize"]
+__all__ = ["PROFILE_STATE", "Bucket", "bucket_key", "bucketize", "bucketize_by"]
 
 #: State of a bucket made from a debug=1 profile record: the profile does not print states.
 PROFILE_STATE = ""
@@ -114,6 +115,43 @@ def bucketize(dump: Dump) -> list[Bucket]:
         )
     # Largest first; among equal sizes, the runtime's own goroutines (GC workers, finalizer...)
     # after the program's, then by first member id (stable sort).
+    buckets.sort(key=lambda b: (-b.count, _runtime_only(b.frames)))
+    return buckets
+
+
+def bucketize_by(dump: Dump, group_of: list[int]) -> list[Bucket]:
+    """:func:`bucketize` from the goroutines' groups, already known: ``group_of[k]`` is a number
+    for ``dump.goroutines[k]``, equal for two goroutines iff their :func:`bucket_key` is equal
+    (:func:`stackparse.blocking.classify_all` numbers them while it reads the frames, as
+    ``Blockings.bucket_of``). The same buckets in the same order, with no key built here: the
+    goroutines are only sorted by id and dealt to their groups (C-level passes), and each bucket
+    reads its own members."""
+    gl = dump.goroutines
+    if not gl and dump.records:
+        return _bucketize_records(dump.records)
+    if len(group_of) != len(gl):
+        raise ValueError("group_of must have one number per goroutine")
+    ids = list(map(_ID, gl))
+    order = sorted(range(len(gl)), key=ids.__getitem__)  # stable: dump order among equal ids
+    # the groups in order of their first member (lowest id), as bucketize's dict has them
+    firsts = list(dict.fromkeys(map(group_of.__getitem__, order)))
+    members: dict[int, list[int]] = {k: [] for k in firsts}
+    deque(map(list.append, map(members.__getitem__, map(group_of.__getitem__, order)), order), 0)
+    buckets = []
+    for k in firsts:
+        ms = list(map(gl.__getitem__, members[k]))
+        first = ms[0]
+        minutes = [m for m in map(_WAIT_MINUTES, ms) if m is not None]
+        buckets.append(
+            Bucket(
+                state=first.state,
+                frames=first.frames,
+                goroutine_ids=tuple(map(_ID, ms)),
+                wait_minutes_min=min(minutes) if minutes else None,
+                wait_minutes_max=max(minutes) if minutes else None,
+                created_by=None if first.created_by is None else first.created_by.function.full,
+            )
+        )
     buckets.sort(key=lambda b: (-b.count, _runtime_only(b.frames)))
     return buckets
 

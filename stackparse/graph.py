@@ -36,13 +36,33 @@ Holder inference, strongest first:
    (``medium``), else the single stuck sibling that is not waiting on L (``medium``); several
    candidates get ``low`` edges each.
 
+Releaser candidates (``can-release``), strongest first: goroutines carrying the object's own
+address (``high``); for a WaitGroup, the waiter's children and goroutines carrying the struct that
+holds it (``medium``); goroutines sharing an exact pointer with the waiters (``medium`` when alive,
+else ``low``; a pointer carried by more than :data:`MAX_SHARERS` goroutines is no evidence); and
+*siblings*, goroutines of another stack shape started by the same function as a waiter (``low``).
+Siblings are evidence only in a small creator group: in a group of more than
+:data:`MAX_SIBLING_GROUP` goroutines (a server's ``main.main`` or accept loop starting thousands),
+"started by the same function" says nothing but that a counterpart may be among the live ones, so
+a wait among them gets one sibling, standing for the group: its lowest-id member of another shape
+that makes progress on its own (else its lowest-id ``select``, else none), with an evidence that
+says so, and the group gets one note in ``WaitGraph.notes`` (instead of up to
+:data:`MAX_CANDIDATES` edges and a "possible releasers" note per resource). The detect stage reads
+a ``can-release`` edge to a goroutine that may progress as "the wait may end", whatever its
+confidence: with the one live sibling, a wait in a large group that has a live member stays
+able to progress, as it was with its sixteen siblings (the same doomed goroutines and findings
+on the corpus and the prodgen dumps).
+
 Scale: addresses are matched through dicts and one sorted list of lock addresses (bisect), never
 pair by pair; per-lock candidate lists are capped (:data:`MAX_CANDIDATES`) and the cut is noted in
 ``WaitGraph.notes``. The pointer words are read per stack shape, a column of frames at a time
 (:func:`~stackparse.blocking.rows_words`); releaser candidates are gathered with set operations
-and only the kept ones get their evidence written; nodes and edges go into networkx's adjacency
-dicts directly, in the order ``add_nodes_from`` / ``add_edges_from`` would put them
-(tests/test_analyze_scale.py checks these paths against their definitions).
+and only the kept ones get their evidence written (a lock's holder candidates too); a resource
+with one waiter and nothing but siblings (most channel and select waits of a big dump) takes a
+path that makes the siblings' node names and evidence once per (creator group, shape); nodes and
+edges go into networkx's adjacency dicts directly, in the order ``add_nodes_from`` /
+``add_edges_from`` would put them (tests/test_analyze_scale.py and tests/test_analyze_siblings.py
+check these paths against their definitions).
 """
 
 from __future__ import annotations
@@ -52,6 +72,8 @@ from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import chain, repeat
+from operator import itemgetter
 from typing import Any
 
 import networkx as nx
@@ -73,12 +95,15 @@ __all__ = [
     "CONFIDENCE",
     "CONTAINER_SPAN",
     "MAX_CANDIDATES",
+    "MAX_SIBLING_GROUP",
     "Edge",
     "WaitGraph",
     "build_graph",
     "conf_rank",
     "min_conf",
 ]
+
+_FIRST = itemgetter(0)
 
 #: Confidence levels, weakest first.
 CONFIDENCE = ("low", "medium", "high", "certain")
@@ -90,6 +115,10 @@ CONTAINER_SPAN = 4096
 MAX_CANDIDATES = 16
 #: Pointer words shared by more goroutines than this are not used as "related" evidence.
 MAX_SHARERS = 64
+#: A creator group (goroutines started by one function in one goroutine) larger than this is no
+#: evidence: its members are not "related", and a waiter among them gets one live sibling as a
+#: possible releaser instead of up to MAX_CANDIDATES (see ``_Builder._siblings_cached``).
+MAX_SIBLING_GROUP = 4 * MAX_SHARERS
 
 
 def conf_rank(c: str) -> int:
@@ -244,6 +273,10 @@ class _Related:
 
 
 class _Builder:
+    #: chan_counterparts' path for one waiter with nothing but siblings (tests turn it off to
+    #: compare it with the general path)
+    one_waiter_fast_path = True
+
     def __init__(self, dump: Dump, blockings: dict[int, Blocking] | None):
         self.dump = dump
         self.gs: dict[int, Goroutine] = {g.id: g for g in dump.goroutines if g.id != 0}
@@ -338,6 +371,7 @@ class _Builder:
         b = self.b
         gs = self.gs
         shape_id = self.shape_id
+        shape_of = self._shape_of
         # Lock addresses (exact, or guessed from a single handle: resolved later), sorted. In the
         # same pass: the user goroutines by stack shape, the objects waited on, the waiters.
         locks: dict[int, str] = {}
@@ -353,7 +387,8 @@ class _Builder:
             if addr is not None:
                 addresses.append(addr)
             if gid in gs:
-                groups[(shape_id(gid), bl.user_frames)].append(gid)
+                sid = shape_of.get(gid)
+                groups[(shape_id(gid) if sid is None else sid, bl.user_frames)].append(gid)
             op = bl.op
             if op in WAIT_OPS or op in FOREVER_OPS:
                 waiting.append((gid, bl.site or 0))
@@ -376,7 +411,6 @@ class _Builder:
             else:
                 all_words.update(zip(members, rows_words(rows, uf)))
         self._all_words = all_words
-        interesting: set[int] = set()
         self.gwords: dict[int, list[tuple[int, int]]] = {}
         gwords = self.gwords
         for gid, start in waiting:
@@ -386,8 +420,7 @@ class _Builder:
             if start and ws and ws[0][1] < start:
                 ws = [(w, i) for w, i in ws if i >= start]
             gwords[gid] = ws
-            if ws:
-                interesting.update([w for w, _ in ws])
+        interesting: set[int] = set(map(_FIRST, chain.from_iterable(gwords.values())))
         # the objects waited on (a channel's address, a WaitGroup's...) are looked up too
         interesting.update(addresses)
         self.word_refs: dict[int, list[tuple[int, int]]] = {}
@@ -405,6 +438,8 @@ class _Builder:
         # exact one is always kept), so a word near a few hundred dense locks looks at the few
         # still open instead of every lock within CONTAINER_SPAN.
         open_addrs = list(self.lock_addrs)
+        # words whose further occurrences change nothing (see below)
+        done: set[int] = set()
         for gid in gs:
             bl = b.get(gid)
             if bl is None or bl.system:
@@ -418,6 +453,8 @@ class _Builder:
             own = bl.address if bl.kind in ("mutex", "rwmutex") else None
             site = bl.site or 0
             for w, i in ws:
+                if w in done:
+                    continue
                 if w in interesting:
                     refs = word_refs.get(w)
                     if refs is None:
@@ -429,6 +466,11 @@ class _Builder:
                             word_gids[w].append(gid)
                     else:
                         overflow.add(w)
+                        if not open_addrs and w not in locks:
+                            # nothing more to do with this word: it overflowed, every lock's
+                            # evidence is full, and it is no lock's own address
+                            done.add(w)
+                            continue
                 if w < lo or w > hi:
                     continue
                 if w in locks and not (w == own and i <= site):
@@ -475,6 +517,10 @@ class _Builder:
         # per creator group: shape -> members, alive ones first (bounded sibling candidates)
         self._groups: dict[tuple[str, int | None], dict[int, list[int]]] = {}
         self._sib_cache: dict[tuple, list[int]] = {}
+        # large creator group -> its alive members (id, shape), those not in a select first
+        self._group_live: dict[tuple[str, int | None], list[tuple[int, int]]] = {}
+        # creator group -> (creator function, what the evidence of a sibling adds)
+        self._creator_text: dict[tuple[str, int | None], tuple[str, str]] = {}
         self.related = _Related(self)
 
     def group_shapes(self, key: tuple[str, int | None]) -> dict[int, list[int]]:
@@ -498,27 +544,10 @@ class _Builder:
             self._groups[key] = got
         return got
 
-    def sibling_candidates(self, ws: list[int]) -> list[tuple[int, int]]:
-        """(sibling, waiter) pairs: goroutines of other stack shapes started by the same function as
-        a waiter, live ones first, at most :data:`MAX_CANDIDATES`; cached per (creator, shape)."""
-        out: list[tuple[int, int]] = []
-        seen: set[tuple] = set()
-        for w in ws[:MAX_CANDIDATES]:
-            cb = self.gs[w].created_by
-            if cb is None:
-                continue
-            key = (cb.function.full, cb.parent_id)
-            ck = (key, self.shape(w))
-            if ck in seen:
-                continue
-            seen.add(ck)
-            got = self._sib_cache.get(ck)
-            if got is None:
-                got = self._siblings_cached(ck)
-            out.extend((x, w) for x in got)
-        return out[: 2 * MAX_CANDIDATES]
-
     def _siblings_cached(self, ck: tuple[Any, ...]) -> list[int]:
+        if len(self.by_creator.get(ck[0], ())) > MAX_SIBLING_GROUP:
+            got = self._sib_cache[ck] = self._live_sibling(ck)
+            return got
         alive: list[int] = []
         other: list[int] = []
         for shp, members in self.group_shapes(ck[0]).items():
@@ -528,6 +557,36 @@ class _Builder:
                 (alive if x in self.alive else other).append(x)
         got = self._sib_cache[ck] = (alive + other)[:MAX_CANDIDATES]
         return got
+
+    def _live_sibling(self, ck: tuple[Any, ...]) -> list[int]:
+        """The sibling candidates of a waiter of shape ``ck[1]`` in a creator group ``ck[0]`` larger
+        than MAX_SIBLING_GROUP: "started by the same function" says nothing when that function
+        started thousands of goroutines, except that a counterpart may be among the live ones. So
+        one candidate stands for the group: its lowest-id member of another shape that can make
+        progress on its own (alive, not in a select), else its lowest-id alive one (a select),
+        else none. Noted once per group."""
+        key = ck[0]
+        live = self._group_live.get(key)
+        if live is None:
+            alive = self.alive
+            b = self.b
+            ranked = sorted(
+                (b[x].op == "select", x) for x in alive.intersection(self.by_creator[key]) if x in self.gs
+            )
+            shape = self.shape
+            live = self._group_live[key] = [(x, shape(x)) for _, x in ranked]
+            n = len(self.by_creator[key])
+            who = key[0] if key[1] is None else f"{key[0]} in goroutine {key[1]}"
+            self.notes.append(
+                f"{who} started {n} goroutines: in a creator group this large, being started by the same "
+                f"function is no evidence; a wait among them gets one live sibling as a possible releaser "
+                f"(not up to {MAX_CANDIDATES})"
+                + ("" if live else ", and none of them is alive")
+            )
+        for x, sid in live:
+            if sid != ck[1]:
+                return [x]
+        return []
 
     def alive_related(self, ws: Iterable[int]) -> list[int]:
         """Live goroutines related to any of ws: same creator, children, pointer sharers."""
@@ -564,7 +623,7 @@ class _Builder:
         cb = g.created_by
         if cb is not None:
             sib = self.by_creator.get((cb.function.full, cb.parent_id), ())
-            if len(sib) <= 4 * MAX_SHARERS:
+            if len(sib) <= MAX_SIBLING_GROUP:
                 rel.update(sib)
         rel.update(self.children.get(gid, ())[: 4 * MAX_SHARERS])
         for w, _ in self.gwords.get(gid, ()):
@@ -584,12 +643,6 @@ class _Builder:
                 if x != gid:
                     out.append((x, f.function.full))
         return out[: 4 * MAX_CANDIDATES]
-
-    def siblings(self, gid: int) -> list[int]:
-        cb = self.gs[gid].created_by
-        if cb is None:
-            return []
-        return [x for x in self.by_creator.get((cb.function.full, cb.parent_id), ()) if x != gid]
 
     def shape(self, gid: int) -> int:
         """The stack shape of a goroutine (its function names), as a small int: equal ids, equal
@@ -766,57 +819,70 @@ class _Builder:
     # ------------------------------------------------------------------ lock holders
 
     def infer_lock_holders(self) -> None:
-        frames_of = lambda gid: self.gs[gid].frames  # noqa: E731
+        gs = self.gs
+        bs = self.b
         for node, ws in list(self.waiters.items()):
             attrs = self.G.nodes[node]
             if attrs["kind"] not in ("mutex", "rwmutex") or attrs["address"] is None:
                 continue
             L = attrs["address"]  # noqa: N806
             wset = set(ws)
-            cands: dict[int, tuple[int, str]] = {}  # gid -> (score, evidence)
-
-            def offer(gid: int, score: int, ev: str) -> None:
-                old = cands.get(gid)  # noqa: B023 - called within the iteration
-                if old is None or old[0] < score:
-                    cands[gid] = (score, ev)  # noqa: B023
-
+            # gid -> (score, how its evidence reads: (form, frame index, word)); the first offer
+            # of a goroutine's best score wins, and only the kept ones get their evidence written
+            cands: dict[int, tuple[int, tuple[str, int, int]]] = {}
             for gid, fi, w, how in self.lock_ev.get(L, ()):
-                f = frames_of(gid)[fi]
-                where = f"{f.function.full} (frame {fi}) argument {w:#x}"
                 if gid not in wset:
-                    if gid not in self.b or self.b[gid].dumper:
+                    bl = bs.get(gid)
+                    if bl is None or bl.dumper:
                         continue
-                    if how == "exact":
-                        offer(gid, 3, f"{where} is the lock's address")
-                    else:
-                        offer(gid, 2, f"{where} points {L - w} bytes below the lock (its containing struct)")
-                    continue
-                # A waiter: only frames above its blocking call count (a re-lock).
-                site = self.b[gid].site or 0
-                if fi <= site:
-                    continue
-                sf = frames_of(gid)[site]
-                if (
-                    sf.function.receiver
-                    and sf.function.receiver == f.function.receiver
-                    and sf.function.package == f.function.package
-                    and top_word0(f.args_text) == w
-                ):
-                    offer(
-                        gid,
-                        3,
-                        f"re-lock: {where} is the receiver of a {f.function.receiver} method above {sf.function.full}, which locks it again",
-                    )
-                elif how == "exact":
-                    offer(gid, 2, f"re-lock: {where}, above the blocking call, is the lock's address")
+                    score, ev = (3, ("exact", fi, w)) if how == "exact" else (2, ("container", fi, w))
                 else:
-                    offer(gid, 1, f"re-lock?: {where}, above the blocking call, points {L - w} bytes below the lock")
+                    # A waiter: only frames above its blocking call count (a re-lock).
+                    site = bs[gid].site or 0
+                    if fi <= site:
+                        continue
+                    frames = gs[gid].frames
+                    f = frames[fi]
+                    sf = frames[site]
+                    if (
+                        sf.function.receiver
+                        and sf.function.receiver == f.function.receiver
+                        and sf.function.package == f.function.package
+                        and top_word0(f.args_text) == w
+                    ):
+                        score, ev = 3, ("receiver", fi, w)
+                    elif how == "exact":
+                        score, ev = 2, ("relock", fi, w)
+                    else:
+                        score, ev = 1, ("relock?", fi, w)
+                old = cands.get(gid)
+                if old is None or old[0] < score:
+                    cands[gid] = (score, ev)
             if cands:
-                self.emit_holders(node, cands)
+                self.emit_holders(node, cands, L)
                 continue
             self.eliminate(node, ws)
 
-    def emit_holders(self, node: str, cands: dict[int, tuple[int, str]]) -> None:
+    def _holder_evidence(self, gid: int, ev: tuple[str, int, int], lock: int) -> str:
+        form, fi, w = ev
+        frames = self.gs[gid].frames
+        f = frames[fi]
+        where = f"{f.function.full} (frame {fi}) argument {w:#x}"
+        if form == "exact":
+            return f"{where} is the lock's address"
+        if form == "container":
+            return f"{where} points {lock - w} bytes below the lock (its containing struct)"
+        if form == "receiver":
+            sf = frames[self.b[gid].site or 0]
+            return (
+                f"re-lock: {where} is the receiver of a {f.function.receiver} method above {sf.function.full}, "
+                "which locks it again"
+            )
+        if form == "relock":
+            return f"re-lock: {where}, above the blocking call, is the lock's address"
+        return f"re-lock?: {where}, above the blocking call, points {lock - w} bytes below the lock"
+
+    def emit_holders(self, node: str, cands: dict[int, tuple[int, Any]], lock: int) -> None:
         best = max(s for s, _ in cands.values())
         top = [(gid, ev) for gid, (s, ev) in cands.items() if s == best]
         conf = {3: "high", 2: "medium", 1: "low"}.get(best, "low")
@@ -826,11 +892,11 @@ class _Builder:
             self.notes.append(
                 f"{node}: {len(top)} goroutines carry the lock's address; holder not inferred (kept {MAX_CANDIDATES})"
             )
-            top = sorted(top)[:MAX_CANDIDATES]
+            top = sorted(top, key=_FIRST)[:MAX_CANDIDATES]
             conf = "low"
         for gid, ev in top:
             amb = f" (one of {len(top)} candidates)" if len(top) > 1 else ""
-            self.add_edge(node, gnode(gid), "held-by", conf, ev + amb)
+            self.add_edge(node, gnode(gid), "held-by", conf, self._holder_evidence(gid, ev, lock) + amb)
         # weaker candidates are recorded on the node for the renderer
         rest = sorted((gid, s) for gid, (s, _) in cands.items() if s < best)
         if rest:
@@ -992,6 +1058,9 @@ class _Builder:
         self._rel_edges: list[tuple[str, list[str], list[dict[str, str]]]] = []
         # word_refs holds no system goroutine (scan_words skips them); a dumper is no releaser
         self._dumpers = {gid for gid, bl in self.b.items() if bl.dumper}
+        # words no other goroutine shares as evidence: carried by one goroutine, or by too many
+        self._unshared = self.word_overflow.union([w for w, gl in self.word_gids.items() if len(gl) == 1])
+        self._one_waiter: dict[tuple[Any, ...], tuple[list[int], list[str], list[str], str]] = {}
         nodes = self.G._node
         for node, ws in list(self.waiters.items()):
             attrs = nodes[node]
@@ -1038,21 +1107,16 @@ class _Builder:
         for w in ws:
             got = gwords.get(w)
             if got:
-                words.update([x for x, _ in got])
+                words.update(map(_FIRST, got))
         return words
 
     def _sharers(self, words: set[int], wss: set[int]) -> set[int]:
         """Goroutines (not waiters, not the dumper) carrying one of ``words`` (overflowing words,
         carried by more than MAX_SHARERS goroutines, are no evidence)."""
-        out: set[int] = set()
         overflow = self.word_overflow
-        word_gids = self.word_gids
-        for word in words:
-            if word in overflow:
-                continue
-            gl = word_gids.get(word)
-            if gl:
-                out.update(gl)
+        if overflow and not words.isdisjoint(overflow):
+            words = words.difference(overflow)
+        out: set[int] = set().union(*map(self.word_gids.get, words, repeat(())))
         out.difference_update(wss)
         if self._dumpers:
             out.difference_update(self._dumpers)
@@ -1071,10 +1135,11 @@ class _Builder:
             gl = word_gids.get(word)
             if not gl or need.isdisjoint(gl):
                 continue
-            for gid, fi in word_refs[word]:
-                if gid in need:
-                    need.discard(gid)
-                    found[gid] = self._ev_shared(gid, fi, word)
+            hit = need.intersection(gl)
+            fis = dict(word_refs[word])  # each goroutine is in word_refs[word] once
+            for gid in hit:
+                found[gid] = self._ev_shared(gid, fis[gid], word)
+            need -= hit
             if not need:
                 break
         return found
@@ -1174,6 +1239,41 @@ class _Builder:
                 ds.append({"kind": "can-release", "confidence": conf, "evidence": text[gid]})
         self._rel_edges.append((node, vs, ds))
 
+    def _emit_one_waiter_siblings(self, node: str, w: int) -> None:
+        """``_emit_siblings(node, _siblings_of([w], {w}))``, for a resource with the one waiter w and
+        no other candidate. What does not depend on w (the candidates, their node names and the
+        start of their evidence) is made once per (creator group, shape)."""
+        cb = self.gs[w].created_by
+        if cb is None:
+            return
+        ck = ((cb.function.full, cb.parent_id), self.shape(w))
+        plan = self._one_waiter.get(ck)
+        if plan is None:
+            got = self._sib_cache.get(ck)
+            if got is None:
+                got = self._siblings_cached(ck)
+            # got holds no member of w's shape (so not w) and no id twice; at most MAX_CANDIDATES
+            part = got[: 2 * MAX_CANDIDATES]
+            forever = self.forever
+            kept = sorted([x for x in part if x not in forever]) if forever else sorted(part)
+            f, large = self._creator_of(w)
+            gname = self._gname
+            plan = self._one_waiter[ck] = (
+                part,
+                [gname.get(g) or f"g{g}" for g in kept],
+                [f"goroutine {x} was started by the same function ({f}) as goroutine " for x in kept],
+                large,
+            )
+        part, vs, heads, large = plan
+        if len(part) > MAX_CANDIDATES or self.G._succ.get(node):
+            self._emit_siblings(node, dict.fromkeys(part, w))
+            return
+        if vs:
+            tail = f"{w}{large}"
+            self._rel_edges.append(
+                (node, vs, [{"kind": "can-release", "confidence": "low", "evidence": h + tail} for h in heads])
+            )
+
     def _emit_siblings(self, node: str, sib: dict[int, int]) -> None:
         """:meth:`_emit_groups` for the one group ``("low", sib, sibling evidence)`` of a channel."""
         if not sib:
@@ -1223,9 +1323,10 @@ class _Builder:
         return ev
 
     def _siblings_of(self, ws: list[int], wss: set[int], t1: Any = (), t2: Any = ()) -> dict[int, int]:
-        """The pairs of :meth:`sibling_candidates` as sibling -> waiter (first pair wins), those not
-        in wss nor taken by an earlier group (t1, t2). Siblings are never system goroutines:
-        compute_related leaves those out."""
+        """Siblings of the waiters ``ws`` (goroutines of other stack shapes started by the same
+        function as a waiter, live ones first, cached per (creator, shape)) as sibling -> waiter
+        (first pair wins), those not in wss nor taken by an earlier group (t1, t2). Siblings are
+        never system goroutines: compute_related leaves those out."""
         sib: dict[int, int] = {}
         seen: set[tuple[Any, ...]] = set()
         left = 2 * MAX_CANDIDATES
@@ -1262,24 +1363,56 @@ class _Builder:
 
     def _ev_siblings(self, sib: dict[int, int], gids: list[int], what: str) -> dict[int, str]:
         """Sibling evidence: "... as goroutine W" (what="goroutine ") or "... as the waiter" (what="")."""
-        gs = self.gs
-        creator: dict[int, str] = {}
+        creator: dict[int, tuple[str, str]] = {}
         out: dict[int, str] = {}
         for s in gids:
             w = sib[s]
-            f = creator.get(w)
-            if f is None:
-                f = creator[w] = gs[w].created_by.function.full
+            got = creator.get(w)
+            if got is None:
+                got = creator[w] = self._creator_of(w)
+            f, large = got
             out[s] = (
-                f"goroutine {s} was started by the same function ({f}) as {what}{w}"
+                f"goroutine {s} was started by the same function ({f}) as {what}{w}{large}"
                 if what
-                else (f"goroutine {s} was started by the same function ({f}) as the waiter")
+                else (f"goroutine {s} was started by the same function ({f}) as the waiter{large}")
             )
         return out
 
+    def _creator_of(self, w: int) -> tuple[str, str]:
+        """(creator function of w, "" or the words that say its group is large: see _live_sibling)."""
+        cb = self.gs[w].created_by
+        key = (cb.function.full, cb.parent_id)
+        got = self._creator_text.get(key)
+        if got is None:
+            n = len(self.by_creator.get(key, ()))
+            large = (
+                f", one of {n}: it stands for the live ones, any of which may end the wait"
+                if n > MAX_SIBLING_GROUP
+                else ""
+            )
+            got = self._creator_text[key] = (key[0], large)
+        return got
+
     def chan_counterparts(self, node: str, ws: list[int]) -> None:
-        wss = set(ws)
         addr = self.G._node[node]["address"]
+        if (
+            self.one_waiter_fast_path
+            and addr is None
+            and len(ws) == 1
+            and not self._orphan_creators
+            and not self.children.get(ws[0])
+        ):
+            # Most channel and select waits of a big dump: one waiter, no address, no child, and
+            # no pointer it shares with a goroutine of another shape. Then the general path
+            # below finds only its siblings: the same, without its sets and loops.
+            w = ws[0]
+            words = self._shared_words(ws, [])
+            if words.issubset(self._unshared) or not self._sharers(words, {w}).difference(
+                self._members(self.shape(w))
+            ):
+                self._emit_one_waiter_siblings(node, w)
+                return
+        wss = set(ws)
         high = self._exact_refs(addr, wss)
         shape = self.shape
         shapes = {shape(w) for w in wss}
@@ -1379,10 +1512,11 @@ class _Builder:
             for word in window:
                 if need.isdisjoint(word_gids[word]):
                     continue
-                for gid, fi in self.word_refs[word]:
-                    if gid in need:
-                        need.discard(gid)
-                        found[gid] = self._ev_container(gid, fi, word, addr)
+                hit = need.intersection(word_gids[word])
+                fis = dict(self.word_refs[word])  # each goroutine is in word_refs[word] once
+                for gid in hit:
+                    found[gid] = self._ev_container(gid, fis[gid], word, addr)
+                need -= hit
                 if not need:
                     break
             return found
@@ -1433,7 +1567,9 @@ class _Builder:
                     "low",
                     sib,
                     lambda gids: {
-                        s: f"goroutine {s} was started by the same function as goroutine {sib[s]}" for s in gids
+                        s: f"goroutine {s} was started by the same function as goroutine {sib[s]}"
+                        + self._creator_of(sib[s])[1]
+                        for s in gids
                     },
                 ),
             ],
