@@ -572,6 +572,8 @@ _MUTEX_SLOW = frozenset(
     }
 )
 _MUTEX_SEMA = frozenset({"sync.runtime_SemacquireMutex", "internal/sync.runtime_SemacquireMutex"})
+#: internal/poll's lock of one file descriptor (read/write lock, and the full lock of Close)
+_FD_MUTEX = frozenset({"internal/poll.(*fdMutex).rwlock", "internal/poll.(*fdMutex).lock"})
 _WG_SEMA = frozenset({"sync.runtime_Semacquire", "sync.runtime_SemacquireWaitGroup"})
 _CHAN_FUNCS = {
     "runtime.chansend": "chan-send",
@@ -725,6 +727,12 @@ def _plan(state: str, funcs: tuple[str, ...], pkgs: tuple[str, ...]) -> _Plan:
                 sources.append((cond_wait, 0, 0, "sync.(*Cond).Wait"))
             if notify is not None:
                 sources.append((notify, 0, 16, "sync.runtime_notifyListWait (Cond.notify = Cond+16)"))
+        elif op == "semacquire" and (fdmu := next((i for i, f in enumerate(funcs) if f in _FD_MUTEX), -1)) >= 0:
+            # a second reader (or writer) of one file descriptor waits for its fdMutex, held by
+            # the goroutine reading (writing) it, in IO wait: a lock whose address is the
+            # internal/poll.FD (fdmu is its first field), as net.(*netFD).Read/Write print it
+            op = "mutex-lock"
+            sources.append((fdmu, 0, 0, f"{funcs[fdmu]} (the fd's read/write lock = internal/poll.FD+0)"))
         elif op == "semacquire":
             for i, f in enumerate(funcs):
                 if f == "runtime.semacquire1" or (
