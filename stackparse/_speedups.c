@@ -18,7 +18,8 @@
  *     no pointer-sized word ("0x" and five or more hex digits, exact or not: the rule of
  *     parse._skeleton_shared) the frame can come again: it is taken from the line cache
  *     cache[(call, file)], or made and put there. Otherwise it is made once per run (the
- *     call's own table, as _Lines.new_frames reads each distinct pair of a run once);
+ *     call's own table, see run_ctx, as _Lines.new_frames reads each distinct pair of a run
+ *     once);
  *     A GOTRACEBACK=crash file line ("... fp=0xH sp=0xH[ pc=0xH]") takes the site of the line
  *     without that suffix, when regs_shapes has the suffix's shape (with pc= or not: the grammar
  *     accepted one); the frame gets that line's fp, sp and pc and is never cached;
@@ -152,13 +153,105 @@ num_int(const char *s, Py_ssize_t a, Py_ssize_t b, int base)
     return PyLong_FromString(tmp, NULL, base);
 }
 
+/* What run_frames keeps for one call: the arguments, and two tables of its own.
+ *
+ * - skel: skeletons whose verdict is True, by a 64-bit FNV-1a hash of the skeleton (direct
+ *   mapped; a slot holds its own str): most pairs of a run repeat a skeleton seen a few pairs
+ *   before, and are then decided without building the str key and looking it up.
+ * - made: the frames made in this call for a pointer-sized argument word (not cached), by
+ *   (site, FNV-1a hash and length of the argument text), checked against the frame's text: a
+ *   repeated pair (a recursive call with the same arguments) gets the same object, as
+ *   _Lines.new_frames gives it in Python. Open addressing, sized for the run. */
+typedef struct {
+    unsigned long long h;
+    PyObject *skel; /* owned */
+} skel_slot;
+
+typedef struct {
+    unsigned long long h;
+    PyObject *site, *frame; /* borrowed: the sites dict and the result list keep them */
+} made_slot;
+
+#define SKEL_SLOTS 512
+
+typedef struct {
+    PyObject *cache, *sites, *verdicts, *regs_shapes;
+    PyTypeObject *ftype;
+    Py_ssize_t max_line;
+    char *buf;
+    skel_slot skel[SKEL_SLOTS];
+    made_slot *made;
+    size_t made_mask;
+} run_ctx;
+
+#define FNV_OFFSET 14695981039346656037ULL
+#define FNV_PRIME 1099511628211ULL
+
+/* 1 when the verdict of the skeleton buf[0:n] (hash h) is True, 0 when not or not known, -1 on
+ * error */
+static int
+skeleton_true(run_ctx *x, Py_ssize_t n, unsigned long long h)
+{
+    skel_slot *sl = &x->skel[h & (SKEL_SLOTS - 1)];
+    if (sl->skel != NULL && sl->h == h && PyUnicode_GET_LENGTH(sl->skel) == n
+        && memcmp(PyUnicode_DATA(sl->skel), x->buf, (size_t)n) == 0) {
+        return 1;
+    }
+    PyObject *skel = PyUnicode_New(n, 127); /* the str key _skeleton_ok stores its verdicts under */
+    if (skel == NULL) {
+        return -1;
+    }
+    memcpy(PyUnicode_DATA(skel), x->buf, (size_t)n);
+    PyObject *verdict = PyDict_GetItemWithError(x->verdicts, skel); /* borrowed */
+    if (verdict != Py_True) {
+        Py_DECREF(skel);
+        return verdict == NULL && PyErr_Occurred() ? -1 : 0;
+    }
+    Py_XSETREF(sl->skel, skel);
+    sl->h = h;
+    return 1;
+}
+
+/* the frame made in this call for (site, argument text a[0:alen], hash h), borrowed, or NULL */
+static PyObject *
+made_get(run_ctx *x, PyObject *site, const char *a, Py_ssize_t alen, unsigned long long h)
+{
+    for (size_t i = (size_t)h & x->made_mask;; i = (i + 1) & x->made_mask) {
+        made_slot *sl = &x->made[i];
+        if (sl->frame == NULL) {
+            return NULL;
+        }
+        if (sl->h == h && sl->site == site) {
+            PyObject *t = PyTuple_GET_ITEM(sl->frame, 1);
+            if (PyUnicode_GET_LENGTH(t) == alen && memcmp(PyUnicode_DATA(t), a, (size_t)alen) == 0) {
+                return sl->frame;
+            }
+        }
+    }
+}
+
+static void
+made_put(run_ctx *x, PyObject *site, unsigned long long h, PyObject *frame)
+{
+    size_t i = (size_t)h & x->made_mask;
+    while (x->made[i].frame != NULL) {
+        i = (i + 1) & x->made_mask;
+    }
+    x->made[i].h = h;
+    x->made[i].site = site;
+    x->made[i].frame = frame;
+}
+
 /* The frame of one pair (new reference): by its file line's site, else from the cache, else
  * Py_None; NULL on error. A frame whose arguments hold a pointer-sized word is made without
  * looking in the cache (it is not there: it is never put there). */
 static PyObject *
-pair_frame(PyObject *call, PyObject *file, PyObject *cache, PyObject *run_table, PyObject *sites,
-           PyObject *verdicts, PyObject *regs_shapes, PyTypeObject *ftype, Py_ssize_t max_line, char *buf)
+pair_frame(run_ctx *x, PyObject *call, PyObject *file)
 {
+    PyObject *cache = x->cache, *sites = x->sites, *regs_shapes = x->regs_shapes;
+    PyTypeObject *ftype = x->ftype;
+    Py_ssize_t max_line = x->max_line;
+    char *buf = x->buf;
     if (!PyUnicode_CheckExact(call) || !PyUnicode_CheckExact(file) || !PyUnicode_IS_ASCII(call)) {
         return cached(cache, call, file);
     }
@@ -210,11 +303,12 @@ pair_frame(PyObject *call, PyObject *file, PyObject *cache, PyObject *run_table,
         || memcmp(c, PyUnicode_DATA(prefix), (size_t)plen) != 0) {
         return cached(cache, call, file);
     }
-    /* the skeleton of the argument text c[plen : clen - 1] */
+    /* the skeleton of the argument text c[plen : clen - 1], and the hashes of both */
     const char *a = c + plen;
     Py_ssize_t alen = clen - 1 - plen;
     Py_ssize_t n = 0;
     int shared = 1;
+    unsigned long long hs = FNV_OFFSET, ha = FNV_OFFSET;
     for (Py_ssize_t i = 0; i < alen;) {
         unsigned char ch = (unsigned char)a[i];
         if (ch == 'X') {
@@ -222,11 +316,15 @@ pair_frame(PyObject *call, PyObject *file, PyObject *cache, PyObject *run_table,
         }
         if (ch == '0' && i + 1 < alen && a[i + 1] == 'x') {
             buf[n++] = 'X';
+            hs = (hs ^ 'X') * FNV_PRIME;
+            ha = (((ha ^ '0') * FNV_PRIME) ^ 'x') * FNV_PRIME;
             i += 2;
             Py_ssize_t run = 0;
             /* the hex run after "0x", up to the next "0x" (replaced first, as bytes.replace does) */
             while (i < alen && is_hex((unsigned char)a[i]) && !(a[i] == '0' && i + 1 < alen && a[i + 1] == 'x')) {
                 buf[n++] = 'h';
+                hs = (hs ^ 'h') * FNV_PRIME;
+                ha = (ha ^ (unsigned char)a[i]) * FNV_PRIME;
                 i++;
                 run++;
             }
@@ -235,33 +333,34 @@ pair_frame(PyObject *call, PyObject *file, PyObject *cache, PyObject *run_table,
             }
             continue;
         }
-        buf[n++] = is_hex(ch) ? 'h' : (char)ch;
+        char sk = is_hex(ch) ? 'h' : (char)ch;
+        buf[n++] = sk;
+        hs = (hs ^ (unsigned char)sk) * FNV_PRIME;
+        ha = (ha ^ ch) * FNV_PRIME;
         i++;
     }
-    PyObject *skel = PyUnicode_New(n, 127); /* the str key _skeleton_ok stores its verdicts under */
-    if (skel == NULL) {
-        return NULL;
-    }
-    memcpy(PyUnicode_DATA(skel), buf, (size_t)n);
-    PyObject *verdict = PyDict_GetItemWithError(verdicts, skel); /* borrowed */
-    Py_DECREF(skel);
-    if (verdict != Py_True) {
-        if (verdict == NULL && PyErr_Occurred()) {
-            return NULL;
-        }
-        return cached(cache, call, file);
+    int ok = skeleton_true(x, n, hs);
+    if (ok <= 0) {
+        return ok < 0 ? NULL : cached(cache, call, file);
     }
     PyObject *key = NULL;
-    /* a frame with a pointer-sized word is looked up (and kept) only in this run's own table:
-     * it seldom comes again in another run, but it does inside one (a recursive call with the
-     * same arguments), and one object serves all of them, as new_frames does in Python */
-    PyObject *table = shared ? cache : run_table;
-    if (!regs) { /* (registers differ from frame to frame) */
+    if (regs) {
+        shared = 0; /* registers differ from frame to frame */
+    }
+    else if (!shared) {
+        /* a pointer-sized word: not in the line cache, but maybe made earlier in this run */
+        PyObject *fr = made_get(x, site, a, alen, ha);
+        if (fr != NULL) {
+            Py_INCREF(fr);
+            return fr;
+        }
+    }
+    if (shared) {
         key = PyTuple_Pack(2, call, file);
         if (key == NULL) {
             return NULL;
         }
-        PyObject *fr = PyDict_GetItemWithError(table, key); /* borrowed */
+        PyObject *fr = PyDict_GetItemWithError(cache, key); /* borrowed */
         if (fr != NULL) {
             Py_DECREF(key);
             Py_INCREF(fr);
@@ -304,14 +403,28 @@ pair_frame(PyObject *call, PyObject *file, PyObject *cache, PyObject *run_table,
         PyTuple_SET_ITEM(frame, 2 + i, v);
     }
     if (key != NULL) {
-        int r = PyDict_SetItem(table, key, frame);
+        int r = PyDict_SetItem(cache, key, frame);
         Py_DECREF(key);
         if (r < 0) {
             Py_DECREF(frame);
             return NULL;
         }
     }
+    else if (!regs) {
+        made_put(x, site, ha, frame); /* (the result list keeps it alive) */
+    }
     return frame;
+}
+
+static void
+run_ctx_free(run_ctx *x)
+{
+    for (int i = 0; i < SKEL_SLOTS; i++) {
+        Py_XDECREF(x->skel[i].skel);
+    }
+    PyMem_Free(x->buf);
+    PyMem_Free(x->made);
+    PyMem_Free(x);
 }
 
 static PyObject *
@@ -341,33 +454,43 @@ run_frames(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         PyErr_SetString(PyExc_ValueError, "run_frames: pairs out of range");
         return NULL;
     }
+    run_ctx *x = PyMem_Calloc(1, sizeof(run_ctx));
+    size_t slots = 16;
+    while (slots < 2 * (size_t)count + 1) {
+        slots *= 2;
+    }
     char *buf = PyMem_Malloc((size_t)max_line + 1);
-    if (buf == NULL) {
-        return PyErr_NoMemory();
-    }
+    made_slot *made = PyMem_Calloc(slots, sizeof(made_slot));
     PyObject *out = PyList_New(count);
-    PyObject *run_table = PyDict_New();
-    if (out == NULL || run_table == NULL) {
+    if (x == NULL || buf == NULL || made == NULL || out == NULL) {
+        PyMem_Free(x);
         PyMem_Free(buf);
+        PyMem_Free(made);
         Py_XDECREF(out);
-        Py_XDECREF(run_table);
-        return NULL;
+        return out == NULL ? NULL : PyErr_NoMemory();
     }
+    x->cache = cache;
+    x->sites = sites;
+    x->verdicts = verdicts;
+    x->regs_shapes = regs_shapes;
+    x->ftype = ftype;
+    x->max_line = max_line;
+    x->buf = buf;
+    x->made = made;
+    x->made_mask = slots - 1;
     for (Py_ssize_t k = 0; k < count; k++) {
         PyObject *call = PyList_GET_ITEM(lines, first + 2 * k);
         PyObject *file = PyList_GET_ITEM(lines, first + 2 * k + 1);
-        PyObject *fr = pair_frame(call, file, cache, run_table, sites, verdicts, regs_shapes, ftype, max_line, buf);
+        PyObject *fr = pair_frame(x, call, file);
         if (fr == NULL) {
             goto fail;
         }
         PyList_SET_ITEM(out, k, fr);
     }
-    PyMem_Free(buf);
-    Py_DECREF(run_table);
+    run_ctx_free(x);
     return out;
 fail:
-    PyMem_Free(buf);
-    Py_DECREF(run_table);
+    run_ctx_free(x);
     Py_DECREF(out);
     return NULL;
 }
