@@ -1676,6 +1676,15 @@ def _chunks(stream: IO[bytes], progress: Progress | None = None, total: int = 0,
         done += len(data)
         if progress is not None:
             progress(done, total)
+        cut = data.rfind(b"\n\n")
+        if cut >= 0:
+            # the last empty line of buf + data is in data: one copy makes the piece (an empty
+            # line across the two, if any, comes before this one)
+            cut += 2
+            piece = b"".join((buf, memoryview(data)[:cut])) if buf or cut < len(data) else data
+            buf = data[cut:]
+            yield piece, False
+            continue
         buf += data
         cut = buf.rfind(b"\n\n")
         if cut < 0:
