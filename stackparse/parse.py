@@ -98,7 +98,7 @@ except ImportError:  # not built: the same steps run in Python
     _speedups_module = None  # type: ignore[assignment]
 
 #: The compiled frame lookup, or None when it is not built or STACKPARSE_NO_SPEEDUPS is set (then
-#: _Segmenter._run and _bulk_frames do the same in Python). tests/test_fastpath.py runs both.
+#: _Segmenter._run and _bulk_frames do the same in Python). tests/test_speedups.py runs both.
 _speedups: Any = None if os.environ.get("STACKPARSE_NO_SPEEDUPS") else _speedups_module
 
 #: Lines longer than this are never dump lines (the runtime prints at most 10 argument words
@@ -1136,6 +1136,10 @@ class _Segmenter:
         together (``_bulk_frames``). Anything else (an elision line, registers, ancestors, a
         line the grammar rejects, a repeated id) ends the run there,
         and the block-at-a-time path reads it. The same grammar verdicts decide both paths.
+
+        With the compiled lookup (``_speedups``), each of the three loops below (the blocks, the
+        frames, the goroutines) runs in C as far as the caches the grammar filled can take it,
+        and hands the rest back to the Python steps beside it.
         """
         n = len(lines)
         lc = self.lines
@@ -1797,7 +1801,7 @@ _LINE = Goroutine._fields.index("line")  # (the child's line numbers are shifted
 
 #: Without the compiled frame lookup, plain files at least this big are read by two processes
 #: (see above and _workers). With it, one process is the default: it reads a 212 MB dump of 100k
-#: goroutines in about 2.3 s, and the second process saved nothing, because taking over its part
+#: goroutines in about 2 s, and the second process saved nothing, because taking over its part
 #: (about 0.5 s of unmarshalling and rebuilding frames) cost the parent as much as reading it.
 PARALLEL_MIN_BYTES = 48 << 20
 _SPLIT_PERCENT = 57
