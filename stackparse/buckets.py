@@ -12,6 +12,7 @@ It also reads pprof ``debug=1`` profiles, whose records are already aggregated: 
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any
@@ -99,8 +100,14 @@ def bucketize(dump: Dump) -> list[Bucket]:
             groups[key] = [g]
         else:
             members.append(g)
+    return _buckets(groups.values())
+
+
+def _buckets(groups: Iterable[list[Goroutine]]) -> list[Bucket]:
+    """One bucket per group of goroutines (each sorted by id, the groups in order of their first
+    member), largest first."""
     buckets = []
-    for members in groups.values():
+    for members in groups:
         first = members[0]
         minutes = [m for m in map(_WAIT_MINUTES, members) if m is not None]
         buckets.append(
@@ -137,23 +144,7 @@ def bucketize_by(dump: Dump, group_of: list[int]) -> list[Bucket]:
     firsts = list(dict.fromkeys(map(group_of.__getitem__, order)))
     members: dict[int, list[int]] = {k: [] for k in firsts}
     deque(map(list.append, map(members.__getitem__, map(group_of.__getitem__, order)), order), 0)
-    buckets = []
-    for k in firsts:
-        ms = list(map(gl.__getitem__, members[k]))
-        first = ms[0]
-        minutes = [m for m in map(_WAIT_MINUTES, ms) if m is not None]
-        buckets.append(
-            Bucket(
-                state=first.state,
-                frames=first.frames,
-                goroutine_ids=tuple(map(_ID, ms)),
-                wait_minutes_min=min(minutes) if minutes else None,
-                wait_minutes_max=max(minutes) if minutes else None,
-                created_by=None if first.created_by is None else first.created_by.function.full,
-            )
-        )
-    buckets.sort(key=lambda b: (-b.count, _runtime_only(b.frames)))
-    return buckets
+    return _buckets([list(map(gl.__getitem__, members[k])) for k in firsts])
 
 
 def _runtime_only(frames: tuple[Frame, ...]) -> bool:
