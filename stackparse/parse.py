@@ -575,36 +575,25 @@ class _Lines:
             self.cb[(line, file)] = cb
         return cb
 
-    def plain_header(self, line: str) -> tuple[int, tuple[Any, ...]] | None:
-        """(id, the other fields) of a goroutine header without gp=/m= words, the grammar reading
-        each distinct text after the id once; None for any other line."""
+    def run_header(self, line: str) -> tuple[int, tuple[Any, ...]] | None:
+        """(id, the other fields: state .. labels, gp, m, mp) of any goroutine header the grammar
+        accepts; None for any other line. The grammar reads each distinct text after the id of a
+        header without gp=/m= words once (``hfast``); the others, through :meth:`header`."""
         sp = line.find(" ", 10)
         t = self.hfast.get(line[sp:])
-        if t is None:
-            try:
-                h = self.header(line)
-            except GrammarError:
-                return None
-            if h.gp is not None:
-                return None
-            self.hfast[line[sp:]] = t = h[1:]
-            return h.id, t
-        num = line[10:sp]
-        if not (num.isdigit() and num.isascii()):
-            return None  # int() would also take "1_0" or "٣", which the grammar does not
-        return int(num), t
-
-    def run_header(self, line: str) -> tuple[int, tuple[Any, ...]] | None:
-        """(id, the other fields) of any goroutine header the grammar accepts, with or without
-        gp=/m= words; None for any other line."""
-        ph = self.plain_header(line)
-        if ph is not None:
-            return ph
+        if t is not None:
+            num = line[10:sp]
+            if not (num.isdigit() and num.isascii()):
+                return None  # int() would also take "1_0" or "٣", which the grammar does not
+            return int(num), t
         try:
             h = self.header(line)
         except GrammarError:
             return None
-        return h.id, h[1:]
+        t = h[1:]
+        if h.gp is None:
+            self.hfast[line[sp:]] = t
+        return h.id, t
 
     def new_frames(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], Frame | None]:
         """The frames of (call line, file line) pairs not in the line cache, each distinct pair
@@ -1262,15 +1251,10 @@ class _Segmenter:
         """The common shape, header + call/file pairs + created-by pair, read by slicing; every
         line still goes through the grammar (its verdict cached per distinct line)."""
         lc = self.lines
-        ph = lc.plain_header(lines[i])
+        ph = lc.run_header(lines[i])
         if ph is None:
-            try:  # a header with gp=/m= words (or one the grammar rejects)
-                h = lc.header(lines[i])
-            except GrammarError:
-                return None
-            gid, t = h.id, None
-        else:
-            gid, t = ph
+            return None
+        gid, t = ph
         end = j
         created = None
         if j - i >= 3 and lines[j - 2][:11] == "created by ":
@@ -1301,14 +1285,8 @@ class _Segmenter:
             frames = [fr if fr is not None else got[key] for key, fr in zip(keys, frames)]
             if None in frames:
                 return None
-        if t is None:
-            return _tnew(Goroutine, (
-                gid, h.state, tuple(frames), h.wait_minutes, h.locked_to_thread, h.leaked, h.scan,
-                h.durable, h.synctest_group, h.synctest_bubble, h.labels, h.gp, h.m, h.mp, elision,
-                created, (), False, False, lineno,
-            ))
         return _tnew(Goroutine, (
-            gid, t[0], tuple(frames), t[1], t[2], t[3], t[4], t[5], t[6], t[7], t[8], None, None, None,
+            gid, t[0], tuple(frames), t[1], t[2], t[3], t[4], t[5], t[6], t[7], t[8], t[9], t[10], t[11],
             elision, created, (), False, False, lineno,
         ))
 
