@@ -30,7 +30,7 @@
  *
  * The first loop of _Segmenter._run: from the header lines[h], appends to ends/heads/skips for
  * each block of the run's shape whose header the grammar has read the like of (see
- * header_fields: hfast and headers are the caches of _Lines.plain_header and _Lines.header), as
+ * header_fields: hfast and headers are the caches of _Lines.run_header and _Lines.header), as
  * long as fewer than window blocks are found.
  * more is True when it stopped at a header it could not decide alone (text after the id not
  * learnt yet, an id that is not plain ASCII digits or is too long): the Python loop reads that
@@ -531,12 +531,14 @@ has_prefix(PyObject *s, const char *prefix, Py_ssize_t plen)
            && memcmp(PyUnicode_DATA(s), prefix, (size_t)plen) == 0;
 }
 
-/* 1 when gid is in ids and not 0, 0 when not, -1 on error */
+/* 1 when the id gid is in ids and not 0 (id 0 may repeat: an M's g0 in each thread section),
+ * 0 when not, -1 on error */
 static int
-id_taken(PyObject *ids, PyObject *gid, long long v)
+id_taken(PyObject *ids, PyObject *gid)
 {
-    if (v == 0) {
-        return 0;
+    int zero = PyObject_Not(gid);
+    if (zero != 0) {
+        return zero < 0 ? -1 : 0;
     }
     return PySet_Contains(ids, gid);
 }
@@ -655,8 +657,7 @@ scan_blocks(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         return NULL;
     }
     if (!PyList_Check(lines) || !PyDict_Check(hfast) || !PyDict_Check(headers) || !PyAnySet_Check(ids)
-        || !PyList_Check(ends)
-        || !PyList_Check(heads) || !PyList_Check(skips)) {
+        || !PyList_Check(ends) || !PyList_Check(heads) || !PyList_Check(skips)) {
         PyErr_SetString(PyExc_TypeError, "scan_blocks: bad argument types");
         return NULL;
     }
@@ -683,7 +684,7 @@ scan_blocks(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
             Py_DECREF(t);
             return NULL;
         }
-        int taken = id_taken(ids, gid, v);
+        int taken = id_taken(ids, gid);
         if (taken != 0) {
             Py_DECREF(gid);
             Py_DECREF(t);
@@ -772,9 +773,8 @@ build_goroutines(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         if (!PyLong_CheckExact(gid) || !PyTuple_Check(t) || PyTuple_GET_SIZE(t) != 12) {
             break;
         }
-        int zero = PyObject_Not(gid);
-        int taken = zero ? 0 : PySet_Contains(ids, gid);
-        if (zero < 0 || taken < 0) {
+        int taken = id_taken(ids, gid);
+        if (taken < 0) {
             goto fail;
         }
         if (taken) {
