@@ -874,6 +874,745 @@ fail:
     return NULL;
 }
 
+/* ======================================================================================
+ * Analysis kernels (stackparse/blocking.py). Like the parse loops above, each has a Python
+ * twin that is its definition, and tests/test_speedups.py holds the two equal.
+ *
+ *   flat_words(rows, idxs, slow) -> list
+ *
+ * blocking.rows_words: for each row (a tuple of argument texts, one per frame of a stack, or
+ * the stack's Frame tuples themselves, whose args_text is item 1),
+ * the list of (word, i) for every exact pointer word (hex, no "?", at least 0x10000) of
+ * row[i], i in idxs in that order. A text in the grammar's flat argument language
+ * (blocking._FLAT: items "{*WORD}*" or "{+}+" separated by ", ", WORD one of 0x + lower-case
+ * hex digits, decimal digits, each optionally followed by "?", "..." or "_") whose words fit
+ * in 64 bits is read here; any other text is handed to slow(text), which returns its words.
+ * ====================================================================================== */
+
+#define FLAT_MAX_WORDS 64
+#define MIN_POINTER 0x10000ULL
+
+/* Reads one flat argument text. Returns the number of exact words >= MIN_POINTER stored in
+ * ws (at most FLAT_MAX_WORDS), or -1 when the text is not flat, a word does not fit in 64
+ * bits, or there are more words than ws holds: the caller then asks the Python side. */
+static int
+flat_scan(const unsigned char *s, Py_ssize_t n, unsigned long long *ws)
+{
+    int nw = 0;
+    Py_ssize_t p = 0;
+    if (n == 0) {
+        return 0;
+    }
+    for (;;) {
+        /* one item */
+        Py_ssize_t open = p;
+        while (p < n && s[p] == '{') {
+            p++;
+        }
+        if (p < n && s[p] == '}' && p > open) {
+            /* "{+}+" */
+            while (p < n && s[p] == '}') {
+                p++;
+            }
+        }
+        else if (p + 1 < n && s[p] == '0' && s[p + 1] == 'x' && p + 2 < n && is_hex(s[p + 2])) {
+            Py_ssize_t q = p + 2;
+            while (q < n && s[q] == '0') {
+                q++;
+            }
+            Py_ssize_t e = hex_end((const char *)s, n, q);
+            int exact = !(e < n && s[e] == '?');
+            if (exact) {
+                if (e - q > 16) {
+                    return -1;
+                }
+                unsigned long long v = 0;
+                for (Py_ssize_t k = q; k < e; k++) {
+                    unsigned char c = s[k];
+                    v = (v << 4) | (unsigned long long)(c <= '9' ? c - '0' : c - 'a' + 10);
+                }
+                if (v >= MIN_POINTER) {
+                    if (nw == FLAT_MAX_WORDS) {
+                        return -1;
+                    }
+                    ws[nw++] = v;
+                }
+            }
+            p = exact ? e : e + 1;
+            while (p < n && s[p] == '}') {
+                p++;
+            }
+        }
+        else if (p < n && s[p] >= '0' && s[p] <= '9') {
+            while (p < n && s[p] >= '0' && s[p] <= '9') {
+                p++;
+            }
+            if (p < n && s[p] == '?') {
+                p++;
+            }
+            while (p < n && s[p] == '}') {
+                p++;
+            }
+        }
+        else if (p + 2 < n && s[p] == '.' && s[p + 1] == '.' && s[p + 2] == '.') {
+            p += 3;
+            while (p < n && s[p] == '}') {
+                p++;
+            }
+        }
+        else if (p < n && s[p] == '_') {
+            p++;
+            while (p < n && s[p] == '}') {
+                p++;
+            }
+        }
+        else {
+            return -1;
+        }
+        if (p == n) {
+            return nw;
+        }
+        if (p + 1 < n && s[p] == ',' && s[p + 1] == ' ') {
+            p += 2;
+            continue;
+        }
+        return -1;
+    }
+}
+
+/* appends (word, i) to out for each word; ws_obj is a tuple of ints (slow path) or NULL */
+static int
+append_words(PyObject *out, PyObject *i, const unsigned long long *ws, int nw)
+{
+    for (int k = 0; k < nw; k++) {
+        PyObject *w = PyLong_FromUnsignedLongLong(ws[k]);
+        if (w == NULL) {
+            return -1;
+        }
+        PyObject *t = PyTuple_New(2);
+        if (t == NULL) {
+            Py_DECREF(w);
+            return -1;
+        }
+        PyTuple_SET_ITEM(t, 0, w);
+        Py_INCREF(i);
+        PyTuple_SET_ITEM(t, 1, i);
+        int r = PyList_Append(out, t);
+        Py_DECREF(t);
+        if (r < 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int
+append_slow(PyObject *out, PyObject *i, PyObject *slow, PyObject *text)
+{
+    PyObject *ws = PyObject_CallOneArg(slow, text);
+    if (ws == NULL) {
+        return -1;
+    }
+    PyObject *seq = PySequence_Fast(ws, "slow() must return a sequence of words");
+    Py_DECREF(ws);
+    if (seq == NULL) {
+        return -1;
+    }
+    Py_ssize_t m = PySequence_Fast_GET_SIZE(seq);
+    for (Py_ssize_t k = 0; k < m; k++) {
+        PyObject *t = PyTuple_Pack(2, PySequence_Fast_GET_ITEM(seq, k), i);
+        if (t == NULL || PyList_Append(out, t) < 0) {
+            Py_XDECREF(t);
+            Py_DECREF(seq);
+            return -1;
+        }
+        Py_DECREF(t);
+    }
+    Py_DECREF(seq);
+    return 0;
+}
+
+static PyObject *
+flat_words(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)self;
+    if (nargs != 3 || !PyList_Check(args[0]) || !PyTuple_Check(args[1]) || !PyCallable_Check(args[2])) {
+        PyErr_SetString(PyExc_TypeError, "flat_words(rows: list, idxs: tuple, slow)");
+        return NULL;
+    }
+    PyObject *rows = args[0], *idxs = args[1], *slow = args[2];
+    Py_ssize_t n = PyList_GET_SIZE(rows), ni = PyTuple_GET_SIZE(idxs);
+    Py_ssize_t *ix = PyMem_Malloc(sizeof(Py_ssize_t) * (size_t)(ni ? ni : 1));
+    if (ix == NULL) {
+        return PyErr_NoMemory();
+    }
+    for (Py_ssize_t j = 0; j < ni; j++) {
+        ix[j] = PyLong_AsSsize_t(PyTuple_GET_ITEM(idxs, j));
+        if (ix[j] < 0) {
+            if (!PyErr_Occurred()) {
+                PyErr_SetString(PyExc_ValueError, "flat_words: negative frame index");
+            }
+            PyMem_Free(ix);
+            return NULL;
+        }
+    }
+    PyObject *result = PyList_New(n);
+    if (result == NULL) {
+        PyMem_Free(ix);
+        return NULL;
+    }
+    unsigned long long ws[FLAT_MAX_WORDS];
+    for (Py_ssize_t k = 0; k < n; k++) {
+        PyObject *out = PyList_New(0);
+        if (out == NULL) {
+            goto fail;
+        }
+        PyList_SET_ITEM(result, k, out);
+        PyObject *row = PyList_GET_ITEM(rows, k);
+        if (!PyTuple_Check(row)) {
+            PyErr_SetString(PyExc_TypeError, "flat_words: each row must be a tuple of str or of Frames");
+            goto fail;
+        }
+        Py_ssize_t len = PyTuple_GET_SIZE(row);
+        for (Py_ssize_t j = 0; j < ni; j++) {
+            if (ix[j] >= len) {
+                PyErr_SetString(PyExc_IndexError, "flat_words: frame index out of range");
+                goto fail;
+            }
+            PyObject *text = PyTuple_GET_ITEM(row, ix[j]);
+            if (PyTuple_Check(text) && PyTuple_GET_SIZE(text) > 1) {
+                text = PyTuple_GET_ITEM(text, 1); /* a Frame: its args_text */
+            }
+            if (!PyUnicode_Check(text)) {
+                PyErr_SetString(PyExc_TypeError, "flat_words: argument texts must be str");
+                goto fail;
+            }
+            int nw = -1;
+            if (PyUnicode_IS_ASCII(text)) {
+                nw = flat_scan(PyUnicode_1BYTE_DATA(text), PyUnicode_GET_LENGTH(text), ws);
+            }
+            PyObject *i = PyTuple_GET_ITEM(idxs, j);
+            if (nw > 0 ? append_words(out, i, ws, nw) < 0 : nw < 0 && append_slow(out, i, slow, text) < 0) {
+                goto fail;
+            }
+        }
+    }
+    PyMem_Free(ix);
+    return result;
+fail:
+    PyMem_Free(ix);
+    Py_DECREF(result);
+    return NULL;
+}
+
+/*   stack_groups(goroutines, state_i, frames_i, cb_i) -> (group_of, reps)
+ *
+ * blocking.classify_all's grouping: goroutines whose state, frames' function, file and line,
+ * creator function (created_by.function, or None) and "id is 1" are the *same objects* (the
+ * parser shares them) fall in one group. group_of[k] is the group of goroutines[k]; reps[j] is
+ * the index of group j's first goroutine. An identity group is a subset of a value group, so the
+ * caller, which looks up what it needs per group by value, gets what it would per goroutine.
+ * blocking._stack_groups_py is its Python twin. */
+
+typedef struct {
+    Py_hash_t hash;
+    Py_ssize_t rep; /* index of the group's first goroutine; -1: empty slot */
+    Py_ssize_t grp;
+} group_slot;
+
+static PyObject *
+creator_function(PyObject *g, Py_ssize_t cb_i, PyObject *name)
+{
+    PyObject *cb = PyTuple_GET_ITEM(g, cb_i);
+    if (cb == Py_None) {
+        Py_INCREF(Py_None);
+        return Py_None;
+    }
+    return PyObject_GetAttr(cb, name);
+}
+
+static int
+id_is_one(PyObject *gid)
+{
+    int overflow = 0;
+    return PyLong_Check(gid) && PyLong_AsLongAndOverflow(gid, &overflow) == 1 && !overflow;
+}
+
+/* same state object and the same function, file and line objects in every frame */
+static int
+same_stack(PyObject *a, PyObject *b, Py_ssize_t state_i, Py_ssize_t frames_i)
+{
+    if (PyTuple_GET_ITEM(a, state_i) != PyTuple_GET_ITEM(b, state_i)) {
+        return 0;
+    }
+    PyObject *sa = PyTuple_GET_ITEM(a, frames_i), *sb = PyTuple_GET_ITEM(b, frames_i);
+    Py_ssize_t n = PyTuple_GET_SIZE(sa);
+    if (PyTuple_GET_SIZE(sb) != n) {
+        return 0;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *x = PyTuple_GET_ITEM(sa, i), *y = PyTuple_GET_ITEM(sb, i);
+        if (x != y && (PyTuple_GET_ITEM(x, 0) != PyTuple_GET_ITEM(y, 0) || PyTuple_GET_ITEM(x, 2) != PyTuple_GET_ITEM(y, 2) ||
+                       PyTuple_GET_ITEM(x, 3) != PyTuple_GET_ITEM(y, 3))) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+#define FNV(h, v) ((h) = ((h) ^ (Py_uhash_t)(v)) * 1099511628211ULL)
+
+static PyObject *
+stack_groups(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)self;
+    if (nargs != 4 || !PyTuple_Check(args[0])) {
+        PyErr_SetString(PyExc_TypeError, "stack_groups(goroutines: tuple, state_i, frames_i, cb_i)");
+        return NULL;
+    }
+    PyObject *gs = args[0];
+    Py_ssize_t state_i = PyLong_AsSsize_t(args[1]), frames_i = PyLong_AsSsize_t(args[2]),
+               cb_i = PyLong_AsSsize_t(args[3]);
+    if (PyErr_Occurred()) {
+        return NULL;
+    }
+    if (state_i < 1 || frames_i < 1 || cb_i < 1) {
+        PyErr_SetString(PyExc_ValueError, "stack_groups: field indexes must be positive");
+        return NULL;
+    }
+    Py_ssize_t n = PyTuple_GET_SIZE(gs);
+    Py_ssize_t top = state_i > frames_i ? state_i : frames_i;
+    top = top > cb_i ? top : cb_i;
+    /* every goroutine a tuple long enough, its frames a tuple of tuples of at least 4 items */
+    for (Py_ssize_t k = 0; k < n; k++) {
+        PyObject *g = PyTuple_GET_ITEM(gs, k);
+        if (!PyTuple_Check(g) || PyTuple_GET_SIZE(g) <= top || !PyTuple_Check(PyTuple_GET_ITEM(g, frames_i))) {
+            PyErr_SetString(PyExc_TypeError, "stack_groups: goroutines must be Goroutine tuples");
+            return NULL;
+        }
+        PyObject *fs = PyTuple_GET_ITEM(g, frames_i);
+        for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(fs); i++) {
+            PyObject *f = PyTuple_GET_ITEM(fs, i);
+            if (!PyTuple_Check(f) || PyTuple_GET_SIZE(f) < 4) {
+                PyErr_SetString(PyExc_TypeError, "stack_groups: frames must be Frame tuples");
+                return NULL;
+            }
+        }
+    }
+    size_t cap = 64;
+    while (cap < 2 * (size_t)(n + 1)) {
+        cap <<= 1;
+    }
+    PyObject *name = PyUnicode_InternFromString("function");
+    PyObject *group_of = PyList_New(n);
+    PyObject *reps = PyList_New(0);
+    PyObject *creators = PyList_New(0); /* creators[j]: the creator function of group j */
+    group_slot *table = PyMem_Malloc(cap * sizeof(group_slot));
+    if (name == NULL || group_of == NULL || reps == NULL || creators == NULL || table == NULL) {
+        if (table == NULL) {
+            PyErr_NoMemory();
+        }
+        goto fail;
+    }
+    for (size_t s = 0; s < cap; s++) {
+        table[s].rep = -1;
+    }
+    for (Py_ssize_t k = 0; k < n; k++) {
+        PyObject *g = PyTuple_GET_ITEM(gs, k);
+        PyObject *fn = creator_function(g, cb_i, name);
+        if (fn == NULL) {
+            goto fail;
+        }
+        int one = id_is_one(PyTuple_GET_ITEM(g, 0));
+        PyObject *fs = PyTuple_GET_ITEM(g, frames_i);
+        Py_ssize_t nf = PyTuple_GET_SIZE(fs);
+        Py_uhash_t h = 1469598103934665603ULL;
+        FNV(h, (uintptr_t)PyTuple_GET_ITEM(g, state_i));
+        FNV(h, (uintptr_t)fn);
+        FNV(h, (Py_uhash_t)one + 2 * (Py_uhash_t)nf);
+        for (Py_ssize_t i = 0; i < nf; i++) {
+            PyObject *f = PyTuple_GET_ITEM(fs, i);
+            FNV(h, (uintptr_t)PyTuple_GET_ITEM(f, 0));
+            FNV(h, (uintptr_t)PyTuple_GET_ITEM(f, 2));
+            FNV(h, (uintptr_t)PyTuple_GET_ITEM(f, 3));
+        }
+        size_t s = (size_t)(h ^ (h >> 29)) & (cap - 1);
+        Py_ssize_t grp = -1;
+        for (; table[s].rep >= 0; s = (s + 1) & (cap - 1)) {
+            if (table[s].hash != (Py_hash_t)h) {
+                continue;
+            }
+            PyObject *r = PyTuple_GET_ITEM(gs, table[s].rep);
+            if (PyList_GET_ITEM(creators, table[s].grp) == fn && id_is_one(PyTuple_GET_ITEM(r, 0)) == one &&
+                same_stack(g, r, state_i, frames_i)) {
+                grp = table[s].grp;
+                break;
+            }
+        }
+        if (grp < 0) {
+            grp = PyList_GET_SIZE(reps);
+            table[s].hash = (Py_hash_t)h;
+            table[s].rep = k;
+            table[s].grp = grp;
+            PyObject *kk = PyLong_FromSsize_t(k);
+            int bad = kk == NULL || PyList_Append(reps, kk) < 0 || PyList_Append(creators, fn) < 0;
+            Py_XDECREF(kk);
+            if (bad) {
+                Py_DECREF(fn);
+                goto fail;
+            }
+        }
+        Py_DECREF(fn);
+        PyObject *gnum = PyLong_FromSsize_t(grp);
+        if (gnum == NULL) {
+            goto fail;
+        }
+        PyList_SET_ITEM(group_of, k, gnum);
+    }
+    PyMem_Free(table);
+    Py_DECREF(name);
+    Py_DECREF(creators);
+    PyObject *res = PyTuple_Pack(2, group_of, reps);
+    Py_DECREF(group_of);
+    Py_DECREF(reps);
+    return res;
+fail:
+    PyMem_Free(table);
+    Py_XDECREF(name);
+    Py_XDECREF(group_of);
+    Py_XDECREF(reps);
+    Py_XDECREF(creators);
+    return NULL;
+}
+
+/*   scan_refs(rows, interesting, locks, lo, hi, lock_addrs, word_refs, word_gids, overflow,
+ *             lock_ev, max_sharers, cap, span) -> None
+ *
+ * The word loop of graph._Builder.scan_words (its Python twin, _scan_refs_py, is the
+ * definition). rows holds, in goroutine order, (gid, words, own, site): words a list of
+ * (word, frame index), own the goroutine's own lock address or None, site its call-site
+ * index. Fills word_refs / word_gids (word -> [(gid, i)] / [gid], at most max_sharers, one
+ * entry per goroutine), overflow (words seen in more goroutines than that) and lock_ev (lock
+ * address -> [(gid, i, word, "exact" | "container")]) for the locks (sorted lock_addrs, dict
+ * locks) between lo and hi. Every word and lock address must fit in 64 bits (ValueError
+ * before anything is filled otherwise: the caller then runs the Python loop). */
+
+static int
+u64_of(PyObject *o, unsigned long long *v)
+{
+    if (!PyLong_Check(o)) {
+        PyErr_SetString(PyExc_TypeError, "scan_refs: words must be int");
+        return -1;
+    }
+    *v = PyLong_AsUnsignedLongLong(o);
+    if (*v == (unsigned long long)-1 && PyErr_Occurred()) {
+        PyErr_Clear();
+        PyErr_SetString(PyExc_ValueError, "scan_refs: a word does not fit in 64 bits");
+        return -1;
+    }
+    return 0;
+}
+
+/* lock_ev[addr].append((gid, i, word, how)); returns the list's new length or -1 */
+static Py_ssize_t
+add_evidence(PyObject *lock_ev, PyObject *addr, PyObject *gid, PyObject *i, PyObject *word, PyObject *how)
+{
+    PyObject *ev = PyDict_GetItemWithError(lock_ev, addr);
+    if (ev == NULL) {
+        if (PyErr_Occurred()) {
+            return -1;
+        }
+        ev = PyList_New(0);
+        if (ev == NULL || PyDict_SetItem(lock_ev, addr, ev) < 0) {
+            Py_XDECREF(ev);
+            return -1;
+        }
+        Py_DECREF(ev);
+    }
+    PyObject *t = PyTuple_Pack(4, gid, i, word, how);
+    if (t == NULL || PyList_Append(ev, t) < 0) {
+        Py_XDECREF(t);
+        return -1;
+    }
+    Py_DECREF(t);
+    return PyList_GET_SIZE(ev);
+}
+
+/* the first index of a[0:n] whose value is > v (right) or >= v (!right) */
+static Py_ssize_t
+bisect_u64(const unsigned long long *a, Py_ssize_t n, unsigned long long v, int right)
+{
+    Py_ssize_t lo = 0, hi = n;
+    while (lo < hi) {
+        Py_ssize_t mid = (lo + hi) / 2;
+        if (right ? a[mid] <= v : a[mid] < v) {
+            lo = mid + 1;
+        }
+        else {
+            hi = mid;
+        }
+    }
+    return lo;
+}
+
+static PyObject *
+scan_refs(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)self;
+    if (nargs != 13 || !PyList_Check(args[0]) || !PyAnySet_Check(args[1]) || !PyDict_Check(args[2]) ||
+        !PyList_Check(args[5]) || !PyDict_Check(args[6]) || !PyDict_Check(args[7]) || !PySet_Check(args[8]) ||
+        !PyDict_Check(args[9])) {
+        PyErr_SetString(PyExc_TypeError, "scan_refs(rows: list, interesting: set, locks: dict, lo, hi, lock_addrs: list, "
+                                         "word_refs: dict, word_gids: dict, overflow: set, lock_ev: dict, max_sharers, cap, span)");
+        return NULL;
+    }
+    PyObject *rows = args[0], *interesting = args[1], *locks = args[2], *addrs = args[5], *word_refs = args[6],
+             *word_gids = args[7], *overflow = args[8], *lock_ev = args[9];
+    unsigned long long lo, hi, span;
+    if (u64_of(args[3], &lo) < 0 || u64_of(args[4], &hi) < 0 || u64_of(args[12], &span) < 0) {
+        return NULL;
+    }
+    Py_ssize_t max_sharers = PyLong_AsSsize_t(args[10]), cap = PyLong_AsSsize_t(args[11]);
+    if (PyErr_Occurred()) {
+        return NULL;
+    }
+    /* check every row before changing anything */
+    Py_ssize_t nrows = PyList_GET_SIZE(rows), most = 0;
+    for (Py_ssize_t r = 0; r < nrows; r++) {
+        PyObject *row = PyList_GET_ITEM(rows, r);
+        if (!PyTuple_Check(row) || PyTuple_GET_SIZE(row) != 4 || !PyList_Check(PyTuple_GET_ITEM(row, 1)) ||
+            !PyLong_Check(PyTuple_GET_ITEM(row, 3))) {
+            PyErr_SetString(PyExc_TypeError, "scan_refs: rows are (gid, [(word, i)], own, site)");
+            return NULL;
+        }
+        PyObject *ws = PyTuple_GET_ITEM(row, 1);
+        for (Py_ssize_t j = 0; j < PyList_GET_SIZE(ws); j++) {
+            PyObject *wi = PyList_GET_ITEM(ws, j);
+            unsigned long long v;
+            if (!PyTuple_Check(wi) || PyTuple_GET_SIZE(wi) != 2 || !PyLong_Check(PyTuple_GET_ITEM(wi, 1))) {
+                PyErr_SetString(PyExc_TypeError, "scan_refs: words are (word, frame index)");
+                return NULL;
+            }
+            if (u64_of(PyTuple_GET_ITEM(wi, 0), &v) < 0) {
+                return NULL;
+            }
+        }
+        if (PyList_GET_SIZE(ws) > most) {
+            most = PyList_GET_SIZE(ws);
+        }
+        if (PyTuple_GET_ITEM(row, 2) != Py_None) {
+            unsigned long long v;
+            if (u64_of(PyTuple_GET_ITEM(row, 2), &v) < 0) {
+                return NULL;
+            }
+        }
+    }
+    Py_ssize_t nopen = PyList_GET_SIZE(addrs);
+    unsigned long long *open_v = PyMem_Malloc(sizeof(unsigned long long) * (size_t)(nopen + 1));
+    PyObject **open_o = PyMem_Malloc(sizeof(PyObject *) * (size_t)(nopen + 1));
+    /* the locks a goroutine has given evidence to (it gives each at most once) */
+    Py_ssize_t nseen = 0, seen_cap = 64;
+    unsigned long long *seen = PyMem_Malloc(sizeof(unsigned long long) * (size_t)seen_cap);
+    PyObject *done = PySet_New(NULL);
+    PyObject *exact = PyUnicode_InternFromString("exact"), *container = PyUnicode_InternFromString("container");
+    PyObject *result = NULL;
+    if (open_v == NULL || open_o == NULL || seen == NULL) {
+        PyErr_NoMemory();
+        goto out;
+    }
+    if (done == NULL || exact == NULL || container == NULL) {
+        goto out;
+    }
+    for (Py_ssize_t k = 0; k < nopen; k++) {
+        open_o[k] = PyList_GET_ITEM(addrs, k);
+        if (u64_of(open_o[k], &open_v[k]) < 0) {
+            goto out;
+        }
+        if (k && open_v[k] <= open_v[k - 1]) {
+            PyErr_SetString(PyExc_ValueError, "scan_refs: lock_addrs must be sorted and distinct");
+            goto out;
+        }
+    }
+    for (Py_ssize_t r = 0; r < nrows; r++) {
+        PyObject *row = PyList_GET_ITEM(rows, r);
+        PyObject *gid = PyTuple_GET_ITEM(row, 0), *ws = PyTuple_GET_ITEM(row, 1), *own_o = PyTuple_GET_ITEM(row, 2);
+        long long site = PyLong_AsLongLong(PyTuple_GET_ITEM(row, 3));
+        if (site == -1 && PyErr_Occurred()) {
+            goto out;
+        }
+        int has_own = own_o != Py_None;
+        unsigned long long own = 0;
+        if (has_own) {
+            u64_of(own_o, &own);
+        }
+        nseen = 0;
+        for (Py_ssize_t j = 0; j < PyList_GET_SIZE(ws); j++) {
+            PyObject *wi = PyList_GET_ITEM(ws, j);
+            PyObject *w = PyTuple_GET_ITEM(wi, 0), *io = PyTuple_GET_ITEM(wi, 1);
+            long long i = PyLong_AsLongLong(io);
+            if (i == -1 && PyErr_Occurred()) {
+                goto out;
+            }
+            unsigned long long wv;
+            u64_of(w, &wv);
+            int c = PySet_GET_SIZE(done) ? PySet_Contains(done, w) : 0;
+            if (c < 0) {
+                goto out;
+            }
+            if (c) {
+                continue;
+            }
+            c = PySet_Contains(interesting, w);
+            if (c < 0) {
+                goto out;
+            }
+            if (c) {
+                PyObject *refs = PyDict_GetItemWithError(word_refs, w);
+                if (refs == NULL) {
+                    if (PyErr_Occurred()) {
+                        goto out;
+                    }
+                    PyObject *pair = PyTuple_Pack(2, gid, io);
+                    PyObject *l1 = pair ? PyList_New(1) : NULL;
+                    PyObject *l2 = l1 ? PyList_New(1) : NULL;
+                    if (l2 == NULL) {
+                        Py_XDECREF(pair);
+                        Py_XDECREF(l1);
+                        goto out;
+                    }
+                    PyList_SET_ITEM(l1, 0, pair);
+                    Py_INCREF(gid);
+                    PyList_SET_ITEM(l2, 0, gid);
+                    int bad = PyDict_SetItem(word_refs, w, l1) < 0 || PyDict_SetItem(word_gids, w, l2) < 0;
+                    Py_DECREF(l1);
+                    Py_DECREF(l2);
+                    if (bad) {
+                        goto out;
+                    }
+                }
+                else if (PyList_GET_SIZE(refs) < max_sharers) {
+                    PyObject *last = PyList_GET_ITEM(refs, PyList_GET_SIZE(refs) - 1);
+                    int same = PyObject_RichCompareBool(PyTuple_GET_ITEM(last, 0), gid, Py_EQ);
+                    if (same < 0) {
+                        goto out;
+                    }
+                    if (!same) {
+                        PyObject *pair = PyTuple_Pack(2, gid, io);
+                        PyObject *gl = PyDict_GetItemWithError(word_gids, w);
+                        if (pair == NULL || gl == NULL || PyList_Append(refs, pair) < 0 || PyList_Append(gl, gid) < 0) {
+                            Py_XDECREF(pair);
+                            if (!PyErr_Occurred()) {
+                                PyErr_SetString(PyExc_KeyError, "scan_refs: word_gids lacks a word of word_refs");
+                            }
+                            goto out;
+                        }
+                        Py_DECREF(pair);
+                    }
+                }
+                else {
+                    if (PySet_Add(overflow, w) < 0) {
+                        goto out;
+                    }
+                    if (nopen == 0) {
+                        c = PyDict_Contains(locks, w);
+                        if (c < 0) {
+                            goto out;
+                        }
+                        if (!c) {
+                            /* overflowed, every lock's evidence full, no lock's own address */
+                            if (PySet_Add(done, w) < 0) {
+                                goto out;
+                            }
+                            continue;
+                        }
+                    }
+                }
+            }
+            if (wv < lo || wv > hi) {
+                continue;
+            }
+            c = PyDict_Contains(locks, w);
+            if (c < 0) {
+                goto out;
+            }
+            if (c && !(has_own && wv == own && i <= site)) {
+                Py_ssize_t len = add_evidence(lock_ev, w, gid, io, w, exact);
+                if (len < 0) {
+                    goto out;
+                }
+                if (nseen == seen_cap) {
+                    seen_cap *= 2;
+                    unsigned long long *s2 = PyMem_Realloc(seen, sizeof(unsigned long long) * (size_t)seen_cap);
+                    if (s2 == NULL) {
+                        PyErr_NoMemory();
+                        goto out;
+                    }
+                    seen = s2;
+                }
+                seen[nseen++] = wv;
+                if (len >= cap) {
+                    Py_ssize_t k = bisect_u64(open_v, nopen, wv, 0);
+                    if (k < nopen && open_v[k] == wv) {
+                        memmove(open_v + k, open_v + k + 1, sizeof(unsigned long long) * (size_t)(nopen - k - 1));
+                        memmove(open_o + k, open_o + k + 1, sizeof(PyObject *) * (size_t)(nopen - k - 1));
+                        nopen--;
+                    }
+                }
+            }
+            if (nopen == 0) {
+                continue;
+            }
+            Py_ssize_t k = bisect_u64(open_v, nopen, wv, 1);
+            while (k < nopen && open_v[k] - wv <= span) {
+                unsigned long long a = open_v[k];
+                int was = 0;
+                for (Py_ssize_t q = 0; q < nseen; q++) {
+                    if (seen[q] == a) {
+                        was = 1;
+                        break;
+                    }
+                }
+                if (was || (has_own && a == own && i <= site)) {
+                    k++;
+                    continue;
+                }
+                Py_ssize_t len = add_evidence(lock_ev, open_o[k], gid, io, w, container);
+                if (len < 0) {
+                    goto out;
+                }
+                if (nseen == seen_cap) {
+                    seen_cap *= 2;
+                    unsigned long long *s2 = PyMem_Realloc(seen, sizeof(unsigned long long) * (size_t)seen_cap);
+                    if (s2 == NULL) {
+                        PyErr_NoMemory();
+                        goto out;
+                    }
+                    seen = s2;
+                }
+                seen[nseen++] = a;
+                if (len >= cap) {
+                    memmove(open_v + k, open_v + k + 1, sizeof(unsigned long long) * (size_t)(nopen - k - 1));
+                    memmove(open_o + k, open_o + k + 1, sizeof(PyObject *) * (size_t)(nopen - k - 1));
+                    nopen--;
+                }
+                else {
+                    k++;
+                }
+            }
+        }
+    }
+    Py_INCREF(Py_None);
+    result = Py_None;
+out:
+    PyMem_Free(open_v);
+    PyMem_Free(open_o);
+    PyMem_Free(seen);
+    Py_XDECREF(done);
+    Py_XDECREF(exact);
+    Py_XDECREF(container);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"run_frames", (PyCFunction)(void (*)(void))run_frames, METH_FASTCALL,
      "run_frames(lines, first, count, cache, sites, verdicts, regs_shapes, frame_type, max_line) -> list\n\n"
@@ -884,6 +1623,16 @@ static PyMethodDef methods[] = {
     {"build_goroutines", (PyCFunction)(void (*)(void))build_goroutines, METH_FASTCALL,
      "build_goroutines(lines, i, h, k, ends, heads, frames, cb, ids, goroutine_type, base, skip, got)"
      " -> (h, k)\n\nThe goroutines of a run's blocks (see stackparse/_speedups.c)."},
+    {"flat_words", (PyCFunction)(void (*)(void))flat_words, METH_FASTCALL,
+     "flat_words(rows, idxs, slow) -> list\n\n"
+     "The exact pointer words of the given frames of each row (blocking.rows_words; see stackparse/_speedups.c)."},
+    {"stack_groups", (PyCFunction)(void (*)(void))stack_groups, METH_FASTCALL,
+     "stack_groups(goroutines, state_i, frames_i, cb_i) -> (group_of, reps)\n\n"
+     "Goroutines grouped by the identity of their stacks (blocking.classify_all; see stackparse/_speedups.c)."},
+    {"scan_refs", (PyCFunction)(void (*)(void))scan_refs, METH_FASTCALL,
+     "scan_refs(rows, interesting, locks, lo, hi, lock_addrs, word_refs, word_gids, overflow, lock_ev,"
+     " max_sharers, cap, span) -> None\n\n"
+     "The word loop of graph._Builder.scan_words (see stackparse/_speedups.c)."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -41,6 +41,7 @@ from itertools import islice
 from operator import attrgetter
 from typing import Any
 
+from ._compiled import active as _compiled_active
 from .model import Dump, Frame, Goroutine
 
 __all__ = [
@@ -334,9 +335,17 @@ def _column_clean(joined: str) -> bool:
     return "hhhhh." not in t and not t.endswith("hhhhh")
 
 
+#: The compiled rows_words (None: not built, or STACKPARSE_NO_SPEEDUPS). tests/test_speedups.py
+#: holds it equal to _rows_words.
+_flat_words: Callable[..., list[list[tuple[int, int]]]] | None = getattr(_compiled_active, "flat_words", None)
+
+
 def shape_words(stacks: list[tuple[Frame, ...]], idxs: tuple[int, ...]) -> list[list[tuple[int, int]]]:
     """:func:`frame_words` ``(frames, idxs)`` for every ``frames`` of ``stacks`` (stacks of one shape)."""
-    return rows_words([tuple(map(_ARGS_TEXT, frames)) for frames in stacks], idxs)
+    if _flat_words is not None and idxs and type(stacks) is list:
+        # compiled: reads each frame's argument text in place (Frame is a tuple)
+        return _flat_words(stacks, idxs, exact_words)
+    return _rows_words([tuple(map(_ARGS_TEXT, frames)) for frames in stacks], idxs)
 
 
 def rows_words(rows: list[tuple[str, ...]], idxs: tuple[int, ...]) -> list[list[tuple[int, int]]]:
@@ -350,6 +359,14 @@ def rows_words(rows: list[tuple[str, ...]], idxs: tuple[int, ...]) -> list[list[
     the whole column is in the grammar's argument language, else text by text with
     :func:`exact_words`.
     """
+    if _flat_words is not None and idxs and type(rows) is list:
+        # the same, compiled (stackparse/_speedups.c: flat_words): each text read where it lies
+        return _flat_words(rows, idxs, exact_words)
+    return _rows_words(rows, idxs)
+
+
+def _rows_words(rows: list[tuple[str, ...]], idxs: tuple[int, ...]) -> list[list[tuple[int, int]]]:
+    """:func:`rows_words` in Python (the compiled ``flat_words`` gives the same)."""
     n = len(rows)
     out: list[list[tuple[int, int]]] = [[] for _ in range(n)]
     if not n or not idxs:
@@ -801,9 +818,6 @@ class Blockings(dict[int, Blocking]):
     shape_of: dict[int, int]
     shapes: list[tuple[str, ...]]
     goroutines: tuple[Goroutine, ...]  # the dump's, to tell which dump the shapes belong to
-    #: goroutine id -> the argument texts of its frames, for non-system goroutines (read while the
-    #: frames are at hand: the graph stage scans them, see rows_words)
-    texts: dict[int, tuple[str, ...]]
     #: the bucket number of each goroutine of ``goroutines`` (by position, goroutine 0 included):
     #: equal numbers iff equal :func:`stackparse.buckets.bucket_key` (state, and function, file
     #: and line of every frame), numbered in order of first appearance
@@ -811,6 +825,8 @@ class Blockings(dict[int, Blocking]):
 
 
 _FULL = attrgetter("function.full")
+_FILE = attrgetter("file")
+_LINE = attrgetter("line")
 _NAME = attrgetter("full")
 _NEW = object.__new__
 (
@@ -923,92 +939,62 @@ def classify_all(dump: Dump) -> dict[int, Blocking]:
     Goroutine 0 blocks (an M's g0 in crash relay sections) are left out. The same records as
     :func:`classify` goroutine by goroutine (tests/test_analyze_scale.py checks it on the corpus),
     with the per-shape part (the plan, the site, the user frames, ``system``) looked up once per
-    (state, shape, creator package) and only the argument words read per goroutine.
+    group of goroutines with the same stack and only the argument words read per goroutine.
 
-    Each goroutine's frames are read once, a column at a time (``zip(*frames)``: the functions,
-    argument texts, files and lines), which also gives each goroutine's bucket
-    (:attr:`Blockings.bucket_of`, for :func:`stackparse.buckets.bucketize_by`). Shape and bucket
-    are looked up by (state, files, lines), then the functions are compared with those seen
-    there (the parser shares one Function object per name: an identity check), and only a new
-    stack reads the function names.
+    The groups (:func:`stack_groups`) are goroutines whose state, creator, and the function,
+    file and line of every frame are the same objects (the parser shares them); their shape id,
+    bucket (:attr:`Blockings.bucket_of`, for :func:`stackparse.buckets.bucketize_by`) and plan
+    are then looked up by value, once per group.
     """
     out = Blockings()
-    texts: dict[int, tuple[str, ...]] = {}
+    gs = dump.goroutines
+    group_of, reps = stack_groups(gs)
     shape_of: dict[int, int] = {}
     shape_ids: dict[tuple[str, ...], int] = {}
-    # (state, files, lines) -> [(Function objects, shape id, bucket number)]
-    by_lines: dict[tuple[Any, ...], list[tuple[tuple[Any, ...], int, int]]] = {}
     compiled: dict[tuple[Any, ...], tuple[Any, ...]] = {}
-    # (state, shape id, files, lines) -> bucket number; the bucket number of each goroutine
+    # (state, shape id, files, lines) -> bucket number
     bucket_ids: dict[tuple[Any, ...], int] = {}
-    bucket_of: list[int] = []
-    stack_kind = dump.kind == "stack"
-    for index, g in enumerate(dump.goroutines):
+    # per group: shape id, bucket number, and the compiled plan (made at its first goroutine
+    # other than goroutine 0, in dump order, as a goroutine-by-goroutine pass would)
+    g_shape: list[int] = []
+    g_bucket: list[int] = []
+    g_plan: list[tuple[Any, ...] | None] = [None] * len(reps)
+    for r in reps:
+        g = gs[r]
         frames = g.frames
-        state = g.state
-        if frames:
-            fns, ftexts, files, lines = islice(zip(*frames), 4)
-        else:
-            fns = ftexts = files = lines = ()
-        # (state, files, lines) -> [(functions, shape id, bucket number)]: the functions tuple of a
-        # goroutine is compared with the one seen before (the same Function objects: a C-level
-        # identity check), not hashed (a Function's hash is Python code)
-        k1 = (state, files, lines)
-        seen = by_lines.get(k1)
-        hit = None
-        if seen is not None:
-            hit = seen[0] if seen[0][0] == fns else next((x for x in seen if x[0] == fns), None)
-        if hit is not None:
-            _, sid, bi = hit
-        else:
-            funcs = tuple(map(_NAME, fns))
-            sid = shape_ids.get(funcs)
-            if sid is None:
-                sid = shape_ids[funcs] = len(shape_ids)
-            bk = (state, sid, files, lines)
-            bi = bucket_ids.get(bk)
-            if bi is None:
-                bi = bucket_ids[bk] = len(bucket_ids)
-            if seen is None:
-                by_lines[k1] = [(fns, sid, bi)]
-            else:
-                seen.append((fns, sid, bi))
-        bucket_of.append(bi)
+        funcs = tuple(map(_FULL, frames))
+        sid = shape_ids.get(funcs)
+        if sid is None:
+            sid = shape_ids[funcs] = len(shape_ids)
+        bk = (g.state, sid, tuple(map(_FILE, frames)), tuple(map(_LINE, frames)))
+        bi = bucket_ids.get(bk)
+        if bi is None:
+            bi = bucket_ids[bk] = len(bucket_ids)
+        g_shape.append(sid)
+        g_bucket.append(bi)
+    stack_kind = dump.kind == "stack"
+    for index, g in enumerate(gs):
         gid = g.id
         if gid == 0:
             continue
-        shape_of[gid] = sid
-        cb = g.created_by
-        key = (state, sid, None if cb is None else cb.function.package, gid == 1)
-        c = compiled.get(key)
+        grp = group_of[index]
+        frames = g.frames
+        state = g.state
+        c = g_plan[grp]
         if c is None:
-            plan = _shape_plan(state, frames, tuple(map(_FULL, frames)), key[2], key[3])
-            system = plan.system if frames else is_system(g)
-            op = plan.op
-            if system and op not in ("running", "runnable", "syscall"):
-                op = "runtime"
-            same = op == plan.op
-            site = plan.site
-            c = compiled[key] = (
-                plan.sources,
-                site if site is not None and site < len(frames) else None,
-                op,
-                plan.kind if same else None,
-                same,
-                site,
-                plan.role,
-                system,
-                plan.dumper_frames,
-                plan.detail,
-                plan.user,
-            )
-        sources, hsite, op, kind, same, site, role, system, dumper_frames, detail, user = c
-        if not system:
-            texts[gid] = ftexts
-        address, source, hint = _object_address(frames, sources, _word)
+            sid = g_shape[grp]
+            cb = g.created_by
+            key = (state, sid, None if cb is None else cb.function.package, gid == 1)
+            c = compiled.get(key)
+            if c is None:
+                c = compiled[key] = _compile_plan(g, key)
+            g_plan[grp] = c
+        shape_of[gid] = c[11]
+        sources, hsite, op, kind, same, site, role, system, dumper_frames, detail, user, _ = c
+        address, source, hint = _object_address(frames, sources, _word) if sources else (None, "", None)
         handles: tuple[int, ...] = ()
         if hsite is not None:
-            text = ftexts[hsite]
+            text = frames[hsite].args_text
             if "0x" in text and _EXACT_PTR.search(text) is not None:
                 # exact_words without its cache: the texts of a dump are unique
                 handles = _exact_words.__wrapped__(text)
@@ -1034,7 +1020,81 @@ def classify_all(dump: Dump) -> dict[int, Blocking]:
         )
     out.shape_of = shape_of
     out.shapes = list(shape_ids)
-    out.goroutines = dump.goroutines
-    out.texts = texts
-    out.bucket_of = bucket_of
+    out.goroutines = gs
+    out.bucket_of = [g_bucket[x] for x in group_of]
     return out
+
+
+def _compile_plan(g: Goroutine, key: tuple[Any, ...]) -> tuple[Any, ...]:
+    """What :func:`classify_all` needs of a goroutine's plan, as a flat tuple (the plan of its
+    (state, shape, creator package, is goroutine 1), then the shape id)."""
+    state, sid, cb_pkg, gid1 = key
+    frames = g.frames
+    plan = _shape_plan(state, frames, tuple(map(_FULL, frames)), cb_pkg, gid1)
+    system = plan.system if frames else is_system(g)
+    op = plan.op
+    if system and op not in ("running", "runnable", "syscall"):
+        op = "runtime"
+    same = op == plan.op
+    site = plan.site
+    return (
+        plan.sources,
+        site if site is not None and site < len(frames) else None,
+        op,
+        plan.kind if same else None,
+        same,
+        site,
+        plan.role,
+        system,
+        plan.dumper_frames,
+        plan.detail,
+        plan.user,
+        sid,
+    )
+
+
+#: (state, creator, is goroutine 1, and the function, file and line objects of every frame)
+#: -> group, by identity: what the compiled stack_groups keys on.
+def _stack_groups_py(gs: tuple[Goroutine, ...]) -> tuple[list[int], list[int]]:
+    """:func:`stack_groups` in Python."""
+    seen: dict[tuple[Any, ...], int] = {}
+    group_of: list[int] = []
+    reps: list[int] = []
+    for k, g in enumerate(gs):
+        cb = g.created_by
+        frames = g.frames
+        if frames:
+            fns, _, files, lines = islice(zip(*frames), 4)
+        else:
+            fns = files = lines = ()
+        key = (
+            id(g.state), id(None if cb is None else cb.function), g.id == 1,
+            tuple(map(id, fns)), tuple(map(id, files)), tuple(map(id, lines)),
+        )  # fmt: skip
+        grp = seen.get(key)
+        if grp is None:
+            grp = seen[key] = len(reps)
+            reps.append(k)
+        group_of.append(grp)
+    return group_of, reps
+
+
+def stack_groups(goroutines: tuple[Goroutine, ...]) -> tuple[list[int], list[int]]:
+    """``(group_of, reps)``: goroutines whose state, creator function, "is goroutine 1", and
+    function, file and line of every frame are the same objects form one group (numbered in
+    order of first appearance); ``group_of[k]`` is the group of ``goroutines[k]`` and
+    ``reps[j]`` the index of group ``j``'s first goroutine.
+
+    Goroutines in one group have equal stacks by value, so whatever is looked up by value once
+    per group is what each would get. (Equal stacks made of distinct objects may fall in two
+    groups: only the work is repeated.)"""
+    if _stack_groups is not None and type(goroutines) is tuple:
+        return _stack_groups(goroutines, _G_STATE, _G_FRAMES, _G_CREATED_BY)  # type: ignore[no-any-return]
+    return _stack_groups_py(goroutines)
+
+
+_G_STATE = Goroutine._fields.index("state")
+_G_FRAMES = Goroutine._fields.index("frames")
+_G_CREATED_BY = Goroutine._fields.index("created_by")
+#: The compiled stack_groups (None: not built, or STACKPARSE_NO_SPEEDUPS).
+_stack_groups: Callable[..., tuple[list[int], list[int]]] | None = getattr(_compiled_active, "stack_groups", None)

@@ -70,7 +70,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from itertools import chain, repeat
 from operator import itemgetter
@@ -78,6 +78,7 @@ from typing import Any
 
 import networkx as nx
 
+from ._compiled import active as _compiled_active
 from .blocking import (
     FOREVER_OPS,
     LIVE_OPS,
@@ -86,7 +87,6 @@ from .blocking import (
     Blockings,
     classify_all,
     is_machinery,
-    rows_words,
     shape_words,
 )
 from .model import Dump, Goroutine
@@ -284,12 +284,9 @@ class _Builder:
         # goroutine id -> stack shape id (see shape); shape -> id, for goroutines classify_all did not see
         self._shape_ids: dict[tuple[str, ...], int] = {}
         self._shape_of: dict[int, int] = {}
-        # the argument texts of the user frames, read by classify_all
-        self._texts: dict[int, tuple[str, ...]] | None = None
         if isinstance(self.b, Blockings) and self.b.goroutines is dump.goroutines:
             self._shape_ids = {f: i for i, f in enumerate(self.b.shapes)}
             self._shape_of = self.b.shape_of
-            self._texts = self.b.texts
         self.G = nx.DiGraph()
         self.notes: list[str] = []
         # waiters per resource node
@@ -399,17 +396,8 @@ class _Builder:
         # Words the waiting goroutines carry: who else carries them? Every user goroutine's words,
         # read per stack shape, a column of frames at a time (blocking.rows_words).
         all_words: dict[int, list[tuple[int, int]]] = {}
-        texts = self._texts
         for (_, uf), members in groups.items():
-            rows = None
-            if texts is not None:
-                rows = [texts.get(x) for x in members]
-                if None in rows or len(set(map(len, rows))) != 1 or len(rows[0]) != len(gs[members[0]].frames):
-                    rows = None
-            if rows is None:
-                all_words.update(zip(members, shape_words([gs[x].frames for x in members], uf)))
-            else:
-                all_words.update(zip(members, rows_words(rows, uf)))
+            all_words.update(zip(members, shape_words([gs[x].frames for x in members], uf)))
         self._all_words = all_words
         self.gwords: dict[int, list[tuple[int, int]]] = {}
         gwords = self.gwords
@@ -433,13 +421,7 @@ class _Builder:
         lock_ev = self.lock_ev
         word_refs = self.word_refs
         overflow = self.word_overflow
-        cap = 4 * MAX_CANDIDATES
-        # Locks whose evidence list is not full yet: only they can take a container entry (an
-        # exact one is always kept), so a word near a few hundred dense locks looks at the few
-        # still open instead of every lock within CONTAINER_SPAN.
-        open_addrs = list(self.lock_addrs)
-        # words whose further occurrences change nothing (see below)
-        done: set[int] = set()
+        rows = []
         for gid in gs:
             bl = b.get(gid)
             if bl is None or bl.system:
@@ -447,56 +429,17 @@ class _Builder:
             ws = gwords.get(gid)
             if ws is None:
                 ws = all_words[gid]
-            if not ws:
-                continue
-            seen_locks: set[int] = set()
-            own = bl.address if bl.kind in ("mutex", "rwmutex") else None
-            site = bl.site or 0
-            for w, i in ws:
-                if w in done:
-                    continue
-                if w in interesting:
-                    refs = word_refs.get(w)
-                    if refs is None:
-                        word_refs[w] = [(gid, i)]
-                        word_gids[w] = [gid]
-                    elif len(refs) < MAX_SHARERS:
-                        if refs[-1][0] != gid:
-                            refs.append((gid, i))
-                            word_gids[w].append(gid)
-                    else:
-                        overflow.add(w)
-                        if not open_addrs and w not in locks:
-                            # nothing more to do with this word: it overflowed, every lock's
-                            # evidence is full, and it is no lock's own address
-                            done.add(w)
-                            continue
-                if w < lo or w > hi:
-                    continue
-                if w in locks and not (w == own and i <= site):
-                    # its own lock, at or below its blocking call, is no evidence
-                    ev = lock_ev[w]
-                    ev.append((gid, i, w, "exact"))
-                    seen_locks.add(w)
-                    if len(ev) >= cap:
-                        k = bisect_left(open_addrs, w)
-                        if k < len(open_addrs) and open_addrs[k] == w:
-                            del open_addrs[k]
-                if not open_addrs:
-                    continue
-                k = bisect_right(open_addrs, w)
-                while k < len(open_addrs) and open_addrs[k] - w <= CONTAINER_SPAN:
-                    a = open_addrs[k]
-                    if a in seen_locks or (a == own and i <= site):
-                        k += 1
-                        continue
-                    ev = lock_ev[a]
-                    ev.append((gid, i, w, "container"))
-                    seen_locks.add(a)
-                    if len(ev) >= cap:
-                        del open_addrs[k]
-                    else:
-                        k += 1
+            if ws:
+                rows.append((gid, ws, bl.address if bl.kind in ("mutex", "rwmutex") else None, bl.site or 0))
+        args = (rows, interesting, locks, lo, hi, self.lock_addrs, word_refs, word_gids, overflow, lock_ev,
+                MAX_SHARERS, 4 * MAX_CANDIDATES, CONTAINER_SPAN)  # fmt: skip
+        if _scan_refs is not None:
+            try:
+                _scan_refs(*args)
+                return
+            except ValueError:  # a word or address beyond 64 bits: nothing was filled yet
+                pass
+        _scan_refs_py(*args)
 
     def compute_related(self) -> None:
         """Creator groups (siblings), children, shapes; relatedness is computed on demand."""
@@ -1603,3 +1546,77 @@ def top_word0(args_text: str) -> int | None:
 def build_graph(dump: Dump, blockings: dict[int, Blocking] | None = None) -> WaitGraph:
     """The wait-for graph of a dump (see the module docstring for nodes, edges and evidence)."""
     return _Builder(dump, blockings).build()
+
+
+def _scan_refs_py(
+    rows: list[tuple[int, list[tuple[int, int]], int | None, int]], interesting: set[int], locks: dict[int, str],
+    lo: int, hi: int, lock_addrs: list[int], word_refs: dict[int, list[tuple[int, int]]],
+    word_gids: dict[int, list[int]], overflow: set[int], lock_ev: dict[int, list[tuple[int, int, int, str]]],
+    max_sharers: int, cap: int, span: int,
+) -> None:  # fmt: skip
+    """The word loop of :meth:`_Builder.scan_words`, over ``rows``: ``(gid, words, own lock
+    address or None, call-site index)`` of each user goroutine with words, in goroutine order.
+
+    Fills ``word_refs``/``word_gids`` (the first ``max_sharers`` goroutines carrying each
+    interesting word, once each), ``overflow`` (the words carried by more) and ``lock_ev`` (per
+    lock: the goroutines carrying its address, "exact", or a word up to ``span`` bytes below it,
+    "container": the start of a struct holding it). The compiled ``scan_refs``
+    (stackparse/_speedups.c) does the same; tests/test_speedups.py holds the two equal.
+    """
+    # Locks whose evidence list is not full yet: only they can take a container entry (an
+    # exact one is always kept), so a word near a few hundred dense locks looks at the few
+    # still open instead of every lock within span.
+    open_addrs = list(lock_addrs)
+    # words whose further occurrences change nothing (see below)
+    done: set[int] = set()
+    for gid, ws, own, site in rows:
+        seen_locks: set[int] = set()
+        for w, i in ws:
+            if w in done:
+                continue
+            if w in interesting:
+                refs = word_refs.get(w)
+                if refs is None:
+                    word_refs[w] = [(gid, i)]
+                    word_gids[w] = [gid]
+                elif len(refs) < max_sharers:
+                    if refs[-1][0] != gid:
+                        refs.append((gid, i))
+                        word_gids[w].append(gid)
+                else:
+                    overflow.add(w)
+                    if not open_addrs and w not in locks:
+                        # nothing more to do with this word: it overflowed, every lock's
+                        # evidence is full, and it is no lock's own address
+                        done.add(w)
+                        continue
+            if w < lo or w > hi:
+                continue
+            if w in locks and not (w == own and i <= site):
+                # its own lock, at or below its blocking call, is no evidence
+                ev = lock_ev.setdefault(w, [])
+                ev.append((gid, i, w, "exact"))
+                seen_locks.add(w)
+                if len(ev) >= cap:
+                    k = bisect_left(open_addrs, w)
+                    if k < len(open_addrs) and open_addrs[k] == w:
+                        del open_addrs[k]
+            if not open_addrs:
+                continue
+            k = bisect_right(open_addrs, w)
+            while k < len(open_addrs) and open_addrs[k] - w <= span:
+                a = open_addrs[k]
+                if a in seen_locks or (a == own and i <= site):
+                    k += 1
+                    continue
+                ev = lock_ev.setdefault(a, [])
+                ev.append((gid, i, w, "container"))
+                seen_locks.add(a)
+                if len(ev) >= cap:
+                    del open_addrs[k]
+                else:
+                    k += 1
+
+
+#: The compiled _scan_refs_py (None: not built, or STACKPARSE_NO_SPEEDUPS).
+_scan_refs: Callable[..., None] | None = getattr(_compiled_active, "scan_refs", None)

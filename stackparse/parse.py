@@ -51,6 +51,7 @@ from operator import and_, getitem, is_, itemgetter
 from pathlib import Path
 from typing import IO, Any
 
+from ._compiled import active as _compiled_active
 from .grammar import FileInfo, GrammarError, HeaderInfo, parse_line, parse_structure, split_function
 from .model import (
     Ancestor,
@@ -92,14 +93,9 @@ __all__ = [
 
 Progress = Callable[[int, int], None]
 
-try:  # the compiled frame lookup (stackparse/_speedups.c); optional
-    from . import _speedups as _speedups_module
-except ImportError:  # not built: the same steps run in Python
-    _speedups_module = None  # type: ignore[assignment]
-
 #: The compiled frame lookup, or None when it is not built or STACKPARSE_NO_SPEEDUPS is set (then
 #: _Segmenter._run and _bulk_frames do the same in Python). tests/test_speedups.py runs both.
-_speedups: Any = None if os.environ.get("STACKPARSE_NO_SPEEDUPS") else _speedups_module
+_speedups: Any = _compiled_active
 
 #: Lines longer than this are never dump lines (the runtime prints at most 10 argument words
 #: per frame); keeping them out of the grammar keeps parse time linear on hostile input.

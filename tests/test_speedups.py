@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from stackparse import parse_all
 
 P = importlib.import_module("stackparse.parse")
-SPEEDUPS = P._speedups_module
+SPEEDUPS = importlib.import_module("stackparse._compiled").module
 
 needs_speedups = pytest.mark.skipif(SPEEDUPS is None, reason="stackparse._speedups is not built")
 
