@@ -77,7 +77,7 @@ def test_corpus_fast_paths_equal_definitions(path) -> None:  # type: ignore[no-u
         for (_, uf), members in groups.items():
             want = [frame_words(g.frames, uf) for g in members]
             assert shape_words([g.frames for g in members], uf) == want
-            assert rows_words([fast.texts[g.id] for g in members], uf) == want
+            assert rows_words([tuple(f.args_text for f in g.frames) for g in members], uf) == want
         # the graph from classify_all's shapes and texts == the graph from a plain dict
         assert _snapshot(build_graph(d, fast)) == _snapshot(build_graph(d, dict(slow)))
 

@@ -193,11 +193,15 @@ def test_bad_arguments_raise_not_crash() -> None:
 
 
 def test_no_speedups_env_turns_it_off(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    """STACKPARSE_NO_SPEEDUPS=1 makes the parser run the Python steps alone."""
+    """STACKPARSE_NO_SPEEDUPS=1 makes the parser and the analysis run the Python steps alone."""
     import subprocess
     import sys
 
-    code = "import importlib; P = importlib.import_module('stackparse.parse'); print(P._speedups is None)"
+    code = (
+        "import importlib; P = importlib.import_module('stackparse.parse');"
+        "B = importlib.import_module('stackparse.blocking'); G = importlib.import_module('stackparse.graph');"
+        "print(P._speedups is None, B._flat_words is None, B._stack_groups is None, G._scan_refs is None)"
+    )
     env = dict(os.environ, STACKPARSE_NO_SPEEDUPS="1")
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "True"
+    assert out.stdout.split() == ["True"] * 4
