@@ -53,6 +53,21 @@ is_hex(unsigned char c)
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
 }
 
+/* The records made here (Frame and Goroutine, NamedTuples: tuple subclasses without a
+ * __dict__, and a goroutine's tuple of frames) hold only strs, ints, None, booleans, tuples
+ * and frozen records (Function, CreatedBy) that never point back at them: no reference cycle
+ * can pass through them, so the cyclic collector need not visit them. CPython untracks a tuple
+ * of such atomic items itself, but only when a collection first walks over it; for the millions
+ * of frames of a big dump that first walk is about a sixth of the parse (0.26 s of 1.9 s at
+ * 100k goroutines), and every full collection afterwards would walk them again. */
+static void
+untrack_record(PyObject *o)
+{
+    if (PyTuple_Check(o) && Py_TYPE(o)->tp_dictoffset == 0 && PyObject_GC_IsTracked(o)) {
+        PyObject_GC_UnTrack(o);
+    }
+}
+
 /* cache[(call, file)] (new reference), Py_None when it is not there, NULL on error */
 static PyObject *
 cached(PyObject *cache, PyObject *call, PyObject *file)
@@ -402,6 +417,7 @@ pair_frame(run_ctx *x, PyObject *call, PyObject *file)
         Py_INCREF(v);
         PyTuple_SET_ITEM(frame, 2 + i, v);
     }
+    untrack_record(frame);
     if (key != NULL) {
         int r = PyDict_SetItem(cache, key, frame);
         Py_DECREF(key);
@@ -860,6 +876,8 @@ build_goroutines(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         Py_INCREF(Py_False);
         PyTuple_SET_ITEM(g, 18, Py_False);
         PyTuple_SET_ITEM(g, 19, line);
+        untrack_record(frt);
+        untrack_record(g);
         int r = PyList_Append(got, g);
         Py_DECREF(g);
         if (r < 0 || PySet_Add(ids, gid) < 0) {

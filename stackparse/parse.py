@@ -19,7 +19,11 @@ grammar, ``_Lines.sites``), and its argument list is reduced to a *skeleton* by 
 operations, the grammar's verdict being cached per skeleton; the new frames of a run are built
 together with C-level ``map``/``zip`` (``_bulk_frames``). The cyclic garbage collector is paused
 while reading (``_gc_paused``): the records are acyclic tuples, and the collector would
-otherwise rescan the growing heap many times over. A big file is read by two processes (see
+otherwise rescan the growing heap many times over. The compiled loops (stackparse/_speedups.c)
+also take the Frames and Goroutines they make out of the collector's reach altogether, which
+they may since no reference cycle can pass through them (tests/test_speedups.py checks the
+records are immutable all the way down): the collection that follows the parse would otherwise
+walk a big dump's millions of frames once more to find no garbage. A big file is read by two processes (see
 "two processes" below).
 ``memo=False`` turns every cache and shortcut off, so that the grammar alone reads every line;
 the differential tests (tests/test_fastpath*.py) check that both give the same records.
