@@ -214,7 +214,7 @@ def top_words(args_text: str) -> tuple[tuple[int | None, bool], ...]:
     """
     if not args_text or args_text == "...":
         return ()
-    out = []
+    out: list[tuple[int | None, bool]] = []
     for item in _split_top(args_text):
         if item.startswith("0x"):
             inexact = item.endswith("?")
@@ -702,14 +702,14 @@ def _plan(state: str, funcs: tuple[str, ...], pkgs: tuple[str, ...]) -> _Plan:
             if rw_rlock is not None:
                 sources.append((rw_rlock, 0, 0, "sync.(*RWMutex).RLock"))
             # 1.20+: SemacquireRWMutexR(&rw.readerSem); 1.19: SemacquireMutex(&rw.readerSem)
-            for i, name in (
+            for sema, name in (
                 (rw_sema_r, "sync.runtime_SemacquireRWMutexR"),
                 (mutex_sema, "sync.runtime_SemacquireMutex"),
             ):
-                if i is not None:
+                if sema is not None:
                     if sema1 is not None:
                         sources.append((sema1, 0, 12, "runtime.semacquire1 (RWMutex.readerSem = RWMutex+12)"))
-                    sources.append((i, 0, 12, f"{name} (RWMutex.readerSem = RWMutex+12)"))
+                    sources.append((sema, 0, 12, f"{name} (RWMutex.readerSem = RWMutex+12)"))
                     break
             role = "reader"
         elif op == "rwmutex-lock":
@@ -726,11 +726,11 @@ def _plan(state: str, funcs: tuple[str, ...], pkgs: tuple[str, ...]) -> _Plan:
             else:
                 # waits for the active readers to leave: writerSem = RWMutex+8
                 role = "writer-readers"
-                for i in (rw_sema_w, mutex_sema):
-                    if i is not None:
+                for sema in (rw_sema_w, mutex_sema):
+                    if sema is not None:
                         if sema1 is not None:
                             sources.append((sema1, 0, 8, "runtime.semacquire1 (RWMutex.writerSem = RWMutex+8)"))
-                        sources.append((i, 0, 8, f"{funcs[i]} (RWMutex.writerSem = RWMutex+8)"))
+                        sources.append((sema, 0, 8, f"{funcs[sema]} (RWMutex.writerSem = RWMutex+8)"))
                         break
         elif op == "waitgroup-wait":
             if wg_wait is not None:
@@ -766,9 +766,9 @@ def _plan(state: str, funcs: tuple[str, ...], pkgs: tuple[str, ...]) -> _Plan:
     elif op == "select":
         detail = "select cases are not printed"
     elif op == "io-wait":
-        i = at("internal/poll.runtime_pollWait")
-        if i is not None:
-            sources.append((i, 0, 0, "internal/poll.runtime_pollWait"))
+        poll = at("internal/poll.runtime_pollWait")
+        if poll is not None:
+            sources.append((poll, 0, 0, "internal/poll.runtime_pollWait"))
     if op in ("rwmutex-rlock", "rwmutex-lock") and role is None:
         role = "reader" if op == "rwmutex-rlock" else "writer-readers"
     kind = OP_KIND.get(op)

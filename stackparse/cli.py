@@ -486,8 +486,8 @@ def analyze_cmd(
         for i, d in enumerate(dumps):
             results.append((_display(src), i if len(dumps) > 1 else None, d, detect.analyze(d)))
         if fmt == "jsonl":  # stream: one line per dump as soon as it is analysed
-            for s, i, d, a in results[-len(dumps) :]:
-                extra = {} if i is None else {"dump_index": i}
+            for s, di, d, a in results[-len(dumps) :]:
+                extra = {} if di is None else {"dump_index": di}
                 _write(render.render_jsonl_record(a, s, dump=d, **extra))
     if fmt != "jsonl":
         _write(_render(results, fmt, all_, _use_color(color), smap), color=_use_color(color))

@@ -356,7 +356,9 @@ def _analyze_records(dump: Dump) -> Analysis:
     for r in dump.records:
         user = [f for f in r.frames if f.function and not is_machinery(f.function.package)]
         if user:
-            top = user[0].function.full
+            fn = user[0].function
+            assert fn is not None  # user keeps only frames whose function is set
+            top = fn.full
         elif r.frames:
             f0 = r.frames[0]
             top = f0.function.full if f0.function else hex(f0.pc)
@@ -581,12 +583,12 @@ class _Detector:
         # order is what it was when every goroutine was visited).
         cand: set[int] = set()
         for n in self.outside:
-            gid = _gnum(n)
-            if gid is None:
+            num = _gnum(n)
+            if num is None:
                 continue
-            bl = b.get(gid)
+            bl = b.get(num)
             if bl is not None and not bl.system and (bl.waiting or bl.forever):
-                cand.add(gid)
+                cand.add(num)
         self.doomed = set(filter(cand.__contains__, b)) if cand else set()
 
     # ------------------------------------------------------------------ deadlocks
@@ -900,8 +902,8 @@ class _Detector:
                 if r is not None:
                     wg_nodes[r].append(gid)
         for r, waiters in wg_nodes.items():
-            workers = [_gnum(v) for v in succ[r]]
-            workers = [w for w in workers if w is not None and w not in waiters]
+            nums = [_gnum(v) for v in succ[r]]
+            workers = [w for w in nums if w is not None and w not in waiters]
             evidence_edges = [self.wg.edge(r, gnode(w)) for w in workers]
             if workers and all(w in self.doomed for w in workers):
                 stuck = [w for w in workers if w not in self.claimed]
@@ -985,7 +987,7 @@ class _Detector:
         for (op, fn, loc), gids in sites.items():
             n = len(gids)
             mins = max((self.b[g].wait_minutes or 0) for g in gids)
-            releasers = set()
+            releasers: set[str] = set()
             for gid in gids:
                 r = self.res_of(gid)
                 if r is not None:

@@ -309,6 +309,7 @@ class _Side:
 
 
 def _side(x: Any) -> _Side:
+    dump: Dump | None
     if isinstance(x, Dump):
         from .detect import analyze  # a later stage's entry point; imported only when needed
 

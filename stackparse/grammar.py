@@ -112,7 +112,7 @@ class _LineTokenLexer(Lexer):
     def __init__(self, lexer_conf: Any) -> None:
         pass
 
-    def lex(self, data: Any) -> Any:
+    def lex(self, data: Any) -> Any:  # type: ignore[override]  # lark's custom-lexer interface 0 calls lex(text)
         for kind, index in data:
             yield Token(kind, index)
 
@@ -191,7 +191,9 @@ def _first_paren_or_bracket(s: str) -> int:
 def _split_outside_brackets(s: str) -> list[str]:
     if "[" not in s:
         return s.split(".")
-    out, depth, cur = [], 0, []
+    out: list[str] = []
+    depth = 0
+    cur: list[str] = []
     for ch in s:
         if ch == "[":
             depth += 1

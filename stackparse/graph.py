@@ -423,14 +423,14 @@ class _Builder:
         overflow = self.word_overflow
         rows = []
         for gid in gs:
-            bl = b.get(gid)
-            if bl is None or bl.system:
+            blk = b.get(gid)
+            if blk is None or blk.system:
                 continue
             ws = gwords.get(gid)
             if ws is None:
                 ws = all_words[gid]
             if ws:
-                rows.append((gid, ws, bl.address if bl.kind in ("mutex", "rwmutex") else None, bl.site or 0))
+                rows.append((gid, ws, blk.address if blk.kind in ("mutex", "rwmutex") else None, blk.site or 0))
         args = (rows, interesting, locks, lo, hi, self.lock_addrs, word_refs, word_gids, overflow, lock_ev,
                 MAX_SHARERS, 4 * MAX_CANDIDATES, CONTAINER_SPAN)  # fmt: skip
         if _scan_refs is not None:
@@ -632,12 +632,12 @@ class _Builder:
                     break
             if hit is None:
                 for h in bl.handles:
-                    k = bisect_left(addrs, h)
-                    if k < len(addrs) and addrs[k] - h <= CONTAINER_SPAN:
+                    pos = bisect_left(addrs, h)
+                    if pos < len(addrs) and addrs[pos] - h <= CONTAINER_SPAN:
                         hit = (
-                            addrs[k],
+                            addrs[pos],
                             "low",
-                            f"calling frame argument {h:#x} points {addrs[k] - h} bytes below a known {bl.kind}",
+                            f"calling frame argument {h:#x} points {addrs[pos] - h} bytes below a known {bl.kind}",
                         )
                         break
             if hit is None and len(bl.handles) == 1:
@@ -674,6 +674,7 @@ class _Builder:
         # evidence texts, written once per (wait reason, resource evidence)
         texts: dict[tuple[str, str], str] = {}
         peer_ev: dict[str, str] = {}
+        ev: str | None  # evidence text of the current wait (None only right after a peer_ev miss)
         gname = self._gname
         gs = self.gs
         shape = self.shape
@@ -1089,9 +1090,10 @@ class _Builder:
 
     def _members(self, sid: int) -> set[int]:
         """Goroutines (of gs) with stack shape ``sid``."""
-        got = getattr(self, "_shape_members", None)
+        got: defaultdict[int, set[int]] | None = getattr(self, "_shape_members", None)
         if got is None:
-            got = self._shape_members = defaultdict(set)
+            got = defaultdict(set)
+            self._shape_members = got
             shape_of = self._shape_of
             shape = self.shape
             for gid in self.gs:
@@ -1324,6 +1326,7 @@ class _Builder:
     def _creator_of(self, w: int) -> tuple[str, str]:
         """(creator function of w, "" or the words that say its group is large: see _live_sibling)."""
         cb = self.gs[w].created_by
+        assert cb is not None  # callers pass only waiters that have a creator (see _siblings_of)
         key = (cb.function.full, cb.parent_id)
         got = self._creator_text.get(key)
         if got is None:

@@ -53,7 +53,7 @@ from functools import lru_cache
 from itertools import chain, compress, count, repeat
 from operator import and_, getitem, is_, itemgetter
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from ._compiled import active as _compiled_active
 from .grammar import FileInfo, GrammarError, HeaderInfo, parse_line, parse_structure, split_function
@@ -334,7 +334,7 @@ def _bulk_frames(rd: _Lines, calls: list[str], files: list[str]) -> list[Frame |
     if max(map(len, calls)) > MAX_LINE:
         return [None] * len(calls)
     site_of = rd.sites.get
-    sites = list(map(site_of, files))
+    sites: list[Any] = list(map(site_of, files))  # site tuples; the None entries are replaced just below
     if None in sites:
         unknown = list(map(is_, sites, repeat(None)))
         _split_frames(rd, list(compress(calls, unknown)), list(compress(files, unknown)))
@@ -342,7 +342,7 @@ def _bulk_frames(rd: _Lines, calls: list[str], files: list[str]) -> list[Frame |
     ok = list(map(and_, map(str.startswith, calls, map(_first, sites)), map(str.endswith, calls, repeat(")"))))
     if False in ok:
         sites = [s if good else _NO_SITE for s, good in zip(sites, ok)]
-    args = list(map(getitem, calls, map(_second, sites)))
+    args: list[str] = list(map(getitem, calls, map(_second, sites)))
     joined = "\n".join(args)
     if "X" in joined:
         return [None] * len(calls)
@@ -1731,15 +1731,16 @@ def parse_file_all(path: str | os.PathLike[str], *, strict: bool = False,
             with _gc_paused():
                 if half is not None:
                     # this process reads up to half.start; a child process reads from there on
-                    for head in _feed_stream(_Limited(stream, half.start), seg, progress, total, last=False):
-                        head_text = head
+                    limited = cast(IO[bytes], _Limited(stream, half.start))  # a readable binary stream
+                    for piece_head in _feed_stream(limited, seg, progress, total, last=False):
+                        head_text = piece_head
                     base, resume = half.merge(seg)
                     f.seek(resume)
                     stream, done = f, resume  # type: ignore[assignment]
                 else:
                     base = done = 0
-                for head in _feed_stream(stream, seg, progress, total, base, done):
-                    head_text = head_text or head
+                for piece_head in _feed_stream(stream, seg, progress, total, base, done):
+                    head_text = head_text or piece_head
         finally:
             if half is not None:
                 half.close()

@@ -247,7 +247,7 @@ def svg(pic: Picture, prefix: str) -> str:
     box: dict[str, tuple[float, float, float, float]] = {}
     for c, col in enumerate(lay.layers):
         y = 20 + (height - 40 - col_h[c]) / 2
-        x = 20 + c * (_NODE_W + _COL_GAP)
+        x: float = 20 + c * (_NODE_W + _COL_GAP)
         for k in col:
             box[k] = (x, y, _NODE_W, heights[k])
             y += heights[k] + _ROW_GAP

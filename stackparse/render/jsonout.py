@@ -7,7 +7,7 @@ import dataclasses
 import json
 from collections.abc import Callable, Sequence
 from json.encoder import encode_basestring
-from typing import Any
+from typing import Any, cast
 
 from ..detect import ANALYSIS_SCHEMA
 from ..model import SCHEMA as DUMP_SCHEMA
@@ -29,7 +29,7 @@ def analysis_dict(analysis: Any, dump: Dump | None = None) -> dict[str, Any]:
     :meth:`stackparse.detect.Analysis.to_dict`. ``dump`` is accepted for compatibility; it is
     used only when the analysis does not carry its dump."""
     if dump is not None and getattr(analysis, "dump", dump) is None and dataclasses.is_dataclass(analysis):
-        analysis = dataclasses.replace(analysis, dump=dump)
+        analysis = dataclasses.replace(cast(Any, analysis), dump=dump)  # is_dataclass() types it as instance or class
     return analysis.to_dict()
 
 
@@ -114,7 +114,7 @@ def dumps_indented(obj: Any) -> str:
             if not o:
                 return "{}"
             inner = ind + "  "
-            parts = []
+            parts: list[str] = []
             append = parts.append
             if len(o) > _CACHED_KEYS:  # a map keyed by ids: its keys are not met again
                 for k, v in o.items():

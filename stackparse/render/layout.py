@@ -8,6 +8,7 @@ a finding; it is linear-ish, so a few thousand nodes are fine too.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +86,7 @@ def layered_layout(nodes: list[str], edges: list[tuple[str, str]], sweeps: int =
         rng = range(1, depth) if sweep % 2 == 0 else range(depth - 2, -1, -1)
         for c in rng:
             nbr = preds if sweep % 2 == 0 else dag
-            cols[c].sort(key=lambda n, nbr=nbr: _barycentre(n, nbr, pos))
+            cols[c].sort(key=partial(_barycentre, nbr=nbr, pos=pos))
             for i, n in enumerate(cols[c]):
                 pos[n] = i
     return Layout(layer, pos, frozenset(back), tuple(tuple(c) for c in cols))

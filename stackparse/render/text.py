@@ -300,7 +300,8 @@ def _topology(view: View, f: Any, st: _Style) -> list[str]:
         n = len(members)
         lo = min((m for m in (view.minutes(g) for g in members) if m is not None), default=None)
         hi = max((m for m in (view.minutes(g) for g in members) if m is not None), default=None)
-        state = view.goroutine(g0).state if view.goroutine(g0) else "?"
+        gr0 = view.goroutine(g0)
+        state = gr0.state if gr0 else "?"
         m = minutes_text(lo, hi)
         head = f"{st.g(f'{n} goroutines')} [{state}{', ' + m if m else ''}]: {ids_text(members, 6)}"
         out.extend(_wrap(head, "       ", "   "))
@@ -534,8 +535,8 @@ def render_dump_text(dump: Dump) -> str:
     for g in dump.goroutines:
         out.append("")
         out.extend(_goroutine_block(g))
-    for t in dump.threads:
-        for g in t.goroutines:
+    for th in dump.threads:
+        for g in th.goroutines:
             out.append("")
             out.extend(_goroutine_block(g, prefix="(thread) "))
     for r in dump.records:
