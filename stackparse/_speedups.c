@@ -1312,8 +1312,9 @@ fail:
  * index. Fills word_refs / word_gids (word -> [(gid, i)] / [gid], at most max_sharers, one
  * entry per goroutine), overflow (words seen in more goroutines than that) and lock_ev (lock
  * address -> [(gid, i, word, "exact" | "container")]) for the locks (sorted lock_addrs, dict
- * locks) between lo and hi. Every word and lock address must fit in 64 bits (ValueError
- * before anything is filled otherwise: the caller then runs the Python loop). */
+ * locks) between lo and hi; word_refs, word_gids and lock_ev must be empty. Every word and
+ * lock address must fit in 64 bits (ValueError before anything is filled otherwise: the caller
+ * then runs the Python loop). */
 
 static int
 u64_of(PyObject *o, unsigned long long *v)
@@ -1392,6 +1393,12 @@ scan_refs(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     }
     Py_ssize_t max_sharers = PyLong_AsSsize_t(args[10]), cap = PyLong_AsSsize_t(args[11]);
     if (PyErr_Occurred()) {
+        return NULL;
+    }
+    /* the index is built from nothing: every list in word_refs, word_gids and lock_ev is then
+     * one made here */
+    if (PyDict_GET_SIZE(word_refs) || PyDict_GET_SIZE(word_gids) || PyDict_GET_SIZE(lock_ev)) {
+        PyErr_SetString(PyExc_ValueError, "scan_refs: word_refs, word_gids and lock_ev must start empty");
         return NULL;
     }
     /* check every row before changing anything */

@@ -163,6 +163,24 @@ def test_flat_words_hands_unread_text_to_python() -> None:
     assert got == [[(0xC000012345, 0), (0x12345, 1), (0x12345, 2), (0xC000054321, 3)]]
 
 
+@needs_speedups
+def test_flat_words_bad_input_raises_not_crash() -> None:
+    assert SPEEDUPS is not None
+    ew = B.exact_words
+    with pytest.raises(TypeError):
+        SPEEDUPS.flat_words((("0x1",),), (0,), ew)  # rows must be a list
+    with pytest.raises(TypeError):
+        SPEEDUPS.flat_words([["0xc000012345"]], (0,), ew)  # a row must be a tuple
+    with pytest.raises(TypeError):
+        SPEEDUPS.flat_words([(5,)], (0,), ew)  # texts must be str
+    with pytest.raises(IndexError):
+        SPEEDUPS.flat_words([("0x1",)], (1,), ew)
+    with pytest.raises(ValueError):
+        SPEEDUPS.flat_words([("0x1",)], (-1,), ew)
+    with pytest.raises(TypeError):
+        SPEEDUPS.flat_words([("0x1_0000",)], (0,), lambda t: 5)  # slow() must give a sequence
+
+
 # ---------------------------------------------------------------- stack_groups
 
 
@@ -275,5 +293,7 @@ def test_scan_refs_rejects_bad_input_before_filling() -> None:
     with pytest.raises(TypeError):
         SPEEDUPS.scan_refs(*args)
     assert refs == {}
+    with pytest.raises(ValueError, match="start empty"):
+        SPEEDUPS.scan_refs([], set(), {}, 1, 0, [], {5: []}, {}, set(), {}, 4, 4, 64)
     with pytest.raises(ValueError, match="sorted"):
         SPEEDUPS.scan_refs([], set(), {}, 1, 0, [0x20000, 0x10000], {}, {}, set(), {}, 4, 4, 64)
