@@ -1125,12 +1125,13 @@ fail:
 
 /*   stack_groups(goroutines, state_i, frames_i, cb_i) -> (group_of, reps)
  *
- * blocking.classify_all's grouping: goroutines whose state, frames' function, file and line,
- * creator function (created_by.function, or None) and "id is 1" are the *same objects* (the
- * parser shares them) fall in one group. group_of[k] is the group of goroutines[k]; reps[j] is
- * the index of group j's first goroutine. An identity group is a subset of a value group, so the
- * caller, which looks up what it needs per group by value, gets what it would per goroutine.
- * blocking._stack_groups_py is its Python twin. */
+ * blocking.classify_all's grouping: goroutines with equal states, the same creator function
+ * object (created_by.function, or None), the same "id is 1", and in every frame the same
+ * function object and an equal file and line, fall in one group (the parser shares one Function
+ * object per name, whose own hash and == are Python code: they are compared by identity).
+ * group_of[k] is the group of goroutines[k]; reps[j] is the index of group j's first goroutine.
+ * A group is a subset of a group by value, so the caller, which looks up what it needs per group
+ * by value, gets what it would per goroutine. blocking._stack_groups_py is its Python twin. */
 
 typedef struct {
     Py_hash_t hash;
@@ -1156,12 +1157,14 @@ id_is_one(PyObject *gid)
     return PyLong_Check(gid) && PyLong_AsLongAndOverflow(gid, &overflow) == 1 && !overflow;
 }
 
-/* same state object and the same function, file and line objects in every frame */
+/* equal states, and in every frame the same function object and equal file and line; 1, 0, or
+ * -1 on error */
 static int
 same_stack(PyObject *a, PyObject *b, Py_ssize_t state_i, Py_ssize_t frames_i)
 {
-    if (PyTuple_GET_ITEM(a, state_i) != PyTuple_GET_ITEM(b, state_i)) {
-        return 0;
+    int r = PyObject_RichCompareBool(PyTuple_GET_ITEM(a, state_i), PyTuple_GET_ITEM(b, state_i), Py_EQ);
+    if (r <= 0) {
+        return r;
     }
     PyObject *sa = PyTuple_GET_ITEM(a, frames_i), *sb = PyTuple_GET_ITEM(b, frames_i);
     Py_ssize_t n = PyTuple_GET_SIZE(sa);
@@ -1170,9 +1173,17 @@ same_stack(PyObject *a, PyObject *b, Py_ssize_t state_i, Py_ssize_t frames_i)
     }
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *x = PyTuple_GET_ITEM(sa, i), *y = PyTuple_GET_ITEM(sb, i);
-        if (x != y && (PyTuple_GET_ITEM(x, 0) != PyTuple_GET_ITEM(y, 0) || PyTuple_GET_ITEM(x, 2) != PyTuple_GET_ITEM(y, 2) ||
-                       PyTuple_GET_ITEM(x, 3) != PyTuple_GET_ITEM(y, 3))) {
+        if (x == y) {
+            continue;
+        }
+        if (PyTuple_GET_ITEM(x, 0) != PyTuple_GET_ITEM(y, 0)) {
             return 0;
+        }
+        for (int k = 2; k <= 3; k++) { /* file, line */
+            r = PyObject_RichCompareBool(PyTuple_GET_ITEM(x, k), PyTuple_GET_ITEM(y, k), Py_EQ);
+            if (r <= 0) {
+                return r;
+            }
         }
     }
     return 1;
@@ -1245,14 +1256,24 @@ stack_groups(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         PyObject *fs = PyTuple_GET_ITEM(g, frames_i);
         Py_ssize_t nf = PyTuple_GET_SIZE(fs);
         Py_uhash_t h = 1469598103934665603ULL;
-        FNV(h, (uintptr_t)PyTuple_GET_ITEM(g, state_i));
+        Py_hash_t hv = PyObject_Hash(PyTuple_GET_ITEM(g, state_i));
+        if (hv == -1) {
+            Py_DECREF(fn);
+            goto fail;
+        }
+        FNV(h, hv);
         FNV(h, (uintptr_t)fn);
         FNV(h, (Py_uhash_t)one + 2 * (Py_uhash_t)nf);
         for (Py_ssize_t i = 0; i < nf; i++) {
             PyObject *f = PyTuple_GET_ITEM(fs, i);
             FNV(h, (uintptr_t)PyTuple_GET_ITEM(f, 0));
-            FNV(h, (uintptr_t)PyTuple_GET_ITEM(f, 2));
-            FNV(h, (uintptr_t)PyTuple_GET_ITEM(f, 3));
+            Py_hash_t hf = PyObject_Hash(PyTuple_GET_ITEM(f, 2)), hl = hf == -1 ? -1 : PyObject_Hash(PyTuple_GET_ITEM(f, 3));
+            if (hl == -1) {
+                Py_DECREF(fn);
+                goto fail;
+            }
+            FNV(h, hf);
+            FNV(h, hl);
         }
         size_t s = (size_t)(h ^ (h >> 29)) & (cap - 1);
         Py_ssize_t grp = -1;
@@ -1261,8 +1282,15 @@ stack_groups(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
                 continue;
             }
             PyObject *r = PyTuple_GET_ITEM(gs, table[s].rep);
-            if (PyList_GET_ITEM(creators, table[s].grp) == fn && id_is_one(PyTuple_GET_ITEM(r, 0)) == one &&
-                same_stack(g, r, state_i, frames_i)) {
+            if (PyList_GET_ITEM(creators, table[s].grp) != fn || id_is_one(PyTuple_GET_ITEM(r, 0)) != one) {
+                continue;
+            }
+            int same = same_stack(g, r, state_i, frames_i);
+            if (same < 0) {
+                Py_DECREF(fn);
+                goto fail;
+            }
+            if (same) {
                 grp = table[s].grp;
                 break;
             }

@@ -345,7 +345,7 @@ def shape_words(stacks: list[tuple[Frame, ...]], idxs: tuple[int, ...]) -> list[
     if _flat_words is not None and idxs and type(stacks) is list:
         # compiled: reads each frame's argument text in place (Frame is a tuple)
         return _flat_words(stacks, idxs, exact_words)
-    return _rows_words([tuple(map(_ARGS_TEXT, frames)) for frames in stacks], idxs)
+    return _rows_words(stacks, idxs, frames=True)
 
 
 def rows_words(rows: list[tuple[str, ...]], idxs: tuple[int, ...]) -> list[list[tuple[int, int]]]:
@@ -365,17 +365,20 @@ def rows_words(rows: list[tuple[str, ...]], idxs: tuple[int, ...]) -> list[list[
     return _rows_words(rows, idxs)
 
 
-def _rows_words(rows: list[tuple[str, ...]], idxs: tuple[int, ...]) -> list[list[tuple[int, int]]]:
-    """:func:`rows_words` in Python (the compiled ``flat_words`` gives the same)."""
+def _rows_words(
+    rows: list[tuple[str, ...]] | list[tuple[Frame, ...]], idxs: tuple[int, ...], frames: bool = False
+) -> list[list[tuple[int, int]]]:
+    """:func:`rows_words` in Python (the compiled ``flat_words`` gives the same); with
+    ``frames=True`` the rows are stacks of Frames, whose argument texts are read."""
     n = len(rows)
     out: list[list[tuple[int, int]]] = [[] for _ in range(n)]
     if not n or not idxs:
         return out
-    cols = list(zip(*rows))
+    cols: list[Any] = list(zip(*rows))
     search = _EXACT_PTR.search
     last = n - 1
     for i in idxs:
-        texts = cols[i]
+        texts = tuple(map(_ARGS_TEXT, cols[i])) if frames else cols[i]
         joined = "\n".join(texts)
         if _column_clean(joined) or search(joined) is None:
             continue
@@ -941,8 +944,8 @@ def classify_all(dump: Dump) -> dict[int, Blocking]:
     with the per-shape part (the plan, the site, the user frames, ``system``) looked up once per
     group of goroutines with the same stack and only the argument words read per goroutine.
 
-    The groups (:func:`stack_groups`) are goroutines whose state, creator, and the function,
-    file and line of every frame are the same objects (the parser shares them); their shape id,
+    The groups (:func:`stack_groups`) are goroutines with the same state, creator, and function,
+    file and line in every frame (functions by identity: the parser shares them); their shape id,
     bucket (:attr:`Blockings.bucket_of`, for :func:`stackparse.buckets.bucketize_by`) and plan
     are then looked up by value, once per group.
     """
@@ -1053,8 +1056,6 @@ def _compile_plan(g: Goroutine, key: tuple[Any, ...]) -> tuple[Any, ...]:
     )
 
 
-#: (state, creator, is goroutine 1, and the function, file and line objects of every frame)
-#: -> group, by identity: what the compiled stack_groups keys on.
 def _stack_groups_py(gs: tuple[Goroutine, ...]) -> tuple[list[int], list[int]]:
     """:func:`stack_groups` in Python."""
     seen: dict[tuple[Any, ...], int] = {}
@@ -1067,10 +1068,7 @@ def _stack_groups_py(gs: tuple[Goroutine, ...]) -> tuple[list[int], list[int]]:
             fns, _, files, lines = islice(zip(*frames), 4)
         else:
             fns = files = lines = ()
-        key = (
-            id(g.state), id(None if cb is None else cb.function), g.id == 1,
-            tuple(map(id, fns)), tuple(map(id, files)), tuple(map(id, lines)),
-        )  # fmt: skip
+        key = (g.state, id(None if cb is None else cb.function), g.id == 1, tuple(map(id, fns)), files, lines)
         grp = seen.get(key)
         if grp is None:
             grp = seen[key] = len(reps)
@@ -1080,14 +1078,15 @@ def _stack_groups_py(gs: tuple[Goroutine, ...]) -> tuple[list[int], list[int]]:
 
 
 def stack_groups(goroutines: tuple[Goroutine, ...]) -> tuple[list[int], list[int]]:
-    """``(group_of, reps)``: goroutines whose state, creator function, "is goroutine 1", and
-    function, file and line of every frame are the same objects form one group (numbered in
-    order of first appearance); ``group_of[k]`` is the group of ``goroutines[k]`` and
-    ``reps[j]`` the index of group ``j``'s first goroutine.
+    """``(group_of, reps)``: goroutines with equal states, the same creator function object,
+    the same "is goroutine 1", and in every frame the same function object and an equal file and
+    line form one group (numbered in order of first appearance); ``group_of[k]`` is the group of
+    ``goroutines[k]`` and ``reps[j]`` the index of group ``j``'s first goroutine.
 
-    Goroutines in one group have equal stacks by value, so whatever is looked up by value once
-    per group is what each would get. (Equal stacks made of distinct objects may fall in two
-    groups: only the work is repeated.)"""
+    Functions are compared by identity (the parser shares one ``Function`` per name; its hash is
+    Python code), so goroutines in one group have equal stacks by value and whatever is looked
+    up by value once per group is what each would get. (Equal functions that are distinct
+    objects put their goroutines in two groups: only the work is repeated.)"""
     if _stack_groups is not None and type(goroutines) is tuple:
         return _stack_groups(goroutines, _G_STATE, _G_FRAMES, _G_CREATED_BY)  # type: ignore[no-any-return]
     return _stack_groups_py(goroutines)

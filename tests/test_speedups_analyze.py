@@ -219,9 +219,12 @@ def test_stack_groups_are_by_identity() -> None:
         Goroutine(9, "select", ()),
         Goroutine(10, "select", (Frame(fn, "0xc000012345", "/app/main.go", 10**6),)),  # another line
         Goroutine(11, "select", (Frame(fn, "0xc000012345", "/app/other.go", line),)),  # another file
+        # an equal state, file and line that are other objects: the same group as goroutine 5
+        Goroutine(12, "".join(["sel", "ect"]), (Frame(fn, "0xc000099999", "".join(["/app/", "main.go"]), 10),)),
     )
     got = SPEEDUPS.stack_groups(gs, B._G_STATE, B._G_FRAMES, B._G_CREATED_BY)
-    assert got == B._stack_groups_py(gs) == ([0, 0, 1, 2, 3, 4, 5, 6], [0, 2, 3, 4, 5, 6, 7])
+    assert gs[8].state is not gs[0].state and gs[8].frames[0].file is not gs[0].frames[0].file  # (the premise)
+    assert got == B._stack_groups_py(gs) == ([0, 0, 1, 2, 3, 4, 5, 6, 0], [0, 2, 3, 4, 5, 6, 7])
     with pytest.raises(TypeError):
         SPEEDUPS.stack_groups([gs[0]], B._G_STATE, B._G_FRAMES, B._G_CREATED_BY)
     with pytest.raises(TypeError):
