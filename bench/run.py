@@ -300,8 +300,8 @@ def main(argv: list[str] | None = None) -> int:
         results.append(measure(path, repeat, args.timeout, skip, args.analyze_timeout))
         print(table(results[-1:]), file=sys.stderr)
     compiled = {r.get("compiled") for r in results} - {None}
-    how = ("compiled frame lookup built" if compiled == {True} else
-           "compiled frame lookup NOT built: parse is the pure-Python reader" if compiled == {False} else "")
+    how = ("compiled module built (frame lookup, analysis loops)" if compiled == {True} else
+           "compiled module NOT built: parse and analyze run in pure Python" if compiled == {False} else "")
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cpus; {how}; "
           "floor = read + split(b'\\n') + dict lookup "
           "per line; ratios are medians of paired runs")
