@@ -48,6 +48,9 @@ DEFAULT_ORDER = ("low", "medium", "high", "certain")
 SOURCE_FORMATS = ("text", "markdown", "html")
 #: Inputs larger than this get a progress bar when stderr is a terminal.
 PROGRESS_BYTES = 4 << 20
+#: Dumps with at least this many goroutines get a status line on stderr while they are analysed,
+#: when stderr is a terminal (100k goroutines take a few seconds, a million half a minute).
+STATUS_GOROUTINES = 20_000
 #: Exit status after a closed pipe (``stackparse ... | head``): 128 + SIGPIPE, as a shell does.
 EXIT_PIPE = 141
 
@@ -216,6 +219,21 @@ def _progress(label: str, size: int, enabled: bool) -> Iterator[Callable[[int, i
             bar.update(max(0, done - bar.pos))
 
         yield update
+
+
+@contextmanager
+def _status_line(text: str, enabled: bool) -> Iterator[None]:
+    """``text`` on stderr while a long step runs, when stderr is a terminal; erased after."""
+    if not enabled or not sys.stderr.isatty():
+        yield
+        return
+    sys.stderr.write(text)
+    sys.stderr.flush()
+    try:
+        yield
+    finally:
+        sys.stderr.write("\r\033[K")
+        sys.stderr.flush()
 
 
 def _parse_source(
@@ -484,7 +502,10 @@ def analyze_cmd(
             _note(f"note: {_display(src)} holds {len(dumps)} dumps; --format {fmt} shows the first")
             dumps = dumps[:1]
         for i, d in enumerate(dumps):
-            results.append((_display(src), i if len(dumps) > 1 else None, d, detect.analyze(d)))
+            n = len(d.goroutines)
+            with _status_line(f"analysing {n:,} goroutines...", progress and n >= STATUS_GOROUTINES):
+                a = detect.analyze(d)
+            results.append((_display(src), i if len(dumps) > 1 else None, d, a))
         if fmt == "jsonl":  # stream: one line per dump as soon as it is analysed
             for s, di, d, a in results[-len(dumps) :]:
                 extra = {} if di is None else {"dump_index": di}

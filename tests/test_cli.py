@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import gzip
+import importlib
+import io
 import json
 import re
 import subprocess
@@ -400,3 +402,43 @@ def test_corpus_abba_report_reads_in_80_columns(name: str) -> None:
     assert all(len(x) <= 80 for x in head.splitlines()), head
     assert "main.lockOrderWorkerA" in head and "main.lockOrderWorkerB" in head
     assert "blocked behind it: 3 goroutines" in head
+
+
+class _Terminal(io.StringIO):
+    """A stderr that says it is a terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def _run_main(args: list[str], monkeypatch: pytest.MonkeyPatch, err: io.StringIO) -> int:
+    cli_mod = importlib.import_module("stackparse.cli")
+    monkeypatch.setattr(cli_mod.sys, "stderr", err)
+    with pytest.raises(SystemExit) as e:
+        cli.main(args, prog_name="stackparse")
+    monkeypatch.undo()
+    return int(e.value.code or 0)
+
+
+def test_terminal_shows_progress_and_analysis_status(
+    deadlock_file: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """On a terminal a big input gets a progress bar while it is parsed and a status line while
+    it is analysed (erased after); piped, or in JSON mode, stderr stays clean."""
+    cli_mod = importlib.import_module("stackparse.cli")
+    # this small dump stands for a big one
+    monkeypatch.setattr(cli_mod, "PROGRESS_BYTES", 1)
+    monkeypatch.setattr(cli_mod, "STATUS_GOROUTINES", 1)
+    tty = _Terminal()
+    assert _run_main(["analyze", str(deadlock_file)], monkeypatch, tty) == 1
+    shown = tty.getvalue()
+    assert "parsing" in shown
+    assert re.search(r"analysing \d+ goroutines\.\.\.\r\x1b\[K$", shown), shown
+    assert "DEADLOCK" in capsys.readouterr().out  # the report itself goes to stdout
+    for args, err in ((["analyze", str(deadlock_file)], io.StringIO()),
+                      (["analyze", "--format", "json", str(deadlock_file)], _Terminal())):  # fmt: skip
+        monkeypatch.setattr(cli_mod, "PROGRESS_BYTES", 1)
+        monkeypatch.setattr(cli_mod, "STATUS_GOROUTINES", 1)
+        assert _run_main(args, monkeypatch, err) == 1
+        assert "analysing" not in err.getvalue() and "parsing" not in err.getvalue()
+    capsys.readouterr()
