@@ -1402,6 +1402,32 @@ bisect_u64(const unsigned long long *a, Py_ssize_t n, unsigned long long v, int 
     return lo;
 }
 
+/* appends v to the growable array *a of *n values and room for *room; -1 (MemoryError) */
+static int
+push_u64(unsigned long long **a, Py_ssize_t *n, Py_ssize_t *room, unsigned long long v)
+{
+    if (*n == *room) {
+        unsigned long long *grown = PyMem_Realloc(*a, sizeof(unsigned long long) * (size_t)(*room * 2));
+        if (grown == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        *a = grown;
+        *room *= 2;
+    }
+    (*a)[(*n)++] = v;
+    return 0;
+}
+
+/* removes entry k of the open locks (their addresses and int objects, kept side by side) */
+static void
+drop_open(unsigned long long *open_v, PyObject **open_o, Py_ssize_t *nopen, Py_ssize_t k)
+{
+    memmove(open_v + k, open_v + k + 1, sizeof(unsigned long long) * (size_t)(*nopen - k - 1));
+    memmove(open_o + k, open_o + k + 1, sizeof(PyObject *) * (size_t)(*nopen - k - 1));
+    (*nopen)--;
+}
+
 static PyObject *
 scan_refs(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
@@ -1593,22 +1619,13 @@ scan_refs(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
                 if (len < 0) {
                     goto out;
                 }
-                if (nseen == seen_cap) {
-                    seen_cap *= 2;
-                    unsigned long long *s2 = PyMem_Realloc(seen, sizeof(unsigned long long) * (size_t)seen_cap);
-                    if (s2 == NULL) {
-                        PyErr_NoMemory();
-                        goto out;
-                    }
-                    seen = s2;
+                if (push_u64(&seen, &nseen, &seen_cap, wv) < 0) {
+                    goto out;
                 }
-                seen[nseen++] = wv;
                 if (len >= cap) {
                     Py_ssize_t k = bisect_u64(open_v, nopen, wv, 0);
                     if (k < nopen && open_v[k] == wv) {
-                        memmove(open_v + k, open_v + k + 1, sizeof(unsigned long long) * (size_t)(nopen - k - 1));
-                        memmove(open_o + k, open_o + k + 1, sizeof(PyObject *) * (size_t)(nopen - k - 1));
-                        nopen--;
+                        drop_open(open_v, open_o, &nopen, k);
                     }
                 }
             }
@@ -1633,20 +1650,11 @@ scan_refs(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
                 if (len < 0) {
                     goto out;
                 }
-                if (nseen == seen_cap) {
-                    seen_cap *= 2;
-                    unsigned long long *s2 = PyMem_Realloc(seen, sizeof(unsigned long long) * (size_t)seen_cap);
-                    if (s2 == NULL) {
-                        PyErr_NoMemory();
-                        goto out;
-                    }
-                    seen = s2;
+                if (push_u64(&seen, &nseen, &seen_cap, a) < 0) {
+                    goto out;
                 }
-                seen[nseen++] = a;
                 if (len >= cap) {
-                    memmove(open_v + k, open_v + k + 1, sizeof(unsigned long long) * (size_t)(nopen - k - 1));
-                    memmove(open_o + k, open_o + k + 1, sizeof(PyObject *) * (size_t)(nopen - k - 1));
-                    nopen--;
+                    drop_open(open_v, open_o, &nopen, k);
                 }
                 else {
                     k++;
