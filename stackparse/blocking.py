@@ -27,8 +27,8 @@ Work is cached per distinct stack shape (wait reason + function names): a 100,00
 has a few hundred shapes, and only the argument words differ between goroutines of one shape.
 :func:`classify_all` looks the plan of a shape up once and reads per goroutine only the words the
 plan points at; it returns a :class:`Blockings` dict that also keeps each goroutine's shape and
-argument texts for the graph stage, which reads the exact pointer words of a shape a column of
-frames at a time (:func:`rows_words`).
+bucket for the graph and bucket stages. The graph stage reads the exact pointer words of a shape
+a column of frames at a time (:func:`shape_words`).
 """
 
 from __future__ import annotations
@@ -830,7 +830,6 @@ class Blockings(dict[int, Blocking]):
 _FULL = attrgetter("function.full")
 _FILE = attrgetter("file")
 _LINE = attrgetter("line")
-_NAME = attrgetter("full")
 _NEW = object.__new__
 (
     _s_goroutine,
@@ -936,7 +935,7 @@ def _word(args_text: str, ai: int) -> tuple[int | None, bool] | None:
         return (None, False)
 
 
-def classify_all(dump: Dump) -> dict[int, Blocking]:
+def classify_all(dump: Dump) -> Blockings:
     """:func:`classify` for every goroutine of the dump proper, keyed by goroutine id.
 
     Goroutine 0 blocks (an M's g0 in crash relay sections) are left out. The same records as
@@ -962,6 +961,7 @@ def classify_all(dump: Dump) -> dict[int, Blocking]:
     g_shape: list[int] = []
     g_bucket: list[int] = []
     g_plan: list[tuple[Any, ...] | None] = [None] * len(reps)
+    shapes: list[tuple[str, ...]] = []  # shape id -> its function names
     for r in reps:
         g = gs[r]
         frames = g.frames
@@ -969,6 +969,7 @@ def classify_all(dump: Dump) -> dict[int, Blocking]:
         sid = shape_ids.get(funcs)
         if sid is None:
             sid = shape_ids[funcs] = len(shape_ids)
+            shapes.append(funcs)
         bk = (g.state, sid, tuple(map(_FILE, frames)), tuple(map(_LINE, frames)))
         bi = bucket_ids.get(bk)
         if bi is None:
@@ -983,17 +984,17 @@ def classify_all(dump: Dump) -> dict[int, Blocking]:
         grp = group_of[index]
         frames = g.frames
         state = g.state
+        sid = g_shape[grp]
         c = g_plan[grp]
         if c is None:
-            sid = g_shape[grp]
             cb = g.created_by
             key = (state, sid, None if cb is None else cb.function.package, gid == 1)
             c = compiled.get(key)
             if c is None:
-                c = compiled[key] = _compile_plan(g, key)
+                c = compiled[key] = _compile_plan(g, shapes[sid], key)
             g_plan[grp] = c
-        shape_of[gid] = c[11]
-        sources, hsite, op, kind, same, site, role, system, dumper_frames, detail, user, _ = c
+        shape_of[gid] = sid
+        sources, hsite, op, kind, same, site, role, system, dumper_frames, detail, user = c
         address, source, hint = _object_address(frames, sources, _word) if sources else (None, "", None)
         handles: tuple[int, ...] = ()
         if hsite is not None:
@@ -1022,18 +1023,18 @@ def classify_all(dump: Dump) -> dict[int, Blocking]:
             user,
         )
     out.shape_of = shape_of
-    out.shapes = list(shape_ids)
+    out.shapes = shapes
     out.goroutines = gs
     out.bucket_of = [g_bucket[x] for x in group_of]
     return out
 
 
-def _compile_plan(g: Goroutine, key: tuple[Any, ...]) -> tuple[Any, ...]:
-    """What :func:`classify_all` needs of a goroutine's plan, as a flat tuple (the plan of its
-    (state, shape, creator package, is goroutine 1), then the shape id)."""
-    state, sid, cb_pkg, gid1 = key
+def _compile_plan(g: Goroutine, funcs: tuple[str, ...], key: tuple[Any, ...]) -> tuple[Any, ...]:
+    """What :func:`classify_all` needs of a goroutine's plan, as a flat tuple: the plan of its
+    (state, shape, creator package, is goroutine 1); ``funcs`` are its function names."""
+    state, _, cb_pkg, gid1 = key
     frames = g.frames
-    plan = _shape_plan(state, frames, tuple(map(_FULL, frames)), cb_pkg, gid1)
+    plan = _shape_plan(state, frames, funcs, cb_pkg, gid1)
     system = plan.system if frames else is_system(g)
     op = plan.op
     if system and op not in ("running", "runnable", "syscall"):
@@ -1052,7 +1053,6 @@ def _compile_plan(g: Goroutine, key: tuple[Any, ...]) -> tuple[Any, ...]:
         plan.dumper_frames,
         plan.detail,
         plan.user,
-        sid,
     )
 
 

@@ -59,7 +59,7 @@ from typing import Any
 
 import networkx as nx
 
-from .blocking import Blocking, Blockings, classify_all, is_machinery
+from .blocking import Blocking, classify_all, is_machinery
 from .buckets import Bucket, bucketize, bucketize_by
 from .graph import CONFIDENCE, Edge, WaitGraph, build_graph, conf_rank, gnode, min_conf
 from .model import Dump, Goroutine, ProfileRecord
@@ -1209,12 +1209,9 @@ def _analyze(dump: Dump) -> Analysis:
     blockings = classify_all(dump)
     wg = build_graph(dump, blockings)
     findings, doomed, notes = detect(dump, wg)
-    if isinstance(blockings, Blockings) and blockings.goroutines is dump.goroutines:
-        # classify_all numbered the buckets while it read the frames: bucketize(dump) without
-        # reading them again (tests/test_analyze_buckets.py holds the two equal)
-        buckets = bucketize_by(dump, blockings.bucket_of)
-    else:
-        buckets = bucketize(dump)
+    # classify_all numbered the buckets while it read the frames: bucketize(dump) without reading
+    # them again (tests/test_analyze_buckets.py holds the two equal)
+    buckets = bucketize_by(dump, blockings.bucket_of)
     return Analysis(
         findings=tuple(findings),
         buckets=tuple(buckets),

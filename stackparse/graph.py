@@ -56,7 +56,7 @@ on the corpus and the prodgen dumps).
 Scale: addresses are matched through dicts and one sorted list of lock addresses (bisect), never
 pair by pair; per-lock candidate lists are capped (:data:`MAX_CANDIDATES`) and the cut is noted in
 ``WaitGraph.notes``. The pointer words are read per stack shape, a column of frames at a time
-(:func:`~stackparse.blocking.rows_words`); releaser candidates are gathered with set operations
+(:func:`~stackparse.blocking.shape_words`); releaser candidates are gathered with set operations
 and only the kept ones get their evidence written (a lock's holder candidates too); a resource
 with one waiter and nothing but siblings (most channel and select waits of a big dump) takes a
 path that makes the siblings' node names and evidence once per (creator group, shape); nodes and
@@ -367,7 +367,7 @@ class _Builder:
         """
         b = self.b
         gs = self.gs
-        shape_id = self.shape_id
+        shape = self.shape
         shape_of = self._shape_of
         # Lock addresses (exact, or guessed from a single handle: resolved later), sorted. In the
         # same pass: the user goroutines by stack shape, the objects waited on, the waiters.
@@ -385,7 +385,7 @@ class _Builder:
                 addresses.append(addr)
             if gid in gs:
                 sid = shape_of.get(gid)
-                groups[(shape_id(gid) if sid is None else sid, bl.user_frames)].append(gid)
+                groups[(shape(gid) if sid is None else sid, bl.user_frames)].append(gid)
             op = bl.op
             if op in WAIT_OPS or op in FOREVER_OPS:
                 waiting.append((gid, bl.site or 0))
@@ -394,7 +394,7 @@ class _Builder:
         lo = (self.lock_addrs[0] - CONTAINER_SPAN) if self.lock_addrs else 1
         hi = self.lock_addrs[-1] if self.lock_addrs else 0
         # Words the waiting goroutines carry: who else carries them? Every user goroutine's words,
-        # read per stack shape, a column of frames at a time (blocking.rows_words).
+        # read per stack shape, a column of frames at a time (blocking.shape_words).
         all_words: dict[int, list[tuple[int, int]]] = {}
         for (_, uf), members in groups.items():
             all_words.update(zip(members, shape_words([gs[x].frames for x in members], uf)))
@@ -590,10 +590,6 @@ class _Builder:
     def shape(self, gid: int) -> int:
         """The stack shape of a goroutine (its function names), as a small int: equal ids, equal
         shapes. From classify_all's Blockings when it has them, else computed once per goroutine."""
-        got = self._shape_of.get(gid)
-        return self.shape_id(gid) if got is None else got
-
-    def shape_id(self, gid: int) -> int:
         got = self._shape_of.get(gid)
         if got is None:
             funcs = tuple([f.function.full for f in self.gs[gid].frames])
@@ -1068,21 +1064,26 @@ class _Builder:
 
     def _shared_evidence(self, words: set[int], gids: list[int]) -> dict[int, str]:
         """Evidence of sharers: the first of ``words`` (in set order) each carries, and where."""
+        overflow = self.word_overflow
+        return self._first_carried(filter(lambda w: w not in overflow, words), gids, self._ev_shared)
+
+    def _first_carried(
+        self, words: Iterable[int], gids: Iterable[int], ev: Callable[[int, int, int], str]
+    ) -> dict[int, str]:
+        """For each of ``gids``: ``ev(gid, frame index, word)`` of the first of ``words`` it carries
+        (by word_refs), if any."""
         need = set(gids)
         found: dict[int, str] = {}
-        overflow = self.word_overflow
         word_gids = self.word_gids
         word_refs = self.word_refs
         for word in words:
-            if word in overflow:
-                continue
             gl = word_gids.get(word)
             if not gl or need.isdisjoint(gl):
                 continue
             hit = need.intersection(gl)
             fis = dict(word_refs[word])  # each goroutine is in word_refs[word] once
             for gid in hit:
-                found[gid] = self._ev_shared(gid, fis[gid], word)
+                found[gid] = ev(gid, fis[gid], word)
             need -= hit
             if not need:
                 break
@@ -1452,20 +1453,7 @@ class _Builder:
                     cont.difference_update(taken)
 
         def ev_cont(gids: list[int]) -> dict[int, str]:
-            need = set(gids)
-            found: dict[int, str] = {}
-            word_gids = self.word_gids
-            for word in window:
-                if need.isdisjoint(word_gids[word]):
-                    continue
-                hit = need.intersection(word_gids[word])
-                fis = dict(self.word_refs[word])  # each goroutine is in word_refs[word] once
-                for gid in hit:
-                    found[gid] = self._ev_container(gid, fis[gid], word, addr)
-                need -= hit
-                if not need:
-                    break
-            return found
+            return self._first_carried(window, gids, lambda gid, fi, word: self._ev_container(gid, fi, word, addr))
 
         self._emit_groups(
             node,
