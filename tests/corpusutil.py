@@ -8,6 +8,9 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from stackparse import parse_all
 from stackparse.model import Dump, Frame, Goroutine
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,6 +28,14 @@ def corpus_dumps() -> list[Path]:
 
 def dump_id(p: Path) -> str:
     return f"{p.parent.name}/{p.name}"
+
+
+def goroutine_dumps(p: Path) -> list[Dump]:
+    """The dumps of a corpus file that hold goroutines (the test is skipped for an empty capture)."""
+    data = p.read_bytes()
+    if not data.strip():
+        pytest.skip("empty capture")
+    return [d for d in parse_all(data) if d.goroutines]
 
 
 def meta_of(p: Path) -> dict[str, Any]:

@@ -16,13 +16,12 @@ from collections import defaultdict
 
 import networkx as nx
 import pytest
-from corpusutil import corpus_dumps, dump_id
+from corpusutil import corpus_dumps, dump_id, goroutine_dumps
 from hypothesis import given
 from hypothesis import strategies as st
 from test_blocking import G
 from test_graph import MAIN, D
 
-from stackparse import parse_all
 from stackparse.blocking import (
     Blockings,
     _exact_words,
@@ -42,13 +41,6 @@ from stackparse.model import Frame, Function
 ALL = corpus_dumps()
 
 
-def _dumps(path):  # type: ignore[no-untyped-def]
-    data = path.read_bytes()
-    if not data.strip():
-        pytest.skip("empty capture")
-    return [d for d in parse_all(data) if d.goroutines]
-
-
 def _snapshot(wg):  # type: ignore[no-untyped-def]
     g = wg.graph
     return (
@@ -62,7 +54,7 @@ def _snapshot(wg):  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize("path", ALL, ids=dump_id)
 def test_corpus_fast_paths_equal_definitions(path) -> None:  # type: ignore[no-untyped-def]
-    for d in _dumps(path):
+    for d in goroutine_dumps(path):
         # classify_all == classify, goroutine by goroutine, in dump order
         fast = classify_all(d)
         assert isinstance(fast, Blockings)

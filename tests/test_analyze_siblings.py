@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from corpusutil import corpus_dumps, dump_id
+from corpusutil import corpus_dumps, dump_id, goroutine_dumps
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_analyze_scale import _snapshot
@@ -22,7 +22,6 @@ from test_blocking import G
 from test_graph import MAIN, D
 
 from stackparse import graph as graph_mod
-from stackparse import parse_all
 from stackparse.blocking import LIVE_OPS, classify_all
 from stackparse.detect import analyze
 from stackparse.graph import MAX_SIBLING_GROUP, build_graph
@@ -44,13 +43,9 @@ def _both(d):  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize("path", ALL, ids=dump_id)
 def test_corpus_one_waiter_path_equals_general_path(path) -> None:  # type: ignore[no-untyped-def]
-    data = path.read_bytes()
-    if not data.strip():
-        pytest.skip("empty capture")
-    for d in parse_all(data):
-        if d.goroutines:
-            fast, slow = _both(d)
-            assert fast == slow
+    for d in goroutine_dumps(path):
+        fast, slow = _both(d)
+        assert fast == slow
 
 
 def _sibling_edges(wg, node):  # type: ignore[no-untyped-def]

@@ -10,13 +10,12 @@ from bisect import bisect_left, bisect_right
 from collections import defaultdict
 
 import pytest
-from corpusutil import corpus_dumps, dump_id
+from corpusutil import corpus_dumps, dump_id, goroutine_dumps
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_blocking import G
 from test_graph import MAIN, D
 
-from stackparse import parse_all
 from stackparse.blocking import classify_all
 from stackparse.graph import CONTAINER_SPAN, MAX_CANDIDATES, MAX_SHARERS, _Builder
 
@@ -96,12 +95,8 @@ def _check(d) -> None:  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize("path", ALL, ids=dump_id)
 def test_corpus_word_index_equals_plain_loop(path) -> None:  # type: ignore[no-untyped-def]
-    data = path.read_bytes()
-    if not data.strip():
-        pytest.skip("empty capture")
-    for d in parse_all(data):
-        if d.goroutines:
-            _check(d)
+    for d in goroutine_dumps(path):
+        _check(d)
 
 
 # Pointers near a few locks: 0xc000100000 + 0x40 * k. A lock waiter names its lock exactly

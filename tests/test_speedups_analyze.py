@@ -18,7 +18,7 @@ from collections import defaultdict
 
 import pytest
 from conftest import DUMP_EXAMPLES
-from corpusutil import corpus_dumps, dump_id
+from corpusutil import corpus_dumps, dump_id, goroutine_dumps
 from gotext import args_texts, dumps, write_dump
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -70,8 +70,7 @@ def _graph_state(d):  # type: ignore[no-untyped-def]
     )
 
 
-def _both(text: bytes | str) -> tuple[list, list]:
-    dumps_ = [d for d in parse_all(text) if d.goroutines]
+def _both(dumps_: list) -> tuple[list, list]:
     with pytest.MonkeyPatch.context() as mp:
         _on(mp)
         fast = [_graph_state(d) for d in dumps_]
@@ -83,10 +82,7 @@ def _both(text: bytes | str) -> tuple[list, list]:
 @needs_speedups
 @pytest.mark.parametrize("path", SAMPLE, ids=dump_id)
 def test_corpus_analysis_compiled_equals_python(path) -> None:  # type: ignore[no-untyped-def]
-    data = path.read_bytes()
-    if not data.strip():
-        pytest.skip("empty capture")
-    fast, slow = _both(data)
+    fast, slow = _both(goroutine_dumps(path))
     assert fast == slow
 
 
@@ -94,7 +90,7 @@ def test_corpus_analysis_compiled_equals_python(path) -> None:  # type: ignore[n
 @settings(max_examples=DUMP_EXAMPLES)
 @given(dumps(), st.sampled_from(["1.26", "1.27"]))
 def test_generated_analysis_compiled_equals_python(gs, labels) -> None:  # type: ignore[no-untyped-def]
-    fast, slow = _both(write_dump(gs, labels=labels))
+    fast, slow = _both([d for d in parse_all(write_dump(gs, labels=labels)) if d.goroutines])
     assert fast == slow
 
 
