@@ -17,7 +17,11 @@ parse        ``stackparse.parse_file(path)``, as installed: with the compiled fr
 parse-py     the same with ``STACKPARSE_NO_SPEEDUPS=1``: the pure-Python reader, as on a machine
              without a C compiler (its default reads a file of 48 MiB or more with two processes
              when a second CPU is there; the forked child's peak RSS is reported apart).
-analyze      ``stackparse.analyze(dump)`` on the parsed dump (the parse is not counted).
+analyze      ``stackparse.analyze(dump)`` on the parsed dump (the parse is not counted). In the same
+             process, the *analysis floor* (:func:`_analysis_floor`): the time to make only what
+             the analysis hands back (a Blocking per goroutine, the graph's nodes and edges) and
+             to read the pointer words it needs once, with no inference; quoted against the parse
+             of that process.
 stream       ``for g in stackparse.iter_goroutines(path)``: the streaming reader; its peak RSS
              should not grow with N.
 
@@ -71,6 +75,56 @@ def _rss_kb() -> int:
     return 0
 
 
+def _analysis_floor(dump, result, repeat: int = 3) -> float:
+    """The analysis's floor, as the floor loop is the parse's: the least work any analysis that
+    hands back what ``analyze`` hands back must do, with no inference at all. Timed (best of
+    ``repeat``), from the finished analysis's own contents:
+
+    * one ``Blocking`` per goroutine, made the fastest way the package knows
+      (``blocking._blocking``, not the dataclass ``__init__``);
+    * the wait-for graph: the same nodes and edges, with copies of their attribute dicts, put in a
+      new ``networkx.DiGraph`` the fastest way the package knows (``graph._add_nodes`` /
+      ``graph._add_edges``: networkx's adjacency dicts filled directly);
+    * the evidence: the exact pointer words of every user goroutine's user frames, read once by the
+      compiled kernel (``blocking.shape_words``, a stack shape at a time), which holder and releaser
+      inference cannot do without.
+    """
+    import dataclasses
+    import gc
+    import importlib
+
+    blocking = importlib.import_module("stackparse.blocking")
+    graph = importlib.import_module("stackparse.graph")
+    bl = result.blockings
+    g = result.graph.graph
+    rows = [dataclasses.astuple(b) for b in bl.values()]
+    nodes = [(n, dict(a)) for n, a in g.nodes(data=True)]
+    edges = [(u, v, dict(a)) for u, v, a in g.edges(data=True)]
+    gs = {x.id: x for x in dump.goroutines}
+    by_shape: dict = {}
+    for gid, b in bl.items():
+        if not b.system and gid in gs:
+            by_shape.setdefault((bl.shape_of.get(gid), b.user_frames), []).append(gs[gid].frames)
+    make = blocking._blocking
+    best = float("inf")
+    enabled = gc.isenabled()
+    gc.disable()  # as analyze does
+    try:
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            kept = [make(*r) for r in rows]
+            new = graph.nx.DiGraph()
+            graph._add_nodes(new, [(n, dict(a)) for n, a in nodes])
+            graph._add_edges(new, [(u, v, dict(a)) for u, v, a in edges])
+            words = [blocking.shape_words(stacks, uf) for (_, uf), stacks in by_shape.items()]
+            best = min(best, time.perf_counter() - t0)
+            del kept, new, words
+    finally:
+        if enabled:
+            gc.enable()
+    return best
+
+
 def child(kind: str, path: str) -> dict:
     sys.path.insert(0, ROOT)
     out: dict = {"kind": kind, "bytes": os.path.getsize(path)}
@@ -108,6 +162,7 @@ def child(kind: str, path: str) -> dict:
             result = stackparse.analyze(dump)
             t2 = time.perf_counter()
             out.update(seconds=t2 - t1, parse=t1 - t0, findings=len(result.findings))
+            out["outputs"] = _analysis_floor(dump, result)
         elif kind == "stream":
             t0 = time.perf_counter()
             n = 0
@@ -232,7 +287,7 @@ def measure(path: str, repeat: int, timeout: float, skip_parse: bool, analyze_ti
 
 def table(results: list[dict]) -> str:
     rows = [("dump", "MiB", "gor.", "floor MiB/s", "floor-noread", "parse MiB/s", "parse/floor",
-             "pure-Python parse/floor", "parse RSS MiB", "RSS/input", "pure-Python RSS/input", "its child RSS MiB", "analyze s", "analyze MiB/s", "analyze/parse", "stream MiB/s", "stream RSS MiB")]
+             "pure-Python parse/floor", "parse RSS MiB", "RSS/input", "pure-Python RSS/input", "its child RSS MiB", "analyze s", "analyze MiB/s", "analyze/parse", "analysis floor/parse", "stream MiB/s", "stream RSS MiB")]
     for r in results:
         mib = r["bytes"] / MiB
         s = r["stream"]
@@ -248,11 +303,12 @@ def table(results: list[dict]) -> str:
         else:
             row += ["-"] * 7
         if a:
-            row += [f"{a['seconds']:.2f}", f"{mib / a['seconds']:.0f}", f"{r['analyze_ratio']:.2f}"]
+            row += [f"{a['seconds']:.2f}", f"{mib / a['seconds']:.0f}", f"{r['analyze_ratio']:.2f}",
+                    f"{a['outputs'] / a['parse']:.2f}"]
         elif "analyze_timeout" in r:
-            row += [f">{r['analyze_timeout']:.0f}", "-", "-"]
+            row += [f">{r['analyze_timeout']:.0f}", "-", "-", "-"]
         else:
-            row += ["-", "-", "-"]
+            row += ["-", "-", "-", "-"]
         row += [f"{mib / s['seconds']:.1f}", f"{s['peak_rss_kb'] / 1024:.0f}"]
         rows.append(tuple(row))
     widths = [max(len(x[i]) for x in rows) for i in range(len(rows[0]))]

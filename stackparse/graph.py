@@ -73,7 +73,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from itertools import chain, repeat
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 
 import networkx as nx
@@ -104,6 +104,8 @@ __all__ = [
 ]
 
 _FIRST = itemgetter(0)
+#: a frame's place in the code: (function, file, line)
+_POINT = attrgetter("function.full", "file", "line")
 
 #: Confidence levels, weakest first.
 CONFIDENCE = ("low", "medium", "high", "certain")
@@ -758,24 +760,73 @@ class _Builder:
 
     # ------------------------------------------------------------------ lock holders
 
+    def crowded(self) -> dict[int, set[int]]:
+        """Mutex address -> the goroutines carrying it at a *crowded point*.
+
+        A point is where a goroutine carries a lock: the offset of the word below the lock (0:
+        its own address), the goroutine's operation and the stack from the top down to the frame
+        carrying it (function, file and line of each frame). A mutex has one holder, so two
+        goroutines standing at one point and carrying one mutex cannot both hold it: being at that
+        point does not mean holding the lock, for that mutex and for every other mutex carried at
+        the same point (another instance of the same struct): the point is crowded. Learnt from
+        every mutex's evidence (a server's request goroutines carry their tenant's struct in twos
+        and threes on their way to its lock); :meth:`infer_lock_holders` then prefers a candidate
+        standing elsewhere.
+        """
+        gs = self.gs
+        res_node = self.res_node
+        kinds = self.lock_kinds
+        b = self.b
+        entries: list[tuple[int, int, tuple[Any, ...]]] = []
+        counts: dict[tuple[int, tuple[Any, ...]], int] = defaultdict(int)
+        for L, evs in self.lock_ev.items():  # noqa: N806
+            if kinds.get(L) != "mutex":
+                continue
+            node = f"mutex@{L:#x}"
+            for gid, fi, w, _ in evs:
+                bl = b.get(gid)
+                if bl is None or bl.dumper or res_node.get(gid) == node:
+                    continue
+                pt = (L - w, bl.op, *map(_POINT, gs[gid].frames[: fi + 1]))
+                entries.append((L, gid, pt))
+                counts[(L, pt)] += 1
+        crowded_pts = {pt for (_, pt), n in counts.items() if n > 1}
+        out: dict[int, set[int]] = defaultdict(set)
+        for L, gid, pt in entries:  # noqa: N806
+            if pt in crowded_pts:
+                out[L].add(gid)
+        return out
+
     def infer_lock_holders(self) -> None:
         gs = self.gs
         bs = self.b
+        crowded = self.crowded()
         for node, ws in list(self.waiters.items()):
             attrs = self.G.nodes[node]
             if attrs["kind"] not in ("mutex", "rwmutex") or attrs["address"] is None:
                 continue
             L = attrs["address"]  # noqa: N806
             wset = set(ws)
-            # gid -> (score, how its evidence reads: (form, frame index, word)); the first offer
-            # of a goroutine's best score wins, and only the kept ones get their evidence written
-            cands: dict[int, tuple[int, tuple[str, int, int]]] = {}
+            offsets = self.waiter_offsets(ws, L)
+            crowd = crowded.get(L, ())
+            # gid -> (free, score, fits, how its evidence reads: (form, frame index, word)). free
+            # is 0 for a goroutine at a crowded point (see crowded): mutual exclusion rules it out
+            # while any other candidate is left; fits is below 0 for a container pointer that is
+            # more likely another object's (see container_fit), which only breaks ties between
+            # equal scores. The first offer of a goroutine's best rank wins, and only the kept ones
+            # get their evidence written.
+            cands: dict[int, tuple[int, int, int, tuple[str, int, int]]] = {}
             for gid, fi, w, how in self.lock_ev.get(L, ()):
+                fits, free = 0, 1
                 if gid not in wset:
                     bl = bs.get(gid)
                     if bl is None or bl.dumper:
                         continue
                     score, ev = (3, ("exact", fi, w)) if how == "exact" else (2, ("container", fi, w))
+                    if how != "exact":
+                        fits = self.container_fit(L, w, offsets)
+                    if gid in crowd:
+                        free = 0
                 else:
                     # A waiter: only frames above its blocking call count (a re-lock).
                     site = bs[gid].site or 0
@@ -796,12 +847,48 @@ class _Builder:
                     else:
                         score, ev = 1, ("relock?", fi, w)
                 old = cands.get(gid)
-                if old is None or old[0] < score:
-                    cands[gid] = (score, ev)
+                if old is None or old[:3] < (free, score, fits):
+                    cands[gid] = (free, score, fits, ev)
+            if cands and not any(c[0] for c in cands.values()):
+                # every goroutine carrying it stands at a crowded point: none of them holds it
+                self.notes.append(
+                    f"{node}: the {len(cands)} goroutine(s) carrying the lock's address each stand where two or "
+                    "more goroutines carry one same mutex, which its single holder cannot: none is taken as the holder"
+                )
+                self.G.nodes[node]["other_candidates"] = sorted(cands)[:MAX_CANDIDATES]
+                cands = {}
             if cands:
                 self.emit_holders(node, cands, L)
                 continue
             self.eliminate(node, ws)
+
+    def waiter_offsets(self, ws: list[int], lock: int) -> set[int]:
+        """How far below the lock the struct its waiters reach it through lies: the offsets (1 to
+        :data:`CONTAINER_SPAN` bytes) of the pointer words every waiter that carries one carries
+        (the first MAX_CANDIDATES waiters); empty when they carry none, or none in common. A
+        goroutine that carries a word at another offset below the lock points into another
+        object: structs of one type allocated side by side put every neighbour's start within
+        the span."""
+        common: set[int] | None = None
+        gwords = self.gwords
+        for x in ws[:MAX_CANDIDATES]:
+            offs = {lock - w for w, _ in gwords.get(x, ()) if 0 < lock - w <= CONTAINER_SPAN}
+            if offs:
+                common = offs if common is None else common & offs
+                if not common:
+                    break
+        return common or set()
+
+    def container_fit(self, lock: int, w: int, offsets: set[int]) -> int:
+        """How well a word ``w`` below ``lock`` fits as the start of the struct holding it: 0 at
+        an offset its waiters reach it through (``offsets``, see :meth:`waiter_offsets`), -1
+        at another; when the waiters carry none, minus the number of other locks lying between
+        ``w`` and ``lock`` (structs of one type allocated side by side put each neighbour's start
+        below the lock too, with the neighbour's own lock in between)."""
+        if offsets:
+            return 0 if lock - w in offsets else -1
+        addrs = self.lock_addrs
+        return bisect_right(addrs, w) - bisect_left(addrs, lock)
 
     def _holder_evidence(self, gid: int, ev: tuple[str, int, int], lock: int) -> str:
         form, fi, w = ev
@@ -822,10 +909,13 @@ class _Builder:
             return f"re-lock: {where}, above the blocking call, is the lock's address"
         return f"re-lock?: {where}, above the blocking call, points {lock - w} bytes below the lock"
 
-    def emit_holders(self, node: str, cands: dict[int, tuple[int, Any]], lock: int) -> None:
-        best = max(s for s, _ in cands.values())
-        top = [(gid, ev) for gid, (s, ev) in cands.items() if s == best]
-        conf = {3: "high", 2: "medium", 1: "low"}.get(best, "low")
+    def emit_holders(self, node: str, cands: dict[int, tuple[int, int, int, Any]], lock: int) -> None:
+        best = max(c[:3] for c in cands.values())
+        top = [(gid, c[3]) for gid, c in cands.items() if c[:3] == best]
+        conf = {3: "high", 2: "medium", 1: "low"}.get(best[1], "low")
+        # set aside for standing at a crowded point, or (same score) for pointing into another object
+        crowd = sum(1 for c in cands.values() if c[0] < best[0])
+        other = sum(1 for c in cands.values() if c[:2] == best[:2] and c[2] < best[2])
         if len(top) > 1:
             conf = _down(conf)
         if len(top) > MAX_CANDIDATES:
@@ -834,11 +924,24 @@ class _Builder:
             )
             top = sorted(top, key=_FIRST)[:MAX_CANDIDATES]
             conf = "low"
+        why = ""
+        if other:
+            why += f"; {other} other goroutine(s) carry a pointer below it that is more likely another object's"
+            offs = sorted(self.waiter_offsets(self.waiters[node], lock))
+            if offs:
+                why += f" (not {', '.join(map(str, offs))} bytes below, where its waiters reach it)"
+            else:
+                why += " (with another lock between it and this one)"
+        if crowd:
+            why += (
+                f"; {crowd} other goroutine(s) carrying it stand where two or more goroutines carry one same mutex, "
+                "which a mutex's single holder cannot"
+            )
         for gid, ev in top:
             amb = f" (one of {len(top)} candidates)" if len(top) > 1 else ""
-            self.add_edge(node, gnode(gid), "held-by", conf, self._holder_evidence(gid, ev, lock) + amb)
+            self.add_edge(node, gnode(gid), "held-by", conf, self._holder_evidence(gid, ev, lock) + amb + why)
         # weaker candidates are recorded on the node for the renderer
-        rest = sorted((gid, s) for gid, (s, _) in cands.items() if s < best)
+        rest = sorted((gid, c[1]) for gid, c in cands.items() if c[:3] < best)
         if rest:
             self.G.nodes[node]["other_candidates"] = [gid for gid, _ in rest[:MAX_CANDIDATES]]
 

@@ -390,6 +390,9 @@ def test_watch_ctrl_c_ends_normally(go_server: Any) -> None:
         [sys.executable, "-m", "stackparse", "analyze", url, "--watch", "0.5"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        # as from a terminal: a test run started in the background (``pytest &``) ignores SIGINT,
+        # its children inherit that, and Python then installs no KeyboardInterrupt handler
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         env=dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")),
     )
     try:

@@ -115,6 +115,52 @@ def test_expected_findings(name: str, meta: dict, path: Path) -> None:
         )
 
 
+def _holder_programs() -> list:
+    cases = []
+    for name, meta in _programs():
+        if not meta["expect"].get("holders"):
+            continue
+        for vdir in sorted(CORPUS.glob("go1.*")):
+            for mode in MODES:
+                p = vdir / f"{name}.{mode}.txt"
+                if p.exists():
+                    cases.append(pytest.param(name, meta, p, id=f"{name}-{vdir.name}-{mode}"))
+    return cases
+
+
+@pytest.mark.parametrize("name, meta, path", _holder_programs())
+def test_expected_lock_holders(name: str, meta: dict, path: Path) -> None:
+    """``expect.holders``: every mutex whose waiters run one of ``waiters`` is held, by the graph's
+    held-by edges, by exactly one goroutine running one of ``holder`` (at medium or above), a
+    different one per mutex; with ``holder: []`` it has no held-by edge at all (the holder cannot
+    be seen in the dump, and no goroutine that merely carries the lock may be blamed)."""
+    dump, analysis = _analyzed(path)
+    g = analysis.graph.graph
+    for exp in meta["expect"]["holders"]:
+        waiters = _with_functions(dump, exp["waiters"])
+        holders = _with_functions(dump, exp["holder"])
+        locks = {
+            r
+            for w in waiters
+            for _, r, d in g.out_edges(f"g{w}", data=True)
+            if d["kind"] == "waits-for" and r.startswith("mutex@")
+        }
+        if not locks:
+            pytest.skip("no goroutine waits on a mutex in this capture")
+        taken = []
+        for lock in sorted(locks):
+            held = [(v, d) for _, v, d in g.out_edges(lock, data=True) if d["kind"] == "held-by"]
+            if not exp["holder"]:
+                assert not held, f"{lock}: no holder is in sight, yet held by {held}"
+                continue
+            assert len(held) == 1, f"{lock}: expected one holder among {sorted(holders)}, got {held}"
+            v, d = held[0]
+            assert int(v[1:]) in holders, f"{lock}: held by {v}, not by one of {sorted(holders)}: {d}"
+            assert d["confidence"] in ("medium", "high", "certain"), (lock, d)
+            taken.append(v)
+        assert len(taken) == len(set(taken)), f"one goroutine taken as the holder of several mutexes: {taken}"
+
+
 def _leak_pairs() -> list:
     cases = []
     for name, meta in _programs():

@@ -194,3 +194,84 @@ def test_fd_lock_waiters_are_held_by_the_io_wait_goroutine():
             assert h.state == "IO wait", (path, h.id)
             side = "Read" if any(f.function.full == "internal/poll.(*FD).Read" for f in g.frames) else "Write"
             assert any(f.function.full == f"internal/poll.(*FD).{side}" for f in h.frames), (path, g.id, h.id)
+
+
+# --- holders among many carriers: mutual exclusion and the struct the waiters lock through
+
+
+def _held(wg, node):
+    return sorted((v, d["confidence"]) for _, v, d in wg.graph.out_edges(node, data=True) if d["kind"] == "held-by")
+
+
+def test_goroutines_crowded_at_one_point_are_not_the_mutex_holder():
+    # Three requests asleep at one line carry the struct below the mutex: a mutex has one holder,
+    # so none of them holds it; the flush, alone where it stands, does.
+    t, mu = "0xc000100000", "0xc000100010"
+    sleepers = [G(10 + i, "sleep", "time.Sleep(0x34630b8a000)", f"main.throttle({t}, {{0x4e1000, 0x1}})", parent=1) for i in range(3)]
+    flush = G(5, "chan receive", f"main.(*tenant).flush({t})", parent=1)
+    waiter = lock(6, mu, "main.(*tenant).get(0x0?)")
+    wg = build_graph(D(MAIN, flush, waiter, *sleepers))
+    assert _held(wg, f"mutex@{mu}") == [("g5", "medium")]
+    ev = wg.edge(f"mutex@{mu}", "g5").evidence
+    assert "3 other goroutine(s)" in ev and "single holder" in ev
+    # with only two of them at one line and the third elsewhere, the two are still ruled out
+    odd = G(13, "sleep", "time.Sleep(0x1)", f"main.idle({t})", parent=1)
+    wg = build_graph(D(MAIN, flush, waiter, *sleepers[:2], odd))
+    assert _held(wg, f"mutex@{mu}") == [("g13", "low"), ("g5", "low")]
+
+
+def test_crowding_learnt_on_one_mutex_applies_to_another():
+    # On the first tenant two sleepers stand at one line: that line holds nothing. On the second
+    # tenant a single sleeper stands there, and the flush is still the only holder.
+    t1, mu1, t2, mu2 = "0xc000100000", "0xc000100010", "0xc000200000", "0xc000200010"
+    s = [G(10 + i, "sleep", "time.Sleep(0x1)", f"main.throttle({t}, {{0x4e1000, 0x1}})", parent=1) for i, t in enumerate((t1, t1, t2))]
+    f1 = G(5, "chan receive", f"main.(*tenant).flush({t1})", parent=1)
+    f2 = G(7, "chan receive", f"main.(*tenant).flush({t2})", parent=1)
+    w1, w2 = lock(6, mu1, "main.(*tenant).get(0x0?)"), lock(8, mu2, "main.(*tenant).get(0x0?)")
+    wg = build_graph(D(MAIN, f1, w1, f2, w2, *s))
+    assert _held(wg, f"mutex@{mu1}") == [("g5", "medium")]
+    assert _held(wg, f"mutex@{mu2}") == [("g7", "medium")]
+
+
+def test_every_carrier_crowded_means_no_holder_and_a_note():
+    # The holder's receiver is printed "0x0?": only the crowded sleepers carry the struct.
+    t, mu = "0xc000100000", "0xc000100010"
+    sleepers = [G(10 + i, "sleep", "time.Sleep(0x1)", f"main.throttle({t}, {{0x4e1000, 0x1}})", parent=1) for i in range(3)]
+    flush = G(5, "chan receive", "main.(*tenant).flush(0x0?)", parent=1)
+    waiter = lock(6, mu, "main.(*tenant).get(0x0?)")
+    wg = build_graph(D(MAIN, flush, waiter, *sleepers))
+    assert not any(v in ("g10", "g11", "g12") for v, _ in _held(wg, f"mutex@{mu}"))
+    assert any(f"mutex@{mu}" in n and "none is taken as the holder" in n for n in wg.notes)
+    # an RWMutex's readers may share it: crowding is no evidence there
+    rw = G(6, "sync.RWMutex.Lock", "sync.runtime_SemacquireRWMutex(0x0?, 0x0?, 0x0?)", f"sync.(*RWMutex).Lock({mu})", "main.(*tenant).put(0x0?)", parent=1)
+    wg = build_graph(D(MAIN, flush, rw, *sleepers))
+    assert [v for v, _ in _held(wg, f"rwmutex@{mu}")] == ["g10", "g11", "g12"]
+
+
+def test_container_at_the_waiters_offset_beats_a_neighbours_start():
+    # Structs of one type side by side (0x100 apart, mutex at +16): the neighbour's flush carries
+    # its own struct, 0x110 bytes below this mutex, with no known lock in between (nobody waits
+    # on the neighbour's). The waiters reach the mutex through a pointer 16 bytes below it.
+    t0, t1, mu1 = "0xc000100000", "0xc000100100", "0xc000100110"
+    f0 = G(5, "chan receive", f"main.(*tenant).flush({t0})", parent=1)
+    f1 = G(7, "chan receive", f"main.(*tenant).flush({t1})", parent=1)
+    w = lock(8, mu1, "main.(*tenant).get(0x0?)", f"main.serve({t1}, {{0x4e1000, 0x1}})")
+    wg = build_graph(D(MAIN, f0, f1, w))
+    assert _held(wg, f"mutex@{mu1}") == [("g7", "medium")]
+    assert "not 16 bytes below" in wg.edge(f"mutex@{mu1}", "g7").evidence
+    # without the waiters' pointer nothing tells the two apart
+    w = lock(8, mu1, "main.(*tenant).get(0x0?)")
+    wg = build_graph(D(MAIN, f0, f1, w))
+    assert _held(wg, f"mutex@{mu1}") == [("g5", "low"), ("g7", "low")]
+
+
+def test_container_with_another_lock_between_is_another_objects():
+    # Both neighbours are waited on: the lower one's start has its own mutex between it and this one.
+    t0, mu0, t1, mu1 = "0xc000100000", "0xc000100010", "0xc000100100", "0xc000100110"
+    f0 = G(5, "chan receive", f"main.(*tenant).flush({t0})", parent=1)
+    f1 = G(7, "chan receive", f"main.(*tenant).flush({t1})", parent=1)
+    w0, w1 = lock(6, mu0, "main.(*tenant).get(0x0?)"), lock(8, mu1, "main.(*tenant).get(0x0?)")
+    wg = build_graph(D(MAIN, f0, w0, f1, w1))
+    assert _held(wg, f"mutex@{mu0}") == [("g5", "medium")]
+    assert _held(wg, f"mutex@{mu1}") == [("g7", "medium")]
+    assert "another lock between" in wg.edge(f"mutex@{mu1}", "g7").evidence

@@ -1,0 +1,72 @@
+// The twin of healthy_tenant_contention whose flush does not use its tenant
+// after the wait, so the runtime prints its receiver as "0x0?" (Go 1.22+, and
+// not kept live in older ones): no frame of the holder carries the lock. The
+// throttled requests still carry their tenant, three at one place: none of
+// them may be taken for the holder.
+//
+// Healthy but contended, the shape of a server in an incident: each tenant's
+// mutex is held by a flush that waits for its flusher (asleep, it will
+// answer), requests queue on the mutex behind it, and more requests of each
+// tenant sleep in a throttle, carrying the tenant on their way to the same
+// lock. Tenants are allocated one after the other, so a tenant's pointer lies
+// within a few hundred bytes below its neighbours' mutexes too. Nothing is
+// stuck for good: the flushers and the throttled requests wake up.
+package main
+
+import (
+	"sync"
+	"time"
+)
+
+type tenant struct {
+	name    string
+	mu      sync.Mutex
+	rows    map[string]int
+	flushed chan struct{}
+}
+
+var sinkTenant int
+
+//go:noinline
+func (t *tenant) flush() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	<-t.flushed // held across the wait: everyone behind it queues
+}
+
+//go:noinline
+func (t *tenant) get(key string) int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.rows[key]
+}
+
+//go:noinline
+func throttle(t *tenant, key string) {
+	time.Sleep(time.Hour)
+	sinkTenant += t.get(key)
+}
+
+//go:noinline
+func flusher(done chan<- struct{}) {
+	time.Sleep(time.Hour)
+	done <- struct{}{}
+}
+
+func setup() {
+	tenants := make([]*tenant, 8)
+	for i := range tenants {
+		tenants[i] = &tenant{name: "tenant", rows: map[string]int{}, flushed: make(chan struct{})}
+	}
+	for _, t := range tenants {
+		go flusher(t.flushed)
+		go t.flush()
+	}
+	time.Sleep(50 * time.Millisecond) // every flush holds its tenant's lock
+	for _, t := range tenants {
+		for j := 0; j < 3; j++ {
+			go t.get("k")
+			go throttle(t, "k")
+		}
+	}
+}
