@@ -40,7 +40,7 @@ from .model import (
 from .parse import ParseError, iter_goroutines, parse, parse_all, parse_args, parse_file, parse_file_all
 
 if TYPE_CHECKING:
-    from .detect import Analysis, Finding, analyze
+    from .detect import Analysis, Contention, Finding, analyze
 
 try:
     __version__ = version("stackparse")
@@ -52,6 +52,7 @@ __all__ = [
     "Ancestor",
     "ArgGroup",
     "ArgWord",
+    "Contention",
     "CreatedBy",
     "Diagnostic",
     "Dump",
@@ -77,7 +78,7 @@ __all__ = [
     "parse_file_all",
 ]
 
-_LAZY = {"analyze", "Analysis", "Finding"}
+_LAZY = {"analyze", "Analysis", "Contention", "Finding"}
 
 
 def __getattr__(name: str) -> Any:

@@ -67,13 +67,22 @@ from .model import Dump, Goroutine, ProfileRecord
 __all__ = [
     "ANALYSIS_SCHEMA",
     "CONFIDENCE_ORDER",
+    "CONTENTION_LOCKS_LISTED",
     "LEAK_COUNT_HIGH",
     "LEAK_COUNT_MEDIUM",
     "Analysis",
+    "Contention",
     "Finding",
+    "Site",
     "analyze",
     "detect",
+    "lock_contention",
 ]
+
+#: At most this many locks (and holders) of a :class:`Contention` record are listed in the JSON.
+CONTENTION_LOCKS_LISTED = 50
+#: A lock's waiters call Lock from this many sites at most that count (the first ones read).
+MAX_SITES_READ = 16
 
 #: ``schema`` of :meth:`Analysis.to_dict` (described by ``stackparse/schema/analysis-1.json``).
 ANALYSIS_SCHEMA = "stackparse/analysis/1"
@@ -87,6 +96,70 @@ LEAK_COUNT_HIGH = 10
 LEAK_MINUTES_HIGH = 10
 #: Cycle enumeration budget per strongly connected component.
 MAX_CYCLES = 32
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    """A place in the code: a frame's function, file and line."""
+
+    function: str
+    file: str
+    line: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"function": self.function, "file": self.file, "line": self.line}
+
+
+@dataclass(frozen=True, slots=True)
+class Contention:
+    """Locks alike: waited on at one site and held from one site (or with no holder in sight).
+
+    A production dump in an incident has thousands of goroutines queued on a few hundred locks of
+    one kind (a tenant's, a shard's mutex): one record stands for all the locks whose waiters call
+    Lock at the same site and whose inferred holders stand at the same site, most waiters first.
+    ``locks`` are the resource nodes (most waiters first); ``holders`` the holder goroutine of each
+    lock that has exactly one ``held-by`` edge, ``held_at`` / ``held_state`` where they stand and
+    ``holder_confidence`` the weakest of those edges; ``unheld`` the locks with no single holder
+    (none in sight, or several candidates); ``stuck_holders`` the holders nothing in the dump can
+    wake (the waiters behind them are stuck for good too); ``longest_wait`` the longest wait of a
+    waiter in minutes (None: every wait is under a minute, or the dump does not say);
+    ``in_findings`` how many waiters a finding at ``medium`` or above already reports.
+    """
+
+    kind: str
+    locks: tuple[str, ...]
+    waiters: int
+    waiting_at: Site | None
+    longest_wait: int | None
+    holders: tuple[int, ...] = ()
+    held_at: Site | None = None
+    held_state: str | None = None
+    holder_confidence: str | None = None
+    unheld: int = 0
+    #: of the unheld locks, those with several candidate holders (the rest have none in sight)
+    ambiguous: int = 0
+    stuck_holders: int = 0
+    #: how many of the waiters a finding at medium or above already reports (as its goroutines
+    #: or blocked behind it)
+    in_findings: int = 0
+
+    def to_dict(self, nodes: Any = None) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "lock_count": len(self.locks),
+            "locks": [_resource_doc(r, nodes) for r in self.locks[:CONTENTION_LOCKS_LISTED]],
+            "waiters": self.waiters,
+            "waiting_at": None if self.waiting_at is None else self.waiting_at.to_dict(),
+            "longest_wait_minutes": self.longest_wait,
+            "holders": list(self.holders[:CONTENTION_LOCKS_LISTED]),
+            "held_at": None if self.held_at is None else self.held_at.to_dict(),
+            "held_state": self.held_state,
+            "holder_confidence": self.holder_confidence,
+            "unheld": self.unheld,
+            "ambiguous": self.ambiguous,
+            "stuck_holders": self.stuck_holders,
+            "in_findings": self.in_findings,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +219,8 @@ class Analysis:
     doomed: frozenset[int] = frozenset()
     notes: tuple[str, ...] = ()
     dump: Dump | None = None
+    #: lock contention, most waiters first (see :class:`Contention`)
+    contention: tuple[Contention, ...] = ()
 
     def at_least(self, level: str) -> list[Finding]:
         """Findings at ``level`` or above (``certain`` > ``high`` > ``medium`` > ``low``)."""
@@ -187,6 +262,7 @@ class Analysis:
             "buckets": [b.to_dict() for b in self.buckets],
             "blocking": {str(k): v.to_dict() for k, v in self.blockings.items()},
             "notes": list(self.notes),
+            "contention": [c.to_dict(nodes) for c in self.contention],
         }
 
 
@@ -1205,10 +1281,82 @@ def analyze(dump: Dump) -> Analysis:
         gc.enable()
 
 
+def lock_contention(
+    wg: WaitGraph, doomed: Iterable[int] = (), findings: Iterable[Finding] = ()
+) -> tuple[Contention, ...]:
+    """The locks goroutines wait on, grouped into :class:`Contention` records: by kind, the site
+    most of a lock's waiters call Lock from, and the site its single inferred holder stands at
+    (None when it has none, or several candidates). Most waiters first. ``doomed`` and
+    ``findings`` (from :func:`detect`) give ``stuck_holders`` and ``in_findings``."""
+    g = wg.graph
+    gs, bl = wg.goroutines, wg.blockings
+    doomed = doomed if isinstance(doomed, (set, frozenset)) else set(doomed)
+    reported: set[int] = set()
+    for f in findings:
+        if f.at_least("medium"):  # a low finding is a suspicion, not an explanation
+            reported.update(f.goroutines)
+            reported.update(f.blocked_behind)
+
+    def site(gid: int) -> tuple[str, str, int] | None:
+        gr = gs.get(gid)
+        b = bl.get(gid)
+        if gr is None or b is None or not gr.frames:
+            return None
+        f = gr.frames[min(b.site or 0, len(gr.frames) - 1)]
+        return (f.function.full, f.file, f.line)
+
+    # (kind, waiters' site, holder's site, holder's state)
+    #   -> [(waiters, node, holder, its confidence, minutes, waiters in findings, candidates)]
+    groups: dict[tuple[Any, ...], list[tuple[int, str, int | None, str | None, int, int, int]]] = {}
+    for node, attrs in g.nodes(data=True):
+        if node[0] == "g" or attrs.get("kind") not in ("mutex", "rwmutex"):  # goroutine nodes: g<id>
+            continue
+        ws = [int(u[1:]) for u, d in g.pred[node].items() if d["kind"] == "waits-for" and u[0] == "g"]
+        if not ws:
+            continue
+        # the site most waiters call from: they are alike, so a few of them tell
+        at = Counter(map(site, ws[:MAX_SITES_READ])).most_common(1)[0][0]
+        held = [(v, d["confidence"]) for v, d in g.succ[node].items() if d["kind"] == "held-by"]
+        holder = int(held[0][0][1:]) if len(held) == 1 else None
+        hsite = hstate = None
+        if holder is not None and holder in gs:
+            hsite, hstate = site(holder), gs[holder].state
+        minutes = max([m for x in ws if x in gs and (m := gs[x].wait_minutes)], default=0)
+        groups.setdefault((attrs["kind"], at, hsite, hstate), []).append(
+            (len(ws), node, holder, held[0][1] if holder is not None else None, minutes, len(reported.intersection(ws)),
+             len(held))
+        )
+    out = []
+    for (kind, at, hsite, hstate), locks in groups.items():
+        locks.sort(key=lambda x: (-x[0], x[1]))
+        holders = tuple(x[2] for x in locks if x[2] is not None)
+        confs = [x[3] for x in locks if x[3] is not None]
+        out.append(
+            Contention(
+                kind=kind,
+                locks=tuple(x[1] for x in locks),
+                waiters=sum(x[0] for x in locks),
+                waiting_at=None if at is None else Site(*at),
+                longest_wait=max(x[4] for x in locks) or None,
+                holders=holders,
+                held_at=None if hsite is None else Site(*hsite),
+                held_state=hstate,
+                holder_confidence=min(confs, key=conf_rank) if confs else None,
+                unheld=len(locks) - len(holders),
+                ambiguous=sum(1 for x in locks if x[6] > 1),
+                stuck_holders=sum(1 for h in holders if h in doomed),
+                in_findings=sum(x[5] for x in locks),
+            )
+        )
+    out.sort(key=lambda c: (-c.waiters, c.locks[0]))
+    return tuple(out)
+
+
 def _analyze(dump: Dump) -> Analysis:
     blockings = classify_all(dump)
     wg = build_graph(dump, blockings)
     findings, doomed, notes = detect(dump, wg)
+    contention = lock_contention(wg, doomed, findings)
     # classify_all numbered the buckets while it read the frames: bucketize(dump) without reading
     # them again (tests/test_analyze_buckets.py holds the two equal)
     buckets = bucketize_by(dump, blockings.bucket_of)
@@ -1220,4 +1368,5 @@ def _analyze(dump: Dump) -> Analysis:
         doomed=doomed,
         notes=tuple(notes),
         dump=dump,
+        contention=contention,
     )

@@ -228,3 +228,25 @@ def test_debug1_profiles(name: str, meta: dict, path: Path) -> None:
         )
     elif meta["expect"].get("healthy"):
         assert not analysis.at_least("medium"), _describe(analysis)
+
+
+@pytest.mark.parametrize("name, meta, path", _holder_programs())
+def test_contention_sums_up_the_locks_alike(name: str, meta: dict, path: Path) -> None:
+    """The tenants' locks make one contention record: every waiter, every lock, and the holders
+    the held-by edges name (or none), as a user reads it in the report."""
+    dump, analysis = _analyzed(path)
+    for exp in meta["expect"]["holders"]:
+        waiters = _with_functions(dump, exp["waiters"])
+        records = [c for c in analysis.contention if c.waiting_at and c.waiting_at.function in exp["waiters"]]
+        if not waiters or not records:
+            pytest.skip("no goroutine waits on a mutex in this capture")
+        assert len(records) == 1, records
+        (c,) = records
+        assert c.kind == "mutex" and c.waiters == len(waiters) and c.in_findings == 0
+        g = analysis.graph.graph
+        assert set(c.locks) == {r for w in waiters for _, r, d in g.out_edges(f"g{w}", data=True) if d["kind"] == "waits-for"}
+        if exp["holder"]:
+            assert c.held_at is not None and c.held_at.function in exp["holder"] and c.unheld == 0
+            assert len(set(c.holders)) == len(c.locks)
+        else:
+            assert c.held_at is None and c.holders == () and c.unheld == len(c.locks)

@@ -731,3 +731,57 @@ def test_view_finds_graph_nodes_in_either_goroutine_spelling() -> None:
         assert view.successors("g:7") == ["mutex@0x10"]
         assert view.successors("mutex@0x10") == ["g:8"]
         assert view.successors("g:9") == [] and view.resource("mutex@0x99") is None
+
+
+def test_text_report_sums_up_lock_contention_no_finding_explains() -> None:
+    from stackparse.detect import analyze
+    from stackparse.parse import parse_file
+
+    a = analyze(parse_file(CORPUS / "go1.27" / "healthy_tenant_contention.stack.txt"))
+    text = render_text(a)
+    lines = text.splitlines()
+    i = lines.index("Lock contention: 24 goroutines wait on 8 locks")
+    assert lines[i + 1].strip() == "24 goroutines wait on 8 mutexes in main.(*tenant).get"
+    assert lines[i + 2].strip().startswith("healthy_tenant_contention/main.go:")
+    assert lines[i + 3].strip() == "each held by a goroutine in main.(*tenant).flush [chan receive] (medium)"
+    holder = a.contention[0].holders[0]
+    assert lines[i + 5].strip() == f"e.g. {a.contention[0].locks[0]} is held by goroutine {holder}"
+    hidden = render_text(analyze(parse_file(CORPUS / "go1.27" / "healthy_tenant_hidden_holder.stack.txt")))
+    assert "holder not inferred: no goroutine in sight holds them" in hidden
+    # a deadlock explains its waiters: no contention section
+    abba = render_text(analyze(parse_file(CORPUS / "go1.27" / "bug_abba_mutex.stack.txt")))
+    assert "DEADLOCK" in abba and "Lock contention" not in abba
+    # markdown and HTML say the same
+    md = render_markdown(a)
+    assert "**Lock contention**: 24 goroutines wait on 8 locks" in md
+    assert "- 24 goroutines wait on 8 mutexes in main.(\\*tenant).get (`healthy_tenant_contention/main.go:" in md
+    page = render_html(a)
+    assert "<h2>Lock contention (24 goroutines wait on 8 locks)</h2>" in page
+    assert "each held by a goroutine in main.(*tenant).flush [chan receive] (medium)" in page
+    # the JSON document carries it, valid against the schema
+    doc = json.loads(render_json(a))
+    assert doc["contention"][0]["waiters"] == 24 and doc["contention"][0]["held_at"]["function"] == "main.(*tenant).flush"
+    schema = load_schema("analysis-1.json")
+    validate(doc, schema)
+    doc["contention"][0]["kind"] = "chan"
+    with pytest.raises(AssertionError, match="contention"):
+        validate(doc, schema)
+
+
+def test_readme_quotes_real_reports() -> None:
+    """The README's report excerpts are what the renderer prints for those corpus dumps (with the
+    program's checkout as ``--source`` where the excerpt quotes source lines)."""
+    from stackparse.detect import analyze
+    from stackparse.parse import parse_file
+    from stackparse.source import SourceMap
+
+    readme = (CORPUS.parent / "README.md").read_text()
+    blocks = re.findall(r"`(corpus/go1\.27/[\w.]+\.txt)`[^`]*?\):\n\n```\n(.*?)```", readme, re.S)
+    assert len(blocks) >= 3, [b[0] for b in blocks]
+    for path, quoted in blocks:
+        name = Path(path).name.split(".")[0]
+        source = SourceMap(CORPUS / "programs" / name) if "\n         | " in quoted else None
+        text = render_text(analyze(parse_file(CORPUS.parent / path)), source=source)
+        for line in quoted.splitlines():
+            if line.strip() != "...":
+                assert line in text.splitlines(), f"{path}: README line not in the report: {line!r}"

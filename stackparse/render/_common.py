@@ -618,3 +618,49 @@ def is_blocked(blocking: Any) -> bool:
 def _node_sort_key(k: str) -> tuple[int, int, str]:
     gid = goroutine_id(k)
     return (0, gid, "") if gid is not None else (1, 0, k)
+
+
+def contention_texts(c: Any) -> tuple[str, str]:
+    """The two sentences of a :class:`stackparse.detect.Contention` record, for every renderer:
+    who waits (``24 goroutines wait on 8 mutexes in main.(*tenant).get, up to 3 min``) and who
+    holds (``each held by a goroutine in main.(*tenant).flush [chan receive] (medium)``, or why
+    no holder is named)."""
+    if len(c.locks) == 1:
+        kind, _, addr = c.locks[0].partition("@")
+        what = f"{kind} {addr}" if addr else c.locks[0]
+    else:
+        what = f"{len(c.locks)} {c.kind}es"
+    n = c.waiters
+    head = f"{n} goroutine{'s' if n != 1 else ''} wait{'s' if n == 1 else ''} on {what}"
+    if c.waiting_at is not None:
+        head += f" in {c.waiting_at.function}"
+    if c.longest_wait:
+        head += f", up to {minutes_text(c.longest_wait)}"
+    if c.held_at is not None:
+        who = f"held by goroutine {c.holders[0]}" if len(c.locks) == 1 else "each held by a goroutine"
+        held = f"{who} in {c.held_at.function} [{c.held_state}] ({c.holder_confidence})"
+        if c.stuck_holders:
+            held += (
+                ", stuck: nothing in the dump can wake it"
+                if len(c.holders) == 1
+                else f", {c.stuck_holders} of them stuck: nothing in the dump can wake them"
+            )
+    elif c.ambiguous == len(c.locks):
+        held = "holder not inferred: several candidates carry " + ("it" if len(c.locks) == 1 else "each lock")
+    elif c.ambiguous:
+        held = f"holder not inferred: several candidates for {c.ambiguous}, none in sight for the others"
+    else:
+        held = "holder not inferred: no goroutine in sight holds " + ("it" if len(c.locks) == 1 else "them")
+    return head, held
+
+
+def site_location(site: Any) -> str:
+    """``dir/file.go:12`` of a :class:`stackparse.detect.Site`."""
+    return f"{short_path(site.file)}:{site.line}"
+
+
+def unexplained_contention(analysis: Any) -> list[Any]:
+    """The contention records of an analysis whose waiters no finding (at medium or above)
+    already reports, most waiters first."""
+    return [c for c in getattr(analysis, "contention", None) or () if c.waiters > c.in_findings]
+

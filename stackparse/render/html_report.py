@@ -19,6 +19,7 @@ from ._common import (
     Cluster,
     Picture,
     View,
+    contention_texts,
     dump_title,
     finding_picture,
     goroutine_count,
@@ -28,6 +29,8 @@ from ._common import (
     location,
     minutes_text,
     ordered_edges,
+    site_location,
+    unexplained_contention,
     user_frame,
     visible_frames,
 )
@@ -116,6 +119,7 @@ def render_html(
         out.append("<p>No deadlock or leak found.</p>")
     for i, f in enumerate(findings):
         out.extend(_finding(view, f, i))
+    out.extend(_contention(analysis))
     for note in view.notes:
         out.append(f'<p class="note">{esc(note)}</p>')
     out.extend(_buckets(view.buckets, all))
@@ -127,6 +131,27 @@ def render_html(
     out.append(f"<script>{_SCRIPT}</script>")
     out.append("</body></html>")
     return "\n".join(out) + "\n"
+
+
+def _contention(analysis: Any) -> list[str]:
+    """Lock contention no finding reports, every group of locks alike (most waiters first)."""
+    groups = unexplained_contention(analysis)
+    if not groups:
+        return []
+    waiters = sum(c.waiters for c in groups)
+    locks = sum(len(c.locks) for c in groups)
+    out = [f"<h2>Lock contention ({waiters} goroutines wait on {locks} locks)</h2>", "<ul>"]
+    for c in groups:
+        head, held = contention_texts(c)
+        at = f" <code>{esc(site_location(c.waiting_at))}</code>" if c.waiting_at is not None else ""
+        by = f" <code>{esc(site_location(c.held_at))}</code>" if c.held_at is not None else ""
+        eg = ""
+        if c.holders:
+            # (no link: the goroutine's block is on the page only when a finding or --all shows it)
+            eg = f"; e.g. {esc(c.locks[0])} is held by goroutine {c.holders[0]}" if len(c.locks) > 1 else ""
+        out.append(f"<li>{esc(head)}{at};<br>{esc(held)}{by}{eg}</li>")
+    out.append("</ul>")
+    return out
 
 
 def _conf_class(confidence: str) -> str:

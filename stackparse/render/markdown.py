@@ -10,6 +10,7 @@ from ..model import Dump, Frame
 from ._common import (
     EDGE_WORDS,
     View,
+    contention_texts,
     dump_title,
     goroutine_count,
     goroutine_id,
@@ -17,6 +18,8 @@ from ._common import (
     ids_text,
     location,
     ordered_edges,
+    site_location,
+    unexplained_contention,
 )
 
 if TYPE_CHECKING:
@@ -77,6 +80,7 @@ def render_markdown(
                 lines.append(f"- {b.count} × {md_text(b.state or '?')}{where}")
             blocks.append("\n".join(lines) + "\n")
     out = "\n".join(head)
+    extra = _contention(analysis)
     for i, b in enumerate(blocks):
         more = len(blocks) - i
         cut = f"\n… {more} more finding{'s' if more != 1 else ''} (see the full report)\n"
@@ -88,7 +92,28 @@ def render_markdown(
                 lines.pop()
             return out + "\n".join(lines) + "\n… (cut)" + (cut if more > 1 else "\n")
         out += b + "\n"
+    if extra and len(out) + len(extra) + 1 <= limit:
+        out += extra + "\n"
     return out
+
+
+def _contention(analysis: Any) -> str:
+    """Lock contention no finding reports, the three largest groups (after the findings, when
+    there is room)."""
+    groups = unexplained_contention(analysis)
+    if not groups:
+        return ""
+    waiters = sum(c.waiters for c in groups)
+    locks = sum(len(c.locks) for c in groups)
+    lines = [f"**Lock contention**: {waiters} goroutines wait on {locks} locks"]
+    for c in groups[:3]:
+        head, held = contention_texts(c)
+        at = f" ({md_code(site_location(c.waiting_at))})" if c.waiting_at is not None else ""
+        by = f" ({md_code(site_location(c.held_at))})" if c.held_at is not None else ""
+        lines.append(f"- {md_text(head)}{at}; {md_text(held)}{by}")
+    if len(groups) > 3:
+        lines.append(f"- … {len(groups) - 3} more (see the full report)")
+    return "\n".join(lines) + "\n"
 
 
 def _finding(view: View, index: int, f: Any) -> str:

@@ -23,6 +23,7 @@ from ._common import (
     EDGE_WORDS,
     View,
     confidence_rank,
+    contention_texts,
     dump_title,
     goroutine_count,
     goroutine_id,
@@ -31,6 +32,8 @@ from ._common import (
     location,
     minutes_text,
     short_path,
+    site_location,
+    unexplained_contention,
     visible_frames,
 )
 
@@ -50,6 +53,8 @@ BUCKET_FRAMES = 12
 LISTED_LOW_FINDINGS = 10
 #: Notes printed (without --all).
 LISTED_NOTES = 20
+#: Lock contention records shown without --all.
+LISTED_CONTENTION = 5
 
 _CONF_COLOR = {"certain": "red", "high": "red", "medium": "yellow", "low": "blue"}
 _KIND_COLOR = {"deadlock": "red", "leak": "yellow"}
@@ -152,6 +157,7 @@ def render_text(
     else:
         out.append("No deadlock or leak found.")
         out.append("")
+    out.extend(_contention(analysis, st, all))
     notes = view.notes if all else view.notes[:LISTED_NOTES]
     for n in notes:
         out.extend(_wrap(n, "      ", "note: "))
@@ -232,6 +238,33 @@ def _low_findings(view: View, numbered: list[tuple[int, Any]], st: _Style) -> li
         if fr is not None:
             out.extend(_frame_lines(fr, "       ", st))
         out.extend(_wrap(f"e.g. #{i0}: {f0.title}", "         ", "       "))
+    return out
+
+
+def _contention(analysis: Any, st: _Style, all: bool) -> list[str]:
+    """Lock contention no finding reports: locks alike (same waiting site, same holder site)
+    summed up, most waiters first (:class:`stackparse.detect.Contention`)."""
+    groups = unexplained_contention(analysis)
+    if not groups:
+        return []
+    shown = groups if all else groups[:LISTED_CONTENTION]
+    waiters = sum(c.waiters for c in groups)
+    locks = sum(len(c.locks) for c in groups)
+    out = _wrap(f"Lock contention: {_plural(waiters, 'goroutine')} wait on {_plural(locks, 'lock')}", "  ", "")
+    out[0] = st(out[0], bold=True)
+    for c in shown:
+        head, held = contention_texts(c)
+        out.extend(_wrap(head, "      ", "  "))
+        if c.waiting_at is not None:
+            out.append(f"      {st.loc(site_location(c.waiting_at))}")
+        out.extend(_wrap(held, "        ", "    "))
+        if c.held_at is not None:
+            out.append(f"        {st.loc(site_location(c.held_at))}")
+            if len(c.locks) > 1:
+                out.extend(_wrap(f"e.g. {c.locks[0]} is held by goroutine {c.holders[0]}", "        ", "    "))
+    if len(shown) < len(groups):
+        out.append(f"  ... {len(groups) - len(shown)} more (--all shows them)")
+    out.append("")
     return out
 
 
