@@ -691,7 +691,8 @@ def _many_low_analysis(n_low: int, n_notes: int = 0) -> Any:
         Finding("leak", "low", f"1 goroutine wait for sema?g{100 + i}: no holder in sight", (100 + i,), (), (), ())
         for i in range(n_low)
     ]
-    notes = [f"note number {i}" for i in range(n_notes)]
+    # each note its own text (notes that differ only in numbers are folded: see the test below)
+    notes = [f"note {'abcdefghijklmnopqrstuvwxyz'[i % 26] * (1 + i // 26)} number {i}" for i in range(n_notes)]
     return Analysis(dump=dump, blocking={}, graph=nx.DiGraph(), findings=findings, buckets=bucketize(dump), notes=notes)
 
 
@@ -714,9 +715,9 @@ def test_text_sums_up_many_low_findings_by_site() -> None:
 
 def test_text_cuts_long_note_lists() -> None:
     out = render_text(_many_low_analysis(1, n_notes=25))
-    assert "note: note number 19" in out and "note number 20" not in out
+    assert "note: note t number 19" in out and "number 20" not in out
     assert "... 5 more notes (--all shows them)" in out
-    assert "note: note number 24" in render_text(_many_low_analysis(1, n_notes=25), all=True)
+    assert "note: note y number 24" in render_text(_many_low_analysis(1, n_notes=25), all=True)
 
 
 def test_view_finds_graph_nodes_in_either_goroutine_spelling() -> None:
@@ -785,3 +786,17 @@ def test_readme_quotes_real_reports() -> None:
         for line in quoted.splitlines():
             if line.strip() != "...":
                 assert line in text.splitlines(), f"{path}: README line not in the report: {line!r}"
+
+
+def test_text_notes_alike_are_folded() -> None:
+    from stackparse.detect import analyze
+    from stackparse.parse import parse_file
+
+    a = analyze(parse_file(CORPUS / "go1.27" / "healthy_tenant_contention.stack.txt"))
+    alike = [n for n in a.notes if n.endswith("possible releasers, kept 16")]
+    assert len(alike) >= 3
+    text = render_text(a)
+    assert text.count("possible releasers, kept 16") == 1
+    assert f"      (and {len(alike) - 1} more like it)" in text.splitlines()
+    full = render_text(a, all=True)
+    assert full.count("possible releasers, kept 16") == len(alike) and "more like it" not in full

@@ -3,7 +3,9 @@
 Scale: past :data:`LISTED_LOW_FINDINGS` low-confidence findings (a production dump can have
 thousands: one per lock whose holder is not in sight) the report draws the other findings first
 and sums the low ones up, one entry per wait site; ``--all`` draws every one, and the JSON always
-lists every one. Notes past :data:`LISTED_NOTES` are counted, not printed (``--all`` prints them).
+lists every one. Notes that differ only in their numbers (one per lock or channel) are printed
+once with how many more are like it, and past :data:`LISTED_NOTES` such groups the rest are
+counted, not printed (``--all`` prints every note).
 
 Colour goes through ``click.style`` (click is already the CLI's dependency); the caller decides
 whether to colour (the CLI checks for a terminal and ``NO_COLOR``).
@@ -11,6 +13,7 @@ whether to colour (the CLI checks for a terminal and ``NO_COLOR``).
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
@@ -158,11 +161,18 @@ def render_text(
         out.append("No deadlock or leak found.")
         out.append("")
     out.extend(_contention(analysis, st, all))
-    notes = view.notes if all else view.notes[:LISTED_NOTES]
-    for n in notes:
-        out.extend(_wrap(n, "      ", "note: "))
-    if len(notes) < len(view.notes):
-        out.append(f"... {len(view.notes) - len(notes)} more notes (--all shows them)")
+    if all:
+        for n in view.notes:
+            out.extend(_wrap(n, "      ", "note: "))
+    else:
+        shown = 0
+        for n, alike in _note_groups(view.notes)[:LISTED_NOTES]:
+            out.extend(_wrap(n, "      ", "note: "))
+            if alike:
+                out.append(f"      (and {alike} more like it)")
+            shown += 1 + alike
+        if shown < len(view.notes):
+            out.append(f"... {len(view.notes) - shown} more notes (--all shows them)")
     if view.notes:
         out.append("")
     out.extend(_buckets(view.dump, view.buckets, st, all=all))
@@ -266,6 +276,22 @@ def _contention(analysis: Any, st: _Style, all: bool) -> list[str]:
         out.append(f"  ... {len(groups) - len(shown)} more (--all shows them)")
     out.append("")
     return out
+
+
+_NOTE_NUMBERS = re.compile(r"0x[0-9a-f]+|\d+")
+
+
+def _note_groups(notes: Sequence[str]) -> list[tuple[str, int]]:
+    """Notes that differ only in their numbers and addresses (one per lock, one per channel...),
+    as (the first of them, how many more), in order of first appearance."""
+    groups: dict[str, list[Any]] = {}
+    for n in notes:
+        g = groups.get(_NOTE_NUMBERS.sub("#", n))
+        if g is None:
+            groups[_NOTE_NUMBERS.sub("#", n)] = [n, 0]
+        else:
+            g[1] += 1
+    return [(n, k) for n, k in groups.values()]
 
 
 def _plural(n: int, word: str) -> str:
