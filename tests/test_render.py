@@ -800,3 +800,7 @@ def test_text_notes_alike_are_folded() -> None:
     assert f"      (and {len(alike) - 1} more like it)" in text.splitlines()
     full = render_text(a, all=True)
     assert full.count("possible releasers, kept 16") == len(alike) and "more like it" not in full
+    # the HTML page keeps every note, the alike ones folded under the first
+    page = render_html(a)
+    assert page.count("possible releasers, kept 16</p>") == len(alike)
+    assert f"<summary>{len(alike) - 1} more like it</summary>" in page

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -663,4 +663,21 @@ def unexplained_contention(analysis: Any) -> list[Any]:
     """The contention records of an analysis whose waiters no finding (at medium or above)
     already reports, most waiters first."""
     return [c for c in getattr(analysis, "contention", None) or () if c.waiters > c.in_findings]
+
+
+_NOTE_NUMBERS = re.compile(r"0x[0-9a-f]+|\d+")
+
+
+def note_groups(notes: Sequence[str]) -> list[tuple[str, list[str]]]:
+    """Notes that differ only in their numbers and addresses (one per lock, one per channel...),
+    as (the first of them, the others), in order of first appearance."""
+    groups: dict[str, tuple[str, list[str]]] = {}
+    for n in notes:
+        key = _NOTE_NUMBERS.sub("#", n)
+        g = groups.get(key)
+        if g is None:
+            groups[key] = (n, [])
+        else:
+            g[1].append(n)
+    return list(groups.values())
 

@@ -28,6 +28,7 @@ from ._common import (
     ids_text,
     location,
     minutes_text,
+    note_groups,
     ordered_edges,
     site_location,
     unexplained_contention,
@@ -120,8 +121,12 @@ def render_html(
     for i, f in enumerate(findings):
         out.extend(_finding(view, f, i))
     out.extend(_contention(analysis))
-    for note in view.notes:
+    for note, alike in note_groups(view.notes):
         out.append(f'<p class="note">{esc(note)}</p>')
+        if alike:  # one per lock or channel: folded
+            out.append(f'<details class="note"><summary>{len(alike)} more like it</summary>')
+            out.extend(f'<p class="note">{esc(n)}</p>' for n in alike)
+            out.append("</details>")
     out.extend(_buckets(view.buckets, all))
     out.extend(_goroutines(view, findings, all))
     if dump.diagnostics:

@@ -13,7 +13,6 @@ whether to colour (the CLI checks for a terminal and ``NO_COLOR``).
 
 from __future__ import annotations
 
-import re
 import textwrap
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
@@ -34,6 +33,7 @@ from ._common import (
     ids_text,
     location,
     minutes_text,
+    note_groups,
     short_path,
     site_location,
     unexplained_contention,
@@ -166,11 +166,11 @@ def render_text(
             out.extend(_wrap(n, "      ", "note: "))
     else:
         shown = 0
-        for n, alike in _note_groups(view.notes)[:LISTED_NOTES]:
+        for n, alike in note_groups(view.notes)[:LISTED_NOTES]:
             out.extend(_wrap(n, "      ", "note: "))
             if alike:
-                out.append(f"      (and {alike} more like it)")
-            shown += 1 + alike
+                out.append(f"      (and {len(alike)} more like it)")
+            shown += 1 + len(alike)
         if shown < len(view.notes):
             out.append(f"... {len(view.notes) - shown} more notes (--all shows them)")
     if view.notes:
@@ -276,22 +276,6 @@ def _contention(analysis: Any, st: _Style, all: bool) -> list[str]:
         out.append(f"  ... {len(groups) - len(shown)} more (--all shows them)")
     out.append("")
     return out
-
-
-_NOTE_NUMBERS = re.compile(r"0x[0-9a-f]+|\d+")
-
-
-def _note_groups(notes: Sequence[str]) -> list[tuple[str, int]]:
-    """Notes that differ only in their numbers and addresses (one per lock, one per channel...),
-    as (the first of them, how many more), in order of first appearance."""
-    groups: dict[str, list[Any]] = {}
-    for n in notes:
-        g = groups.get(_NOTE_NUMBERS.sub("#", n))
-        if g is None:
-            groups[_NOTE_NUMBERS.sub("#", n)] = [n, 0]
-        else:
-            g[1] += 1
-    return [(n, k) for n, k in groups.values()]
 
 
 def _plural(n: int, word: str) -> str:
