@@ -36,6 +36,20 @@ Holder inference, strongest first:
    (``medium``), else the single stuck sibling that is not waiting on L (``medium``); several
    candidates get ``low`` edges each.
 
+Among the candidates of rule 1, when a production dump has dozens per lock (every request of a
+tenant carries the tenant's struct), two more rules pick the holder out (``_Builder.crowded``,
+``_Builder.container_fit``):
+
+* *mutual exclusion*: goroutines that stand two or more at one place (same operation, same frames
+  from the top down to the one carrying the lock, same offset below it) carrying one mutex cannot
+  all hold it, so that place holds nothing, for every mutex carried there (learnt across
+  mutexes); such candidates are ruled out while another is left, and when none is left the lock
+  gets no holder from rule 1 (a note says so);
+* *the right object*: a container pointer at the offset below the lock at which its waiters carry
+  one is preferred to one at another offset; when the waiters carry none, a pointer with fewer
+  other locks between it and the lock (structs of one type allocated side by side put each
+  neighbour's start below the lock too).
+
 Releaser candidates (``can-release``), strongest first: goroutines carrying the object's own
 address (``high``); for a WaitGroup, the waiter's children and goroutines carrying the struct that
 holds it (``medium``); goroutines sharing an exact pointer with the waiters (``medium`` when alive,
