@@ -775,7 +775,7 @@ class _Builder:
     # ------------------------------------------------------------------ lock holders
 
     def crowded(self) -> dict[int, set[int]]:
-        """Mutex address -> the goroutines carrying it at a *crowded point*.
+        """Lock address -> the goroutines carrying it at a *crowded point*.
 
         A point is where a goroutine carries a lock: the offset of the word below the lock (0:
         its own address), the goroutine's operation and the stack from the top down to the frame
@@ -785,18 +785,27 @@ class _Builder:
         the same point (another instance of the same struct): the point is crowded. Learnt from
         every mutex's evidence (a server's request goroutines carry their tenant's struct in twos
         and threes on their way to its lock); :meth:`infer_lock_holders` then prefers a candidate
-        standing elsewhere.
+        standing elsewhere. The same holds for an RWMutex a writer waits on for the writer lock
+        (``role="writer-lock"``: another writer holds it); readers may share one, so an RWMutex
+        whose waiters wait for readers to leave is left out.
         """
         gs = self.gs
         res_node = self.res_node
         kinds = self.lock_kinds
         b = self.b
+        # RWMutexes a writer waits on for the writer lock: another writer holds it, alone
+        exclusive = {
+            self.G.nodes[node]["address"]
+            for node, ws in self.waiters.items()
+            if node.startswith("rwmutex@") and any(b[x].role == "writer-lock" for x in ws[:MAX_CANDIDATES])
+        }
         entries: list[tuple[int, int, tuple[Any, ...]]] = []
         counts: dict[tuple[int, tuple[Any, ...]], int] = defaultdict(int)
         for L, evs in self.lock_ev.items():  # noqa: N806
-            if kinds.get(L) != "mutex":
+            kind = kinds.get(L)
+            if kind != "mutex" and not (kind == "rwmutex" and L in exclusive):
                 continue
-            node = f"mutex@{L:#x}"
+            node = f"{kind}@{L:#x}"
             for gid, fi, w, _ in evs:
                 bl = b.get(gid)
                 if bl is None or bl.dumper or res_node.get(gid) == node:
@@ -867,7 +876,7 @@ class _Builder:
                 # every goroutine carrying it stands at a crowded point: none of them holds it
                 self.notes.append(
                     f"{node}: the {len(cands)} goroutine(s) carrying the lock's address each stand where two or "
-                    "more goroutines carry one same mutex, which its single holder cannot: none is taken as the holder"
+                    "more goroutines carry one same lock, which its single holder cannot: none is taken as the holder"
                 )
                 self.G.nodes[node]["other_candidates"] = sorted(cands)[:MAX_CANDIDATES]
                 cands = {}
@@ -948,8 +957,8 @@ class _Builder:
                 why += " (with another lock between it and this one)"
         if crowd:
             why += (
-                f"; {crowd} other goroutine(s) carrying it stand where two or more goroutines carry one same mutex, "
-                "which a mutex's single holder cannot"
+                f"; {crowd} other goroutine(s) carrying it stand where two or more goroutines carry one same lock, "
+                "which its single holder cannot"
             )
         for gid, ev in top:
             amb = f" (one of {len(top)} candidates)" if len(top) > 1 else ""

@@ -242,10 +242,17 @@ def test_every_carrier_crowded_means_no_holder_and_a_note():
     wg = build_graph(D(MAIN, flush, waiter, *sleepers))
     assert not any(v in ("g10", "g11", "g12") for v, _ in _held(wg, f"mutex@{mu}"))
     assert any(f"mutex@{mu}" in n and "none is taken as the holder" in n for n in wg.notes)
-    # an RWMutex's readers may share it: crowding is no evidence there
+    # a writer waiting for an RWMutex's readers to leave: readers share it, crowding is no evidence
     rw = G(6, "sync.RWMutex.Lock", "sync.runtime_SemacquireRWMutex(0x0?, 0x0?, 0x0?)", f"sync.(*RWMutex).Lock({mu})", "main.(*tenant).put(0x0?)", parent=1)
     wg = build_graph(D(MAIN, flush, rw, *sleepers))
+    assert wg.blockings[6].role == "writer-readers"
     assert [v for v, _ in _held(wg, f"rwmutex@{mu}")] == ["g10", "g11", "g12"]
+    # a writer waiting for the writer lock: another writer holds it, alone
+    rw = G(6, "sync.RWMutex.Lock", "sync.runtime_SemacquireMutex(0x0?, 0x0?, 0x0?)", f"sync.(*Mutex).lockSlow({mu})", "sync.(*Mutex).Lock(...)", f"sync.(*RWMutex).Lock({mu})", "main.(*tenant).put(0x0?)", parent=1)
+    wg = build_graph(D(MAIN, flush, rw, *sleepers))
+    assert wg.blockings[6].role == "writer-lock"
+    assert not _held(wg, f"rwmutex@{mu}")
+    assert any(f"rwmutex@{mu}" in n and "none is taken as the holder" in n for n in wg.notes)
 
 
 def test_container_at_the_waiters_offset_beats_a_neighbours_start():
