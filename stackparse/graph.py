@@ -799,8 +799,29 @@ class _Builder:
             for node, ws in self.waiters.items()
             if node.startswith("rwmutex@") and any(b[x].role == "writer-lock" for x in ws[:MAX_CANDIDATES])
         }
-        entries: list[tuple[int, int, tuple[Any, ...]]] = []
-        counts: dict[tuple[int, tuple[Any, ...]], int] = defaultdict(int)
+        # The frames from the top down to frame fi, as a small number: equal numbers, equal
+        # (function, file, line) of every one of those frames. Goroutines of one bucket (the same
+        # state and the same function, file and line in every frame) share it for every fi: it
+        # is made once per (bucket, fi), which keeps deep stacks (GOTRACEBACK=crash) cheap.
+        bucket: dict[int, int] = {}
+        if isinstance(b, Blockings) and b.goroutines is self.dump.goroutines:
+            bucket = {g.id: k for g, k in zip(b.goroutines, b.bucket_of)}
+        prefix_ids: dict[tuple[Any, ...], int] = {}
+        by_bucket: dict[tuple[int, int], int] = {}
+
+        def prefix(gid: int, fi: int) -> int:
+            bk = bucket.get(gid)
+            if bk is not None:
+                got = by_bucket.get((bk, fi))
+                if got is not None:
+                    return got
+            got = prefix_ids.setdefault(tuple(map(_POINT, gs[gid].frames[: fi + 1])), len(prefix_ids))
+            if bk is not None:
+                by_bucket[(bk, fi)] = got
+            return got
+
+        entries: list[tuple[int, int, tuple[int, str, int]]] = []
+        counts: dict[tuple[int, tuple[int, str, int]], int] = defaultdict(int)
         for L, evs in self.lock_ev.items():  # noqa: N806
             kind = kinds.get(L)
             if kind != "mutex" and not (kind == "rwmutex" and L in exclusive):
@@ -810,7 +831,7 @@ class _Builder:
                 bl = b.get(gid)
                 if bl is None or bl.dumper or res_node.get(gid) == node:
                     continue
-                pt = (L - w, bl.op, *map(_POINT, gs[gid].frames[: fi + 1]))
+                pt = (L - w, bl.op, prefix(gid, fi))
                 entries.append((L, gid, pt))
                 counts[(L, pt)] += 1
         crowded_pts = {pt for (_, pt), n in counts.items() if n > 1}
