@@ -57,6 +57,7 @@ __all__ = [
     "is_dumper",
     "is_machinery",
     "is_system",
+    "is_waiting_library",
     "pointer_words",
     "rows_words",
     "shape_words",
@@ -445,6 +446,12 @@ def is_machinery(package: str) -> bool:
         or package.startswith("internal/")
         or package.startswith("runtime/internal")
     )
+
+
+def is_waiting_library(package: str) -> bool:
+    """:func:`is_machinery`, or ``time`` (``time.Sleep``): frames that say how a goroutine waits,
+    not where in its own code it stands."""
+    return package == "time" or is_machinery(package)
 
 
 _DUMPER_FUNCS = frozenset(

@@ -59,7 +59,7 @@ from typing import Any
 
 import networkx as nx
 
-from .blocking import Blocking, classify_all, is_machinery
+from .blocking import Blocking, classify_all, is_machinery, is_waiting_library
 from .buckets import Bucket, bucketize, bucketize_by
 from .graph import CONFIDENCE, Edge, WaitGraph, build_graph, conf_rank, gnode, min_conf
 from .model import Dump, Goroutine, ProfileRecord
@@ -1298,11 +1298,16 @@ def lock_contention(
             reported.update(f.blocked_behind)
 
     def site(gid: int) -> tuple[str, str, int] | None:
+        """Where in its own code a goroutine stands: its call site, or the first frame from
+        there that is not how it waits (a holder asleep stands in its caller, not in
+        time.Sleep)."""
         gr = gs.get(gid)
         b = bl.get(gid)
         if gr is None or b is None or not gr.frames:
             return None
-        f = gr.frames[min(b.site or 0, len(gr.frames) - 1)]
+        frames = gr.frames
+        start = min(b.site or 0, len(frames) - 1)
+        f = next((f for f in frames[start:] if not is_waiting_library(f.function.package)), frames[start])
         return (f.function.full, f.file, f.line)
 
     # (kind, waiters' site, holder's site, holder's state)

@@ -100,7 +100,7 @@ from .blocking import (
     Blocking,
     Blockings,
     classify_all,
-    is_machinery,
+    is_waiting_library,
     shape_words,
 )
 from .model import Dump, Goroutine
@@ -325,10 +325,8 @@ class _Builder:
     def user_frames_from(self, g: Goroutine, start: int) -> Iterable[tuple[int, Any]]:
         for i in range(start, len(g.frames)):
             f = g.frames[i]
-            p = f.function.package
-            if is_machinery(p) or p == "time":
-                continue
-            yield i, f
+            if not is_waiting_library(f.function.package):
+                yield i, f
 
     # ------------------------------------------------------------------ stages
 

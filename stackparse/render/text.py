@@ -260,7 +260,8 @@ def _contention(analysis: Any, st: _Style, all: bool) -> list[str]:
     shown = groups if all else groups[:LISTED_CONTENTION]
     waiters = sum(c.waiters for c in groups)
     locks = sum(len(c.locks) for c in groups)
-    out = _wrap(f"Lock contention: {_plural(waiters, 'goroutine')} wait on {_plural(locks, 'lock')}", "  ", "")
+    verb = "waits" if waiters == 1 else "wait"
+    out = _wrap(f"Lock contention: {_plural(waiters, 'goroutine')} {verb} on {_plural(locks, 'lock')}", "  ", "")
     out[0] = st(out[0], bold=True)
     for c in shown:
         head, held = contention_texts(c)
