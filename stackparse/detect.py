@@ -1286,7 +1286,8 @@ def lock_contention(
 ) -> tuple[Contention, ...]:
     """The locks goroutines wait on, grouped into :class:`Contention` records: by kind, the site
     most of a lock's waiters call Lock from, and the site its single inferred holder stands at
-    (None when it has none, or several candidates). Most waiters first. ``doomed`` and
+    (None when it has none, or several candidates). Most waiters first. An RWMutex's waiters
+    include the readers queued behind a pending writer (its ``#writer`` node). ``doomed`` and
     ``findings`` (from :func:`detect`) give ``stuck_holders`` and ``in_findings``."""
     g = wg.graph
     gs, bl = wg.goroutines, wg.blockings
@@ -1317,6 +1318,9 @@ def lock_contention(
         if node[0] == "g" or attrs.get("kind") not in ("mutex", "rwmutex"):  # goroutine nodes: g<id>
             continue
         ws = [int(u[1:]) for u, d in g.pred[node].items() if d["kind"] == "waits-for" and u[0] == "g"]
+        gate = f"{node}#writer"  # an RWMutex's readers queued behind a pending writer wait on it too
+        if gate in g:
+            ws += [int(u[1:]) for u, d in g.pred[gate].items() if d["kind"] == "waits-for" and u[0] == "g"]
         if not ws:
             continue
         # the site most waiters call from: they are alike, so a few of them tell

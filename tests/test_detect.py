@@ -400,3 +400,17 @@ def test_contention_without_a_holder_in_sight():
     a = analyze(D(MAIN, *ws, busy))
     (c,) = a.contention
     assert c.held_at is None and c.holders == () and c.unheld == 1 and c.ambiguous == 0
+
+
+def test_contention_counts_readers_queued_behind_a_pending_writer():
+    rw = "0xc0000b2000"
+    readers = [
+        G(18 + k, "sync.RWMutex.RLock", "runtime.semacquire1(0xc0000b200c, 0x0?, 0x0, 0x0)", "sync.runtime_SemacquireRWMutexR(0x0?, 0x0?, 0x0?)", "sync.(*RWMutex).RLock(...)", "main.reader(0x0?)", parent=1)
+        for k in range(3)
+    ]
+    w = G(30, "sync.RWMutex.Lock", "runtime.semacquire1(0xc0000b2008, 0x0?, 0x0, 0x0)", "sync.runtime_SemacquireRWMutex(0x0?, 0x0?, 0x0?)", "sync.(*RWMutex).Lock(0x0?)", "main.writer(0x0?)", parent=1)
+    a = analyze(D(MAIN, *readers, w))
+    assert a.graph is not None and a.graph.graph.has_edge("g18", f"rwmutex@{rw}#writer")
+    (c,) = a.contention
+    assert c.kind == "rwmutex" and c.locks == (f"rwmutex@{rw}",) and c.waiters == 4
+    assert c.waiting_at is not None and c.waiting_at.function == "main.reader"  # most of them
