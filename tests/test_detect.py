@@ -9,12 +9,17 @@ from pathlib import Path
 
 import networkx as nx
 import pytest
+from conftest import DUMP_EXAMPLES
+from gotext import dumps as gen_dumps
+from gotext import write_dump
+from hypothesis import given, settings
 from test_blocking import G, fn
 
 from stackparse import detect as detect_mod
 from stackparse.detect import analyze
 from stackparse.graph import build_graph, gnode
 from stackparse.model import Dump, Preamble, ProfileFrame, ProfileRecord
+from stackparse.parse import parse
 
 MAIN = G(1, "running", "main.main()", created_by=None)
 
@@ -414,3 +419,49 @@ def test_contention_counts_readers_queued_behind_a_pending_writer():
     (c,) = a.contention
     assert c.kind == "rwmutex" and c.locks == (f"rwmutex@{rw}",) and c.waiters == 4
     assert c.waiting_at is not None and c.waiting_at.function == "main.reader"  # most of them
+
+
+def _contention_invariants(a) -> None:  # type: ignore[no-untyped-def]
+    """What every analysis's contention records must say of its graph."""
+    g = a.graph.graph
+    waiting: dict[str, set[int]] = {}
+    for node, attrs in g.nodes(data=True):
+        if attrs.get("type") != "resource" or attrs.get("kind") not in ("mutex", "rwmutex"):
+            continue
+        ws = {int(u[1:]) for u, _, d in g.in_edges(node, data=True) if d["kind"] == "waits-for" and u[0] == "g"}
+        if f"{node}#writer" in g:
+            ws |= {int(u[1:]) for u, _, d in g.in_edges(f"{node}#writer", data=True) if d["kind"] == "waits-for"}
+        if ws:
+            waiting[node] = ws
+    listed = [lock for c in a.contention for lock in c.locks]
+    assert sorted(listed) == sorted(waiting), "every lock with waiters in exactly one record"
+    explained = set()
+    for f in a.findings:
+        if f.at_least("medium"):
+            explained |= set(f.goroutines) | set(f.blocked_behind)
+    for c in a.contention:
+        assert c.waiters == sum(len(waiting[lock]) for lock in c.locks)
+        single = [lock for lock in c.locks if sum(1 for _, _, d in g.out_edges(lock, data=True) if d["kind"] == "held-by") == 1]
+        assert len(c.holders) == len(single) and c.unheld == len(c.locks) - len(single)
+        assert 0 <= c.ambiguous <= c.unheld and 0 <= c.stuck_holders <= len(c.holders)
+        assert c.in_findings == sum(len(waiting[lock] & explained) for lock in c.locks)
+        assert (c.held_at is None) == (not c.holders)
+    assert [c.waiters for c in a.contention] == sorted((c.waiters for c in a.contention), reverse=True)
+
+
+@pytest.mark.parametrize("path", sorted(Path(__file__).resolve().parent.parent.glob("corpus/go1.2[67]/*.txt")), ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_contention_records_agree_with_the_graph_on_the_corpus(path: Path) -> None:
+    from corpusutil import goroutine_dumps
+
+    for d in goroutine_dumps(path):
+        a = analyze(d)
+        if a.graph is not None:
+            _contention_invariants(a)
+
+
+@settings(max_examples=DUMP_EXAMPLES)
+@given(gen_dumps())
+def test_contention_records_agree_with_the_graph_on_generated_dumps(gs) -> None:  # type: ignore[no-untyped-def]
+    a = analyze(parse(write_dump(gs)))
+    if a.graph is not None:
+        _contention_invariants(a)
