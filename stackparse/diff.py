@@ -16,6 +16,9 @@ are still waiting, for more minutes.
 * **Findings** (:func:`stackparse.detect.analyze`) are matched by ``(kind, sorted set of the
   top user frame locations of their goroutines)``, never by goroutine ids: a leak that
   gains members is the same leak.
+* **Lock contention** (:class:`stackparse.detect.Contention`) is matched by kind, where the
+  waiters wait and the function the holders stand in; a holder present in both dumps held its
+  lock the whole time between them.
 
 The result is a frozen :class:`DumpDiff`; ``to_dict()`` is plain JSON under the schema
 ``stackparse/diff/1``.
@@ -35,6 +38,7 @@ from .source import _STD_TOP
 __all__ = [
     "SCHEMA",
     "BucketChange",
+    "ContentionChange",
     "DumpDiff",
     "FindingChange",
     "GoroutineChange",
@@ -151,6 +155,42 @@ class FindingChange:
 
 
 @dataclass(frozen=True, slots=True)
+class ContentionChange:
+    """Lock contention matched across the two dumps (:class:`stackparse.detect.Contention`, by
+    kind, where its waiters wait and where its holders stand). ``same_holders``: goroutines that
+    hold a lock of the group in both dumps (ids are not reused inside a process), that is, locks
+    held the whole time between the dumps; None when a side has no goroutine ids."""
+
+    kind: str
+    function: str  # where the waiters wait
+    location: str
+    held_in: str | None  # the function the holders stand in, None: no holder inferred
+    old_waiters: int
+    new_waiters: int
+    old_locks: int
+    new_locks: int
+    same_holders: int | None
+
+    @property
+    def delta(self) -> int:
+        return self.new_waiters - self.old_waiters
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "function": self.function,
+            "location": self.location,
+            "held_in": self.held_in,
+            "old_waiters": self.old_waiters,
+            "new_waiters": self.new_waiters,
+            "delta": self.delta,
+            "old_locks": self.old_locks,
+            "new_locks": self.new_locks,
+            "same_holders": self.same_holders,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class DumpDiff:
     """What changed between two analysed dumps (see the module doc)."""
 
@@ -165,6 +205,7 @@ class DumpDiff:
     findings: tuple[FindingChange, ...]  # new, then persisting, then resolved
     elapsed: float | None = None  # seconds between the dumps, when known
     notes: tuple[str, ...] = ()
+    contention: tuple[ContentionChange, ...] = ()  # biggest growth first
 
     @property
     def delta(self) -> int:
@@ -210,6 +251,7 @@ class DumpDiff:
             "unchanged_buckets": sum(1 for b in self.buckets if b.delta == 0),
             "waiting_longer": [g.to_dict() for g in self.waiting_longer],
             "findings": [f.to_dict() for f in self.findings],
+            "contention": [c.to_dict() for c in self.contention],
             "notes": list(self.notes),
         }
 
@@ -297,6 +339,7 @@ def diff(
         findings=findings,
         elapsed=elapsed,
         notes=tuple(notes) + tuple(_restart_note(old_dump, new_dump)),
+        contention=_contention(old, new, _has_ids(old_dump) and _has_ids(new_dump)),
     )
 
 
@@ -306,6 +349,7 @@ class _Side:
     buckets: list[Any]
     findings: list[Any]
     blocking: dict[int, Any]
+    contention: tuple[Any, ...] = ()
 
 
 def _side(x: Any) -> _Side:
@@ -328,7 +372,44 @@ def _side(x: Any) -> _Side:
         buckets=bucketize(dump),
         findings=list(getattr(analysis, "findings", None) or ()),
         blocking=dict(blocking or {}),
+        contention=tuple(getattr(analysis, "contention", None) or ()),
     )
+
+
+def _contention(old: _Side, new: _Side, have_ids: bool) -> tuple[ContentionChange, ...]:
+    """The two sides' contention records matched by (kind, waiting site, holders' function)."""
+
+    def index(side: _Side) -> dict[tuple[Any, ...], list[Any]]:
+        out: dict[tuple[Any, ...], list[Any]] = {}
+        for c in side.contention:
+            at = c.waiting_at
+            where = ("?", "?") if at is None else (at.function, f"{at.file}:{at.line}")
+            key = (c.kind, *where, None if c.held_at is None else c.held_at.function)
+            out.setdefault(key, []).append(c)
+        return out
+
+    o, n = index(old), index(new)
+    changes = []
+    for key in list(n) + [k for k in o if k not in n]:
+        oc, nc = o.get(key, []), n.get(key, [])
+        same = None
+        if have_ids:
+            same = len({h for c in oc for h in c.holders} & {h for c in nc for h in c.holders})
+        changes.append(
+            ContentionChange(
+                kind=key[0],
+                function=key[1],
+                location=key[2],
+                held_in=key[3],
+                old_waiters=sum(c.waiters for c in oc),
+                new_waiters=sum(c.waiters for c in nc),
+                old_locks=sum(len(c.locks) for c in oc),
+                new_locks=sum(len(c.locks) for c in nc),
+                same_holders=same,
+            )
+        )
+    changes.sort(key=lambda c: (-c.delta, -c.new_waiters, c.location, c.function))
+    return tuple(changes)
 
 
 def _count(b: Any) -> int:
@@ -530,6 +611,24 @@ def render_diff_text(d: DumpDiff, *, limit: int = 20) -> str:
     if not grown and not shrunk:
         out.append("")
         out.append(f"no bucket changed ({len(d.buckets)} buckets)")
+    moved = [c for c in d.contention if c.delta or c.same_holders]
+    if moved:
+        out.append("")
+        out.append("lock contention (goroutines waiting on locks alike):")
+        for c in moved[:limit]:
+            held = f", held in {c.held_in}" if c.held_in else ", holder not inferred"
+            same = ""
+            if c.same_holders:
+                same = (
+                    f" ({c.same_holders} held by the same goroutine{'s' if c.same_holders != 1 else ''} "
+                    "in both dumps)"
+                )
+            out.append(
+                f"  {_signed(c.delta):>7}  {c.old_waiters:>6} -> {c.new_waiters:<6} on {c.new_locks or c.old_locks} "
+                f"{c.kind}{'es' if (c.new_locks or c.old_locks) != 1 else ''} in {c.function}  {c.location}{held}{same}"
+            )
+        if len(moved) > limit:
+            out.append(f"  ... and {len(moved) - limit} more")
     if d.waiting_longer:
         w = d.waiting_longer
         out.append("")

@@ -285,3 +285,49 @@ def test_real_pipeline():
     assert (d.old_total, d.new_total) == (2, 6)
     assert (d.grown[0].function, d.grown[0].delta, d.grown[0].still_there) == ("main.compute", 4, 1)
     assert [(c.id, c.new_wait_minutes) for c in d.waiting_longer] == [(10, 3)]
+
+
+# --------------------------------------------------------------------------- lock contention
+
+
+def _tenant_dump(waiters: int, holder: int = 10) -> Dump:
+    """A flush (goroutine ``holder``) holds a tenant's mutex while it waits on a channel;
+    ``waiters`` gets queue on the mutex."""
+    t, mu = "0xc000100000", "0xc000100010"
+    main = Goroutine(id=1, state="running", frames=(fr("main.main", "/app/main.go", 5),))
+    flush = Goroutine(id=holder, state="chan receive", frames=(fr("main.(*tenant).flush", "/app/main.go", 30, t),))
+    gets = [
+        Goroutine(
+            id=100 + k,
+            state="sync.Mutex.Lock",
+            frames=(
+                fr("sync.runtime_SemacquireMutex", "/go/src/runtime/sema.go", 77, "0x0?, 0x0?, 0x0?"),
+                fr("sync.(*Mutex).lockSlow", "/go/src/sync/mutex.go", 171, mu),
+                fr("sync.(*Mutex).Lock", "/go/src/sync/mutex.go", 90, "..."),
+                fr("main.(*tenant).get", "/app/main.go", 36, "0x0?"),
+            ),
+        )
+        for k in range(waiters)
+    ]
+    return Dump(kind="stack", goroutines=(main, flush, *gets))
+
+
+def test_contention_matched_across_dumps_with_the_holders_that_stayed() -> None:
+    from stackparse.detect import analyze
+
+    old, new = analyze(_tenant_dump(2)), analyze(_tenant_dump(5))
+    assert old.contention and old.contention[0].holders == (10,)
+    (c,) = diff(old, new).contention
+    assert (c.kind, c.function, c.held_in) == ("mutex", "main.(*tenant).get", "main.(*tenant).flush")
+    assert (c.old_waiters, c.new_waiters, c.delta, c.old_locks, c.new_locks) == (2, 5, 3, 1, 1)
+    assert c.same_holders == 1  # goroutine 10 held it in both dumps
+    text = render_diff_text(diff(old, new))
+    assert "lock contention (goroutines waiting on locks alike):" in text
+    assert "+3       2 -> 5      on 1 mutex in main.(*tenant).get  /app/main.go:36, held in main.(*tenant).flush (1 held by the same goroutine in both dumps)" in text
+    doc = json.loads(render_diff_json(diff(old, new)))
+    assert doc["contention"][0]["delta"] == 3 and doc["contention"][0]["same_holders"] == 1
+    # another goroutine holds it now: the lock changed hands
+    (c,) = diff(old, analyze(_tenant_dump(5, holder=11))).contention
+    assert c.same_holders == 0 and c.delta == 3
+    # nothing moved and no holder stayed: no section
+    assert "lock contention" not in render_diff_text(diff(analyze(_tenant_dump(2)), analyze(_tenant_dump(2, holder=11))))
