@@ -1315,7 +1315,7 @@ def lock_contention(
     #   -> [(waiters, node, holder, its confidence, minutes, waiters in findings, candidates)]
     groups: dict[tuple[Any, ...], list[tuple[int, str, int | None, str | None, int, int, int]]] = {}
     for node, attrs in g.nodes(data=True):
-        if node[0] == "g" or attrs.get("kind") not in ("mutex", "rwmutex"):  # goroutine nodes: g<id>
+        if attrs.get("kind") not in ("mutex", "rwmutex"):  # goroutine nodes have no kind
             continue
         ws = [int(u[1:]) for u, d in g.pred[node].items() if d["kind"] == "waits-for" and u[0] == "g"]
         gate = f"{node}#writer"  # an RWMutex's readers queued behind a pending writer wait on it too

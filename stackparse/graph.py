@@ -900,7 +900,7 @@ class _Builder:
                 self.G.nodes[node]["other_candidates"] = sorted(cands)[:MAX_CANDIDATES]
                 cands = {}
             if cands:
-                self.emit_holders(node, cands, L)
+                self.emit_holders(node, cands, L, offsets)
                 continue
             self.eliminate(node, ws)
 
@@ -951,7 +951,9 @@ class _Builder:
             return f"re-lock: {where}, above the blocking call, is the lock's address"
         return f"re-lock?: {where}, above the blocking call, points {lock - w} bytes below the lock"
 
-    def emit_holders(self, node: str, cands: dict[int, tuple[int, int, int, Any]], lock: int) -> None:
+    def emit_holders(
+        self, node: str, cands: dict[int, tuple[int, int, int, Any]], lock: int, offsets: set[int]
+    ) -> None:
         best = max(c[:3] for c in cands.values())
         top = [(gid, c[3]) for gid, c in cands.items() if c[:3] == best]
         conf = {3: "high", 2: "medium", 1: "low"}.get(best[1], "low")
@@ -969,9 +971,8 @@ class _Builder:
         why = ""
         if other:
             why += f"; {other} other goroutine(s) carry a pointer below it that is more likely another object's"
-            offs = sorted(self.waiter_offsets(self.waiters[node], lock))
-            if offs:
-                why += f" (not {', '.join(map(str, offs))} bytes below, where its waiters reach it)"
+            if offsets:
+                why += f" (not {', '.join(map(str, sorted(offsets)))} bytes below, where its waiters reach it)"
             else:
                 why += " (with another lock between it and this one)"
         if crowd:

@@ -116,16 +116,7 @@ def test_expected_findings(name: str, meta: dict, path: Path) -> None:
 
 
 def _holder_programs() -> list:
-    cases = []
-    for name, meta in _programs():
-        if not meta["expect"].get("holders"):
-            continue
-        for vdir in sorted(CORPUS.glob("go1.*")):
-            for mode in MODES:
-                p = vdir / f"{name}.{mode}.txt"
-                if p.exists():
-                    cases.append(pytest.param(name, meta, p, id=f"{name}-{vdir.name}-{mode}"))
-    return cases
+    return [c for c in _cases(MODES) if c.values[1]["expect"].get("holders")]
 
 
 @pytest.mark.parametrize("name, meta, path", _holder_programs())

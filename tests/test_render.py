@@ -749,6 +749,11 @@ def test_text_report_sums_up_lock_contention_no_finding_explains() -> None:
     assert lines[i + 5].strip() == f"e.g. {a.contention[0].locks[0]} is held by goroutine {holder}"
     hidden = render_text(analyze(parse_file(CORPUS / "go1.27" / "healthy_tenant_hidden_holder.stack.txt")))
     assert "holder not inferred: no goroutine in sight holds them" in hidden
+    # one waiter: every renderer says it the same way
+    one = analyze(parse_file(CORPUS / "go1.27" / "healthy_lock_order.stack.txt"))
+    assert "Lock contention: 1 goroutine waits on 1 lock" in render_text(one).splitlines()
+    assert "**Lock contention**: 1 goroutine waits on 1 lock" in render_markdown(one)
+    assert "<h2>Lock contention (1 goroutine waits on 1 lock)</h2>" in render_html(one)
     # a deadlock explains its waiters: no contention section
     abba = render_text(analyze(parse_file(CORPUS / "go1.27" / "bug_abba_mutex.stack.txt")))
     assert "DEADLOCK" in abba and "Lock contention" not in abba

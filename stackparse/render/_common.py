@@ -654,6 +654,14 @@ def contention_texts(c: Any) -> tuple[str, str]:
     return head, held
 
 
+def contention_total(groups: Sequence[Any]) -> str:
+    """``37801 goroutines wait on 785 locks``: the contention records' waiters and locks."""
+    n = sum(c.waiters for c in groups)
+    locks = sum(len(c.locks) for c in groups)
+    who = f"{n} goroutine{'s' if n != 1 else ''} wait{'s' if n == 1 else ''}"
+    return f"{who} on {locks} lock{'s' if locks != 1 else ''}"
+
+
 def site_location(site: Any) -> str:
     """``dir/file.go:12`` of a :class:`stackparse.detect.Site`."""
     return f"{short_path(site.file)}:{site.line}"

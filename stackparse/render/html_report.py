@@ -20,6 +20,7 @@ from ._common import (
     Picture,
     View,
     contention_texts,
+    contention_total,
     dump_title,
     finding_picture,
     goroutine_count,
@@ -143,9 +144,7 @@ def _contention(analysis: Any) -> list[str]:
     groups = unexplained_contention(analysis)
     if not groups:
         return []
-    waiters = sum(c.waiters for c in groups)
-    locks = sum(len(c.locks) for c in groups)
-    out = [f"<h2>Lock contention ({waiters} goroutines wait on {locks} locks)</h2>", "<ul>"]
+    out = [f"<h2>Lock contention ({esc(contention_total(groups))})</h2>", "<ul>"]
     for c in groups:
         head, held = contention_texts(c)
         at = f" <code>{esc(site_location(c.waiting_at))}</code>" if c.waiting_at is not None else ""

@@ -11,6 +11,7 @@ from ._common import (
     EDGE_WORDS,
     View,
     contention_texts,
+    contention_total,
     dump_title,
     goroutine_count,
     goroutine_id,
@@ -103,9 +104,7 @@ def _contention(analysis: Any) -> str:
     groups = unexplained_contention(analysis)
     if not groups:
         return ""
-    waiters = sum(c.waiters for c in groups)
-    locks = sum(len(c.locks) for c in groups)
-    lines = [f"**Lock contention**: {waiters} goroutines wait on {locks} locks"]
+    lines = [f"**Lock contention**: {contention_total(groups)}"]
     for c in groups[:3]:
         head, held = contention_texts(c)
         at = f" ({md_code(site_location(c.waiting_at))})" if c.waiting_at is not None else ""

@@ -26,6 +26,7 @@ from ._common import (
     View,
     confidence_rank,
     contention_texts,
+    contention_total,
     dump_title,
     goroutine_count,
     goroutine_id,
@@ -258,10 +259,7 @@ def _contention(analysis: Any, st: _Style, all: bool) -> list[str]:
     if not groups:
         return []
     shown = groups if all else groups[:LISTED_CONTENTION]
-    waiters = sum(c.waiters for c in groups)
-    locks = sum(len(c.locks) for c in groups)
-    verb = "waits" if waiters == 1 else "wait"
-    out = _wrap(f"Lock contention: {_plural(waiters, 'goroutine')} {verb} on {_plural(locks, 'lock')}", "  ", "")
+    out = _wrap(f"Lock contention: {contention_total(groups)}", "  ", "")
     out[0] = st(out[0], bold=True)
     for c in shown:
         head, held = contention_texts(c)
