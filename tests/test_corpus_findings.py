@@ -121,9 +121,9 @@ def _holder_programs() -> list:
 
 @pytest.mark.parametrize("name, meta, path", _holder_programs())
 def test_expected_lock_holders(name: str, meta: dict, path: Path) -> None:
-    """``expect.holders``: every mutex whose waiters run one of ``waiters`` is held, by the graph's
-    held-by edges, by exactly one goroutine running one of ``holder`` (at medium or above), a
-    different one per mutex; with ``holder: []`` it has no held-by edge at all (the holder cannot
+    """``expect.holders``: every mutex or RWMutex whose waiters run one of ``waiters`` is held, by
+    the graph's held-by edges, by exactly one goroutine running one of ``holder`` (at medium or
+    above), a different one per lock; with ``holder: []`` it has no held-by edge at all (the holder cannot
     be seen in the dump, and no goroutine that merely carries the lock may be blamed)."""
     dump, analysis = _analyzed(path)
     g = analysis.graph.graph
@@ -134,7 +134,7 @@ def test_expected_lock_holders(name: str, meta: dict, path: Path) -> None:
             r
             for w in waiters
             for _, r, d in g.out_edges(f"g{w}", data=True)
-            if d["kind"] == "waits-for" and r.startswith("mutex@")
+            if d["kind"] == "waits-for" and r.startswith(("mutex@", "rwmutex@")) and "#" not in r
         }
         if not locks:
             pytest.skip("no goroutine waits on a mutex in this capture")
@@ -233,7 +233,8 @@ def test_contention_sums_up_the_locks_alike(name: str, meta: dict, path: Path) -
             pytest.skip("no goroutine waits on a mutex in this capture")
         assert len(records) == 1, records
         (c,) = records
-        assert c.kind == "mutex" and c.waiters == len(waiters) and c.in_findings == 0
+        assert {lock.partition("@")[0] for lock in c.locks} == {c.kind}
+        assert c.waiters == len(waiters) and c.in_findings == 0
         g = analysis.graph.graph
         assert set(c.locks) == {r for w in waiters for _, r, d in g.out_edges(f"g{w}", data=True) if d["kind"] == "waits-for"}
         if exp["holder"]:
