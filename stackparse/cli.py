@@ -30,7 +30,7 @@ import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -704,5 +704,36 @@ def _diff_status(d: Any, fail_on: str, fail_on_growth: int | None, order: tuple[
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point (``stackparse``) and ``python -m stackparse``."""
-    cli.main(args=argv, prog_name="stackparse")
+    """Console-script entry point (``stackparse``) and ``python -m stackparse``.
+
+    The process ends without the interpreter's teardown (:func:`_end`): freeing the records of a
+    100,000-goroutine dump one by one took 0.8 s after the report was written.
+    """
+    try:
+        cli.main(args=argv, prog_name="stackparse")
+    except SystemExit as e:
+        _end(e.code)
+    _end(0)
+
+
+def _end(code: int | str | None) -> NoReturn:
+    """Flush stdout and stderr, then leave the process with ``code`` at once (``os._exit``).
+
+    Nothing this program writes is left in a buffer, and it registers no exit handlers; a reader
+    that went away (EPIPE at the flush) gives the status of a broken pipe, as elsewhere."""
+    if isinstance(code, str):  # sys.exit("message"): print it, status 1, as the interpreter does
+        sys.stderr.write(code + "\n")
+        code = 1
+    status = code or 0
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _quiet_stdout()
+        status = EXIT_PIPE
+    except (OSError, ValueError):
+        pass
+    try:
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
+    os._exit(status)

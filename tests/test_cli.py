@@ -239,6 +239,30 @@ def test_closed_pipe_in_a_real_process(tmp_path: Path) -> None:
     assert proc.returncode in (0, 141)
 
 
+def test_console_script_ends_without_teardown_but_writes_everything(
+    deadlock_file: Path, healthy_file: Path, tmp_path: Path
+) -> None:
+    """``main`` leaves through os._exit (no interpreter teardown): the report written to a pipe
+    is the whole report, and the exit status is the command's own (1 findings, 0 none, 2 bad
+    input), as in-process."""
+    def real(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "stackparse", *args], capture_output=True,
+                              text=True, cwd=REPO, timeout=120)  # fmt: skip
+
+    for args in (["analyze", str(deadlock_file)], ["analyze", "--format", "json", str(deadlock_file)],
+                 ["analyze", str(healthy_file)], ["parse", "--format", "json", str(deadlock_file)]):  # fmt: skip
+        inproc = run(*args)
+        proc = real(*args)
+        assert (proc.returncode, proc.stdout) == (inproc.exit_code, inproc.stdout), args
+        assert inproc.exit_code in (0, 1) and len(proc.stdout) > 200
+    bad = tmp_path / "bad.txt"
+    bad.write_text("goroutine x [running]:\n")
+    proc = real("analyze", str(bad))
+    assert proc.returncode == 2 and proc.stderr.startswith("stackparse: ") and proc.stdout == ""
+    version = real("--version")
+    assert version.returncode == 0 and version.stdout.startswith("stackparse ")
+
+
 # --------------------------------------------------------------------------- URL input
 
 
