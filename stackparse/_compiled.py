@@ -1,7 +1,8 @@
 """The optional compiled module, ``stackparse._speedups`` (built from ``stackparse/_speedups.c``).
 
-Its loops serve two stages: the parser's frame lookup (parse.py) and the word scan of the
-analysis (blocking.py). Each stage keeps the same steps in Python and uses them when the module
+Its loops serve two stages: the parser's frame lookup (parse.py) and the analysis's
+per-goroutine loops (blocking.py: stack groups, records, pointer words; graph.py: the word
+index). Each stage keeps the same steps in Python and uses them when the module
 is not built or when ``STACKPARSE_NO_SPEEDUPS`` is set; tests/test_speedups.py holds the two equal.
 """
 

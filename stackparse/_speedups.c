@@ -1674,6 +1674,447 @@ out:
     return result;
 }
 
+
+/* ======================================================================================
+ *   classify_rows(gs, group_of, g_plan, g_shape, out, shape_of, stack_kind, fields, slots,
+ *                 blocking_type, word, object_address, site_handles) -> None
+ *
+ * The per-goroutine loop of blocking.classify_all; its Python twin, _classify_rows_py, is the
+ * definition. For every goroutine g = gs[k] but goroutine 0: shape_of[id] = g_shape[group],
+ * out[id] = a Blocking (blocking_type, its 16 slots set through their descriptors, slots) from
+ * the group's plan g_plan[group] (the 11-tuple of _compile_plan) and g's own argument texts.
+ * fields: the indexes of id, state, frames, wait_minutes, leaked in a Goroutine.
+ * The object's address: the plan's sources read here when the word is argument 0 of a text
+ * with no braces, "0x" and 1 to 16 hex digits (optionally "?"), as word(text, 0) reads it;
+ * any other word is read by word(text, ai). The handles: the call site's text read by
+ * flat_scan when it is flat, else by site_handles(text).
+ * ====================================================================================== */
+
+/* word(text, 0) for the texts read here: 1 and *v, *exact set; 0: no word or no value (the
+ * caller skips the source, as the Python loop does for None and (None, False)); 2: ask word() */
+static int
+first_word(PyObject *text, unsigned long long *v, int *exact)
+{
+    if (!PyUnicode_IS_COMPACT_ASCII(text)) {
+        return 2;
+    }
+    const char *s = (const char *)PyUnicode_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    if (n == 0 || (n == 3 && s[0] == '.' && s[1] == '.' && s[2] == '.')) {
+        return 0;
+    }
+    Py_ssize_t end = n;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (s[i] == '{' || s[i] == '}') {
+            return 2;
+        }
+        if (s[i] == ',' && end == n) {
+            end = i;
+        }
+    }
+    if (end < 2 || s[0] != '0' || s[1] != 'x') {
+        /* "0x" not at the very start: a word with no value, or one with spaces around it */
+        for (Py_ssize_t i = 0; i < end; i++) {
+            if (s[i] == ' ' || s[i] == '\t' || (s[i] >= '\n' && s[i] <= '\r') || (s[i] >= 0x1c && s[i] <= 0x1f)) {
+                return 2;
+            }
+        }
+        return 0;
+    }
+    Py_ssize_t q = 2, e = end;
+    *exact = 1;
+    if (s[e - 1] == '?') {
+        *exact = 0;
+        e--;
+    }
+    if (e == q) {
+        return 2;
+    }
+    while (q < e - 1 && s[q] == '0') {
+        q++;
+    }
+    if (e - q > 16) {
+        return 2;
+    }
+    unsigned long long x = 0;
+    for (Py_ssize_t k = q; k < e; k++) {
+        unsigned char c = (unsigned char)s[k];
+        if (c >= '0' && c <= '9') {
+            x = (x << 4) | (unsigned long long)(c - '0');
+        }
+        else if (c >= 'a' && c <= 'f') {
+            x = (x << 4) | (unsigned long long)(c - 'a' + 10);
+        }
+        else if (c >= 'A' && c <= 'F') {
+            x = (x << 4) | (unsigned long long)(c - 'A' + 10);
+        }
+        else {
+            return 2;
+        }
+    }
+    *v = x;
+    return 1;
+}
+
+/* _object_address(frames, sources, word): a new (address, source, hint) 3-tuple, or NULL */
+static PyObject *
+object_address_of(PyObject *frames, PyObject *sources, PyObject *word, PyObject *fallback, PyObject *min_pointer)
+{
+    if (!PyTuple_Check(sources) && !PyList_Check(sources)) {
+        return PyObject_CallFunctionObjArgs(fallback, frames, sources, word, NULL);
+    }
+    PyObject *hint = Py_None;
+    Py_INCREF(hint);
+    Py_ssize_t nf = PyTuple_GET_SIZE(frames);
+    Py_ssize_t ns = PySequence_Fast_GET_SIZE(sources);
+    for (Py_ssize_t k = 0; k < ns; k++) {
+        PyObject *src = PySequence_Fast_GET_ITEM(sources, k);
+        if (!PyTuple_Check(src) || PyTuple_GET_SIZE(src) != 4) {
+            Py_DECREF(hint);
+            return PyObject_CallFunctionObjArgs(fallback, frames, sources, word, NULL);
+        }
+        PyObject *fi_o = PyTuple_GET_ITEM(src, 0), *ai = PyTuple_GET_ITEM(src, 1);
+        PyObject *delta = PyTuple_GET_ITEM(src, 2), *desc = PyTuple_GET_ITEM(src, 3);
+        Py_ssize_t fi = PyLong_AsSsize_t(fi_o);
+        if (fi == -1 && PyErr_Occurred()) {
+            Py_DECREF(hint);
+            return NULL;
+        }
+        if (fi >= nf) {
+            continue;
+        }
+        PyObject *frame = fi < 0 ? NULL : PyTuple_GET_ITEM(frames, fi);
+        if (frame == NULL || !PyTuple_Check(frame) || PyTuple_GET_SIZE(frame) < 2) {
+            Py_DECREF(hint);
+            return PyObject_CallFunctionObjArgs(fallback, frames, sources, word, NULL);
+        }
+        PyObject *text = PyTuple_GET_ITEM(frame, 1);
+        PyObject *v = NULL;
+        int exact = 0;
+        long ai_v = PyLong_Check(ai) ? PyLong_AsLong(ai) : -1;
+        if (ai_v == -1 && PyErr_Occurred()) {
+            PyErr_Clear();
+        }
+        int got = 2;
+        unsigned long long x = 0;
+        if (ai_v == 0 && PyUnicode_Check(text)) {
+            got = first_word(text, &x, &exact);
+        }
+        if (got == 0) {
+            continue;
+        }
+        if (got == 1) {
+            v = PyLong_FromUnsignedLongLong(x);
+            if (v == NULL) {
+                Py_DECREF(hint);
+                return NULL;
+            }
+        }
+        else {
+            PyObject *w = PyObject_CallFunctionObjArgs(word, text, ai, NULL);
+            if (w == NULL) {
+                Py_DECREF(hint);
+                return NULL;
+            }
+            if (w == Py_None) {
+                Py_DECREF(w);
+                continue;
+            }
+            if (!PyTuple_Check(w) || PyTuple_GET_SIZE(w) != 2) {
+                Py_DECREF(w);
+                Py_DECREF(hint);
+                PyErr_SetString(PyExc_TypeError, "classify_rows: word() must return None or (value, exact)");
+                return NULL;
+            }
+            v = PyTuple_GET_ITEM(w, 0);
+            exact = PyObject_IsTrue(PyTuple_GET_ITEM(w, 1));
+            Py_INCREF(v);
+            Py_DECREF(w);
+            if (exact < 0) {
+                Py_DECREF(v);
+                Py_DECREF(hint);
+                return NULL;
+            }
+            if (v == Py_None) {
+                Py_DECREF(v);
+                continue;
+            }
+        }
+        int big = PyObject_RichCompareBool(v, min_pointer, Py_GE);
+        if (big < 0) {
+            Py_DECREF(v);
+            Py_DECREF(hint);
+            return NULL;
+        }
+        if (exact && big) {
+            PyObject *addr = PyNumber_Subtract(v, delta);
+            PyObject *hex = PyNumber_ToBase(v, 16);
+            int has_delta = PyObject_IsTrue(delta);
+            PyObject *source = NULL;
+            if (addr != NULL && hex != NULL && has_delta >= 0) {
+                source = has_delta ? PyUnicode_FromFormat("%S: argument %S = %S - %S", desc, ai, hex, delta)
+                                   : PyUnicode_FromFormat("%S: argument %S = %S", desc, ai, hex);
+            }
+            Py_DECREF(v);
+            Py_XDECREF(hex);
+            if (source == NULL) {
+                Py_XDECREF(addr);
+                Py_DECREF(hint);
+                return NULL;
+            }
+            PyObject *r = PyTuple_Pack(3, addr, source, hint);
+            Py_DECREF(addr);
+            Py_DECREF(source);
+            Py_DECREF(hint);
+            return r;
+        }
+        if (hint == Py_None && big) {
+            PyObject *h = PyNumber_Subtract(v, delta);
+            if (h == NULL) {
+                Py_DECREF(v);
+                Py_DECREF(hint);
+                return NULL;
+            }
+            Py_DECREF(hint);
+            hint = h;
+        }
+        Py_DECREF(v);
+    }
+    PyObject *empty = PyUnicode_New(0, 0);
+    PyObject *r = empty == NULL ? NULL : PyTuple_Pack(3, Py_None, empty, hint);
+    Py_XDECREF(empty);
+    Py_DECREF(hint);
+    return r;
+}
+
+/* _site_handles(text): a new tuple of ints, or NULL */
+static PyObject *
+site_handles_of(PyObject *text, PyObject *fallback)
+{
+    if (!PyUnicode_IS_COMPACT_ASCII(text)) {
+        return PyObject_CallOneArg(fallback, text);
+    }
+    unsigned long long ws[FLAT_MAX_WORDS];
+    int nw = flat_scan((const unsigned char *)PyUnicode_DATA(text), PyUnicode_GET_LENGTH(text), ws);
+    if (nw < 0) {
+        return PyObject_CallOneArg(fallback, text);
+    }
+    /* each word once, in order of first appearance */
+    int keep = 0;
+    for (int k = 0; k < nw; k++) {
+        int dup = 0;
+        for (int j = 0; j < keep; j++) {
+            if (ws[j] == ws[k]) {
+                dup = 1;
+                break;
+            }
+        }
+        if (!dup) {
+            ws[keep++] = ws[k];
+        }
+    }
+    PyObject *t = PyTuple_New(keep);
+    if (t == NULL) {
+        return NULL;
+    }
+    for (int k = 0; k < keep; k++) {
+        PyObject *w = PyLong_FromUnsignedLongLong(ws[k]);
+        if (w == NULL) {
+            Py_DECREF(t);
+            return NULL;
+        }
+        PyTuple_SET_ITEM(t, k, w);
+    }
+    return t;
+}
+
+#define BLOCKING_SLOTS 16
+
+static PyObject *
+classify_rows(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)self;
+    if (nargs != 13 || !PyTuple_Check(args[0]) || !PyList_Check(args[1]) || !PyList_Check(args[2]) ||
+        !PyList_Check(args[3]) || !PyDict_Check(args[4]) || !PyDict_Check(args[5]) || !PyTuple_Check(args[7]) ||
+        PyTuple_GET_SIZE(args[7]) != 5 || !PyTuple_Check(args[8]) || PyTuple_GET_SIZE(args[8]) != BLOCKING_SLOTS ||
+        !PyType_Check(args[9]) || !PyCallable_Check(args[10]) || !PyCallable_Check(args[11]) ||
+        !PyCallable_Check(args[12])) {
+        PyErr_SetString(PyExc_TypeError, "classify_rows(gs: tuple, group_of: list, g_plan: list, g_shape: list, out: dict, "
+                                         "shape_of: dict, stack_kind, fields: 5-tuple, slots: 16-tuple, blocking_type, "
+                                         "word, object_address, site_handles)");
+        return NULL;
+    }
+    PyObject *gs = args[0], *group_of = args[1], *g_plan = args[2], *g_shape = args[3];
+    PyObject *out = args[4], *shape_of = args[5];
+    int stack_kind = PyObject_IsTrue(args[6]);
+    PyTypeObject *btype = (PyTypeObject *)args[9];
+    PyObject *word = args[10], *object_address = args[11], *site_handles = args[12];
+    if (stack_kind < 0) {
+        return NULL;
+    }
+    Py_ssize_t fld[5];
+    for (int k = 0; k < 5; k++) {
+        fld[k] = PyLong_AsSsize_t(PyTuple_GET_ITEM(args[7], k));
+        if (fld[k] < 0) {
+            if (!PyErr_Occurred()) {
+                PyErr_SetString(PyExc_ValueError, "classify_rows: bad field index");
+            }
+            return NULL;
+        }
+    }
+    PyObject *slots[BLOCKING_SLOTS];
+    for (int k = 0; k < BLOCKING_SLOTS; k++) {
+        slots[k] = PyTuple_GET_ITEM(args[8], k);
+        if (Py_TYPE(slots[k])->tp_descr_set == NULL) {
+            PyErr_SetString(PyExc_TypeError, "classify_rows: slots must be data descriptors");
+            return NULL;
+        }
+    }
+    Py_ssize_t n = PyTuple_GET_SIZE(gs);
+    if (PyList_GET_SIZE(group_of) != n) {
+        PyErr_SetString(PyExc_ValueError, "classify_rows: group_of must be as long as gs");
+        return NULL;
+    }
+    PyObject *min_pointer = PyLong_FromUnsignedLongLong(MIN_POINTER);
+    PyObject *empty = PyUnicode_New(0, 0);
+    PyObject *no_handles = PyTuple_New(0);
+    if (min_pointer == NULL || empty == NULL || no_handles == NULL) {
+        goto fail;
+    }
+    for (Py_ssize_t index = 0; index < n; index++) {
+        PyObject *g = PyTuple_GET_ITEM(gs, index);
+        if (!PyTuple_Check(g) || PyTuple_GET_SIZE(g) <= fld[0] || PyTuple_GET_SIZE(g) <= fld[1] ||
+            PyTuple_GET_SIZE(g) <= fld[2] || PyTuple_GET_SIZE(g) <= fld[3] || PyTuple_GET_SIZE(g) <= fld[4]) {
+            PyErr_SetString(PyExc_TypeError, "classify_rows: goroutines must be Goroutine tuples");
+            goto fail;
+        }
+        PyObject *gid = PyTuple_GET_ITEM(g, fld[0]);
+        int zero = PyObject_Not(gid);
+        if (zero < 0) {
+            goto fail;
+        }
+        if (zero) {
+            continue;
+        }
+        PyObject *state = PyTuple_GET_ITEM(g, fld[1]);
+        PyObject *frames = PyTuple_GET_ITEM(g, fld[2]);
+        Py_ssize_t grp = PyLong_AsSsize_t(PyList_GET_ITEM(group_of, index));
+        if (grp == -1 && PyErr_Occurred()) {
+            goto fail;
+        }
+        if (grp < 0 || grp >= PyList_GET_SIZE(g_plan) || grp >= PyList_GET_SIZE(g_shape) || !PyTuple_Check(frames)) {
+            PyErr_SetString(PyExc_ValueError, "classify_rows: group out of range");
+            goto fail;
+        }
+        PyObject *c = PyList_GET_ITEM(g_plan, grp);
+        if (!PyTuple_Check(c) || PyTuple_GET_SIZE(c) != 11) {
+            PyErr_SetString(PyExc_TypeError, "classify_rows: a plan must be an 11-tuple");
+            goto fail;
+        }
+        if (PyDict_SetItem(shape_of, gid, PyList_GET_ITEM(g_shape, grp)) < 0) {
+            goto fail;
+        }
+        PyObject *sources = PyTuple_GET_ITEM(c, 0), *hsite = PyTuple_GET_ITEM(c, 1);
+        PyObject *found; /* (address, source, hint) */
+        int has_sources = PyObject_IsTrue(sources);
+        if (has_sources < 0) {
+            goto fail;
+        }
+        if (has_sources) {
+            found = object_address_of(frames, sources, word, object_address, min_pointer);
+            if (found != NULL && (!PyTuple_Check(found) || PyTuple_GET_SIZE(found) != 3)) {
+                Py_DECREF(found);
+                PyErr_SetString(PyExc_TypeError, "classify_rows: object_address() must return a 3-tuple");
+                found = NULL;
+            }
+        }
+        else {
+            found = PyTuple_Pack(3, Py_None, empty, Py_None);
+        }
+        if (found == NULL) {
+            goto fail;
+        }
+        PyObject *handles;
+        if (hsite == Py_None) {
+            handles = no_handles;
+            Py_INCREF(handles);
+        }
+        else {
+            Py_ssize_t hs = PyLong_AsSsize_t(hsite);
+            if (hs == -1 && PyErr_Occurred()) {
+                Py_DECREF(found);
+                goto fail;
+            }
+            PyObject *frame = (hs >= 0 && hs < PyTuple_GET_SIZE(frames)) ? PyTuple_GET_ITEM(frames, hs) : NULL;
+            if (frame == NULL || !PyTuple_Check(frame) || !PyUnicode_Check(PyTuple_GET_ITEM(frame, 1))) {
+                Py_DECREF(found);
+                PyErr_SetString(PyExc_ValueError, "classify_rows: call site out of range");
+                goto fail;
+            }
+            handles = site_handles_of(PyTuple_GET_ITEM(frame, 1), site_handles);
+            if (handles == NULL) {
+                Py_DECREF(found);
+                goto fail;
+            }
+        }
+        int same = PyObject_IsTrue(PyTuple_GET_ITEM(c, 4));
+        PyObject *dumper = Py_False;
+        int running = PyUnicode_Check(state) && PyUnicode_CompareWithASCIIString(state, "running") == 0;
+        if (running) {
+            PyObject *df = PyTuple_GET_ITEM(c, 8);
+            int t = PyObject_IsTrue(df);
+            if (t < 0) {
+                same = -1;
+            }
+            dumper = t ? df : (stack_kind ? (index == 0 ? Py_True : Py_False) : Py_False);
+        }
+        PyObject *b = same < 0 ? NULL : btype->tp_alloc(btype, 0);
+        if (b == NULL) {
+            Py_DECREF(found);
+            Py_DECREF(handles);
+            goto fail;
+        }
+        PyObject *values[BLOCKING_SLOTS] = {
+            gid,
+            state,
+            PyTuple_GET_ITEM(c, 2),
+            PyTuple_GET_ITEM(c, 3),
+            same ? PyTuple_GET_ITEM(found, 0) : Py_None,
+            PyTuple_GET_ITEM(found, 1),
+            PyTuple_GET_ITEM(found, 2),
+            PyTuple_GET_ITEM(c, 5),
+            handles,
+            PyTuple_GET_ITEM(c, 6),
+            PyTuple_GET_ITEM(g, fld[3]),
+            PyTuple_GET_ITEM(g, fld[4]),
+            PyTuple_GET_ITEM(c, 7),
+            dumper,
+            PyTuple_GET_ITEM(c, 9),
+            PyTuple_GET_ITEM(c, 10),
+        };
+        int bad = 0;
+        for (int k = 0; k < BLOCKING_SLOTS && !bad; k++) {
+            bad = Py_TYPE(slots[k])->tp_descr_set(slots[k], b, values[k]) < 0;
+        }
+        Py_DECREF(found);
+        Py_DECREF(handles);
+        if (bad || PyDict_SetItem(out, gid, b) < 0) {
+            Py_DECREF(b);
+            goto fail;
+        }
+        Py_DECREF(b);
+    }
+    Py_DECREF(min_pointer);
+    Py_DECREF(empty);
+    Py_DECREF(no_handles);
+    Py_RETURN_NONE;
+fail:
+    Py_XDECREF(min_pointer);
+    Py_XDECREF(empty);
+    Py_XDECREF(no_handles);
+    return NULL;
+}
+
 static PyMethodDef methods[] = {
     {"run_frames", (PyCFunction)(void (*)(void))run_frames, METH_FASTCALL,
      "run_frames(lines, first, count, cache, sites, verdicts, regs_shapes, frame_type, max_line) -> list\n\n"
@@ -1694,6 +2135,10 @@ static PyMethodDef methods[] = {
      "scan_refs(rows, interesting, locks, lo, hi, lock_addrs, word_refs, word_gids, overflow, lock_ev,"
      " max_sharers, cap, span) -> None\n\n"
      "The word loop of graph._Builder.scan_words (see stackparse/_speedups.c)."},
+    {"classify_rows", (PyCFunction)(void (*)(void))classify_rows, METH_FASTCALL,
+     "classify_rows(gs, group_of, g_plan, g_shape, out, shape_of, stack_kind, fields, slots, blocking_type,"
+     " word, object_address, site_handles) -> None\n\n"
+     "The per-goroutine loop of blocking.classify_all (see stackparse/_speedups.c)."},
     {NULL, NULL, 0, NULL},
 };
 

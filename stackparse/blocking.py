@@ -38,7 +38,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import islice
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from ._compiled import active as _compiled_active
@@ -983,7 +983,40 @@ def classify_all(dump: Dump) -> Blockings:
             bi = bucket_ids[bk] = len(bucket_ids)
         g_shape.append(sid)
         g_bucket.append(bi)
-    stack_kind = dump.kind == "stack"
+    # each group's plan, made at its first goroutine other than goroutine 0 (its first
+    # goroutine, unless that is a goroutine 0 block of a crash dump's relay section), in dump
+    # order of those goroutines, as a goroutine-by-goroutine pass would
+    firsts = list(enumerate(reps))
+    if any(gs[r].id == 0 for r in reps):
+        seen: dict[int, int] = {}
+        for k, x in enumerate(gs):
+            if x.id != 0:
+                seen.setdefault(group_of[k], k)
+        firsts = sorted(((grp, k) for grp, k in seen.items()), key=itemgetter(1))
+    for grp, r in firsts:
+        g = gs[r]
+        cb = g.created_by
+        key = (g.state, g_shape[grp], None if cb is None else cb.function.package, g.id == 1)
+        c = compiled.get(key)
+        if c is None:
+            c = compiled[key] = _compile_plan(g, shapes[g_shape[grp]], key)
+        g_plan[grp] = c
+    rows = _classify_rows if _CLASSIFY_ROWS is not None and type(gs) is tuple else _classify_rows_py
+    rows(gs, group_of, g_plan, g_shape, out, shape_of, dump.kind == "stack")
+    out.shape_of = shape_of
+    out.shapes = shapes
+    out.goroutines = gs
+    out.bucket_of = [g_bucket[x] for x in group_of]
+    return out
+
+
+def _classify_rows_py(
+    gs: tuple[Goroutine, ...], group_of: list[int], g_plan: list[tuple[Any, ...] | None], g_shape: list[int],
+    out: dict[int, Blocking], shape_of: dict[int, int], stack_kind: bool,
+) -> None:  # fmt: skip
+    """The per-goroutine loop of :func:`classify_all` (the definition; the compiled
+    ``classify_rows`` does the same): ``out[gid]`` and ``shape_of[gid]`` for every goroutine but
+    goroutine 0, from its group's plan and its own argument words."""
     for index, g in enumerate(gs):
         gid = g.id
         if gid == 0:
@@ -991,26 +1024,12 @@ def classify_all(dump: Dump) -> Blockings:
         grp = group_of[index]
         frames = g.frames
         state = g.state
-        sid = g_shape[grp]
+        shape_of[gid] = g_shape[grp]
         c = g_plan[grp]
-        if c is None:
-            cb = g.created_by
-            key = (state, sid, None if cb is None else cb.function.package, gid == 1)
-            c = compiled.get(key)
-            if c is None:
-                c = compiled[key] = _compile_plan(g, shapes[sid], key)
-            g_plan[grp] = c
-        shape_of[gid] = sid
+        assert c is not None  # every group with a goroutine other than 0 has its plan
         sources, hsite, op, kind, same, site, role, system, dumper_frames, detail, user = c
         address, source, hint = _object_address(frames, sources, _word) if sources else (None, "", None)
-        handles: tuple[int, ...] = ()
-        if hsite is not None:
-            text = frames[hsite].args_text
-            if "0x" in text and _EXACT_PTR.search(text) is not None:
-                # exact_words without its cache: the texts of a dump are unique
-                handles = _exact_words.__wrapped__(text)
-                if len(handles) > 1:
-                    handles = tuple(dict.fromkeys(handles))
+        handles = () if hsite is None else _site_handles(frames[hsite].args_text)
         out[gid] = _blocking(
             gid,
             state,
@@ -1029,11 +1048,14 @@ def classify_all(dump: Dump) -> Blockings:
             detail,
             user,
         )
-    out.shape_of = shape_of
-    out.shapes = shapes
-    out.goroutines = gs
-    out.bucket_of = [g_bucket[x] for x in group_of]
-    return out
+
+
+def _site_handles(text: str) -> tuple[int, ...]:
+    """The exact pointer words of the call site's arguments, each once (``Blocking.handles``)."""
+    if "0x" not in text or _EXACT_PTR.search(text) is None:
+        return ()
+    handles = _exact_words.__wrapped__(text)  # without its cache: the texts of a dump are unique
+    return tuple(dict.fromkeys(handles)) if len(handles) > 1 else handles
 
 
 def _compile_plan(g: Goroutine, funcs: tuple[str, ...], key: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -1104,3 +1126,20 @@ _G_FRAMES = Goroutine._fields.index("frames")
 _G_CREATED_BY = Goroutine._fields.index("created_by")
 #: The compiled stack_groups (None: not built, or STACKPARSE_NO_SPEEDUPS).
 _stack_groups: Callable[..., tuple[list[int], list[int]]] | None = getattr(_compiled_active, "stack_groups", None)
+#: The compiled classify_rows (None: not built, or STACKPARSE_NO_SPEEDUPS).
+_CLASSIFY_ROWS: Callable[..., None] | None = getattr(_compiled_active, "classify_rows", None)
+
+
+def _classify_rows(
+    gs: tuple[Goroutine, ...], group_of: list[int], g_plan: list[tuple[Any, ...] | None], g_shape: list[int],
+    out: dict[int, Blocking], shape_of: dict[int, int], stack_kind: bool,
+) -> None:  # fmt: skip
+    """:func:`_classify_rows_py`, compiled (``classify_rows`` of stackparse/_speedups.c): the
+    same records, made without a Python call per goroutine where the argument words are plain."""
+    assert _CLASSIFY_ROWS is not None
+    _CLASSIFY_ROWS(gs, group_of, g_plan, g_shape, out, shape_of, stack_kind, _G_FIELDS, _B_SLOTS, Blocking,
+                   _word, _object_address, _site_handles)  # fmt: skip
+
+
+_G_FIELDS = tuple(Goroutine._fields.index(f) for f in ("id", "state", "frames", "wait_minutes", "leaked"))
+_B_SLOTS = tuple(Blocking.__dict__[name] for name in Blocking.__slots__)

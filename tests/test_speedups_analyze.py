@@ -1,9 +1,10 @@
 """The compiled analysis loops (stackparse/_speedups.c) give what their Python twins give.
 
-blocking.py and graph.py use three of the extension's functions when it is built:
+blocking.py and graph.py use four of the extension's functions when it is built:
 ``flat_words`` (the exact pointer words of a shape's frames, :func:`blocking.rows_words`),
 ``stack_groups`` (:func:`blocking.classify_all`'s groups of goroutines with the same stack
-objects) and ``scan_refs`` (the word loop of ``graph._Builder.scan_words``). Each test feeds the
+objects), ``classify_rows`` (its per-goroutine loop, ``blocking._classify_rows_py``) and
+``scan_refs`` (the word loop of ``graph._Builder.scan_words``). Each test feeds the
 compiled function and its Python twin the same input and asserts equal output, on corpus dumps
 and on generated input built to reach the places where the compiled code hands back to Python
 (text outside the flat argument language, words beyond 64 bits), and checks that the whole
@@ -39,6 +40,7 @@ SAMPLE = ALL if os.environ.get("STACKPARSE_FULL") == "1" else ALL[1::3]
 def _off(mp: pytest.MonkeyPatch) -> None:
     mp.setattr(B, "_flat_words", None)
     mp.setattr(B, "_stack_groups", None)
+    mp.setattr(B, "_CLASSIFY_ROWS", None)
     mp.setattr(GR, "_scan_refs", None)
 
 
@@ -46,6 +48,7 @@ def _on(mp: pytest.MonkeyPatch) -> None:
     assert SPEEDUPS is not None
     mp.setattr(B, "_flat_words", SPEEDUPS.flat_words)
     mp.setattr(B, "_stack_groups", SPEEDUPS.stack_groups)
+    mp.setattr(B, "_CLASSIFY_ROWS", SPEEDUPS.classify_rows)
     mp.setattr(GR, "_scan_refs", SPEEDUPS.scan_refs)
 
 
@@ -175,6 +178,100 @@ def test_flat_words_bad_input_raises_not_crash() -> None:
         SPEEDUPS.flat_words([("0x1",)], (-1,), ew)
     with pytest.raises(TypeError):
         SPEEDUPS.flat_words([("0x1_0000",)], (0,), lambda t: 5)  # slow() must give a sequence
+
+
+# ---------------------------------------------------------------- classify_rows
+
+_PLAN_SOURCES = st.lists(
+    st.tuples(
+        st.integers(0, 3),
+        st.sampled_from([0, 0, 0, 1, 2]),
+        st.sampled_from([0, 0, 8, 24]),
+        st.sampled_from(["sync.(*Mutex).Lock", "runtime.chanrecv1"]),
+    ),
+    max_size=3,
+).map(tuple)
+
+
+def _rows_of(texts: list[list[str]], states: list[str], sources: tuple, hsite: int | None, dumper: bool) -> tuple:  # type: ignore[type-arg]
+    fn = Function("main.f", "main", None, "f")
+    gs = tuple(
+        Goroutine(
+            k,
+            state,
+            tuple(Frame(fn, t, "/app/main.go", 10 + i) for i, t in enumerate(row)),
+            wait_minutes=k % 3 or None,
+            leaked=k % 5 == 4,
+        )
+        for k, (row, state) in enumerate(zip(texts, states))
+    )
+    plan = (sources, hsite, "mutex-lock", "mutex", bool(len(texts) % 2), hsite, None, False, dumper, "", (0, 1, 2))
+    return gs, [0] * len(gs), [plan], [7]
+
+
+@needs_speedups
+@settings(max_examples=300)
+@given(
+    st.lists(st.lists(_TEXTS, min_size=3, max_size=3), min_size=2, max_size=6),
+    st.lists(st.sampled_from(["running", "sync.Mutex.Lock"]), min_size=6, max_size=6),
+    _PLAN_SOURCES,
+    st.sampled_from([None, 0, 2]),
+    st.booleans(),
+    st.booleans(),
+)
+def test_classify_rows_equals_python(texts, states, sources, hsite, dumper, stack_kind) -> None:  # type: ignore[no-untyped-def]
+    """The compiled loop reads the plain first words (and flat call sites) itself and hands the
+    rest to the Python readers: the records are the same, field by field and type by type."""
+    assert SPEEDUPS is not None
+    gs, group_of, plans, shapes = _rows_of(texts, states, sources, hsite, dumper)
+    want: dict = {}  # type: ignore[type-arg]
+    want_shapes: dict = {}  # type: ignore[type-arg]
+    B._classify_rows_py(gs, group_of, plans, shapes, want, want_shapes, stack_kind)
+    got: dict = {}  # type: ignore[type-arg]
+    got_shapes: dict = {}  # type: ignore[type-arg]
+    SPEEDUPS.classify_rows(gs, group_of, plans, shapes, got, got_shapes, stack_kind, B._G_FIELDS, B._B_SLOTS,
+                           B.Blocking, B._word, B._object_address, B._site_handles)  # fmt: skip
+    assert got == want and list(got) == list(want) and got_shapes == want_shapes
+    assert len(got) == len(gs) - 1
+    for gid, b in got.items():
+        assert [type(getattr(b, f)) for f in b.__slots__] == [type(getattr(want[gid], f)) for f in b.__slots__]
+    assert 0 not in got  # goroutine 0 (an M's g0) has no record
+
+
+@needs_speedups
+def test_classify_rows_reads_words_as_word_does() -> None:
+    """Texts at the edges of the compiled reader: spaces, "?", upper case, leading zeros, more
+    than 16 digits, no digits."""
+    assert SPEEDUPS is not None
+    texts = ["0xc000012345", "0XC000012345", " 0xc000012345", "0xc000012345 ", "0xC00001234F, 0x1", "0x00000c000012345",
+             "0x" + "f" * 16, "0x" + "1" * 17, "0x", "0x?", "0xc000012345??", "0xc0000_12345", "0x1234567?", "0x12,",
+             "...", "", "_", "12", "é0xc000012345", "\x1c0xc000012345"]  # fmt: skip
+    sources = ((0, 0, 8, "sync.(*Mutex).Lock"), (1, 0, 0, "runtime.chanrecv1"))
+    for a in texts:
+        for b in ("0xc000099999", "0x1?"):
+            # goroutine 0 (left out) and goroutine 1
+            gs, group_of, plans, shapes = _rows_of([[a, b, a]] * 2, ["sync.Mutex.Lock"] * 2, sources, 0, False)
+            want: dict = {}  # type: ignore[type-arg]
+            B._classify_rows_py(gs, group_of, plans, shapes, want, {}, False)
+            got: dict = {}  # type: ignore[type-arg]
+            SPEEDUPS.classify_rows(gs, group_of, plans, shapes, got, {}, False, B._G_FIELDS, B._B_SLOTS, B.Blocking,
+                                   B._word, B._object_address, B._site_handles)  # fmt: skip
+            assert got == want and len(got) == 1, (a, b)
+
+
+@needs_speedups
+def test_classify_rows_bad_input_raises_not_crash() -> None:
+    assert SPEEDUPS is not None
+    gs, group_of, plans, shapes = _rows_of([["0xc000012345"] * 3] * 2, ["x", "y"], (), 5, False)
+    args = [gs, group_of, plans, shapes, {}, {}, False, B._G_FIELDS, B._B_SLOTS, B.Blocking, B._word,
+            B._object_address, B._site_handles]  # fmt: skip
+    with pytest.raises(ValueError, match="call site"):
+        SPEEDUPS.classify_rows(*args)
+    for k, bad in ((2, [None]), (1, [0]), (7, (0, 1)), (8, (1,) * 16), (0, [1])):
+        wrong = list(args)
+        wrong[k] = bad
+        with pytest.raises((TypeError, ValueError)):
+            SPEEDUPS.classify_rows(*wrong)
 
 
 # ---------------------------------------------------------------- stack_groups
