@@ -2115,6 +2115,110 @@ fail:
     return NULL;
 }
 
+
+/* ======================================================================================
+ *   fill_graph(succ, pred, attrs, nodes, edges) -> None
+ *
+ * graph._add_nodes then graph._add_edges on a plain networkx DiGraph's three dicts (their
+ * Python twins are the definition): for each (node, a) of nodes, a new node gets empty succ and
+ * pred dicts and a as its attribute dict, a known node's attributes are updated with a; then
+ * for each (u, v, d) of edges, u and v are added as bare nodes when new, and d becomes the
+ * edge's attribute dict (in succ[u][v] and pred[v][u]) or updates the one already there.
+ * ====================================================================================== */
+
+/* a new node n (empty succ and pred dicts, attribute dict a: a new empty one when NULL) */
+static int
+new_node(PyObject *succ, PyObject *pred, PyObject *attrs, PyObject *n, PyObject *a)
+{
+    PyObject *s = PyDict_New(), *p = PyDict_New();
+    PyObject *na = a != NULL ? (Py_INCREF(a), a) : PyDict_New();
+    int r = -1;
+    if (s != NULL && p != NULL && na != NULL && PyDict_SetItem(succ, n, s) == 0 && PyDict_SetItem(pred, n, p) == 0 &&
+        PyDict_SetItem(attrs, n, na) == 0) {
+        r = 0;
+    }
+    Py_XDECREF(s);
+    Py_XDECREF(p);
+    Py_XDECREF(na);
+    return r;
+}
+
+static PyObject *
+fill_graph(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)self;
+    if (nargs != 5 || !PyDict_CheckExact(args[0]) || !PyDict_CheckExact(args[1]) || !PyDict_CheckExact(args[2]) ||
+        !PyList_Check(args[3]) || !PyList_Check(args[4])) {
+        PyErr_SetString(PyExc_TypeError, "fill_graph(succ: dict, pred: dict, attrs: dict, nodes: list, edges: list)");
+        return NULL;
+    }
+    PyObject *succ = args[0], *pred = args[1], *attrs = args[2], *nodes = args[3], *edges = args[4];
+    for (Py_ssize_t k = 0; k < PyList_GET_SIZE(nodes); k++) {
+        PyObject *t = PyList_GET_ITEM(nodes, k);
+        if (!PyTuple_Check(t) || PyTuple_GET_SIZE(t) != 2 || !PyDict_CheckExact(PyTuple_GET_ITEM(t, 1))) {
+            PyErr_SetString(PyExc_TypeError, "fill_graph: nodes must be (node, dict) pairs");
+            return NULL;
+        }
+        PyObject *n = PyTuple_GET_ITEM(t, 0), *a = PyTuple_GET_ITEM(t, 1);
+        PyObject *old = PyDict_GetItemWithError(attrs, n);
+        if (old == NULL) {
+            if (PyErr_Occurred() || new_node(succ, pred, attrs, n, a) < 0) {
+                return NULL;
+            }
+        }
+        else if (PyDict_Update(old, a) < 0) {
+            return NULL;
+        }
+    }
+    for (Py_ssize_t k = 0; k < PyList_GET_SIZE(edges); k++) {
+        PyObject *t = PyList_GET_ITEM(edges, k);
+        if (!PyTuple_Check(t) || PyTuple_GET_SIZE(t) != 3 || !PyDict_CheckExact(PyTuple_GET_ITEM(t, 2))) {
+            PyErr_SetString(PyExc_TypeError, "fill_graph: edges must be (u, v, dict) triples");
+            return NULL;
+        }
+        PyObject *u = PyTuple_GET_ITEM(t, 0), *v = PyTuple_GET_ITEM(t, 1), *d = PyTuple_GET_ITEM(t, 2);
+        PyObject *su = PyDict_GetItemWithError(succ, u);
+        if (su == NULL) {
+            if (PyErr_Occurred() || new_node(succ, pred, attrs, u, NULL) < 0) {
+                return NULL;
+            }
+            su = PyDict_GetItemWithError(succ, u);
+            if (su == NULL) {
+                return NULL;
+            }
+        }
+        int has_v = PyDict_Contains(succ, v);
+        if (has_v < 0 || (!has_v && new_node(succ, pred, attrs, v, NULL) < 0)) {
+            return NULL;
+        }
+        if (!PyDict_Check(su)) {
+            PyErr_SetString(PyExc_TypeError, "fill_graph: adjacency entries must be dicts");
+            return NULL;
+        }
+        PyObject *old = PyDict_GetItemWithError(su, v);
+        if (old != NULL) {
+            if (PyDict_Update(old, d) < 0) {
+                return NULL;
+            }
+            continue;
+        }
+        if (PyErr_Occurred()) {
+            return NULL;
+        }
+        PyObject *pv = PyDict_GetItemWithError(pred, v);
+        if (pv == NULL || !PyDict_Check(pv)) {
+            if (!PyErr_Occurred()) {
+                PyErr_SetString(PyExc_TypeError, "fill_graph: adjacency entries must be dicts");
+            }
+            return NULL;
+        }
+        if (PyDict_SetItem(su, v, d) < 0 || PyDict_SetItem(pv, u, d) < 0) {
+            return NULL;
+        }
+    }
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef methods[] = {
     {"run_frames", (PyCFunction)(void (*)(void))run_frames, METH_FASTCALL,
      "run_frames(lines, first, count, cache, sites, verdicts, regs_shapes, frame_type, max_line) -> list\n\n"
@@ -2139,6 +2243,9 @@ static PyMethodDef methods[] = {
      "classify_rows(gs, group_of, g_plan, g_shape, out, shape_of, stack_kind, fields, slots, blocking_type,"
      " word, object_address, site_handles) -> None\n\n"
      "The per-goroutine loop of blocking.classify_all (see stackparse/_speedups.c)."},
+    {"fill_graph", (PyCFunction)(void (*)(void))fill_graph, METH_FASTCALL,
+     "fill_graph(succ, pred, attrs, nodes, edges) -> None\n\n"
+     "graph._add_nodes and graph._add_edges on a plain DiGraph's dicts (see stackparse/_speedups.c)."},
     {NULL, NULL, 0, NULL},
 };
 

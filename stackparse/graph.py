@@ -218,6 +218,11 @@ def _plain(g: nx.DiGraph) -> bool:
     )
 
 
+#: The compiled fill of a DiGraph's dicts (None: not built, or STACKPARSE_NO_SPEEDUPS); tests hold it
+#: equal to the loops of _add_nodes and _add_edges.
+_fill_graph: Callable[..., None] | None = getattr(_compiled_active, "fill_graph", None)
+
+
 def _clear_cache(g: nx.DiGraph) -> None:
     cache = getattr(g, "__networkx_cache__", None)
     if cache:
@@ -231,6 +236,13 @@ def _add_nodes(g: nx.DiGraph, nodes: list[tuple[str, dict[str, Any]]]) -> None:
         g.add_nodes_from(nodes)
         return
     succ, pred, attrs = g._succ, g._pred, g._node
+    if _fill_graph is not None and type(nodes) is list and type(succ) is dict and type(pred) is dict and type(attrs) is dict:
+        try:
+            _fill_graph(succ, pred, attrs, nodes, [])
+            _clear_cache(g)
+            return
+        except TypeError:  # an attrs that is not a dict: the loop below (what was done is done again)
+            pass
     for n, a in nodes:
         old = attrs.get(n)
         if old is None:
@@ -249,6 +261,13 @@ def _add_edges(g: nx.DiGraph, edges: list[tuple[str, str, dict[str, Any]]]) -> N
         g.add_edges_from(edges)
         return
     succ, pred, attrs = g._succ, g._pred, g._node
+    if _fill_graph is not None and type(edges) is list and type(succ) is dict and type(pred) is dict and type(attrs) is dict:
+        try:
+            _fill_graph(succ, pred, attrs, [], edges)
+            _clear_cache(g)
+            return
+        except TypeError:  # an attrs that is not a dict: the loop below (what was done is done again)
+            pass
     for u, v, d in edges:
         su = succ.get(u)
         if su is None:
@@ -1163,20 +1182,7 @@ class _Builder:
                 self.chan_counterparts(node, ws)
         # in the order found, as one add_edges_from would (the edges are new: a resource that had
         # out-edges got its releaser edges through add_edge)
-        graph = self.G
-        if _plain(graph):
-            succ, pred = graph._succ, graph._pred
-            for node, vs, ds in self._rel_edges:
-                su = succ[node]
-                if su or not all(v in succ for v in vs):
-                    _add_edges(graph, [(node, v, d) for v, d in zip(vs, ds)])
-                    continue
-                su.update(zip(vs, ds))
-                for v, d in zip(vs, ds):
-                    pred[v][node] = d
-            _clear_cache(graph)
-        else:
-            graph.add_edges_from([(node, v, d) for node, vs, ds in self._rel_edges for v, d in zip(vs, ds)])
+        _add_edges(self.G, [(node, v, d) for node, vs, ds in self._rel_edges for v, d in zip(vs, ds)])
         self._rel_edges = []
 
     # Candidates are gathered as disjoint groups, each a set (or dict) of goroutine ids with one

@@ -12,6 +12,7 @@ Behaviour, not speed: there are no timing assertions here (bench/ measures speed
 
 from __future__ import annotations
 
+import importlib
 from collections import defaultdict
 
 import networkx as nx
@@ -112,17 +113,25 @@ def test_shape_words_equals_frame_words(texts: list[list[str]], idxs: tuple[int,
     st.lists(st.tuples(st.sampled_from("abcdefg"), st.sampled_from("abcdefg"), st.integers(0, 3)), max_size=12),
 )
 def test_direct_networkx_inserts_equal_add_from(nodes, edges) -> None:  # type: ignore[no-untyped-def]
-    a, b = nx.DiGraph(), nx.DiGraph()
-    a.add_node("a", x=1)
-    b.add_node("a", x=1)
-    a.add_nodes_from([(n, {"v": v}) for n, v in nodes])
-    _add_nodes(b, [(n, {"v": v}) for n, v in nodes])
-    a.add_edges_from([(u, v, {"w": w}) for u, v, w in edges])
-    _add_edges(b, [(u, v, {"w": w}) for u, v, w in edges])
-    assert list(a.nodes(data=True)) == list(b.nodes(data=True))
-    for n in a:
-        assert list(a._succ[n].items()) == list(b._succ[n].items())
-        assert list(a._pred[n].items()) == list(b._pred[n].items())
+    """_add_nodes / _add_edges (compiled fill_graph when built, and the Python loops) leave the
+    graph networkx's add_nodes_from / add_edges_from leave: nodes, attributes, adjacency orders."""
+    graph_mod = importlib.import_module("stackparse.graph")
+    for fill in {graph_mod._fill_graph, None}:
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(graph_mod, "_fill_graph", fill)
+            a, b = nx.DiGraph(), nx.DiGraph()
+            a.add_node("a", x=1)
+            b.add_node("a", x=1)
+            a.add_nodes_from([(n, {"v": v}) for n, v in nodes])
+            _add_nodes(b, [(n, {"v": v}) for n, v in nodes])
+            a.add_edges_from([(u, v, {"w": w}) for u, v, w in edges])
+            _add_edges(b, [(u, v, {"w": w}) for u, v, w in edges])
+            assert list(a.nodes(data=True)) == list(b.nodes(data=True))
+            for n in a:
+                assert list(a._succ[n].items()) == list(b._succ[n].items())
+                assert list(a._pred[n].items()) == list(b._pred[n].items())
+                for v, d in b._succ[n].items():
+                    assert b._pred[v][n] is d  # one attribute dict per edge, as networkx keeps it
 
 
 def test_releasers_capped_keep_an_alive_one():

@@ -1,10 +1,11 @@
 """The compiled analysis loops (stackparse/_speedups.c) give what their Python twins give.
 
-blocking.py and graph.py use four of the extension's functions when it is built:
+blocking.py and graph.py use five of the extension's functions when it is built:
 ``flat_words`` (the exact pointer words of a shape's frames, :func:`blocking.rows_words`),
 ``stack_groups`` (:func:`blocking.classify_all`'s groups of goroutines with the same stack
-objects), ``classify_rows`` (its per-goroutine loop, ``blocking._classify_rows_py``) and
-``scan_refs`` (the word loop of ``graph._Builder.scan_words``). Each test feeds the
+objects), ``classify_rows`` (its per-goroutine loop, ``blocking._classify_rows_py``),
+``scan_refs`` (the word loop of ``graph._Builder.scan_words``) and ``fill_graph`` (the loops of
+``graph._add_nodes`` / ``graph._add_edges``). Each test feeds the
 compiled function and its Python twin the same input and asserts equal output, on corpus dumps
 and on generated input built to reach the places where the compiled code hands back to Python
 (text outside the flat argument language, words beyond 64 bits), and checks that the whole
@@ -42,6 +43,7 @@ def _off(mp: pytest.MonkeyPatch) -> None:
     mp.setattr(B, "_stack_groups", None)
     mp.setattr(B, "_CLASSIFY_ROWS", None)
     mp.setattr(GR, "_scan_refs", None)
+    mp.setattr(GR, "_fill_graph", None)
 
 
 def _on(mp: pytest.MonkeyPatch) -> None:
@@ -50,6 +52,7 @@ def _on(mp: pytest.MonkeyPatch) -> None:
     mp.setattr(B, "_stack_groups", SPEEDUPS.stack_groups)
     mp.setattr(B, "_CLASSIFY_ROWS", SPEEDUPS.classify_rows)
     mp.setattr(GR, "_scan_refs", SPEEDUPS.scan_refs)
+    mp.setattr(GR, "_fill_graph", SPEEDUPS.fill_graph)
 
 
 def _graph_state(d):  # type: ignore[no-untyped-def]
@@ -393,3 +396,18 @@ def test_scan_refs_rejects_bad_input_before_filling() -> None:
         SPEEDUPS.scan_refs([], set(), {}, 1, 0, [], {5: []}, {}, set(), {}, 4, 4, 64)
     with pytest.raises(ValueError, match="sorted"):
         SPEEDUPS.scan_refs([], set(), {}, 1, 0, [0x20000, 0x10000], {}, {}, set(), {}, 4, 4, 64)
+
+
+# ---------------------------------------------------------------- fill_graph
+
+
+@needs_speedups
+def test_fill_graph_bad_input_raises_not_crash() -> None:
+    assert SPEEDUPS is not None
+    for args in (({}, {}, {}, [("a",)], []), ({}, {}, {}, [], [("a", "b", 1)]), ({}, {}, {}, [("a", 1)], []),
+                 ({}, {}, {}, (), []), ([], {}, {}, [], [])):  # fmt: skip
+        with pytest.raises(TypeError):
+            SPEEDUPS.fill_graph(*args)
+    succ: dict = {"a": 1}  # type: ignore[type-arg]
+    with pytest.raises(TypeError, match="adjacency"):
+        SPEEDUPS.fill_graph(succ, {"a": {}}, {"a": {}}, [], [("a", "a", {})])
