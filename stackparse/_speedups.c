@@ -2166,6 +2166,10 @@ fill_graph(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
                 return NULL;
             }
         }
+        else if (!PyDict_Check(old)) {
+            PyErr_SetString(PyExc_TypeError, "fill_graph: node attributes must be dicts");
+            return NULL;
+        }
         else if (PyDict_Update(old, a) < 0) {
             return NULL;
         }
@@ -2197,6 +2201,10 @@ fill_graph(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         }
         PyObject *old = PyDict_GetItemWithError(su, v);
         if (old != NULL) {
+            if (!PyDict_Check(old)) {
+                PyErr_SetString(PyExc_TypeError, "fill_graph: edge attributes must be dicts");
+                return NULL;
+            }
             if (PyDict_Update(old, d) < 0) {
                 return NULL;
             }

@@ -1165,6 +1165,8 @@ class _Builder:
         self._dumpers = {gid for gid, bl in self.b.items() if bl.dumper}
         # words no other goroutine shares as evidence: carried by one goroutine, or by too many
         self._unshared = self.word_overflow.union([w for w, gl in self.word_gids.items() if len(gl) == 1])
+        # word -> {goroutine id: frame index} of word_refs[word], made on first use (_first_carried)
+        self._word_pos: dict[int, dict[int, int]] = {}
         self._one_waiter: dict[tuple[Any, ...], tuple[list[int], list[str], list[str], str]] = {}
         nodes = self.G._node
         for node, ws in list(self.waiters.items()):
@@ -1228,12 +1230,15 @@ class _Builder:
         found: dict[int, str] = {}
         word_gids = self.word_gids
         word_refs = self.word_refs
+        pos = self._word_pos
         for word in words:
             gl = word_gids.get(word)
             if not gl or need.isdisjoint(gl):
                 continue
             hit = need.intersection(gl)
-            fis = dict(word_refs[word])  # each goroutine is in word_refs[word] once
+            fis = pos.get(word)
+            if fis is None:  # a shared word is read for every resource its sharers wait on
+                fis = pos[word] = dict(word_refs[word])  # each goroutine is in word_refs[word] once
             for gid in hit:
                 found[gid] = ev(gid, fis[gid], word)
             need -= hit

@@ -411,3 +411,7 @@ def test_fill_graph_bad_input_raises_not_crash() -> None:
     succ: dict = {"a": 1}  # type: ignore[type-arg]
     with pytest.raises(TypeError, match="adjacency"):
         SPEEDUPS.fill_graph(succ, {"a": {}}, {"a": {}}, [], [("a", "a", {})])
+    with pytest.raises(TypeError, match="node attributes"):
+        SPEEDUPS.fill_graph({"a": {}}, {"a": {}}, {"a": 1}, [("a", {})], [])
+    with pytest.raises(TypeError, match="edge attributes"):
+        SPEEDUPS.fill_graph({"a": {"a": 1}}, {"a": {"a": 1}}, {"a": {}}, [], [("a", "a", {})])
