@@ -730,7 +730,10 @@ def _end(code: int | str | None) -> NoReturn:
     except BrokenPipeError:
         _quiet_stdout()
         status = EXIT_PIPE
-    except (OSError, ValueError):
+    except OSError as e:  # the output is lost (a full disk...): say so, with the interpreter's status
+        sys.stderr.write(f"stackparse: error: writing the report: {e}\n")
+        status = 120
+    except ValueError:  # stdout closed by the command itself
         pass
     try:
         sys.stderr.flush()

@@ -7,6 +7,7 @@ import gzip
 import importlib
 import io
 import json
+import os
 import re
 import subprocess
 import sys
@@ -261,6 +262,17 @@ def test_console_script_ends_without_teardown_but_writes_everything(
     assert proc.returncode == 2 and proc.stderr.startswith("stackparse: ") and proc.stdout == ""
     version = real("--version")
     assert version.returncode == 0 and version.stdout.startswith("stackparse ")
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_full_disk_is_one_line_and_exit_2(deadlock_file: Path) -> None:
+    """The report cannot be written (ENOSPC): one line on stderr, exit 2, no traceback."""
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run([sys.executable, "-m", "stackparse", "analyze", str(deadlock_file)], stdout=full,
+                              stderr=subprocess.PIPE, text=True, cwd=REPO, timeout=120)  # fmt: skip
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.startswith("stackparse: error: ") and proc.stderr.count("\n") == 1
+    assert "Traceback" not in proc.stderr
 
 
 # --------------------------------------------------------------------------- URL input
