@@ -262,6 +262,11 @@ def test_console_script_ends_without_teardown_but_writes_everything(
     assert proc.returncode == 2 and proc.stderr.startswith("stackparse: ") and proc.stdout == ""
     version = real("--version")
     assert version.returncode == 0 and version.stdout.startswith("stackparse ")
+    # exit handlers registered around the CLI (coverage's, logging's) still run, after the report
+    code = ("import atexit, sys; atexit.register(lambda: print('handler ran', file=sys.stderr)); "
+            f"from stackparse.cli import main; main(['analyze', {str(deadlock_file)!r}])")  # fmt: skip
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert proc.returncode == 1 and "DEADLOCK" in proc.stdout and proc.stderr == "handler ran\n"
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
