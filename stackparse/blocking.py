@@ -992,7 +992,7 @@ def classify_all(dump: Dump) -> Blockings:
         for k, x in enumerate(gs):
             if x.id != 0:
                 seen.setdefault(group_of[k], k)
-        firsts = sorted(((grp, k) for grp, k in seen.items()), key=itemgetter(1))
+        firsts = sorted(seen.items(), key=itemgetter(1))
     for grp, r in firsts:
         g = gs[r]
         cb = g.created_by

@@ -223,6 +223,23 @@ def _plain(g: nx.DiGraph) -> bool:
 _fill_graph: Callable[..., None] | None = getattr(_compiled_active, "fill_graph", None)
 
 
+def _filled(g: nx.DiGraph, nodes: list[Any], edges: list[Any]) -> bool:
+    """The nodes, then the edges, put in the plain DiGraph ``g`` by the compiled fill_graph; False
+    when it is not built or refuses the input (an attribute entry that is not a dict: the caller's
+    loop then does it all, again where fill_graph had begun, which changes nothing)."""
+    if _fill_graph is None or type(nodes) is not list or type(edges) is not list:
+        return False
+    succ, pred, attrs = g._succ, g._pred, g._node
+    if type(succ) is not dict or type(pred) is not dict or type(attrs) is not dict:
+        return False
+    try:
+        _fill_graph(succ, pred, attrs, nodes, edges)
+    except TypeError:
+        return False
+    _clear_cache(g)
+    return True
+
+
 def _clear_cache(g: nx.DiGraph) -> None:
     cache = getattr(g, "__networkx_cache__", None)
     if cache:
@@ -235,14 +252,9 @@ def _add_nodes(g: nx.DiGraph, nodes: list[tuple[str, dict[str, Any]]]) -> None:
     if not _plain(g):
         g.add_nodes_from(nodes)
         return
+    if _filled(g, nodes, []):
+        return
     succ, pred, attrs = g._succ, g._pred, g._node
-    if _fill_graph is not None and type(nodes) is list and type(succ) is dict and type(pred) is dict and type(attrs) is dict:
-        try:
-            _fill_graph(succ, pred, attrs, nodes, [])
-            _clear_cache(g)
-            return
-        except TypeError:  # an attrs that is not a dict: the loop below (what was done is done again)
-            pass
     for n, a in nodes:
         old = attrs.get(n)
         if old is None:
@@ -260,14 +272,9 @@ def _add_edges(g: nx.DiGraph, edges: list[tuple[str, str, dict[str, Any]]]) -> N
     if not _plain(g):
         g.add_edges_from(edges)
         return
+    if _filled(g, [], edges):
+        return
     succ, pred, attrs = g._succ, g._pred, g._node
-    if _fill_graph is not None and type(edges) is list and type(succ) is dict and type(pred) is dict and type(attrs) is dict:
-        try:
-            _fill_graph(succ, pred, attrs, [], edges)
-            _clear_cache(g)
-            return
-        except TypeError:  # an attrs that is not a dict: the loop below (what was done is done again)
-            pass
     for u, v, d in edges:
         su = succ.get(u)
         if su is None:
