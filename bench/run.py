@@ -86,7 +86,7 @@ def _analysis_floor(dump, result, repeat: int = 3) -> float:
       new ``networkx.DiGraph`` the fastest way the package knows (``graph._add_nodes`` /
       ``graph._add_edges``: networkx's adjacency dicts filled directly);
     * the evidence: the exact pointer words of every user goroutine's user frames, read once by the
-      compiled kernel (``blocking.shape_words``, a stack shape at a time), which holder and releaser
+      compiled kernel in dump order (``blocking.stacks_words``), which holder and releaser
       inference cannot do without.
     """
     import dataclasses
@@ -101,10 +101,9 @@ def _analysis_floor(dump, result, repeat: int = 3) -> float:
     nodes = [(n, dict(a)) for n, a in g.nodes(data=True)]
     edges = [(u, v, dict(a)) for u, v, a in g.edges(data=True)]
     gs = {x.id: x for x in dump.goroutines}
-    by_shape: dict = {}
-    for gid, b in bl.items():
-        if not b.system and gid in gs:
-            by_shape.setdefault((bl.shape_of.get(gid), b.user_frames), []).append(gs[gid].frames)
+    users = [gid for gid, b in bl.items() if not b.system and gid in gs]
+    stacks = [gs[gid].frames for gid in users]
+    ufs = [bl[gid].user_frames for gid in users]
     make = blocking._blocking
     best = float("inf")
     enabled = gc.isenabled()
@@ -116,7 +115,7 @@ def _analysis_floor(dump, result, repeat: int = 3) -> float:
             new = graph.nx.DiGraph()
             graph._add_nodes(new, [(n, dict(a)) for n, a in nodes])
             graph._add_edges(new, [(u, v, dict(a)) for u, v, a in edges])
-            words = [blocking.shape_words(stacks, uf) for (_, uf), stacks in by_shape.items()]
+            words = blocking.stacks_words(stacks, ufs)
             best = min(best, time.perf_counter() - t0)
             del kept, new, words
     finally:

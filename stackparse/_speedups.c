@@ -905,6 +905,8 @@ fail:
  * (blocking._FLAT: items "{*WORD}*" or "{+}+" separated by ", ", WORD one of 0x + lower-case
  * hex digits, decimal digits, each optionally followed by "?", "..." or "_") whose words fit
  * in 64 bits is read here; any other text is handed to slow(text), which returns its words.
+ * idxs may also be a list of such tuples, one per row (blocking.stacks_words: stacks of any
+ * shapes, read in the order given, which is the order the parser allocated them in).
  * ====================================================================================== */
 
 #define FLAT_MAX_WORDS 64
@@ -1050,29 +1052,60 @@ append_slow(PyObject *out, PyObject *i, PyObject *slow, PyObject *text)
     return 0;
 }
 
+/* the frame indexes of idxs (a tuple of non-negative ints) into *ix, grown to hold them; -1 */
+static int
+read_idxs(PyObject *idxs, Py_ssize_t **ix, Py_ssize_t *room)
+{
+    Py_ssize_t ni = PyTuple_GET_SIZE(idxs);
+    if (ni > *room) {
+        Py_ssize_t *grown = PyMem_Realloc(*ix, sizeof(Py_ssize_t) * (size_t)ni);
+        if (grown == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        *ix = grown;
+        *room = ni;
+    }
+    for (Py_ssize_t j = 0; j < ni; j++) {
+        (*ix)[j] = PyLong_AsSsize_t(PyTuple_GET_ITEM(idxs, j));
+        if ((*ix)[j] < 0) {
+            if (!PyErr_Occurred()) {
+                PyErr_SetString(PyExc_ValueError, "flat_words: negative frame index");
+            }
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static PyObject *
 flat_words(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     (void)self;
-    if (nargs != 3 || !PyList_Check(args[0]) || !PyTuple_Check(args[1]) || !PyCallable_Check(args[2])) {
-        PyErr_SetString(PyExc_TypeError, "flat_words(rows: list, idxs: tuple, slow)");
+    if (nargs != 3 || !PyList_Check(args[0]) || !(PyTuple_Check(args[1]) || PyList_Check(args[1])) ||
+        !PyCallable_Check(args[2])) {
+        PyErr_SetString(PyExc_TypeError, "flat_words(rows: list, idxs: tuple | list[tuple], slow)");
         return NULL;
     }
     PyObject *rows = args[0], *idxs = args[1], *slow = args[2];
-    Py_ssize_t n = PyList_GET_SIZE(rows), ni = PyTuple_GET_SIZE(idxs);
-    Py_ssize_t *ix = PyMem_Malloc(sizeof(Py_ssize_t) * (size_t)(ni ? ni : 1));
+    Py_ssize_t n = PyList_GET_SIZE(rows);
+    int per_row = PyList_Check(idxs);
+    if (per_row && PyList_GET_SIZE(idxs) != n) {
+        PyErr_SetString(PyExc_ValueError, "flat_words: one idxs tuple per row");
+        return NULL;
+    }
+    Py_ssize_t room = 8, ni = 0;
+    Py_ssize_t *ix = PyMem_Malloc(sizeof(Py_ssize_t) * (size_t)room);
     if (ix == NULL) {
         return PyErr_NoMemory();
     }
-    for (Py_ssize_t j = 0; j < ni; j++) {
-        ix[j] = PyLong_AsSsize_t(PyTuple_GET_ITEM(idxs, j));
-        if (ix[j] < 0) {
-            if (!PyErr_Occurred()) {
-                PyErr_SetString(PyExc_ValueError, "flat_words: negative frame index");
-            }
+    PyObject *row_idxs = per_row ? NULL : idxs; /* the tuple ix holds */
+    if (!per_row) {
+        if (read_idxs(idxs, &ix, &room) < 0) {
             PyMem_Free(ix);
             return NULL;
         }
+        ni = PyTuple_GET_SIZE(idxs);
     }
     PyObject *result = PyList_New(n);
     if (result == NULL) {
@@ -1086,6 +1119,20 @@ flat_words(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
             goto fail;
         }
         PyList_SET_ITEM(result, k, out);
+        if (per_row) {
+            PyObject *t = PyList_GET_ITEM(idxs, k);
+            if (!PyTuple_Check(t)) {
+                PyErr_SetString(PyExc_TypeError, "flat_words: each row's idxs must be a tuple");
+                goto fail;
+            }
+            if (t != row_idxs) { /* rows of one stack group share their tuple */
+                if (read_idxs(t, &ix, &room) < 0) {
+                    goto fail;
+                }
+                row_idxs = t;
+                ni = PyTuple_GET_SIZE(t);
+            }
+        }
         PyObject *row = PyList_GET_ITEM(rows, k);
         if (!PyTuple_Check(row)) {
             PyErr_SetString(PyExc_TypeError, "flat_words: each row must be a tuple of str or of Frames");
@@ -1109,7 +1156,7 @@ flat_words(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
             if (PyUnicode_IS_ASCII(text)) {
                 nw = flat_scan(PyUnicode_1BYTE_DATA(text), PyUnicode_GET_LENGTH(text), ws);
             }
-            PyObject *i = PyTuple_GET_ITEM(idxs, j);
+            PyObject *i = PyTuple_GET_ITEM(row_idxs, j);
             if (nw > 0 ? append_words(out, i, ws, nw) < 0 : nw < 0 && append_slow(out, i, slow, text) < 0) {
                 goto fail;
             }

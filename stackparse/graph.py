@@ -69,8 +69,8 @@ on the corpus and the prodgen dumps).
 
 Scale: addresses are matched through dicts and one sorted list of lock addresses (bisect), never
 pair by pair; per-lock candidate lists are capped (:data:`MAX_CANDIDATES`) and the cut is noted in
-``WaitGraph.notes``. The pointer words are read per stack shape, a column of frames at a time
-(:func:`~stackparse.blocking.shape_words`); releaser candidates are gathered with set operations
+``WaitGraph.notes``. The pointer words are read in one compiled pass in dump order, the order
+the parser allocated the frames in (:func:`~stackparse.blocking.stacks_words`); releaser candidates are gathered with set operations
 and only the kept ones get their evidence written (a lock's holder candidates too); a resource
 with one waiter and nothing but siblings (most channel and select waits of a big dump) takes a
 path that makes the siblings' node names and evidence once per (creator group, shape); nodes and
@@ -101,7 +101,7 @@ from .blocking import (
     Blockings,
     classify_all,
     is_waiting_library,
-    shape_words,
+    stacks_words,
 )
 from .model import Dump, Goroutine
 
@@ -407,12 +407,12 @@ class _Builder:
         """
         b = self.b
         gs = self.gs
-        shape = self.shape
-        shape_of = self._shape_of
         # Lock addresses (exact, or guessed from a single handle: resolved later), sorted. In the
-        # same pass: the user goroutines by stack shape, the objects waited on, the waiters.
+        # same pass: the user goroutines' stacks and user frames, the objects waited on, the waiters.
         locks: dict[int, str] = {}
-        groups: dict[tuple[int, tuple[int, ...]], list[int]] = defaultdict(list)
+        ids: list[int] = []
+        stacks: list[tuple[Any, ...]] = []
+        ufs: list[tuple[int, ...]] = []
         addresses: list[int] = []
         waiting: list[tuple[int, int]] = []
         for gid, bl in b.items():
@@ -423,9 +423,11 @@ class _Builder:
                 continue
             if addr is not None:
                 addresses.append(addr)
-            if gid in gs:
-                sid = shape_of.get(gid)
-                groups[(shape(gid) if sid is None else sid, bl.user_frames)].append(gid)
+            g = gs.get(gid)
+            if g is not None:
+                ids.append(gid)
+                stacks.append(g.frames)
+                ufs.append(bl.user_frames)
             op = bl.op
             if op in WAIT_OPS or op in FOREVER_OPS:
                 waiting.append((gid, bl.site or 0))
@@ -434,10 +436,9 @@ class _Builder:
         lo = (self.lock_addrs[0] - CONTAINER_SPAN) if self.lock_addrs else 1
         hi = self.lock_addrs[-1] if self.lock_addrs else 0
         # Words the waiting goroutines carry: who else carries them? Every user goroutine's words,
-        # read per stack shape, a column of frames at a time (blocking.shape_words).
-        all_words: dict[int, list[tuple[int, int]]] = {}
-        for (_, uf), members in groups.items():
-            all_words.update(zip(members, shape_words([gs[x].frames for x in members], uf)))
+        # read in dump order (blocking.stacks_words).
+        all_words = dict(zip(ids, stacks_words(stacks, ufs)))
+        del stacks, ufs
         self._all_words = all_words
         self.gwords: dict[int, list[tuple[int, int]]] = {}
         gwords = self.gwords

@@ -34,6 +34,7 @@ from stackparse.blocking import (
     frame_words,
     rows_words,
     shape_words,
+    stacks_words,
     top_words,
 )
 from stackparse.graph import MAX_CANDIDATES, _add_edges, _add_nodes, build_graph
@@ -71,6 +72,10 @@ def test_corpus_fast_paths_equal_definitions(path) -> None:  # type: ignore[no-u
             want = [frame_words(g.frames, uf) for g in members]
             assert shape_words([g.frames for g in members], uf) == want
             assert rows_words([tuple(f.args_text for f in g.frames) for g in members], uf) == want
+        # ... and in dump order, every shape in one call, as the graph stage reads them
+        users = [g for g in d.goroutines if (b := fast.get(g.id)) is not None and not b.system]
+        want = [frame_words(g.frames, fast[g.id].user_frames) for g in users]
+        assert stacks_words([g.frames for g in users], [fast[g.id].user_frames for g in users]) == want
         # the graph from classify_all's shapes and texts == the graph from a plain dict
         assert _snapshot(build_graph(d, fast)) == _snapshot(build_graph(d, dict(slow)))
 

@@ -1,7 +1,8 @@
 """The compiled analysis loops (stackparse/_speedups.c) give what their Python twins give.
 
 blocking.py and graph.py use five of the extension's functions when it is built:
-``flat_words`` (the exact pointer words of a shape's frames, :func:`blocking.rows_words`),
+``flat_words`` (the exact pointer words of a shape's frames, :func:`blocking.rows_words`, or of
+stacks of any shapes in dump order, :func:`blocking.stacks_words`),
 ``stack_groups`` (:func:`blocking.classify_all`'s groups of goroutines with the same stack
 objects), ``classify_rows`` (its per-goroutine loop, ``blocking._classify_rows_py``),
 ``scan_refs`` (the word loop of ``graph._Builder.scan_words``) and ``fill_graph`` (the loops of
@@ -126,6 +127,34 @@ def test_flat_words_equals_python(rows: list[list[str]], idxs: tuple[int, ...]) 
     assert want == [[(w, i) for i in idxs for w in B.exact_words(r[i])] for r in rows]
 
 
+@needs_speedups
+@given(
+    st.lists(
+        st.tuples(st.lists(_TEXTS, min_size=1, max_size=4), st.sampled_from([(0,), (2, 1), (0, 1, 2), (), (3, 0)])),
+        max_size=8,
+    )
+)
+def test_flat_words_per_row_equals_python(rows: list[tuple[list[str], tuple[int, ...]]]) -> None:
+    """flat_words with one idxs tuple per row (blocking.stacks_words: rows of any shapes, each
+    with its frame indexes): what the Python twin gives, what each row alone gives, or the same
+    IndexError when an index is beyond a row."""
+    assert SPEEDUPS is not None
+    fn = Function("main.f", "main", None, "f")
+    stacks = [tuple(Frame(fn, t, "/app/main.go", 1) for t in texts) for texts, _ in rows]
+    idxs = [ix for _, ix in rows]
+    if any(i >= len(s) for s, ix in zip(stacks, idxs) for i in ix):
+        with pytest.raises(IndexError):
+            SPEEDUPS.flat_words(stacks, idxs, B.exact_words)
+        return
+    want = [B.frame_words(s, ix) for s, ix in zip(stacks, idxs)]
+    assert SPEEDUPS.flat_words(stacks, idxs, B.exact_words) == want
+    assert [SPEEDUPS.flat_words([s], ix, B.exact_words)[0] for s, ix in zip(stacks, idxs)] == want
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(B, "_flat_words", None)
+        assert B.stacks_words(stacks, idxs) == want
+    assert B.stacks_words(stacks, idxs) == want
+
+
 _FLAT_ITEM = st.tuples(
     st.sampled_from(["", "{", "{{"]),
     st.sampled_from(["0x10000", "0xffff", "0x0000010000", "0x10000?", "0xc000012345", "0x" + "f" * 16, "0", "17?",
@@ -181,6 +210,14 @@ def test_flat_words_bad_input_raises_not_crash() -> None:
         SPEEDUPS.flat_words([("0x1",)], (-1,), ew)
     with pytest.raises(TypeError):
         SPEEDUPS.flat_words([("0x1_0000",)], (0,), lambda t: 5)  # slow() must give a sequence
+    with pytest.raises(ValueError):
+        SPEEDUPS.flat_words([("0x1",), ("0x2",)], [(0,)], ew)  # one idxs tuple per row
+    with pytest.raises(TypeError):
+        SPEEDUPS.flat_words([("0x1",)], [[0]], ew)  # each row's idxs a tuple
+    with pytest.raises(ValueError):
+        SPEEDUPS.flat_words([("0x1",), ("0x2",)], [(0,), (-1,)], ew)
+    with pytest.raises(TypeError):
+        SPEEDUPS.flat_words([("0x1",)], {0}, ew)  # idxs: a tuple or a list of tuples
 
 
 # ---------------------------------------------------------------- classify_rows
