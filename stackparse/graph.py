@@ -70,13 +70,13 @@ on the corpus and the prodgen dumps).
 Scale: addresses are matched through dicts and one sorted list of lock addresses (bisect), never
 pair by pair; per-lock candidate lists are capped (:data:`MAX_CANDIDATES`) and the cut is noted in
 ``WaitGraph.notes``. The pointer words are read in one compiled pass in dump order, the order
-the parser allocated the frames in (:func:`~stackparse.blocking.stacks_words`); releaser candidates are gathered with set operations
-and only the kept ones get their evidence written (a lock's holder candidates too); a resource
-with one waiter and nothing but siblings (most channel and select waits of a big dump) takes a
-path that makes the siblings' node names and evidence once per (creator group, shape); nodes and
-edges go into networkx's adjacency dicts directly, in the order ``add_nodes_from`` /
-``add_edges_from`` would put them (tests/test_analyze_scale.py and tests/test_analyze_siblings.py
-check these paths against their definitions).
+the parser allocated the frames in (:func:`~stackparse.blocking.stacks_words`); releaser
+candidates are gathered with set operations and only the kept ones get their evidence written (a
+lock's holder candidates too); a resource with one waiter and nothing but siblings (most channel
+and select waits of a big dump) takes a path that makes the siblings' node names and evidence once
+per (creator group, shape); nodes and edges go into networkx's adjacency dicts directly, in the
+order ``add_nodes_from`` / ``add_edges_from`` would put them (tests/test_analyze_scale.py and
+tests/test_analyze_siblings.py check these paths against their definitions).
 """
 
 from __future__ import annotations
