@@ -27,8 +27,9 @@ Work is cached per distinct stack shape (wait reason + function names): a 100,00
 has a few hundred shapes, and only the argument words differ between goroutines of one shape.
 :func:`classify_all` looks the plan of a shape up once and reads per goroutine only the words the
 plan points at; it returns a :class:`Blockings` dict that also keeps each goroutine's shape and
-bucket for the graph and bucket stages. The graph stage reads the exact pointer words of a shape
-a column of frames at a time (:func:`shape_words`).
+bucket for the graph and bucket stages. The graph stage reads the exact pointer words of every
+user goroutine in one compiled pass in dump order (:func:`stacks_words`; :func:`shape_words` reads
+those of one shape, a column of frames at a time).
 """
 
 from __future__ import annotations
