@@ -630,8 +630,7 @@ def contention_texts(c: Any) -> tuple[str, str]:
         what = f"{kind} {addr}" if addr else c.locks[0]
     else:
         what = f"{len(c.locks)} {c.kind}es"
-    n = c.waiters
-    head = f"{n} goroutine{'s' if n != 1 else ''} wait{'s' if n == 1 else ''} on {what}"
+    head = _waiters_on(c.waiters, what)
     if c.waiting_at is not None:
         head += f" in {c.waiting_at.function}"
     if c.longest_wait:
@@ -656,10 +655,13 @@ def contention_texts(c: Any) -> tuple[str, str]:
 
 def contention_total(groups: Sequence[Any]) -> str:
     """``37801 goroutines wait on 785 locks``: the contention records' waiters and locks."""
-    n = sum(c.waiters for c in groups)
     locks = sum(len(c.locks) for c in groups)
-    who = f"{n} goroutine{'s' if n != 1 else ''} wait{'s' if n == 1 else ''}"
-    return f"{who} on {locks} lock{'s' if locks != 1 else ''}"
+    return _waiters_on(sum(c.waiters for c in groups), f"{locks} lock{'s' if locks != 1 else ''}")
+
+
+def _waiters_on(n: int, what: str) -> str:
+    """``3 goroutines wait on WHAT`` (``1 goroutine waits on WHAT``)."""
+    return f"{n} goroutine{'s' if n != 1 else ''} wait{'s' if n == 1 else ''} on {what}"
 
 
 def site_location(site: Any) -> str:
