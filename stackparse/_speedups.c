@@ -53,6 +53,22 @@ is_hex(unsigned char c)
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
 }
 
+/* the value of a hex digit, either case (is_hex's and upper-case ones), or -1 */
+static int
+hex_value(unsigned char c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}
+
 /* The records made here (Frame and Goroutine, NamedTuples: tuple subclasses without a
  * __dict__, and a goroutine's tuple of frames) hold only strs, ints, None, booleans, tuples
  * and frozen records (Function, CreatedBy) that never point back at them: no reference cycle
@@ -948,8 +964,7 @@ flat_scan(const unsigned char *s, Py_ssize_t n, unsigned long long *ws)
                 }
                 unsigned long long v = 0;
                 for (Py_ssize_t k = q; k < e; k++) {
-                    unsigned char c = s[k];
-                    v = (v << 4) | (unsigned long long)(c <= '9' ? c - '0' : c - 'a' + 10);
+                    v = (v << 4) | (unsigned long long)hex_value(s[k]); /* digits is_hex let through */
                 }
                 if (v >= MIN_POINTER) {
                     if (nw == FLAT_MAX_WORDS) {
@@ -1785,19 +1800,11 @@ first_word(PyObject *text, unsigned long long *v, int *exact)
     }
     unsigned long long x = 0;
     for (Py_ssize_t k = q; k < e; k++) {
-        unsigned char c = (unsigned char)s[k];
-        if (c >= '0' && c <= '9') {
-            x = (x << 4) | (unsigned long long)(c - '0');
-        }
-        else if (c >= 'a' && c <= 'f') {
-            x = (x << 4) | (unsigned long long)(c - 'a' + 10);
-        }
-        else if (c >= 'A' && c <= 'F') {
-            x = (x << 4) | (unsigned long long)(c - 'A' + 10);
-        }
-        else {
+        int d = hex_value((unsigned char)s[k]);
+        if (d < 0) {
             return 2;
         }
+        x = (x << 4) | (unsigned long long)d;
     }
     *v = x;
     return 1;
