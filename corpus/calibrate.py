@@ -295,13 +295,13 @@ class Table:
             bar = BARS.get(level)
             p = c.precision
             if bar is not None and p is not None and p < bar:
-                bad.append(f"precision: {kind} at {level} is {pct(p)} ({c.right}/{c.scored}), below {pct(bar)}")
+                bad.append(f"precision: {kind} at {level} is {pct(p, 1)} ({c.right}/{c.scored}), below {pct(bar)}")
         r = self.recall_gc.get(("*", RECALL_LEVEL))
         if r is None or r.rate is None:
             bad.append("recall: no GC-marked leaked goroutine in the set (no leak/leakprof pairs found)")
         elif r.rate < RECALL_BAR:
             bad.append(
-                f"recall: {pct(r.rate)} ({r.found}/{r.total}) of the GC-marked leaked goroutines are named "
+                f"recall: {pct(r.rate, 1)} ({r.found}/{r.total}) of the GC-marked leaked goroutines are named "
                 f"at {RECALL_LEVEL}+, below {pct(RECALL_BAR)}"
             )
         if self.deadlock_misses:
@@ -442,8 +442,8 @@ class Table:
         return "\n".join(out)
 
 
-def pct(x: float | None) -> str:
-    return "–" if x is None else f"{100 * x:.0f}%"
+def pct(x: float | None, digits: int = 0) -> str:
+    return "–" if x is None else f"{100 * x:.{digits}f}%"
 
 
 def frac(r: Recall | None) -> str:
@@ -598,6 +598,36 @@ class Runner:
             self.score(f"servers/{rel}", None, path, lambda d: Truth(healthy=True, has_ids=bool(d.goroutines)))
 
 
+BEGIN, END = "<!-- calibration:begin -->", "<!-- calibration:end -->"
+
+
+def write_readme(path: Path, block: str) -> None:
+    text = path.read_text()
+    if BEGIN not in text or END not in text:
+        raise SystemExit(f"calibrate: {path} has no {BEGIN} ... {END} markers")
+    head, rest = text.split(BEGIN, 1)
+    _, tail = rest.split(END, 1)
+    path.write_text(f"{head}{BEGIN}\n{block}\n{END}{tail}")
+
+
+def programs_by_pattern(programs_dir: Path) -> str:
+    """A markdown list: each bug pattern with its programs; the healthy look-alikes by class."""
+    by: dict[str, list[str]] = {}
+    for mf in sorted(programs_dir.glob("*/meta.json")):
+        meta = json.loads(mf.read_text())
+        name = mf.parent.name
+        if name.startswith("bug_"):
+            by.setdefault(meta.get("pattern", "unknown"), []).append(name)
+        elif name.startswith("healthy_"):
+            by.setdefault("healthy" + (f" (look-alike {meta['lookalike']})" if "lookalike" in meta else ""), []).append(
+                name
+            )
+    lines = ["**Programs per pattern**", ""]
+    for k in sorted(by, key=lambda k: (k.startswith("healthy"), k)):
+        lines.append(f"- {k} ({len(by[k])}): " + ", ".join(by[k]))
+    return "\n".join(lines)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--corpus", default=str(HERE), help="corpus root (default: this directory)")
@@ -613,6 +643,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--json", metavar="PATH", help="also write the figures as JSON ('-' = stdout only JSON)")
     ap.add_argument("--check", action="store_true", help="exit 1 if a bar is not met, naming it")
     ap.add_argument("--details", action="store_true", help="list the misses and the unexpected GC marks")
+    ap.add_argument(
+        "--readme",
+        metavar="PATH",
+        help="replace the text between <!-- calibration:begin --> and <!-- calibration:end --> in PATH "
+        "with the tables and the programs per pattern",
+    )
     args = ap.parse_args(argv)
 
     corpus = Path(args.corpus)
@@ -643,6 +679,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"\n({table.dumps} dumps in {doc['seconds']} s)", file=sys.stderr)
         if args.json:
             Path(args.json).write_text(json.dumps(doc, indent=1) + "\n")
+    if args.readme:
+        write_readme(Path(args.readme), table.markdown() + "\n\n" + programs_by_pattern(corpus / "programs"))
     if args.check:
         fails = table.failures()
         for f in fails:
