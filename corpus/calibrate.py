@@ -295,13 +295,13 @@ class Table:
             bar = BARS.get(level)
             p = c.precision
             if bar is not None and p is not None and p < bar:
-                bad.append(f"precision: {kind} at {level} is {pct(p, 1)} ({c.right}/{c.scored}), below {pct(bar)}")
+                bad.append(f"precision: {kind} at {level} is {pct(p, 2)} ({c.right}/{c.scored}), below {pct(bar)}")
         r = self.recall_gc.get(("*", RECALL_LEVEL))
         if r is None or r.rate is None:
             bad.append("recall: no GC-marked leaked goroutine in the set (no leak/leakprof pairs found)")
         elif r.rate < RECALL_BAR:
             bad.append(
-                f"recall: {pct(r.rate, 1)} ({r.found}/{r.total}) of the GC-marked leaked goroutines are named "
+                f"recall: {pct(r.rate, 2)} ({r.found}/{r.total}) of the GC-marked leaked goroutines are named "
                 f"at {RECALL_LEVEL}+, below {pct(RECALL_BAR)}"
             )
         if self.deadlock_misses:

@@ -187,13 +187,13 @@ def test_bars_fail_exactly_below_their_thresholds() -> None:
     # 19/20 = 95% at high passes, 18/20 fails; 4/5 = 80% recall passes
     assert table(19, 20, "high", 19, 19).failures() == []
     fails = table(18, 20, "high", 18, 18).failures()
-    assert len(fails) == 1 and fails[0].startswith("precision: leak at high is 90.0% (18/20)")
+    assert len(fails) == 1 and fails[0].startswith("precision: leak at high is 90.00% (18/20)")
     # 8/10 = 80% at medium passes, 7/10 fails
     assert table(8, 10, "medium", 8, 8).failures() == []
-    assert any(f.startswith("precision: leak at medium is 70.0%") for f in table(7, 10, "medium", 7, 7).failures())
+    assert any(f.startswith("precision: leak at medium is 70.00%") for f in table(7, 10, "medium", 7, 7).failures())
     # recall: 4 of 5 GC-marked named passes, 3 of 4 fails
     assert table(4, 4, "high", 4, 5).failures() == []
-    assert any(f.startswith("recall: 75.0% (3/4)") for f in table(3, 3, "high", 3, 4).failures())
+    assert any(f.startswith("recall: 75.00% (3/4)") for f in table(3, 3, "high", 3, 4).failures())
     # low findings have no precision bar
     assert table(0, 5, "low", 5, 5).failures() == []
 
@@ -208,7 +208,7 @@ def test_bars_name_healthy_noise_deadlock_misses_and_a_set_without_gc_truth() ->
     fails = t.failures()
     assert any(f.startswith("healthy: 1 finding(s) at medium or above") for f in fails)
     assert any(f.startswith("deadlocks: 1 deadlock expectation(s) not found") for f in fails)
-    assert any(f.startswith("recall: 0.0% (0/1)") for f in fails)
+    assert any(f.startswith("recall: 0.00% (0/1)") for f in fails)
 
 
 def test_markdown_and_json_carry_the_same_figures() -> None:
@@ -223,7 +223,7 @@ def test_markdown_and_json_carry_the_same_figures() -> None:
     row = next(r for r in doc["by_kind_level"] if r["kind"] == "leak" and r["level"] == "medium")
     assert (row["findings"], row["right"], row["precision"]) == (1, 0, 0.0)
     assert doc["patterns"]["ncast"]["right_medium_plus"] == 1
-    assert doc["failures"] == ["precision: leak at medium is 0.0% (0/1), below 80%"]
+    assert doc["failures"] == ["precision: leak at medium is 0.00% (0/1), below 80%"]
 
 
 def test_program_truth_reads_expect_functions_gc_marks_and_the_runtime_report() -> None:
