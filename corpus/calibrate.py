@@ -224,6 +224,8 @@ class Table:
     gc_unexpected: list[str] = field(default_factory=list)  # GC-marked, not named in expect
     #: bug program -> every scored dump of it had all its stuck goroutines named at medium+
     program_full: dict[str, bool] = field(default_factory=dict)
+    #: bug program -> its GC-marked goroutines named at medium+ (all its leak dumps)
+    program_gc: dict[str, Recall] = field(default_factory=dict)
     dumps: int = 0
     unreadable: list[str] = field(default_factory=list)
     crashed: list[str] = field(default_factory=list)  # dumps stackparse.analyze raised on
@@ -267,6 +269,9 @@ class Table:
             loud = covered(findings, RECALL_LEVEL)
             if truth.has_ids:
                 row.expected.add(len(truth.stuck), len(truth.stuck.keys() & loud))
+                if truth.gc_marked:
+                    r = self.program_gc.setdefault(name.split("/")[-1].split(".")[0], Recall())
+                    r.add(len(truth.gc_marked), len(truth.gc_marked & loud))
                 if truth.stuck:
                     row.id_dumps += 1
                     row.full_dumps += truth.stuck.keys() <= loud
@@ -283,6 +288,12 @@ class Table:
                 row.deadlock_found += all(deadlock_found(findings, w, b) for w, b in truth.deadlocks)
 
     # ------------------------------------------------------------------ bars
+
+    def program_gc_average(self) -> float | None:
+        """The GC recall at medium+ averaged over programs (each program counts once, however many
+        goroutines it leaks)."""
+        rates = [r.rate for r in self.program_gc.values() if r.rate is not None]
+        return sum(rates) / len(rates) if rates else None
 
     def failures(self) -> list[str]:
         bad = []
@@ -353,6 +364,8 @@ class Table:
                 }
                 for p, r in sorted(self.patterns.items())
             },
+            "program_gc_recall": {p: rec(r) for p, r in sorted(self.program_gc.items())},
+            "program_gc_recall_average": self.program_gc_average(),
             "programs_fully_found": sorted(p for p, ok in self.program_full.items() if ok),
             "programs_not_fully_found": sorted(p for p, ok in self.program_full.items() if not ok),
             "healthy": {
@@ -431,7 +444,8 @@ class Table:
         out += [
             "",
             f"Bug programs with every stuck goroutine named at {RECALL_LEVEL}+ in every dump: "
-            f"{full}/{len(self.program_full)}.",
+            f"{full}/{len(self.program_full)}. GC-marked goroutines named at {RECALL_LEVEL}+, averaged over "
+            f"the {len(self.program_gc)} programs the GC marked something in: {pct(self.program_gc_average())}.",
             "",
             f"Healthy dumps: {self.healthy_dumps}, findings at medium+: {len(self.healthy_loud)}, "
             f"low findings: {self.healthy_quiet_low}. Dumps scored in all: {self.dumps}.",

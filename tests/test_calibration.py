@@ -151,6 +151,10 @@ def test_recall_counts_truth_goroutines_named_at_or_above_each_level_by_kind() -
     t.add("d", "p", [fnd("leak", "medium", (1,))], bug_truth({1: "leak"}))
     assert (row.id_dumps, row.full_dumps) == (2, 1)
     assert t.program_full == {"d": False}
+    t.add("e", "p", [fnd("leak", "high", (1, 2))], bug_truth({1: "leak", 2: "leak"}, gc={1, 2}))
+    # d: 2 of its 3 GC-marked goroutines named at medium+; e: both; the average counts each program once
+    assert (t.program_gc["d"].found, t.program_gc["d"].total) == (2, 3)
+    assert t.program_gc_average() == pytest.approx((2 / 3 + 1) / 2)
 
 
 def test_gc_recall_is_only_computed_where_the_gc_marked_something() -> None:
