@@ -88,7 +88,9 @@ def level_order() -> list[str]:
 
         enum = getattr(stackparse, "Confidence", None)
         if enum is not None:
-            return [conf_name(c) for c in sorted(enum, reverse=True)]
+            order = [conf_name(c) for c in sorted(enum, reverse=True)]
+            if order[0] == "certain" and order[-1] == "low":  # ordered by rank, not by spelling
+                return order
     except Exception:
         pass
     return ["certain", "high", "medium", "low"]
