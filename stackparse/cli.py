@@ -67,6 +67,11 @@ class InputError(click.ClickException):
         click.echo(f"stackparse: error: {_one_line(self.format_message())}", err=True)
 
 
+class NoDumpError(InputError):
+    """The input holds no goroutine dump (a passing ``go test`` log): --format sarif and github
+    report nothing found instead of failing."""
+
+
 def _one_line(text: str) -> str:
     return " ".join(str(text).split()) or "unknown error"
 
@@ -268,14 +273,17 @@ def _parse_source(
                 else:
                     dumps = list(parse.parse_all(text))
     except parse.ParseError as e:
-        raise InputError(f"{name}: {_parse_error_text(e)}") from None
+        # "no goroutine dump found" / "empty input: no goroutine dump": the parser's words for
+        # input that is text but holds no dump (a passing go test log)
+        cls = NoDumpError if "no goroutine dump" in str(e) else InputError
+        raise cls(f"{name}: {_parse_error_text(e)}") from None
     finally:
         gc.freeze()
         if gc_was:
             gc.enable()
     dumps = [d for d in dumps if _has_content(d)]
     if not dumps:
-        raise InputError(f"{name}: {_nothing_found(text)}")
+        raise NoDumpError(f"{name}: {_nothing_found(text)}")
     return dumps
 
 
@@ -514,7 +522,13 @@ def analyze_cmd(
         tuple[str, int | None, Any, Any]
     ] = []  # (source, index in the file or None, dump, analysis)
     for src in inputs:
-        dumps = _parse_source(src, timeout, progress, max_bytes)
+        try:
+            dumps = _parse_source(src, timeout, progress, max_bytes)
+        except NoDumpError:
+            if fmt not in CI_FORMATS:
+                raise
+            _note(f"note: {_display(src)}: no goroutine dump in it (no test hung or leaked); nothing to report")
+            continue
         if single_doc and len(dumps) > 1:
             _note(f"note: {_display(src)} holds {len(dumps)} dumps; --format {fmt} shows the first")
             dumps = dumps[:1]
@@ -538,7 +552,7 @@ def analyze_cmd(
 def _write_ci(results: list[tuple[str, int | None, Any, Any]], fmt: str, repo: Any) -> None:
     """--format sarif / github: one report over every dump read. github also appends its job
     summary to the file named by $GITHUB_STEP_SUMMARY when that is set."""
-    rows = [(_label(s, i), d, a) for s, i, d, a in results]
+    rows = [(_label(s, i), d, a, s) for s, i, d, a in results]
     if fmt == "sarif":
         from .render.sarif import render_sarif
 

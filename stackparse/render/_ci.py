@@ -379,13 +379,34 @@ class CIItem:
     view: View
 
 
-def ci_items(results: Sequence[tuple[str | None, Dump, Any]], repo: RepoPaths) -> list[CIItem]:
-    """Every finding of ``results`` (``(label, dump, analysis)`` per dump) as a :class:`CIItem`.
+def _input_site(repo: RepoPaths, source: str | None) -> Located | None:
+    """The input file itself (line 1), for a finding with no frame to point at."""
+    if not source or source == "-" or source.startswith("<") or "://" in source:
+        return None
+    p = Path(source).expanduser().resolve()
+    if not p.is_file():
+        return None
+    try:
+        return Located(p.relative_to(repo.root).as_posix(), 1, "", True)
+    except ValueError:
+        return Located(p.as_posix(), 1, "", False)
+
+
+#: One dump to report: ``(label, dump, analysis)`` or ``(label, dump, analysis, input path)``.
+Row = tuple[Any, ...]
+
+
+def ci_items(results: Sequence[Row], repo: RepoPaths) -> list[CIItem]:
+    """Every finding of ``results`` (``(label, dump, analysis[, input path])`` per dump) as a
+    :class:`CIItem`.
 
     A finding none of whose goroutines stands in the repository is located at its first holder
-    or releaser that does (the goroutine that should have released it)."""
+    or releaser that does (the goroutine that should have released it); one with no frame at all
+    (a dump cut short) at line 1 of the input file, when the input is a file."""
     items: list[CIItem] = []
-    for label, dump, analysis in results:
+    for row in results:
+        label, dump, analysis = row[:3]
+        source = row[3] if len(row) > 3 else None
         view = View(analysis, dump=dump)
         ctx = test_context(dump)
         for nf in view.findings:
@@ -393,6 +414,8 @@ def ci_items(results: Sequence[tuple[str | None, Dump, Any]], repo: RepoPaths) -
             related = related_sites(view, repo, nf, site)
             if (site is None or not site.in_repo) and related:
                 site, related = related[0].where, related[1:]
+            if site is None:
+                site = _input_site(repo, source)
             items.append(
                 CIItem(
                     finding=nf,

@@ -20,8 +20,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ..model import Dump
-from ._ci import CIItem, RepoPaths, ci_items
+from ._ci import CIItem, RepoPaths, Row, ci_items
 
 __all__ = [
     "COMMANDS",
@@ -79,8 +78,8 @@ def _command(item: CIItem) -> str:
     return workflow_command(COMMANDS.get(item.confidence, "warning"), props, message)
 
 
-def render_github(results: Sequence[tuple[str | None, Dump, Any]], repo: RepoPaths | None = None) -> str:
-    """One workflow command per finding of ``results`` (``(label, dump, analysis)`` per dump),
+def render_github(results: Sequence[Row], repo: RepoPaths | None = None) -> str:
+    """One workflow command per finding of ``results`` (``(label, dump, analysis[, input path])`` per dump),
     a line each."""
     items = ci_items(results, repo if repo is not None else RepoPaths())
     return "".join(_command(i) + "\n" for i in items)
@@ -90,9 +89,7 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def render_github_summary(
-    results: Sequence[tuple[str | None, Dump, Any]], repo: RepoPaths | None = None
-) -> str:
+def render_github_summary(results: Sequence[Row], repo: RepoPaths | None = None) -> str:
     """The markdown job summary: a table of the findings, then each one's details."""
     items = ci_items(results, repo if repo is not None else RepoPaths())
     n = len(items)

@@ -20,8 +20,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from ..model import Dump
-from ._ci import Located, RepoPaths, ci_items, rule_id
+from ._ci import Located, RepoPaths, Row, ci_items, rule_id
 from ._common import View
 
 __all__ = ["LEVELS", "SARIF_SCHEMA", "render_sarif", "rule_id", "sarif_document"]
@@ -85,18 +84,16 @@ def _physical(loc: Located) -> dict[str, Any]:
 def _fingerprint(rid: str, view: View, finding: Any) -> str:
     """Stable across runs: the rule and the functions the goroutines wait in (no ids, no
     addresses, no line numbers)."""
-    sites = sorted(
-        {f.function.full for gid in finding.goroutines if (f := view.site_frame(gid)) is not None}
-    )
+    sites = sorted({f.function.full for gid in finding.goroutines if (f := view.site_frame(gid)) is not None})
     return hashlib.sha256("\n".join([rid, *sites]).encode()).hexdigest()[:32]
 
 
 def sarif_document(
-    results: Sequence[tuple[str | None, Dump, Any]],
+    results: Sequence[Row],
     repo: RepoPaths,
     version: str = "0",
 ) -> dict[str, Any]:
-    """The SARIF 2.1.0 log (a dict) of ``results``: ``(label, dump, analysis)`` per dump."""
+    """The SARIF 2.1.0 log (a dict) of ``results``: ``(label, dump, analysis[, input path])`` per dump."""
     rules: dict[str, dict[str, Any]] = {}
     out: list[dict[str, Any]] = []
     for item in ci_items(results, repo):
@@ -156,11 +153,11 @@ def sarif_document(
 
 
 def render_sarif(
-    results: Sequence[tuple[str | None, Dump, Any]],
+    results: Sequence[Row],
     repo: RepoPaths | None = None,
     version: str = "0",
 ) -> str:
-    """The SARIF 2.1.0 log of ``results`` (``(label, dump, analysis)`` per dump) as JSON text.
+    """The SARIF 2.1.0 log of ``results`` (``(label, dump, analysis[, input path])`` per dump) as JSON text.
     ``repo``: the path mapping (default: the checkout holding the current directory)."""
     doc = sarif_document(results, repo if repo is not None else RepoPaths(), version)
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
