@@ -41,6 +41,8 @@ __all__ = [
 _SKIP_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", "vendor", "testdata", "__pycache__", ".venv"})
 #: At most this many directories are read when looking for go.mod files.
 MAX_DIRS_WALKED = 20_000
+#: At most this many related sites per finding (holders and releasers first).
+MAX_RELATED = 50
 _MODULE_LINE = re.compile(r"^\s*module\s+\"?([^\s\"]+)\"?", re.MULTILINE)
 
 
@@ -202,12 +204,13 @@ class Related:
 def related_sites(view: View, repo: RepoPaths, finding: Any, primary: Located | None) -> list[Related]:
     """The holders and releasers of a finding (targets of its ``held-by`` / ``can-release``
     edges), its other goroutines, and the goroutines blocked behind it, each at its blocking
-    site in the repository; the primary goroutine is not repeated."""
+    site in the repository; the primary goroutine is not repeated; at most
+    :data:`MAX_RELATED` (a finding of a big dump may have thousands blocked behind it)."""
     out: list[Related] = []
     seen: set[int] = set() if primary is None or primary.goroutine is None else {primary.goroutine}
 
     def add(gid: int | None, role: str, text: str) -> None:
-        if gid is None or gid in seen:
+        if gid is None or gid in seen or len(out) >= MAX_RELATED:
             return
         loc = _locate_goroutine(view, repo, gid)
         if loc is None:
