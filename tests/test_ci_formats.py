@@ -49,7 +49,9 @@ def marker(module: str, pkg: str, name: str) -> tuple[str, int]:
     raise AssertionError(f"no marker {name} in {module}/{pkg}")
 
 
-def analyze(*args: str, input: str | None = None, env: dict[str, str] | None = None) -> Any:
+def analyze(*args: str, input: str | None = None, env: dict[str, str | None] | None = None) -> Any:
+    # a job running these tests has its own GITHUB_STEP_SUMMARY: never append to it
+    env = {"GITHUB_STEP_SUMMARY": None, **(env or {})}
     return CliRunner().invoke(cli, ["analyze", *args], input=input, env=env, catch_exceptions=False)
 
 
@@ -198,6 +200,29 @@ def test_repo_paths_by_suffix_and_by_module_path(tmp_path: Path) -> None:
     assert RepoPaths(source=svc).root == tmp_path.resolve()
 
 
+def test_blocking_site_prefers_own_code_to_vendored(tmp_path: Path) -> None:
+    import stackparse
+    from stackparse import detect
+    from stackparse.render._ci import finding_site
+    from stackparse.render._common import View
+
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "go.mod").write_text("module example.com/app\n")
+    (tmp_path / "vendor" / "example.com" / "lib").mkdir(parents=True)
+    (tmp_path / "vendor" / "example.com" / "lib" / "lib.go").write_text("package lib\n" * 40)
+    (tmp_path / "main.go").write_text("package main\n" * 40)
+    dump = stackparse.parse(
+        "goroutine 1 [chan receive (nil chan)]:\n"
+        "example.com/lib.Wait(...)\n\t/build/vendor/example.com/lib/lib.go:20\n"
+        "main.main()\n\t/build/main.go:7 +0x1d\n"
+    )
+    a = detect.analyze(dump)
+    assert a.findings
+    view = View(a, dump=dump)
+    site = finding_site(view, RepoPaths(repo_root=tmp_path), view.findings[0])
+    assert site is not None and (site.path, site.line, site.in_repo) == ("main.go", 7, True)
+
+
 # --------------------------------------------------------------------------- github format
 
 #: The documented workflow command syntax: ::COMMAND k=v,k=v::MESSAGE, where a property value
@@ -267,7 +292,7 @@ def test_github_step_summary_is_appended(tmp_path: Path) -> None:
     summary = tmp_path / "summary.md"
     summary.write_text("# earlier step\n")
     path = str(GOTEST / "go1.27" / "hang.gotest.txt")
-    env = {"GITHUB_STEP_SUMMARY": str(summary)}
+    env: dict[str, str | None] = {"GITHUB_STEP_SUMMARY": str(summary)}
     r = analyze("--format", "github", "--repo-root", str(REPO), path, env=env)
     assert r.exit_code == 1
     text = summary.read_text()

@@ -150,19 +150,25 @@ class Located:
 
 def _locate_goroutine(view: View, repo: RepoPaths, gid: int) -> Located | None:
     """The blocking site of goroutine ``gid`` in the repository: its blocking call's frame
-    when that is in the repository, else its first frame that is."""
+    when that is in the repository, else its first frame that is (a vendored dependency's
+    file only when no other frame is in the repository)."""
     g = view.goroutine(gid)
     if g is None:
         return None
     site = view.site_frame(gid)
     frames = [site, *g.frames] if site is not None else list(g.frames)
+    vendored: Located | None = None  # a dependency's file: only when none of the code's own is there
     for f in frames:
         if f is None or not f.line:
             continue
         p = repo.frame(f)
-        if p is not None:
-            return Located(p, f.line, f.function.full, True, gid)
-    return None
+        if p is None:
+            continue
+        if p.startswith("vendor/") or "/vendor/" in p:
+            vendored = vendored or Located(p, f.line, f.function.full, True, gid)
+            continue
+        return Located(p, f.line, f.function.full, True, gid)
+    return vendored
 
 
 def _fallback(view: View, gid: int) -> Located | None:
