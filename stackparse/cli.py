@@ -1,9 +1,9 @@
 """The ``stackparse`` command: a thin shell over the library.
 
     stackparse parse   [FILE|-] [--format json|text] [--all]
-    stackparse analyze [FILE|-|DIR|URL ...] [--format text|json|jsonl|dot|mermaid|markdown|html]
+    stackparse analyze [FILE|-|DIR|URL ...] [--format text|json|jsonl|dot|mermaid|markdown|html|sarif|github]
                        [--fail-on low|medium|high|certain|never] [--all] [--color auto|always|never]
-                       [--timeout S] [--max-bytes N] [--watch S [--count N]] [--source DIR]
+                       [--timeout S] [--max-bytes N] [--watch S [--count N]] [--source DIR] [--repo-root DIR]
     stackparse diff    OLD NEW [--format text|json] [--fail-on LEVEL] [--fail-on-growth N]
 
 Reading the input (files, gzip, directories, stdin, URLs through :mod:`stackparse.capture`) and

@@ -288,6 +288,14 @@ def test_github_lines_of_a_leak() -> None:
     assert marker("leaky", "pool", "send-under-lock") in seen
 
 
+def test_most_certain_findings_come_first() -> None:
+    order = ["low", "medium", "high", "certain"]
+    for version in VERSIONS:
+        doc, _ = sarif_of(GOTEST / version / "hang.gotest.txt")
+        ranks = [order.index(r["properties"]["confidence"]) for r in doc["runs"][0]["results"]]
+        assert len(set(ranks)) > 1 and ranks == sorted(ranks, reverse=True)
+
+
 def test_github_step_summary_is_appended(tmp_path: Path) -> None:
     summary = tmp_path / "summary.md"
     summary.write_text("# earlier step\n")

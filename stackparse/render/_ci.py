@@ -23,7 +23,7 @@ from typing import Any
 
 from ..model import Dump, Frame
 from ..source import SourceMap, is_std_path
-from ._common import EDGE_WORDS, NFinding, View, goroutine_id, is_user_package, location
+from ._common import EDGE_WORDS, NFinding, View, confidence_rank, goroutine_id, is_user_package, location
 
 __all__ = [
     "CIItem",
@@ -407,7 +407,7 @@ Row = tuple[Any, ...]
 
 def ci_items(results: Sequence[Row], repo: RepoPaths) -> list[CIItem]:
     """Every finding of ``results`` (``(label, dump, analysis[, input path])`` per dump) as a
-    :class:`CIItem`.
+    :class:`CIItem`, the most certain first.
 
     A finding none of whose goroutines stands in the repository is located at its first holder
     or releaser that does (the goroutine that should have released it); one with no frame at all
@@ -439,4 +439,7 @@ def ci_items(results: Sequence[Row], repo: RepoPaths) -> list[CIItem]:
                     view=view,
                 )
             )
+    # the most certain first (stable: the analysis's order within a level): GitHub shows only the
+    # first annotations of a step, and a reader reads the top of a list
+    items.sort(key=lambda i: -confidence_rank(i.confidence))
     return items
