@@ -202,7 +202,6 @@ def test_repo_paths_by_suffix_and_by_module_path(tmp_path: Path) -> None:
 
 def test_blocking_site_prefers_own_code_to_vendored(tmp_path: Path) -> None:
     import stackparse
-    from stackparse import detect
     from stackparse.render._ci import finding_site
     from stackparse.render._common import View
 
@@ -216,7 +215,7 @@ def test_blocking_site_prefers_own_code_to_vendored(tmp_path: Path) -> None:
         "example.com/lib.Wait(...)\n\t/build/vendor/example.com/lib/lib.go:20\n"
         "main.main()\n\t/build/main.go:7 +0x1d\n"
     )
-    a = detect.analyze(dump)
+    a = stackparse.analyze(dump)
     assert a.findings
     view = View(a, dump=dump)
     site = finding_site(view, RepoPaths(repo_root=tmp_path), view.findings[0])
