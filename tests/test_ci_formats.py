@@ -402,17 +402,19 @@ def test_sarif_multitool_validates_every_report(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- live go test
 
 
-def test_live_go_test_hang_to_sarif(tmp_path: Path) -> None:
-    """A real `go test ./...` of the hang module, piped into the CLI as CI does."""
+GOLEAK = Path("/usr/share/gocode/src/go.uber.org/goleak")
+
+
+def live_go_test(tmp_path: Path, module: str) -> tuple[int, str]:
+    """A real `go test -count=1 -timeout=5s ./...` of a copy of corpus/gotest/MODULE: (exit, output)."""
     sys.path.insert(0, str(Path(__file__).parent))
     from goserver import find_go
 
     found = find_go()
     if found is None:
         pytest.skip("no Go toolchain (set STACKPARSE_GO, or corpus/install_go.sh 1.27.3 /opt/go/1.27.3)")
-    goleak = Path("/usr/share/gocode/src/go.uber.org/goleak")
-    work = tmp_path / "hang"
-    shutil.copytree(GOTEST / "hang", work)
+    work = tmp_path / module
+    shutil.copytree(GOTEST / module, work)
     env = {**os.environ, "GOTOOLCHAIN": "local", "GOPROXY": "off", "GOFLAGS": "-mod=mod", "CGO_ENABLED": "0"}
     p = subprocess.run(
         [found[0], "test", "-count=1", "-timeout=5s", "./..."],
@@ -423,9 +425,28 @@ def test_live_go_test_hang_to_sarif(tmp_path: Path) -> None:
         timeout=300,
         check=False,
     )
-    assert p.returncode == 1, p.stdout.decode(errors="replace")[-2000:]
-    r = analyze("--format", "sarif", "--repo-root", str(REPO), input=p.stdout.decode())
+    return p.returncode, p.stdout.decode(errors="replace")
+
+
+def test_live_go_test_hang_to_sarif(tmp_path: Path) -> None:
+    """A real `go test ./...` of the hang module, piped into the CLI as CI does."""
+    status, out = live_go_test(tmp_path, "hang")
+    assert status == 1 and "panic: test timed out after 5s" in out, out[-2000:]
+    r = analyze("--format", "sarif", "--repo-root", str(REPO), input=out)
     doc = json.loads(r.stdout)
     at = {located(x) for x in doc["runs"][0]["results"]}
     assert marker("hang", "transfer", "abba") in at and marker("hang", "pipeline", "nosender") in at
-    assert goleak.is_dir() or True  # hang needs no goleak; leaky's live run is capture.py's
+
+
+def test_live_goleak_to_github(tmp_path: Path) -> None:
+    """A real `go test ./...` of the leaky module under the real goleak (Debian's source)."""
+    if not (GOLEAK / "leaks.go").is_file():
+        pytest.skip("goleak's source is not installed (apt-get install golang-uber-goleak-dev; .ci/run does)")
+    status, out = live_go_test(tmp_path, "leaky")
+    assert status == 1 and "found unexpected goroutines" in out, out[-2000:]
+    r = analyze("--format", "github", "--repo-root", str(REPO), input=out)
+    seen = set()
+    for line in r.stdout.splitlines():
+        _, props, _ = parse_command(line)
+        seen.add((props["file"], int(props["line"])))
+    assert marker("leaky", "fanout", "first-wins") in seen and marker("leaky", "pool", "send-under-lock") in seen
