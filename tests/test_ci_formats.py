@@ -167,6 +167,20 @@ def test_exit_status_gates_on_fail_on(fail_on: str) -> None:
         assert gh.exit_code == status
 
 
+def test_profile_record_findings_are_located_at_their_record() -> None:
+    """pprof debug=1 (goroutineleak) findings have no goroutine ids: the record they name."""
+    doc, _ = sarif_of(
+        REPO / "corpus" / "go1.27" / "bug_abba_mutex.leakprof1.txt", "--source", str(REPO / "corpus" / "programs")
+    )
+    results = doc["runs"][0]["results"]
+    assert results
+    src = (REPO / "corpus" / "programs" / "bug_abba_mutex" / "main.go").read_text().splitlines()
+    for r in results:
+        uri, line = located(r)
+        assert uri == "corpus/programs/bug_abba_mutex/main.go"
+        assert src[line - 1].strip().endswith("mu.Lock()"), (line, src[line - 1])
+
+
 def test_several_inputs_one_sarif_run() -> None:
     paths = [GOTEST / "go1.27" / "hang-transfer.gotest.txt", GOTEST / "go1.27" / "leaky-fanout.gotest.txt"]
     r = analyze("--format", "sarif", "--repo-root", str(REPO), *map(str, paths))
@@ -371,6 +385,14 @@ def test_sarif_multitool_validates_every_report(tmp_path: Path) -> None:
                 runs.append(doc["runs"][0])
                 names.append(f"{version}/{p.name}")
     assert len(runs) >= 20
+    # and dumps that are not go test output: SIGQUIT, goroutineleak and debug=1 profiles of the
+    # corpus programs (every rule family), mapped with --source corpus/programs
+    for p in sorted((REPO / "corpus" / "go1.27").glob("bug_*.txt")):
+        if p.name.endswith((".sigquit.txt", ".leakprof1.txt")):
+            doc, _ = sarif_of(p, "--source", str(REPO / "corpus" / "programs"))
+            if doc["runs"][0]["results"]:
+                runs.append(doc["runs"][0])
+                names.append(f"go1.27/{p.name}")
     goods = []
     for k in range(0, len(runs), 20):
         goods.append(tmp_path / f"reports{k // 20}.sarif")

@@ -182,11 +182,30 @@ def _fallback(view: View, gid: int) -> Located | None:
     return None
 
 
+def _record_site(view: View, repo: RepoPaths, finding: Any) -> Located | None:
+    """A finding of a pprof debug=1 profile (no goroutine ids): the record whose frame the
+    finding's title names (``... in pkg.f (/build/x.go:42) ...``), at its first frame in the
+    repository."""
+    for r in view.dump.records:
+        frames = [f for f in r.frames if f.file and f.line and f.function is not None]
+        if not any(f"{f.file}:{f.line}" in finding.title for f in frames):
+            continue
+        for f in frames:
+            assert f.function is not None and f.file is not None and f.line is not None
+            p = repo.path(f.file, f.function.package)
+            if p is not None:
+                return Located(p, f.line, f.function.full, True)
+    return None
+
+
 def finding_site(view: View, repo: RepoPaths, finding: Any) -> Located | None:
     """Where a finding is in the repository: the blocking site of its first goroutine that has
     one there (then of the goroutines blocked behind it); else the first user frame of its
-    first goroutine as the dump names it; None when no goroutine of it is in the dump."""
+    first goroutine as the dump names it; for a profile record's finding, the record's first
+    frame in the repository; None when nothing of it is in the dump."""
     gids = [*finding.goroutines, *finding.blocked_behind]
+    if not gids and view.dump.records:
+        return _record_site(view, repo, finding)
     for gid in gids:
         loc = _locate_goroutine(view, repo, gid)
         if loc is not None:
