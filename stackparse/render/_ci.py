@@ -187,14 +187,13 @@ def _record_site(view: View, repo: RepoPaths, finding: Any) -> Located | None:
     finding's title names (``... in pkg.f (/build/x.go:42) ...``), at its first frame in the
     repository."""
     for r in view.dump.records:
-        frames = [f for f in r.frames if f.file and f.line and f.function is not None]
-        if not any(f"{f.file}:{f.line}" in finding.title for f in frames):
+        frames = [(f.function, f.file, f.line) for f in r.frames if f.function is not None and f.file and f.line]
+        if not any(f"{file}:{line}" in finding.title for _, file, line in frames):
             continue
-        for f in frames:
-            assert f.function is not None and f.file is not None and f.line is not None
-            p = repo.path(f.file, f.function.package)
+        for fn, file, line in frames:
+            p = repo.path(str(file), fn.package)
             if p is not None:
-                return Located(p, f.line, f.function.full, True)
+                return Located(p, int(line or 0), fn.full, True)
     return None
 
 
