@@ -325,6 +325,37 @@ def test_github_step_summary_is_appended(tmp_path: Path) -> None:
     assert r.exit_code == 0 and summary.read_text().endswith("No deadlock or leak found.\n")
 
 
+def test_test_context_reads_test_report_and_else_the_preamble() -> None:
+    """The parser's test_report (read through getattr) wins; without it the go test timeout
+    preamble and the test function's frame say which test hung."""
+    from types import SimpleNamespace
+
+    import stackparse
+    from stackparse.render._ci import test_context
+
+    dump = stackparse.parse_all((GOTEST / "go1.27" / "hang-transfer.gotest.txt").read_text())[0]
+    ctx = test_context(dump)
+    assert ctx is not None and (ctx.tool, ctx.tests, ctx.package, ctx.timeout) == (
+        "go test",
+        ("TestTransferBothWays",),
+        "example.com/hang/transfer",
+        "5s",
+    )
+    assert ctx.sentence() == "TestTransferBothWays in example.com/hang/transfer timed out after 5s (go test -timeout)"
+    report = SimpleNamespace(tool="goleak", tests=("TestFirst",), package="example.com/leaky/fanout", timeout=None)
+    fake = SimpleNamespace(preamble=dump.preamble, goroutines=dump.goroutines, test_report=report)
+    ctx = test_context(fake)  # type: ignore[arg-type]
+    assert ctx is not None and (ctx.tool, ctx.tests, ctx.package) == (
+        "goleak",
+        ("TestFirst",),
+        "example.com/leaky/fanout",
+    )
+    assert ctx.sentence() == "goleak found goroutines left running by TestFirst in example.com/leaky/fanout"
+    # a dump that no test wrote has no context
+    plain = stackparse.parse((REPO / "corpus" / "go1.27" / "bug_abba_mutex.sigquit.txt").read_text())
+    assert test_context(plain) is None
+
+
 def test_goleak_report_names_the_leaking_test() -> None:
     """With the parser's test_report (the parse helper's TestReport), a goleak failure is one
     dump whose findings name the test; without it this branch has nothing to check."""
