@@ -1,9 +1,9 @@
 """The ``stackparse`` command: a thin shell over the library.
 
     stackparse parse   [FILE|-] [--format json|text] [--all]
-    stackparse analyze [FILE|-|DIR|URL ...] [--format text|json|jsonl|dot|mermaid|markdown|html]
+    stackparse analyze [FILE|-|DIR|URL ...] [--format text|json|jsonl|dot|mermaid|markdown|html|sarif|github]
                        [--fail-on low|medium|high|certain|never] [--all] [--color auto|always|never]
-                       [--timeout S] [--max-bytes N] [--watch S [--count N]] [--source DIR]
+                       [--timeout S] [--max-bytes N] [--watch S [--count N]] [--source DIR] [--repo-root DIR]
     stackparse diff    OLD NEW [--format text|json] [--fail-on LEVEL] [--fail-on-growth N]
 
 Reading the input (files, gzip, directories, stdin, URLs through :mod:`stackparse.capture`) and
@@ -39,7 +39,9 @@ from . import render
 
 __all__ = ["cli", "main"]
 
-ANALYZE_FORMATS = ("text", "json", "jsonl", "dot", "mermaid", "markdown", "html")
+ANALYZE_FORMATS = ("text", "json", "jsonl", "dot", "mermaid", "markdown", "html", "sarif", "github")
+#: Formats for CI (every dump of every input in one report; paths relative to the repository).
+CI_FORMATS = ("sarif", "github")
 FAIL_ON = ("low", "medium", "high", "certain", "never")
 #: Directory inputs expand to these files (sorted, not recursive).
 DIR_PATTERNS = ("*.txt", "*.txt.gz", "*.log")
@@ -63,6 +65,11 @@ class InputError(click.ClickException):
 
     def show(self, file: Any = None) -> None:
         click.echo(f"stackparse: error: {_one_line(self.format_message())}", err=True)
+
+
+class NoDumpError(InputError):
+    """The input holds no goroutine dump (a passing ``go test`` log): --format sarif and github
+    report nothing found instead of failing."""
 
 
 def _one_line(text: str) -> str:
@@ -266,14 +273,17 @@ def _parse_source(
                 else:
                     dumps = list(parse.parse_all(text))
     except parse.ParseError as e:
-        raise InputError(f"{name}: {_parse_error_text(e)}") from None
+        # "no goroutine dump found" / "empty input: no goroutine dump": the parser's words for
+        # input that is text but holds no dump (a passing go test log)
+        cls = NoDumpError if "no goroutine dump" in str(e) else InputError
+        raise cls(f"{name}: {_parse_error_text(e)}") from None
     finally:
         gc.freeze()
         if gc_was:
             gc.enable()
     dumps = [d for d in dumps if _has_content(d)]
     if not dumps:
-        raise InputError(f"{name}: {_nothing_found(text)}")
+        raise NoDumpError(f"{name}: {_nothing_found(text)}")
     return dumps
 
 
@@ -446,7 +456,16 @@ def _url_options(f: Callable[..., Any]) -> Callable[..., Any]:
     type=click.Path(exists=True, file_okay=False),
     default=None,
     metavar="DIR",
-    help="A checkout of the service: show the source line at every blocking site (text, markdown, html).",
+    help="A checkout of the service: show the source line at every blocking site (text, markdown, html); "
+    "for sarif and github, where the dump's file paths are looked up.",
+)
+@click.option(
+    "--repo-root",
+    type=click.Path(exists=True, file_okay=False),
+    default=None,
+    metavar="DIR",
+    help="sarif, github: the repository the reported paths are relative to "
+    "(default: the git checkout holding --source or the current directory).",
 )
 def analyze_cmd(
     sources: tuple[str, ...],
@@ -459,6 +478,7 @@ def analyze_cmd(
     watch_s: float | None,
     count: int | None,
     source_dir: str | None,
+    repo_root: str | None,
 ) -> None:
     """Say what is stuck and why: FILE, .gz, DIR (its *.txt, *.txt.gz, *.log), URL, or - for stdin.
 
@@ -481,8 +501,12 @@ def analyze_cmd(
             _note("note: --source is not used with --watch (the reports are diffs)")
         last = _watch(detect, sources[0], watch_s, count, fmt, _capture_kwargs(timeout, max_bytes))
         click.get_current_context().exit(_status([last] if last is not None else [], fail_on, order))
-    smap = None
-    if source_dir is not None:
+    smap: Any = None
+    if fmt in CI_FORMATS:
+        from .render._ci import RepoPaths
+
+        smap = RepoPaths(source_dir, repo_root)
+    elif source_dir is not None:
         if fmt in SOURCE_FORMATS:
             from .source import SourceMap
 
@@ -493,12 +517,18 @@ def analyze_cmd(
     single_doc = fmt in ("json", "dot", "mermaid", "markdown", "html")
     if single_doc and len(inputs) > 1:
         raise click.UsageError(f"--format {fmt} renders one input; use --format jsonl or text for several")
-    progress = fmt not in ("json", "jsonl")
+    progress = fmt not in ("json", "jsonl", *CI_FORMATS)
     results: list[
         tuple[str, int | None, Any, Any]
     ] = []  # (source, index in the file or None, dump, analysis)
     for src in inputs:
-        dumps = _parse_source(src, timeout, progress, max_bytes)
+        try:
+            dumps = _parse_source(src, timeout, progress, max_bytes)
+        except NoDumpError:
+            if fmt not in CI_FORMATS:
+                raise
+            _note(f"note: {_display(src)}: no goroutine dump in it (no test hung or leaked); nothing to report")
+            continue
         if single_doc and len(dumps) > 1:
             _note(f"note: {_display(src)} holds {len(dumps)} dumps; --format {fmt} shows the first")
             dumps = dumps[:1]
@@ -511,10 +541,33 @@ def analyze_cmd(
             for s, di, d, a in results[-len(dumps) :]:
                 extra = {} if di is None else {"dump_index": di}
                 _write(render.render_jsonl_record(a, s, dump=d, **extra))
-    if fmt != "jsonl":
+    if fmt in CI_FORMATS:
+        _write_ci(results, fmt, smap)
+    elif fmt != "jsonl":
         _write(_render(results, fmt, all_, _use_color(color), smap), color=_use_color(color))
     ctx = click.get_current_context()
     ctx.exit(_status([a for *_, a in results], fail_on, order))
+
+
+def _write_ci(results: list[tuple[str, int | None, Any, Any]], fmt: str, repo: Any) -> None:
+    """--format sarif / github: one report over every dump read. github also appends its job
+    summary to the file named by $GITHUB_STEP_SUMMARY when that is set."""
+    rows = [(_label(s, i), d, a, s) for s, i, d, a in results]
+    if fmt == "sarif":
+        from .render.sarif import render_sarif
+
+        _write(render_sarif(rows, repo, version=_version()))
+        return
+    from .render.github import render_github, render_github_summary
+
+    _write(render_github(rows, repo))
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        try:
+            with open(summary, "a", encoding="utf-8") as fh:
+                fh.write(render_github_summary(rows, repo))
+        except OSError as e:
+            raise InputError(f"GITHUB_STEP_SUMMARY={summary}: {e.strerror or e}") from None
 
 
 def _order(detect: Any) -> tuple[str, ...]:
