@@ -1,0 +1,183 @@
+"""stackparse.fleet against real parts: a dask.distributed LocalCluster of 2 worker processes, a
+directory of 1,000 real corpus dumps, real Go services (tests/pprofserver, several instances
+with different leak rates) on loopback, a worker killed with SIGKILL mid-scan, and two scans
+into one SQLite file.
+
+The cluster is started once for the module; the killed-worker test runs last.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+from goserver import closed_port, start_pprofserver
+
+distributed = pytest.importorskip("distributed", reason="dask[distributed] is a test dependency: pip install -e '.[test]'")
+
+from stackparse.fleet import Target, render_text, scan
+from stackparse.fleet.report import Aggregator
+from stackparse.fleet.tasks import summarize
+
+ROOT = Path(__file__).resolve().parent.parent
+SCHEMA = ROOT / "stackparse" / "schema" / "fleet-1.json"
+N_DUMPS = 1000
+LEAK_SITE_FN = "main.compute"  # tests/pprofserver/main.go: `ch <- 42` nobody receives
+
+
+@pytest.fixture(scope="module")
+def client():
+    cluster = distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.CRITICAL
+    )
+    cl = distributed.Client(cluster)
+    try:
+        yield cl
+    finally:
+        cl.close()
+        cluster.close()
+
+
+@pytest.fixture(scope="module")
+def thousand(tmp_path_factory):
+    """1,000 distinct real dumps of the corpus (the smallest, to keep the suite fast), as
+    symlinks named after their Go version and file: each is one instance."""
+    files = sorted(ROOT.glob("corpus/go1.*/*.txt"), key=lambda p: (p.stat().st_size, str(p)))
+    assert len(files) >= N_DUMPS
+    d = tmp_path_factory.mktemp("fleet-1000")
+    for i, p in enumerate(files[:N_DUMPS]):
+        (d / f"{i:04d}-{p.parent.name}-{p.name}").symlink_to(p)
+    return d
+
+
+@pytest.fixture(scope="module")
+def expected(thousand):
+    """The same 1,000 dumps summarised in this process, one by one, and aggregated."""
+    agg = Aggregator()
+    for p in sorted(thousand.iterdir()):
+        agg.add(summarize(Target("file", os.path.abspath(p))))
+    return agg.report(top=None)
+
+
+@pytest.fixture(scope="module")
+def thousand_report(client, thousand):
+    return scan([str(thousand)], client=client, top=None)
+
+
+def _shape(report):
+    sites = {s.site: (s.goroutines, s.instances, s.max_per_instance) for s in report.sites}
+    findings = {(f.kind, f.site): (f.instances, f.goroutines, f.confidence) for f in report.findings}
+    totals = (report.targets, report.ok, report.failed, report.dumps, report.bytes, report.goroutines, report.blocked)
+    return totals, sites, findings
+
+
+def test_thousand_corpus_dumps_on_two_workers(thousand_report, expected):
+    r = thousand_report
+    assert r.workers == 2
+    assert (r.targets, r.ok, r.failed) == (N_DUMPS, N_DUMPS, 0)
+    # the cluster's report is the single-process one: every target folded once, same numbers
+    assert _shape(r) == _shape(expected)
+    assert sum(s.goroutines for s in r.sites) == r.blocked > 0
+    # one row per finding shape across instances: the AB-BA deadlock of bug_abba_mutex's
+    # go1.27 dumps is one row whose instances are those dumps
+    abba = [f for f in r.findings if f.kind == "deadlock" and "go1.27.3/bug_abba_mutex/" in f.site]
+    assert abba and all(f.instances >= 2 for f in abba)
+
+
+@pytest.fixture(scope="module")
+def services(pprofserver_bin):
+    """Three instances of the same service, leaking one goroutine every 20, 40 and 80 ms."""
+    procs = []
+    try:
+        for every in ("20ms", "40ms", "80ms"):
+            procs.append(start_pprofserver(pprofserver_bin.path, "-leak-every", every))
+        yield [f"http://127.0.0.1:{port}" for _, port in procs]
+    finally:
+        for proc, _ in procs:
+            proc.kill()
+            proc.wait(timeout=30)
+            proc.stdout.close()
+            proc.stderr.close()
+
+
+def test_live_services_two_scans_rank_the_growing_leak_first(client, services, tmp_path):
+    db = tmp_path / "scans.sqlite"
+    refused = f"http://127.0.0.1:{closed_port()}"
+    login = services[0] + "/login"
+    targets = [*services, refused, login]
+    r1 = scan(targets, client=client, db=db, timeout=10)
+    assert (r1.targets, r1.ok, r1.failed) == (5, 3, 2)
+    assert {(k, t) for t, k, _ in r1.failures} == {
+        ("refused", refused + "/debug/pprof/goroutine?debug=2"),
+        ("not a dump", login),
+    }
+    assert r1.previous is None
+    # the AB-BA deadlock of every instance is one row: deadlock at main.transfer in 3 of 3
+    (dl,) = [f for f in r1.findings if f.kind == "deadlock"]
+    assert dl.site.startswith("main.transfer ") and dl.instances == 3
+
+    time.sleep(1.5)  # the leaks grow: at least 1.5 s / 80 ms = 18 goroutines per instance
+    r2 = scan(targets, client=client, db=db, timeout=10)
+    assert r2.previous is not None and r2.previous.id == r1.scan_id and r2.previous.instances_in_common == 3
+    top = r2.sites[0]
+    assert top.site.startswith(LEAK_SITE_FN + " ") and top.site.endswith("/main.go:46"), render_text(r2)
+    assert top.instances == 3 and top.state == "chan send"
+    g = top.growth
+    assert g is not None and g.instances == 3 and g.added >= 3 * 15
+    assert g.since == r1.started
+    before = {s.site: s for s in r1.sites}[top.site]
+    assert g.previous == before.goroutines and top.goroutines == before.goroutines + g.net
+    # the faster a service leaks, the more it holds
+    per = {s: summarize(Target("url", s + "/debug/pprof/goroutine?debug=2")) for s in services}
+    leaked = [dict((site, n) for site, n, _ in per[s].sites)[top.site] for s in services]
+    assert leaked[0] > leaked[1] > leaked[2]
+
+    # the command line against the same cluster as an existing scheduler, into the same file
+    from click.testing import CliRunner
+
+    from stackparse.cli import cli
+
+    res = CliRunner().invoke(
+        cli, ["fleet", *targets, "--scheduler", client.scheduler.address, "--db", str(db), "--format", "json"]
+    )
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert doc["scan"]["scheduler"] == client.scheduler.address and doc["scan"]["workers"] == 2
+    assert doc["scan"]["previous"]["id"] == r2.scan_id
+    assert doc["sites"][0]["site"] == top.site and doc["sites"][0]["growth"]["instances"] == 3
+    assert doc["totals"]["failed"] == 2
+    try:
+        import jsonschema
+    except ImportError:
+        pass
+    else:
+        jsonschema.validate(doc, json.loads(SCHEMA.read_text()))
+
+
+def test_worker_killed_mid_scan_every_target_once(client, thousand, expected):
+    """SIGKILL one of the two worker processes after 150 of 1,000 targets: the scheduler
+    reschedules what it held, the nanny starts a new worker, and the report is the same as
+    the single-process one: nothing lost, nothing counted twice."""
+    pids = client.run(os.getpid)
+    assert len(pids) == 2
+    victim = sorted(pids.values())[0]
+    killed_at = []
+    seen = []
+
+    def on_result(summary, done, total):
+        seen.append(summary.key)
+        if done == 150:
+            os.kill(victim, signal.SIGKILL)
+            killed_at.append(done)
+
+    r = scan([str(thousand)], client=client, top=None, on_result=on_result)
+    assert killed_at == [150]
+    assert len(seen) == len(set(seen)) == N_DUMPS
+    assert _shape(r) == _shape(expected)
+    client.wait_for_workers(2, timeout=60)
+    assert victim not in client.run(os.getpid).values()
