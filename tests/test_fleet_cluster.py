@@ -8,10 +8,12 @@ The cluster is started once for the module; the killed-worker test runs last.
 
 from __future__ import annotations
 
+import http.server
 import json
 import logging
 import os
 import signal
+import threading
 import time
 from pathlib import Path
 
@@ -22,6 +24,7 @@ distributed = pytest.importorskip("distributed", reason="dask[distributed] is a 
 
 from stackparse.fleet import Target, render_text, scan
 from stackparse.fleet.report import Aggregator
+from stackparse.fleet.scan import task_key
 from stackparse.fleet.tasks import summarize
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -159,25 +162,72 @@ def test_live_services_two_scans_rank_the_growing_leak_first(client, services, t
         jsonschema.validate(doc, json.loads(SCHEMA.read_text()))
 
 
-def test_worker_killed_mid_scan_every_target_once(client, thousand, expected):
-    """SIGKILL one of the two worker processes after 150 of 1,000 targets: the scheduler
-    reschedules what it held, the nanny starts a new worker, and the report is the same as
-    the single-process one: nothing lost, nothing counted twice."""
+@pytest.fixture
+def slow_dumps():
+    """A loopback HTTP server that answers each GET with a real corpus dump after 0.3 s, so a
+    worker is surely busy with one when it is killed."""
+    body = (ROOT / "corpus" / "go1.27" / "bug_abba_mutex.pprof2.txt").read_bytes()
+
+    class Slow(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):
+            time.sleep(0.3)
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Slow)
+    srv.daemon_threads = True
+    t = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    t.start()
+    try:
+        yield [f"http://127.0.0.1:{srv.server_address[1]}/slow/{i}" for i in range(40)]
+    finally:
+        srv.shutdown()
+        srv.server_close()
+        t.join(timeout=10)
+
+
+def test_worker_killed_mid_scan_every_target_once(client, thousand, expected, slow_dumps):
+    """SIGKILL one of the two worker processes while it runs a task, after 150 of 1,040
+    targets: the scheduler reschedules what it held, the nanny starts a new worker, and every
+    target is reported once, ok, with the same numbers as the single-process loop."""
     pids = client.run(os.getpid)
     assert len(pids) == 2
-    victim = sorted(pids.values())[0]
-    killed_at = []
+    victim_addr, victim = sorted(pids.items())[0]
+    by_digest = {task_key("", t).rsplit("-", 1)[1]: t for t in slow_dumps}
+    in_flight: list[str] = []
     seen = []
 
     def on_result(summary, done, total):
         seen.append(summary.key)
-        if done == 150:
-            os.kill(victim, signal.SIGKILL)
-            killed_at.append(done)
+        if done >= 150 and not in_flight:  # kill once the victim holds one of the slow targets
+            busy = client.processing().get(victim_addr, ())
+            slow = [by_digest[k.rsplit("-", 1)[1]] for k in busy if k.rsplit("-", 1)[1] in by_digest]
+            if slow:
+                os.kill(victim, signal.SIGKILL)
+                in_flight.extend(slow)
 
-    r = scan([str(thousand)], client=client, top=None, on_result=on_result)
-    assert killed_at == [150]
-    assert len(seen) == len(set(seen)) == N_DUMPS
-    assert _shape(r) == _shape(expected)
+    # the slow targets are spread through the list, so that some are left when it dies
+    files = sorted(str(p) for p in thousand.iterdir())
+    targets = [x for i, f in enumerate(files) for x in ([f, slow_dumps[i // 25]] if i % 25 == 24 else [f])]
+    r = scan(targets, client=client, top=None, on_result=on_result)
+    assert in_flight, "nothing was killed mid-task"
+    assert set(in_flight) <= set(seen)  # what the dead worker held was run again, and reported
+    assert len(seen) == len(set(seen)) == N_DUMPS + len(slow_dumps)
+    assert (r.targets, r.ok, r.failed) == (N_DUMPS + len(slow_dumps), N_DUMPS + len(slow_dumps), 0)
+    # the 40 served dumps add the same dump 40 times; the 1,000 files are as in one process
+    (abba_site,) = {f.site for f in r.findings if f.kind == "deadlock" and f.example in slow_dumps}
+    totals, _, findings = _shape(r)
+    assert totals[3] == expected.dumps + len(slow_dumps)
+    assert findings[("deadlock", abba_site)][0] == expected_instances(expected, "deadlock", abba_site) + len(slow_dumps)
     client.wait_for_workers(2, timeout=60)
     assert victim not in client.run(os.getpid).values()
+
+
+def expected_instances(report, kind, site):
+    return next((f.instances for f in report.findings if (f.kind, f.site) == (kind, site)), 0)
