@@ -737,6 +737,14 @@ def _diff_status(d: Any, fail_on: str, fail_on_growth: int | None, order: tuple[
     help="Report format (json: schema stackparse/fleet/1).",
 )
 @click.option("--top", type=click.IntRange(min=1), default=50, show_default=True, help="Blocking sites in the report.")
+@click.option(
+    "--min-growth",
+    type=click.IntRange(min=1),
+    default=10,
+    show_default=True,
+    metavar="N",
+    help="Goroutines a site must add since the last scan (--db) to rank as growing.",
+)
 @_url_options
 def fleet_cmd(
     targets: tuple[str, ...],
@@ -747,6 +755,7 @@ def fleet_cmd(
     keep_scans: int | None,
     fmt: str,
     top: int,
+    min_growth: int,
     timeout: float | None,
     max_bytes: int | None,
 ) -> None:
@@ -782,6 +791,7 @@ def fleet_cmd(
             retention_days=retention_days,
             keep_scans=keep_scans,
             top=top,
+            min_growth=min_growth,
             max_bytes=max_bytes,
             on_result=progress if sys.stderr.isatty() else None,
             timeout=fleet.DEFAULT_TIMEOUT if timeout is None else timeout,

@@ -131,7 +131,7 @@ def test_live_services_two_scans_rank_the_growing_leak_first(client, services, t
     assert top.site.startswith(LEAK_SITE_FN + " ") and top.site.endswith("/main.go:46"), render_text(r2)
     assert top.instances == 3 and top.state == "chan send"
     g = top.growth
-    assert g is not None and g.instances == 3 and g.added >= 3 * 15
+    assert g is not None and g.instances == 3 and g.added >= 3 * 15 and top.growing
     assert g.since == r1.started
     before = {s.site: s for s in r1.sites}[top.site]
     assert g.previous == before.goroutines and top.goroutines == before.goroutines + g.net
@@ -153,6 +153,7 @@ def test_live_services_two_scans_rank_the_growing_leak_first(client, services, t
     assert doc["scan"]["scheduler"] == client.scheduler.address and doc["scan"]["workers"] == 2
     assert doc["scan"]["previous"]["id"] == r2.scan_id
     assert doc["sites"][0]["site"] == top.site and doc["sites"][0]["growth"]["instances"] == 3
+    assert doc["sites"][0]["growth"]["growing"] is True
     assert doc["totals"]["failed"] == 2
     try:
         import jsonschema

@@ -176,10 +176,10 @@ def test_history_growth_since_when_and_ranking(tmp_path):
     db = tmp_path / "scans.sqlite"
     t0 = time.time() - 3000
     big = [("main.pool p.go:9", 500)]
-    r1 = _scan_into(db, [_summary("a", big + [("main.leak l.go:5", 10)]), _summary("b", [("main.leak l.go:5", 10)])], t0)
+    r1 = _scan_into(db, [_summary("a", big + [("main.leak l.go:5", 10)]), _summary("b", [("main.leak l.go:5", 10), ("main.conn c.go:1", 1)])], t0)
     assert r1.previous is None and all(s.growth is None for s in r1.sites)
     assert r1.sites[0].site == "main.pool p.go:9"
-    r2 = _scan_into(db, [_summary("a", big + [("main.leak l.go:5", 30)]), _summary("b", [("main.leak l.go:5", 20)])], t0 + 1000)
+    r2 = _scan_into(db, [_summary("a", big + [("main.leak l.go:5", 30)]), _summary("b", [("main.leak l.go:5", 20), ("main.conn c.go:1", 3)])], t0 + 1000)
     # instance c is new: not compared; the leak grew on both common instances
     r3 = _scan_into(
         db,
@@ -192,8 +192,11 @@ def test_history_growth_since_when_and_ranking(tmp_path):
     assert (g2["main.leak l.go:5"].instances, g2["main.leak l.go:5"].added, g2["main.leak l.go:5"].net) == (2, 30, 30)
     assert g2["main.leak l.go:5"].since == t0
     assert g2["main.pool p.go:9"].added == 0
-    # the growing site ranks first although the pool is larger
-    assert [s.site for s in r2.sites] == ["main.leak l.go:5", "main.pool p.go:9"]
+    # the growing site ranks first although the pool is larger; a site that added fewer
+    # goroutines than min_growth (10) ranks by its size
+    assert [s.site for s in r2.sites] == ["main.leak l.go:5", "main.pool p.go:9", "main.conn c.go:1"]
+    assert [s.growing for s in r2.sites] == [True, False, False]
+    assert g2["main.conn c.go:1"].added == 2
     g3 = r3.sites[0].growth
     assert r3.sites[0].site == "main.leak l.go:5"
     assert (g3.instances, g3.added, g3.previous) == (1, 20, 50)
@@ -280,7 +283,8 @@ def test_reports_render_and_match_the_schema(tmp_path):
     schema = json.loads(SCHEMA.read_text())
     _check_against_schema(doc, schema, schema["$defs"])
     assert doc["sites"][0]["growth"] == {"instances": 1, "added": 8, "net": 8, "previous": 1,
-                                         "since": doc["scan"]["previous"]["started"]}
+                                         "since": doc["scan"]["previous"]["started"], "growing": False}
+    assert doc["scan"]["min_growth"] == 10
     assert doc["failures"][0]["error_kind"] == "not a dump"
     try:
         import jsonschema
@@ -290,7 +294,7 @@ def test_reports_render_and_match_the_schema(tmp_path):
         jsonschema.Draft202012Validator.check_schema(schema)
         jsonschema.validate(doc, schema)
     text = render_text(r)
-    assert "GROWING: +8 goroutines on 1 instance" in text
+    assert "grew: +8 goroutines on 1 instance" in text  # below --min-growth 10
     assert "http://h2:6060/x: not a dump: not a goroutine dump" in text
     page = render_html(r)
     assert "9 &lt;leak&gt;" in page and "<leak>" not in page

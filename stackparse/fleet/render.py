@@ -67,7 +67,7 @@ def render_html(report: FleetReport) -> str:
         g = s.growth
         grow = "" if g is None or g.added <= 0 else f"+{g.added:,} on {g.instances:,} since {_when(g.since)}"
         rows.append(
-            f"<tr{' class=grow' if grow else ''}><td>{i}</td><td><code>{e(s.site.partition(' ')[0])}</code><br>"
+            f"<tr{' class=grow' if s.growing else ''}><td>{i}</td><td><code>{e(s.site.partition(' ')[0])}</code><br>"
             f"<small>{e(s.site.partition(' ')[2])}</small></td><td>{e(s.state)}</td>"
             f"<td class=n>{s.goroutines:,}</td><td class=n>{s.instances:,} of {r.ok:,}</td>"
             f"<td class=n>{s.max_per_instance:,}</td><td>{e(grow)}</td></tr>"
@@ -143,10 +143,12 @@ def _site_lines(i: int, s: SiteRow, ok: int) -> list[str]:
     lines = [head, f"       {fn}", f"       {loc}"]
     g = s.growth
     if g is not None and g.added > 0:
+        word = "GROWING" if s.growing else "grew"
+        on = f"{g.instances:,} instance{'s' if g.instances != 1 else ''}"
         lines.insert(
             1,
-            f"       GROWING: +{g.added:,} goroutines on {g.instances:,} instance{'s' if g.instances != 1 else ''} "
-            f"since {_when(g.since)} (was {g.previous:,}, net {g.net:+,})",
+            f"       {word}: +{g.added:,} goroutines on {on} since {_when(g.since)} "
+            f"(was {g.previous:,}, net {g.net:+,})",
         )
     return lines
 

@@ -7,9 +7,12 @@ depends on how varied the fleet is, not on how large.
 
 Ranking, after Uber's LeakProf (large, widespread, growing):
 
-1. **growing**: sites whose goroutines rose since the previous scan of the same history file
-   come first, by the goroutines added over all instances (a pool that is large but stable is
-   a design choice; one that keeps growing runs the service out of memory);
+1. **growing**: sites whose goroutines rose by at least ``min_growth`` (default
+   :data:`MIN_GROWTH`) since the previous scan of the same history file, summed over the
+   instances where they rose, come first, most goroutines added first (a pool that is large
+   but stable is a design choice; one that keeps growing runs the service out of memory). The
+   threshold keeps the one connection handler that happened to be alive during one scan and
+   not the other from outranking everything;
 2. then by **score** = goroutines at the site over all instances x the share of the instances
    read that have the site (large and widespread: 40 goroutines on each of 400 instances
    before 10,000 on one).
@@ -28,9 +31,20 @@ from typing import Any
 from .store import Growth, PreviousScan
 from .tasks import TargetSummary
 
-__all__ = ["CONFIDENCE_ORDER", "MAX_FAILURES", "SCHEMA", "Aggregator", "FindingRow", "FleetReport", "SiteRow"]
+__all__ = [
+    "CONFIDENCE_ORDER",
+    "MAX_FAILURES",
+    "MIN_GROWTH",
+    "SCHEMA",
+    "Aggregator",
+    "FindingRow",
+    "FleetReport",
+    "SiteRow",
+]
 
 SCHEMA = "stackparse/fleet/1"
+#: Goroutines a site must add (over the instances where it rose) to rank as growing.
+MIN_GROWTH = 10
 #: Failed targets listed one by one; beyond this only their number per kind is kept.
 MAX_FAILURES = 1000
 #: Weakest first, for picking a group's strongest finding. The analysis owns the order
@@ -50,6 +64,7 @@ class SiteRow:
     states: Counter[str] = field(default_factory=Counter)
     score: float = 0.0
     growth: Growth | None = None
+    growing: bool = False
 
     @property
     def state(self) -> str:
@@ -69,7 +84,7 @@ class SiteRow:
             "max_per_instance": self.max_per_instance,
             "max_instance": self.max_instance,
             "score": round(self.score, 3),
-            "growth": None if self.growth is None else self.growth.to_dict(),
+            "growth": None if self.growth is None else {**self.growth.to_dict(), "growing": self.growing},
         }
 
 
@@ -123,6 +138,7 @@ class FleetReport:
     scan_id: int | None = None
     previous: PreviousScan | None = None
     retried: int = 0
+    min_growth: int = MIN_GROWTH
 
     @property
     def seconds(self) -> float:
@@ -146,6 +162,7 @@ class FleetReport:
                     "instances_in_common": self.previous.instances_in_common,
                 },
                 "retried": self.retried,
+                "min_growth": self.min_growth,
             },
             "totals": {
                 "targets": self.targets,
@@ -227,6 +244,7 @@ class Aggregator:
         self,
         *,
         growth: dict[str, Growth] | None = None,
+        min_growth: int = MIN_GROWTH,
         top: int | None = 50,
         workers: int = 0,
         scheduler: str = "",
@@ -241,6 +259,7 @@ class Aggregator:
         for row in self.sites.values():
             row.score = row.goroutines * (row.instances / self.ok) if self.ok else 0.0
             row.growth = growth.get(row.site)
+            row.growing = row.growth is not None and row.growth.added >= max(1, min_growth)
         ranked = sorted(self.sites.values(), key=_site_rank)
         findings = sorted(
             self.findings.values(), key=lambda f: (-_conf(f.confidence), -f.instances, -f.goroutines, f.kind, f.site)
@@ -266,11 +285,12 @@ class Aggregator:
             scan_id=scan_id,
             previous=previous,
             retried=retried,
+            min_growth=min_growth,
         )
 
 
 def _site_rank(row: SiteRow) -> tuple[int, float, int, str]:
-    added = row.growth.added if row.growth is not None else 0
+    added = row.growth.added if row.growth is not None and row.growing else 0
     return (-added, -row.score, -row.instances, row.site)
 
 

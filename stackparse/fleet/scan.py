@@ -35,7 +35,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from .report import Aggregator, FleetReport
+from .report import MIN_GROWTH, Aggregator, FleetReport
 from .store import History
 from .targets import Target, expand
 from .tasks import TargetSummary, summarize
@@ -62,6 +62,7 @@ def scan(
     timeout: float = DEFAULT_TIMEOUT,
     max_bytes: int | None = None,
     top: int | None = 50,
+    min_growth: int = MIN_GROWTH,
     retries: int = 2,
     window: int | None = None,
     on_result: Callable[[TargetSummary, int, int], None] | None = None,
@@ -70,7 +71,8 @@ def scan(
     :mod:`stackparse.fleet.targets`) and return the ranked :class:`FleetReport`.
 
     ``db``: the SQLite history file; the report's growth columns compare with its previous
-    scan, then ``retention_days`` / ``keep_scans`` prune it. ``top``: sites kept in the report
+    scan, then ``retention_days`` / ``keep_scans`` prune it; a site that added at least
+    ``min_growth`` goroutines since then ranks as growing (first). ``top``: sites kept in the report
     (``None``: all). ``retries``: Dask retries of a task that raised. ``on_result(summary,
     done, total)`` is called on the client for every target as it completes (progress bars,
     tests). Raises :class:`FleetError` when the scan cannot start.
@@ -103,6 +105,7 @@ def scan(
             history.prune(retention_days=retention_days, keep_scans=keep_scans)
         return agg.report(
             growth=growth,
+            min_growth=min_growth,
             top=top,
             workers=nworkers,
             scheduler=where,
