@@ -5,8 +5,10 @@
     for row in report.sites[:5]:
         print(row.goroutines, row.instances, row.site, row.growth)
 
-Each target is one Dask task (:func:`stackparse.fleet.tasks.summarize`) that fetches or reads the
-dump, parses and analyses it on the worker and sends back a compact summary. The client keeps
+Each URL and each large file is one Dask task (:func:`stackparse.fleet.tasks.summarize`) that
+fetches or reads the dump, parses and analyses it on the worker and sends back a compact
+summary; small files go several to a task (:func:`~stackparse.fleet.tasks.summarize_all`, up to
+1 MiB or 32 files), because the scheduler spends a few milliseconds on every task. The client keeps
 at most ``window`` tasks in flight, folds each summary into an
 :class:`~stackparse.fleet.report.Aggregator` as it arrives (and into the history file), and
 drops it: memory on the client does not grow with the number of targets.
@@ -18,7 +20,7 @@ single-threaded worker processes (default: one per CPU), closed at the end.
 Failures: a target that cannot be read comes back as a failed summary with its reason (the
 task never raises). A worker that dies mid-task has its tasks rescheduled by the scheduler
 (``distributed.scheduler.allowed-failures`` times, then the target is reported as failed
-with ``error_kind`` "worker died"). Every task has a key derived from its target's key, each
+with ``error_kind`` "worker died"). Every task has a key derived from its targets' keys, each
 finished task is read once, and the aggregator ignores a target key it has already folded:
 a target is counted exactly once.
 """
@@ -38,12 +40,15 @@ from typing import Any
 from .report import MIN_GROWTH, Aggregator, FleetReport
 from .store import History
 from .targets import Target, expand
-from .tasks import TargetSummary, summarize
+from .tasks import TargetSummary, summarize, summarize_all
 
 __all__ = ["FleetError", "scan"]
 
 #: Per-target fetch timeout in seconds (connection, and each read).
 DEFAULT_TIMEOUT = 10.0
+#: Files smaller than this share a task with others, up to this many bytes or BATCH_TARGETS files.
+BATCH_BYTES = 1 << 20
+BATCH_TARGETS = 32
 
 
 class FleetError(Exception):
@@ -202,32 +207,67 @@ def _run(
     from distributed import as_completed
 
     token = uuid.uuid4().hex[:12]
-    pending = iter(todo)
-    by_future: dict[Any, Target] = {}
+    pending = _batches(todo)
+    by_future: dict[Any, list[Target]] = {}
 
     def submit() -> Any | None:
-        t = next(pending, None)
-        if t is None:
+        batch = next(pending, None)
+        if batch is None:
             return None
-        fut = client.submit(summarize, t, timeout, max_bytes, key=task_key(token, t.key), retries=retries, pure=False)
-        by_future[fut] = t
+        key = task_key(token, "\n".join(t.key for t in batch))
+        if len(batch) == 1:
+            fut = client.submit(summarize, batch[0], timeout, max_bytes, key=key, retries=retries, pure=False)
+        else:
+            fut = client.submit(summarize_all, batch, timeout, max_bytes, key=key, retries=retries, pure=False)
+        by_future[fut] = batch
         return fut
 
     first = [f for f in (submit() for _ in range(window)) if f is not None]
     ac = as_completed(first)
     for fut in ac:
-        target = by_future.pop(fut)
+        batch = by_future.pop(fut)
         try:
-            summary = fut.result()
+            got = fut.result()
+            summaries = [got] if isinstance(got, TargetSummary) else list(got)
         except Exception as e:  # KilledWorker after allowed-failures deaths, a lost connection...
             kind = "worker died" if type(e).__name__ == "KilledWorker" else "task failed"
-            summary = TargetSummary(target.key, False, kind, f"{type(e).__name__}: {_one_line(str(e))}")
+            why = f"{type(e).__name__}: {_one_line(str(e))}"
+            summaries = [TargetSummary(t.key, False, kind, why) for t in batch]
         finally:
             fut.release()
         nxt = submit()
         if nxt is not None:
             ac.add(nxt)
-        yield summary
+        yield from summaries
+
+
+def _batches(todo: list[Target]) -> Iterator[list[Target]]:
+    """One task per URL and per large file; small files together, up to :data:`BATCH_BYTES` or
+    :data:`BATCH_TARGETS` a task, so that the scheduler's few milliseconds per task do not cost
+    more than the work on a dump of a few KiB."""
+    batch: list[Target] = []
+    size = 0
+    for t in todo:
+        n = _size(t)
+        if n is None or n >= BATCH_BYTES:
+            yield [t]
+            continue
+        if batch and (size + n > BATCH_BYTES or len(batch) >= BATCH_TARGETS):
+            yield batch
+            batch, size = [], 0
+        batch.append(t)
+        size += n
+    if batch:
+        yield batch
+
+
+def _size(t: Target) -> int | None:
+    if t.is_url:
+        return None
+    try:
+        return os.stat(t.key).st_size
+    except OSError:
+        return None
 
 
 def _one_line(s: str) -> str:

@@ -33,7 +33,15 @@ from typing import Any
 
 from .targets import Target
 
-__all__ = ["MAX_SITES", "NOT_BLOCKED", "FindingSummary", "TargetSummary", "blocking_site", "summarize"]
+__all__ = [
+    "MAX_SITES",
+    "NOT_BLOCKED",
+    "FindingSummary",
+    "TargetSummary",
+    "blocking_site",
+    "summarize",
+    "summarize_all",
+]
 
 #: Sites kept per target, largest first; the rest are summed into one ``(other sites)`` row, so
 #: that a summary stays small whatever the dump holds.
@@ -117,6 +125,13 @@ def summarize(target: Target, timeout: float = 10.0, max_bytes: int | None = Non
     except Exception as e:  # an analysis bug must not stop the scan of the fleet: report it
         summary = TargetSummary(target.key, False, "error", f"{type(e).__name__}: {_one_line(str(e))}", bytes=len(data))
     return _with(summary, seconds=time.perf_counter() - t0, worker=worker)
+
+
+def summarize_all(
+    targets: Iterable[Target], timeout: float = 10.0, max_bytes: int | None = None
+) -> list[TargetSummary]:
+    """:func:`summarize` of each target, in order: one task for several small dumps."""
+    return [summarize(t, timeout, max_bytes) for t in targets]
 
 
 def blocking_site(frames: Iterable[Any]) -> str:
