@@ -10,8 +10,9 @@ single        the single-process loop the fleet scan replaces: for each of the 1
 fleet-1/-2    ``scan(dir, workers=N)`` on a LocalCluster of N single-threaded worker processes
               over the same dumps; the cluster's start-up is timed apart, not in dumps/s.
 overhead      what the scheduler costs per dump: (wall x workers - the dumps' own seconds) /
-              dumps (small files go up to 32 to a task), from each fleet run; and the wall time per task of a no-op task sent the
-              same way (submit with a key, as_completed, a window of 32).
+              dumps (small files go up to 32 to a task), from each fleet run; and the wall
+              time per task of a no-op task sent the same way (keyed submit, as_completed,
+              a window of 32).
 rss-N         peak RSS (VmHWM) of the client process (which also runs the LocalCluster's
               scheduler; the workers are other processes) scanning N targets: the dump set
               repeated under other names until there are N, so N distinct instances. It should

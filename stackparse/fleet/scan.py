@@ -27,6 +27,7 @@ a target is counted exactly once.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import os
@@ -238,7 +239,10 @@ def _run(
         nxt = submit()
         if nxt is not None:
             ac.add(nxt)
-        yield from summaries
+        for t, summary in zip(batch, summaries):
+            # the client's own key string, not the worker's copy: the aggregator keeps the key of
+            # every target to count each once, and the scan already holds these
+            yield dataclasses.replace(summary, key=t.key) if summary.key == t.key else summary
 
 
 def _batches(todo: list[Target]) -> Iterator[list[Target]]:
