@@ -5,8 +5,6 @@
                        [--fail-on low|medium|high|certain|never] [--all] [--color auto|always|never]
                        [--timeout S] [--max-bytes N] [--watch S [--count N]] [--source DIR]
     stackparse diff    OLD NEW [--format text|json] [--fail-on LEVEL] [--fail-on-growth N]
-    stackparse fleet   TARGETS... [--scheduler URL] [--workers N] [--db FILE]
-                       [--retention-days N | --keep-scans N] [--format text|json|html] [--timeout S]
 
 Reading the input (files, gzip, directories, stdin, URLs through :mod:`stackparse.capture`) and
 choosing an exit status is all this module does: parsing is :func:`stackparse.parse.parse_all`,
