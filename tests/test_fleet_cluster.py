@@ -145,8 +145,11 @@ def test_live_services_two_scans_rank_the_growing_leak_first(client, services, t
 
     from stackparse.cli import cli
 
+    time.sleep(1.0)  # at least 1 s / 80 ms = 12 more goroutines per instance: above --min-growth 10
     res = CliRunner().invoke(
-        cli, ["fleet", *targets, "--scheduler", client.scheduler.address, "--db", str(db), "--format", "json"]
+        cli,
+        ["fleet", *targets, "--scheduler", client.scheduler.address, "--db", str(db), "--format", "json",
+         "--keep-scans", "2"],
     )
     assert res.exit_code == 0, res.output
     doc = json.loads(res.stdout)
@@ -155,6 +158,10 @@ def test_live_services_two_scans_rank_the_growing_leak_first(client, services, t
     assert doc["sites"][0]["site"] == top.site and doc["sites"][0]["growth"]["instances"] == 3
     assert doc["sites"][0]["growth"]["growing"] is True
     assert doc["totals"]["failed"] == 2
+    from stackparse.fleet.store import History
+
+    with History(db) as h:  # --keep-scans 2: the first scan is gone
+        assert [sid for sid, *_ in h.scans()] == [r2.scan_id, doc["scan"]["id"]]
     try:
         import jsonschema
     except ImportError:
