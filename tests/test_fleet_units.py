@@ -324,3 +324,22 @@ def test_sizes_of_modules():
     for p in (ROOT / "stackparse" / "fleet").glob("*.py"):
         assert len(p.read_text().splitlines()) <= 600, p
     assert os.path.exists(SCHEMA)
+
+
+def test_scheduler_without_workers_is_an_error_not_a_hang(monkeypatch):
+    distributed = pytest.importorskip("distributed")
+    import logging
+    import sys
+
+    from stackparse.fleet import FleetError, scan
+
+    # stackparse.fleet.scan is also the name of the function: set the module's constant
+    monkeypatch.setattr(sys.modules["stackparse.fleet.scan"], "WORKER_WAIT", 1.0)
+    cluster = distributed.LocalCluster(
+        n_workers=0, processes=False, dashboard_address=None, silence_logs=logging.CRITICAL
+    )
+    try:
+        with pytest.raises(FleetError, match="no Dask worker joined"):
+            scan([str(ABBA)], scheduler=cluster.scheduler_address)
+    finally:
+        cluster.close()

@@ -50,6 +50,8 @@ DEFAULT_TIMEOUT = 10.0
 #: Files smaller than this share a task with others, up to this many bytes or BATCH_TARGETS files.
 BATCH_BYTES = 1 << 20
 BATCH_TARGETS = 32
+#: Seconds to wait for a first worker at --scheduler.
+WORKER_WAIT = 30.0
 
 
 class FleetError(Exception):
@@ -174,6 +176,13 @@ def _client(client: Any, scheduler: str | None, workers: int | None) -> Iterator
         except (OSError, TimeoutError) as e:
             raise FleetError(f"cannot connect to the Dask scheduler at {scheduler}: {e}") from None
         try:
+            try:  # a scheduler with no worker would take the tasks and never run them
+                cl.wait_for_workers(1, timeout=WORKER_WAIT)
+            except TimeoutError:
+                raise FleetError(
+                    f"no Dask worker joined the scheduler at {scheduler} within {WORKER_WAIT:g}s: "
+                    f"start one with `dask worker {scheduler}`"
+                ) from None
             yield cl, scheduler
         finally:
             cl.close()
