@@ -343,3 +343,11 @@ def test_scheduler_without_workers_is_an_error_not_a_hang(monkeypatch):
             scan([str(ABBA)], scheduler=cluster.scheduler_address)
     finally:
         cluster.close()
+
+
+def test_other_sites_row_ranks_last():
+    from stackparse.fleet.tasks import OTHER_SITES
+
+    agg = Aggregator()
+    agg.add(_summary("i1", [(OTHER_SITES, 10_000), ("main.f a.go:1", 5)]))
+    assert [s.site for s in agg.report().sites] == ["main.f a.go:1", OTHER_SITES]

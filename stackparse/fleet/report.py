@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .store import Growth, PreviousScan
-from .tasks import TargetSummary
+from .tasks import OTHER_SITES, TargetSummary
 
 __all__ = [
     "CONFIDENCE_ORDER",
@@ -289,9 +289,10 @@ class Aggregator:
         )
 
 
-def _site_rank(row: SiteRow) -> tuple[int, float, int, str]:
+def _site_rank(row: SiteRow) -> tuple[bool, int, float, int, str]:
     added = row.growth.added if row.growth is not None and row.growing else 0
-    return (-added, -row.score, -row.instances, row.site)
+    # the sum of the sites a summary had no room for is not a site: it goes last
+    return (row.site == OTHER_SITES, -added, -row.score, -row.instances, row.site)
 
 
 def _conf(c: str) -> int:
