@@ -137,7 +137,6 @@ class FleetReport:
     db: str | None = None
     scan_id: int | None = None
     previous: PreviousScan | None = None
-    retried: int = 0
     min_growth: int = MIN_GROWTH
 
     @property
@@ -161,7 +160,6 @@ class FleetReport:
                     "started": _iso(self.previous.started),
                     "instances_in_common": self.previous.instances_in_common,
                 },
-                "retried": self.retried,
                 "min_growth": self.min_growth,
             },
             "totals": {
@@ -251,7 +249,6 @@ class Aggregator:
         db: str | None = None,
         scan_id: int | None = None,
         previous: PreviousScan | None = None,
-        retried: int = 0,
         finished: float | None = None,
     ) -> FleetReport:
         """Rank the sites (see the module docstring) and return the report with the first ``top``."""
@@ -284,7 +281,6 @@ class Aggregator:
             db=db,
             scan_id=scan_id,
             previous=previous,
-            retried=retried,
             min_growth=min_growth,
         )
 
