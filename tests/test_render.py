@@ -347,7 +347,7 @@ def test_text_no_findings_and_bucket_cut() -> None:
     dump = Dump(kind="stack", goroutines=gs)
     a = Analysis(dump=dump, blocking={}, graph=nx.DiGraph(), findings=[], buckets=bucketize(dump), notes=[])
     out = render_text(a)
-    assert "No deadlock or leak found." in out
+    assert out.splitlines()[0] == "Goroutine dump, 600 goroutines: no deadlock or leak found"
     assert "... 20 more buckets (200 goroutines): --all shows them" in out
     full = render_text(a, all=True)
     assert "more buckets" not in full
@@ -718,17 +718,18 @@ def test_text_sums_up_many_low_findings_by_site() -> None:
     a = _many_low_analysis(25)
     out = render_text(a)
     assert "1. LEAK (certain): 1 goroutine blocked forever" in out
-    assert "LEAK (low): 1 goroutine wait for" not in out  # not drawn one by one...
-    assert "25 low-confidence findings, by wait site" in out  # ...but summed up
-    assert "25 x LEAK (low)" in out and "25 goroutines [semacquire] 100, 101, 102" in out
-    assert "main.reader  svc/main.go:42" in out
-    assert "e.g. #2: 1 goroutine wait for sema?g100" in out
-    assert out.index("1. LEAK (certain)") < out.index("low-confidence findings")
+    assert "LEAK (low): 1 goroutine waits for" not in out  # not drawn one by one...
+    assert "Weak leads (low confidence): 25 findings at 1 site" in out  # ...but summed up
+    assert "2. LEAK (low): 25 leads, 25 goroutines [semacquire] in main.reader" in out
+    assert "goroutines 100, 101, 102" in out and "      svc/main.go:42" in out
+    assert "e.g. 1 goroutine waits for a semaphore (address not in the dump)" in out
+    assert "sema?g" not in out  # no graph key in the reader's text
+    assert out.index("1. LEAK (certain)") < out.index("Weak leads")
     assert all(len(line) <= 80 for line in out.splitlines())
-    full = render_text(a, all=True)  # --all draws every one, numbered as in the JSON
-    assert "26. LEAK (low): 1 goroutine wait for sema?g124" in full and "low-confidence findings" not in full
-    few = render_text(_many_low_analysis(10))  # a handful are drawn as before
-    assert "11. LEAK (low): 1 goroutine wait for sema?g109" in few and "low-confidence findings" not in few
+    # numbers run on without a gap: the weak leads after the findings
+    assert "3. " not in out
+    full = render_text(a, all=True)  # --all lists every goroutine of the site
+    assert "124" in full and "... (" not in full.split("Weak leads")[1].split("\n\n")[0]
 
 
 def test_text_cuts_long_note_lists() -> None:
@@ -764,7 +765,8 @@ def test_text_report_sums_up_lock_contention_no_finding_explains() -> None:
     assert lines[i + 2].strip().startswith("healthy_tenant_contention/main.go:")
     assert lines[i + 3].strip() == "each held by a goroutine in main.(*tenant).flush [chan receive] (medium)"
     holder = a.contention[0].holders[0]
-    assert lines[i + 5].strip() == f"e.g. {a.contention[0].locks[0]} is held by goroutine {holder}"
+    addr = a.contention[0].locks[0].partition("@")[2]
+    assert lines[i + 5].strip() == f"e.g. mutex {addr} is held by goroutine {holder}"
     hidden = render_text(analyze(parse_file(CORPUS / "go1.27" / "healthy_tenant_hidden_holder.stack.txt")))
     assert "holder not inferred: no goroutine in sight holds them" in hidden
     # one waiter: every renderer says it the same way

@@ -16,18 +16,31 @@ from typing import Any
 import networkx as nx
 
 from ..model import Dump, Frame, Goroutine
+from .words import KIND_NAMES, resource_phrase
 
 CONFIDENCE_ORDER: tuple[str, ...] = ("low", "medium", "high", "certain")
 
 EDGE_WORDS = {"waits-for": "waits for", "held-by": "held by", "can-release": "can be released by"}
 
 
-def confidence_rank(confidence: str) -> int:
-    """Index in CONFIDENCE_ORDER (-1 for an unknown word)."""
+def conf_value(level: Any) -> str:
+    """A confidence (or kind) as its plain word, whether the analysis gives a ``str`` or a
+    ``str`` enum (``Confidence.HIGH``): every renderer compares and prints confidences through
+    this one helper."""
+    return str(getattr(level, "value", level))
+
+
+def confidence_rank(confidence: Any) -> int:
+    """Index in CONFIDENCE_ORDER, weakest first (-1 for an unknown word)."""
     try:
-        return CONFIDENCE_ORDER.index(confidence)
+        return CONFIDENCE_ORDER.index(conf_value(confidence))
     except ValueError:
         return -1
+
+
+def at_least(confidence: Any, level: str | None) -> bool:
+    """``confidence`` is ``level`` or more certain (always True without a level)."""
+    return level is None or confidence_rank(confidence) >= confidence_rank(level)
 
 
 # --------------------------------------------------------------------------- frames
@@ -187,13 +200,17 @@ class NFinding:
             dst = getattr(e, "target", None) or getattr(e, "dst", "")
             edges.append(
                 PEdge(
-                    canon(str(src)), canon(str(dst)), e.kind, e.confidence, getattr(e, "evidence", "") or ""
+                    canon(str(src)),
+                    canon(str(dst)),
+                    conf_value(e.kind),
+                    conf_value(e.confidence),
+                    getattr(e, "evidence", "") or "",
                 )
             )
         gids = tuple(getattr(f, "goroutines", ()) or ())
         return cls(
-            kind=f.kind,
-            confidence=f.confidence,
+            kind=conf_value(f.kind),
+            confidence=conf_value(f.confidence),
             title=f.title,
             goroutines=gids,
             resources=tuple(canon(_key(r)) for r in getattr(f, "resources", ()) or ()),
@@ -283,8 +300,8 @@ class View:
             PEdge(
                 canon(str(s)),
                 canon(str(t)),
-                a.get("kind", ""),
-                a.get("confidence", ""),
+                conf_value(a.get("kind", "")),
+                conf_value(a.get("confidence", "")),
                 a.get("evidence", "") or "",
             )
             for s, t, a in self.graph.edges(data=True)
@@ -335,11 +352,7 @@ class View:
         gid = goroutine_id(key)
         if gid is not None:
             return f"goroutine {gid}"
-        r = self.resource(key)
-        if r is None or not hasattr(r, "kind"):
-            kind, rest = split_key(key)
-            return f"{kind} {rest}".strip()
-        return f"{r.kind} {format_address(r.address, getattr(r, 'exact', True))}"
+        return key_phrase(key)
 
     def goroutine_status(self, gid: int) -> str:
         """``sync.Mutex.Lock, 3 min`` for a goroutine's header."""
@@ -353,11 +366,11 @@ class View:
         """Lines for a picture's node: id, top user function, state + minutes."""
         gid = goroutine_id(key)
         if gid is None:
-            r = self.resource(key)
-            if r is None or not hasattr(r, "kind"):
-                kind, rest = split_key(key)
-                return [kind, rest] if rest else [kind]
-            return [r.kind, format_address(r.address, getattr(r, "exact", True))]
+            kind, rest = split_key(key)
+            name = KIND_NAMES.get(kind, kind)
+            if rest == "(address unknown)":
+                rest = "(address not in the dump)" if kind != "select" else ""
+            return [name, rest] if rest else [name]
         lines = [f"goroutine {gid}"]
         f = self.site_frame(gid)
         if f is not None:
@@ -398,6 +411,22 @@ def _key(resource: Any) -> str:
             return k
     address = getattr(resource, "address", None)
     return f"{getattr(resource, 'kind', '?')}:{format_address(address)}"
+
+
+def key_phrase(key: str) -> str:
+    """A resource node's key as a reader says it (:func:`stackparse.render.words.resource_phrase`):
+    ``mutex 0xc000012345``, ``a channel (address not in the dump)``, ``goroutine 7``."""
+    gid = goroutine_id(key)
+    if gid is not None:
+        return f"goroutine {gid}"
+    m = re.match(r"([A-Za-z_.-]+)([:@?])(.*)", key)
+    if not m:
+        return key
+    kind, sep, rest = m.groups()
+    if sep == "?":
+        return resource_phrase(kind, None)
+    addr, _, part = rest.partition("#")
+    return resource_phrase(kind, addr.rstrip("?") or None, part)
 
 
 def split_key(key: str) -> tuple[str, str]:
@@ -637,7 +666,7 @@ def contention_texts(c: Any) -> tuple[str, str]:
         head += f", up to {minutes_text(c.longest_wait)}"
     if c.held_at is not None:
         who = f"held by goroutine {c.holders[0]}" if len(c.locks) == 1 else "each held by a goroutine"
-        held = f"{who} in {c.held_at.function} [{c.held_state}] ({c.holder_confidence})"
+        held = f"{who} in {c.held_at.function} [{c.held_state}] ({conf_value(c.holder_confidence)})"
         if c.stuck_holders:
             held += (
                 ", stuck: nothing in the dump can wake it"
