@@ -36,13 +36,12 @@ from typing import Any, NoReturn
 import click
 
 from . import render
+from .render._common import conf_value
 
 __all__ = ["cli", "main"]
 
 ANALYZE_FORMATS = ("text", "json", "jsonl", "dot", "mermaid", "markdown", "html")
 FAIL_ON = ("low", "medium", "high", "certain", "never")
-#: Directory inputs expand to these files (sorted, not recursive).
-DIR_PATTERNS = ("*.txt", "*.txt.gz", "*.log")
 #: detect.CONFIDENCE_ORDER, weakest first, until the detect stage exports it.
 DEFAULT_ORDER = ("low", "medium", "high", "certain")
 #: Formats that show source lines with --source.
@@ -143,19 +142,55 @@ def _is_url(source: str) -> bool:
 
 
 def _expand(sources: tuple[str, ...]) -> list[str]:
-    """``-`` for no input; directories become their dump files, sorted."""
+    """``-`` for no input; a directory becomes the files in it that hold a goroutine dump,
+    sorted, whatever their names (``goroutines``, ``dump.out``, ``dump.gz``): their content is
+    sniffed (:func:`_sniff`). A file that cannot be read, or holds no dump, is skipped with a
+    note on stderr."""
     if not sources:
         return ["-"]
     out: list[str] = []
     for s in sources:
         if s != "-" and not _is_url(s) and Path(s).is_dir():
-            found = sorted({str(p) for pat in DIR_PATTERNS for p in Path(s).glob(pat) if p.is_file()})
+            found = []
+            for p in sorted(Path(s).iterdir()):
+                if p.name.startswith(".") or not p.is_file():
+                    continue
+                why = _sniff(p)
+                if why is None:
+                    found.append(str(p))
+                elif why:
+                    _note(f"note: skipped {p}: {why}")
             if not found:
-                raise InputError(f"{s}: no *.txt, *.txt.gz or *.log files in this directory")
+                raise InputError(f"{s}: no goroutine dump in this directory")
             out.extend(found)
         else:
             out.append(s)
     return out
+
+
+#: What the first bytes of a goroutine dump hold (any of the formats stackparse reads).
+_DUMP_MARKS = (b"goroutine ", b"goroutine profile:", b"panic: ", b"fatal error: ", b"SIGQUIT", b"\"goroutines\"")
+
+
+def _sniff(path: Path) -> str | None:
+    """None when ``path`` looks like a goroutine dump (plain or gzip); else why not ("" for a
+    file not worth a note: not a dump at all)."""
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(1 << 16)
+            if data[:2] == b"\x1f\x8b":
+                fh.seek(0)
+                with gzip.open(fh) as gz:
+                    data = gz.read(1 << 16)
+    except OSError as e:
+        return f"cannot read it ({e.strerror or e})"
+    except (EOFError, zlib.error) as e:
+        return f"corrupt gzip data ({e})"
+    if b"\x00" in data[:8192]:
+        return "binary data, not the text of a goroutine dump"
+    if any(m in data for m in _DUMP_MARKS):
+        return None
+    return "no goroutine dump in its first 64 KiB"
 
 
 def _display(source: str) -> str:
@@ -251,7 +286,9 @@ def _parse_source(
     try:
         by_file = getattr(parse, "parse_file_all", None)
         size = _file_size(source)
-        if by_file is not None and size > 0:
+        # Files under PROGRESS_BYTES are read whole: parse_file_all (which reads in pieces) splits
+        # a panic's preamble from the goroutines after it into two dumps (134 corpus files).
+        if by_file is not None and size >= PROGRESS_BYTES:
             # A file: the parser reads it in pieces of a few MB (bounded memory), with a
             # progress bar for big ones on a terminal.
             _decode(source, _head(source))  # binary / corrupt gzip -> one clear error first
@@ -412,6 +449,20 @@ def _url_options(f: Callable[..., Any]) -> Callable[..., Any]:
     help="Exit 1 when a finding at or above this confidence is found.",
 )
 @click.option(
+    "--min-confidence",
+    type=click.Choice(DEFAULT_ORDER),
+    default=None,
+    metavar="LEVEL",
+    help="Print only the findings at LEVEL (low, medium, high, certain) or above (every format).",
+)
+@click.option(
+    "--top",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="Print only the N most certain findings (every format).",
+)
+@click.option(
     "--all",
     "all_",
     is_flag=True,
@@ -452,6 +503,8 @@ def analyze_cmd(
     sources: tuple[str, ...],
     fmt: str,
     fail_on: str,
+    min_confidence: str | None,
+    top: int | None,
     all_: bool,
     color: str,
     timeout: float | None,
@@ -460,14 +513,22 @@ def analyze_cmd(
     count: int | None,
     source_dir: str | None,
 ) -> None:
-    """Say what is stuck and why: FILE, .gz, DIR (its *.txt, *.txt.gz, *.log), URL, or - for stdin.
+    """Say what is stuck and why: FILE, .gz, DIR (every dump file in it), URL, or - for stdin.
 
     \b
     With --watch SECONDS and one URL: a dump every SECONDS, each compared with the first
     (what grew, new findings); Ctrl-C stops, the exit status is that of the last dump.
 
+    \b
+    A directory's files are sniffed, whatever their names; one that cannot be read is skipped
+    with a note on stderr, and the exit status says what the others hold.
+
     Exit status: 0 nothing at or above --fail-on, 1 something, 2 unreadable input.
     """
+    if not sources and sys.stdin.isatty():  # nothing piped in: say how, do not wait on the terminal
+        ctx = click.get_current_context()
+        click.echo(ctx.get_help())
+        ctx.exit(2)
     detect = importlib.import_module("stackparse.detect")
     order = _order(detect)
     if count is not None and watch_s is None:
@@ -497,8 +558,17 @@ def analyze_cmd(
     results: list[
         tuple[str, int | None, Any, Any]
     ] = []  # (source, index in the file or None, dump, analysis)
+    skipped = 0
     for src in inputs:
-        dumps = _parse_source(src, timeout, progress, max_bytes)
+        try:
+            dumps = _parse_source(src, timeout, progress, max_bytes)
+        except InputError as e:
+            if len(inputs) == 1:
+                raise
+            # one of several inputs (a directory...): say so, read the rest
+            _note(f"note: skipped {_one_line(e.format_message())}")
+            skipped += 1
+            continue
         if single_doc and len(dumps) > 1:
             _note(f"note: {_display(src)} holds {len(dumps)} dumps; --format {fmt} shows the first")
             dumps = dumps[:1]
@@ -510,9 +580,14 @@ def analyze_cmd(
         if fmt == "jsonl":  # stream: one line per dump as soon as it is analysed
             for s, di, d, a in results[-len(dumps) :]:
                 extra = {} if di is None else {"dump_index": di}
-                _write(render.render_jsonl_record(a, s, dump=d, **extra))
+                _write(render.render_jsonl_record(a, s, dump=d, min_confidence=min_confidence, top=top, **extra))
+    if not results:
+        raise InputError(f"none of the {len(inputs)} inputs could be read")
+    limits = {"min_confidence": min_confidence, "top": top}
     if fmt != "jsonl":
-        _write(_render(results, fmt, all_, _use_color(color), smap), color=_use_color(color))
+        _write(_render(results, fmt, all_, _use_color(color), smap, limits), color=_use_color(color))
+    if skipped:
+        _note(f"note: {skipped} of {len(inputs)} inputs skipped; the exit status is that of the others")
     ctx = click.get_current_context()
     ctx.exit(_status([a for *_, a in results], fail_on, order))
 
@@ -581,28 +656,36 @@ def _summary(a: Any, dump: Any) -> str:
 
 
 def _render(
-    results: list[tuple[str, int | None, Any, Any]], fmt: str, all_: bool, color: bool, smap: Any = None
+    results: list[tuple[str, int | None, Any, Any]],
+    fmt: str,
+    all_: bool,
+    color: bool,
+    smap: Any = None,
+    limits: dict[str, Any] | None = None,
 ) -> str:
+    lim = limits or {}
     if fmt == "text":
         if len(results) == 1:
-            return render.render_text(results[0][3], color=color, all=all_, dump=results[0][2], source=smap)
+            s, _, d, a = results[0]
+            return render.render_text(a, color=color, all=all_, dump=d, source=smap, **lim)
         rows = [(_label(s, i), a, d) for s, i, d, a in results]
         parts = [render.render_text_summary(rows, color=color)]
         for label, a, d in rows:
             parts.append(
-                f"\n==> {label} <==\n" + render.render_text(a, color=color, all=all_, dump=d, source=smap)
+                f"\n==> {label} <==\n"
+                + render.render_text(a, color=color, all=all_, dump=d, source=smap, **lim)
             )
         return "".join(parts)
-    _, _, d, a = results[0]
+    s, _, d, a = results[0]
     if fmt == "json":
-        return render.render_json(a, dump=d)
+        return render.render_json(a, dump=d, **lim)
     if fmt == "dot":
         return render.render_dot(a, all=all_, dump=d)
     if fmt == "mermaid":
         return render.render_mermaid(a, all=all_, dump=d)
     if fmt == "markdown":
-        return render.render_markdown(a, dump=d, source=smap)
-    return render.render_html(a, all=all_, dump=d, source=smap)
+        return render.render_markdown(a, dump=d, source=smap, **lim)
+    return render.render_html(a, all=all_, dump=d, source=smap, name=s, **lim)
 
 
 def _label(source: str, index: int | None) -> str:
@@ -616,7 +699,8 @@ def _status(analyses: list[Any], fail_on: str, order: tuple[str, ...]) -> int:
     floor = order.index(fail_on)
     for a in analyses:
         for f in a.findings:
-            if f.confidence in order and order.index(f.confidence) >= floor:
+            c = conf_value(f.confidence)
+            if c in order and order.index(c) >= floor:
                 return 1
     return 0
 
@@ -696,8 +780,8 @@ def _diff_status(d: Any, fail_on: str, fail_on_growth: int | None, order: tuple[
     bucket grew by ``fail_on_growth`` or more; else 0."""
     bad = fail_on != "never" and any(
         (f.status == "new" or (f.status == "persisting" and f.delta > 0))
-        and f.confidence in order
-        and order.index(f.confidence) >= order.index(fail_on)
+        and conf_value(f.confidence) in order
+        and order.index(conf_value(f.confidence)) >= order.index(fail_on)
         for f in d.findings
     )
     grew = fail_on_growth is not None and any(c.delta >= fail_on_growth for c in d.buckets)

@@ -285,4 +285,9 @@ def label_groups(view: View) -> list[LabelGroup]:
 
 
 def labels_text(labels: tuple[tuple[str, str], ...]) -> str:
-    return "{" + ", ".join(f"{k}={v!r}" if (not v or not v.isprintable() or " " in v) else f"{k}={v}" for k, v in labels) + "}"
+    """``{worker=w1, kind='needs quoting'}``: values quoted when empty, spaced or unprintable."""
+    return "{" + ", ".join(f"{k}={_label_value(v)}" for k, v in labels) + "}"
+
+
+def _label_value(v: str) -> str:
+    return repr(v) if not v or not v.isprintable() or " " in v else v
