@@ -489,9 +489,13 @@ class PEdge:
     confidence: str
     evidence: str = ""
     cycle: bool = False
+    #: the label drawn on the arrow, when not the kind and confidence
+    text: str = ""
 
     @property
     def label(self) -> str:
+        if self.text:
+            return self.text
         if self.confidence and self.confidence != "certain":
             return f"{self.kind} ({self.confidence})"
         return self.kind

@@ -37,6 +37,9 @@ from ._common import (
     visible_frames,
 )
 from .layout import layered_layout
+from .plan import Crash, LowGroup, labels_text, make_plan
+from .sitegraph import dropped, site_picture
+from .words import readable
 
 if TYPE_CHECKING:
     from ..source import SourceMap
@@ -44,6 +47,8 @@ if TYPE_CHECKING:
 #: Above this many goroutines, only the findings' goroutines get their own stack (the others
 #: are reached through their bucket) unless ``all`` is set.
 INDIVIDUAL_STACKS = 5000
+#: A finding's own graph is drawn up to this many nodes.
+FINDING_NODES = 30
 
 
 def esc(text: object) -> str:
@@ -66,7 +71,9 @@ ul.chain{list-style:none;padding-left:.5em}ul.chain li{margin:.2em 0}
 .note{color:#555;font-style:italic}
 table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #eee;padding:.25em .5em;
 text-align:left;vertical-align:top}th{background:#fafafa}td.n{text-align:right;font-weight:600}
-summary{cursor:pointer}svg{max-width:100%;height:auto;border:1px solid #eee;background:#fcfcfc}
+summary{cursor:pointer}.graph{width:100%;border:1px solid #eee;background:#fcfcfc;overflow:hidden;
+resize:vertical}.graph svg{width:100%;height:100%;cursor:grab;display:block}
+.limit{background:#fff4d6;border-left:4px solid #e8a317;padding:.3em .6em}.crash{border-left:4px solid #d62728}
 svg text{font:11px ui-monospace,Menlo,Consolas,monospace}
 .muted{color:#777}#filter{margin:.3em 0 .6em;padding:.2em .4em;width:20em}
 .src{margin:.1em 0 .1em 1.5em}.src code{background:#f6f8fa;padding:0 .4em;white-space:pre-wrap}
@@ -75,6 +82,27 @@ svg text{font:11px ui-monospace,Menlo,Consolas,monospace}
 # Constant: never formatted with dump text.
 _SCRIPT = """
 (function(){
+  // pan (drag) and zoom (wheel) every graph; at first 1:1 from its left edge, or whole if it fits
+  var svgs=document.querySelectorAll('svg.pz');
+  for(var k=0;k<svgs.length;k++){(function(s){
+    var W=+s.getAttribute('data-w'),H=+s.getAttribute('data-h');
+    var r=s.getBoundingClientRect();
+    var v=[0,0,W,H];
+    if(W>r.width||H>r.height){v=[0,0,Math.min(W,r.width),Math.min(H,r.height)];}
+    function set(){s.setAttribute('viewBox',v.join(' '));}
+    set();
+    s.addEventListener('wheel',function(e){e.preventDefault();
+      var b=s.getBoundingClientRect(),f=e.deltaY>0?1.15:1/1.15;
+      var px=v[0]+(e.clientX-b.left)/b.width*v[2],py=v[1]+(e.clientY-b.top)/b.height*v[3];
+      v[2]*=f;v[3]*=f;v[0]=px-(e.clientX-b.left)/b.width*v[2];v[1]=py-(e.clientY-b.top)/b.height*v[3];set();
+    },{passive:false});
+    var drag=null;
+    s.addEventListener('mousedown',function(e){drag=[e.clientX,e.clientY,v[0],v[1]];});
+    window.addEventListener('mouseup',function(){drag=null;});
+    window.addEventListener('mousemove',function(e){if(!drag){return;}
+      var b=s.getBoundingClientRect();
+      v[0]=drag[2]-(e.clientX-drag[0])/b.width*v[2];v[1]=drag[3]-(e.clientY-drag[1])/b.height*v[3];set();});
+  })(svgs[k]);}
   var box=document.getElementById('filter');
   if(!box){return;}
   box.addEventListener('input',function(){
@@ -89,18 +117,27 @@ _SCRIPT = """
 
 
 def render_html(
-    analysis: Any, all: bool = False, dump: Dump | None = None, source: SourceMap | None = None
+    analysis: Any,
+    all: bool = False,
+    dump: Dump | None = None,
+    source: SourceMap | None = None,
+    name: str | None = None,
+    min_confidence: str | None = None,
+    top: int | None = None,
 ) -> str:
-    """The whole report as one HTML page that needs nothing but itself.
+    """The whole report as one HTML page that needs nothing but itself, in the order of every
+    report (:func:`stackparse.render.plan.make_plan`); ``name`` (the file analysed) goes into the
+    page title. A graph of the blocking sites (goroutines grouped by where they wait, with
+    counts) comes first; every graph pans (drag) and zooms (wheel).
 
     With ``source`` (a checkout of the service), each blocking site of a finding and each
     frame an inferred lock holder was found in gets its source line (escaped, once per
     finding)."""
     view = View(analysis, dump, source)
     dump = view.dump
+    plan = make_plan(view, min_confidence, top)
     n = goroutine_count(dump)
-    findings = view.findings
-    title = f"stackparse: {dump_title(dump)}"
+    title = f"stackparse: {name} — {dump_title(dump)}" if name else f"stackparse: {dump_title(dump)}"
     out = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -108,28 +145,34 @@ def render_html(
         f"<title>{esc(title)}</title>",
         f"<style>{_CSS}</style>",
         "</head><body>",
-        f"<h1>{esc(dump_title(dump))}</h1>",
+        f"<h1>{esc(plan.verdict)}</h1>",
         (
-            f'<p class="muted">{n} goroutines, {len(findings)} finding{"s" if len(findings) != 1 else ""}, '
+            f'<p class="muted">{esc(name + ": ") if name else ""}{n} goroutines, '
             f"{len(view.buckets)} buckets</p>"
         ),
     ]
-    for p in dump.preamble.panics:
-        out.append(f"<pre>panic: {esc(p.value)}</pre>")
+    out.extend(f'<p class="limit">⚠ {esc(x)}</p>' for x in plan.limits)
+    if plan.crash is not None:
+        out.extend(_crash(view, plan.crash))
+    out.extend(site_graph(view))
     out.append("<h2>Findings</h2>")
-    if not findings:
+    if not plan.findings and not plan.low:
         out.append("<p>No deadlock or leak found.</p>")
-    for i, f in enumerate(findings):
-        out.extend(_finding(view, f, i))
+    for number, f in plan.findings:
+        out.extend(_finding(view, f, number))
+    out.extend(_low(plan.low))
+    if plan.omitted:
+        out.append(f'<p class="muted">{plan.omitted} more findings left out by --min-confidence / --top</p>')
     out.extend(_contention(analysis))
     for note, alike in note_groups(view.notes):
-        out.append(f'<p class="note">{esc(note)}</p>')
+        out.append(f'<p class="note">{esc(readable(note))}</p>')
         if alike:  # one per lock or channel: folded
             out.append(f'<details class="note"><summary>{len(alike)} more like it</summary>')
-            out.extend(f'<p class="note">{esc(n)}</p>' for n in alike)
+            out.extend(f'<p class="note">{esc(readable(n))}</p>' for n in alike)
             out.append("</details>")
+    out.extend(_labels(plan.labels))
     out.extend(_buckets(view.buckets, all))
-    out.extend(_goroutines(view, findings, all))
+    out.extend(_goroutines(view, [f for _, f in plan.findings], all))
     if dump.diagnostics:
         out.append("<h2>Parser diagnostics</h2><ul>")
         out.extend(f"<li><code>{esc(d)}</code></li>" for d in dump.diagnostics)
@@ -137,6 +180,72 @@ def render_html(
     out.append(f"<script>{_SCRIPT}</script>")
     out.append("</body></html>")
     return "\n".join(out) + "\n"
+
+
+def site_graph(view: View) -> list[str]:
+    """The blocking sites of the dump and who waits on whom between them
+    (:func:`stackparse.render.sitegraph.site_picture`), drawn to pan and zoom."""
+    pic = site_picture(view)
+    if pic is None or not pic.nodes:
+        return []
+    left = dropped(view, pic)
+    more = f"; {left} more blocked goroutines at smaller sites" if left > 0 else ""
+    return [
+        "<h2>Where goroutines wait</h2>",
+        f'<p class="muted">One box per blocking site with its goroutine count; an arrow when goroutines '
+        f"of one site wait on a lock or channel a goroutine of the other can release (drag to pan, wheel to "
+        f"zoom{more}).</p>",
+        svg(pic, "sites"),
+    ]
+
+
+def _crash(view: View, c: Crash) -> list[str]:
+    out = [f'<pre class="crash">{esc(c.message)}' + (f"\n[signal {esc(c.signal)}]" if c.signal else "") + "</pre>"]
+    if c.goroutine is not None:
+        at = ""
+        if c.frame is not None:
+            at = f" at <code>{esc(c.frame.function.full)}</code> <code>{esc(location(c.frame))}</code>"
+        out.append(f"<p>in {_glink(c.goroutine)} [{esc(c.state)}]{at}</p>")
+        if c.frame is not None:
+            out.append(_source(view, c.frame, set()))
+        if c.caller is not None:
+            out.append(
+                f"<p>called from <code>{esc(c.caller.function.full)}</code> <code>{esc(location(c.caller))}</code></p>"
+            )
+    return out
+
+
+def _low(groups: list[LowGroup]) -> list[str]:
+    if not groups:
+        return []
+    n = sum(len(g.findings) for g in groups)
+    out = [f"<h2>Weak leads (low confidence): {n} findings at {len(groups)} sites</h2>", "<ul>"]
+    for g in groups:
+        where = ""
+        if g.frame is not None:
+            where = f" in <code>{esc(g.frame.function.full)}</code> <code>{esc(location(g.frame))}</code>"
+        ids = ", ".join(_glink(x) for x in g.goroutines[:20])
+        more = f" and {len(g.goroutines) - 20} more" if len(g.goroutines) > 20 else ""
+        out.append(
+            f"<li>{g.number}. {g.count} goroutine{'s' if g.count != 1 else ''} [{esc(g.state or '?')}]{where}"
+            f'<div class="evidence">{esc(g.example)}</div><div class="evidence">{ids}{more}</div></li>'
+        )
+    out.append("</ul>")
+    return out
+
+
+def _labels(groups: list[Any]) -> list[str]:
+    if not groups:
+        return []
+    out = ["<h2>pprof labels</h2>", "<table><thead><tr><th>count</th><th>labels</th><th>where</th></tr></thead><tbody>"]
+    for g in groups:
+        where = "" if g.frame is None else f"{g.frame.function.full}  {location(g.frame)}"
+        out.append(
+            f'<tr><td class="n">{g.count}</td><td><code>{esc(labels_text(g.labels))}</code></td>'
+            f'<td class="mono">{esc(where)}</td></tr>'
+        )
+    out.append("</tbody></table>")
+    return out
 
 
 def _contention(analysis: Any) -> list[str]:
@@ -202,24 +311,28 @@ def _edge_source(view: View, e: Any, seen: set[tuple[str, int]]) -> str:
 
 
 def _finding(view: View, f: Any, index: int) -> list[str]:
+    """One finding, numbered ``index`` as in every report."""
     kind = f.kind if f.kind in ("deadlock", "leak") else "other"
     conf = f.confidence if f.confidence in ("certain", "high", "medium", "low") else "low"
     out = [
         f'<section class="finding {kind}">',
         (
             f'<h3><span class="kind">{esc(f.kind)}</span> '
-            f'<span class="badge {conf}">{esc(f.confidence)}</span> {esc(f.title)}</h3>'
+            f'{index}. <span class="badge {conf}">{esc(f.confidence)}</span> {esc(readable(f.title))}</h3>'
         ),
         '<ul class="chain">',
     ]
     seen: set[tuple[str, int]] = set()  # source lines already quoted in this finding
     for e in ordered_edges(f):
         word = EDGE_WORDS.get(e.kind, e.kind)
+        # a goroutine's own wait is a fact: the badge and evidence only for inferred edges
+        badge = ""
+        if e.kind != "waits-for":
+            badge = f' <span class="badge {_conf_class(e.confidence)}">{esc(e.confidence)}</span>'
+        evidence = e.evidence if e.kind != "waits-for" else ""
         out.append(
-            f"<li>{_node_html(view, e.source)} <b>{esc(word)}</b> {_node_html(view, e.target)} "
-            f'<span class="badge {_conf_class(e.confidence)}">'
-            f"{esc(e.confidence)}</span>"
-            + (f'<div class="evidence">{esc(e.evidence)}</div>' if e.evidence else "")
+            f"<li>{_node_html(view, e.source)} <b>{esc(word)}</b> {_node_html(view, e.target)}{badge}"
+            + (f'<div class="evidence">{esc(readable(evidence))}</div>' if evidence else "")
             + _edge_source(view, e, seen)
             + "</li>"
         )
@@ -239,11 +352,14 @@ def _finding(view: View, f: Any, index: int) -> list[str]:
             )
             out.append(f'<p class="evidence">{count} × [{esc(state)}]{where}</p>')
     for note in f.notes:
-        out.append(f'<p class="note">{esc(note)}</p>')
+        out.append(f'<p class="note">{esc(readable(note))}</p>')
     pic = Picture()
     finding_picture(view, f, pic, Cluster(""), str(index))
     pic.mark_cycles()
-    out.append(svg(pic, f"f{index}"))
+    if len(pic.nodes) <= FINDING_NODES:
+        out.append(svg(pic, f"f{index}"))
+    else:  # dozens of goroutines alike: the graph of blocking sites above draws them as one box
+        out.append(f'<p class="muted">({len(pic.nodes)} nodes: drawn as sites in "Where goroutines wait")</p>')
     out.append("</section>")
     return out
 
@@ -285,9 +401,10 @@ def svg(pic: Picture, prefix: str) -> str:
     width = 40 + len(lay.layers) * _NODE_W + (len(lay.layers) - 1) * _COL_GAP
     p = prefix
     out = [
+        f'<div class="graph" style="height:{min(bottom, 640):.0f}px">',
         (
-            f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{bottom:.0f}" '
-            f'viewBox="0 0 {width:.0f} {bottom:.0f}" role="img">'
+            f'<svg class="pz" xmlns="http://www.w3.org/2000/svg" data-w="{width:.0f}" data-h="{bottom:.0f}" '
+            f'viewBox="0 0 {width:.0f} {bottom:.0f}" preserveAspectRatio="xMinYMin meet" role="img">'
         ),
         "<defs>",
         (
@@ -351,7 +468,7 @@ def svg(pic: Picture, prefix: str) -> str:
         if gid is not None:
             inner = f'<a href="#g-{gid}">{inner}</a>'
         out.append(inner)
-    out.append("</svg>")
+    out.append("</svg></div>")
     return "\n".join(out)
 
 

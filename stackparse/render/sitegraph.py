@@ -1,0 +1,88 @@
+"""The wait-for graph of a whole dump at the scale of its blocking sites.
+
+A 1,400-goroutine dump has a few thousand nodes in its wait-for graph: drawn node by node it is
+a strip nobody can read. Grouped by blocking site (the goroutines' state and the frame they wait
+in), it has a few dozen: one box per site with its count, one arrow per pair of sites whose
+goroutines wait on each other (through a lock held by, or a channel that can be released by, a
+goroutine of the other site), labelled with how many goroutines.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from ._common import PEdge, Picture, PNode, View, goroutine_id, is_blocked, location, split_key
+from .words import KIND_NAMES
+
+__all__ = ["SITES_DRAWN", "site_picture"]
+
+#: Sites drawn (the largest, and those they wait on).
+SITES_DRAWN = 30
+
+
+def _site(view: View, gid: int) -> tuple[str, str, str] | None:
+    g = view.goroutine(gid)
+    if g is None:
+        return None
+    f = view.site_frame(gid)
+    return (g.state, "" if f is None else f.function.full, "" if f is None else location(f))
+
+
+def site_picture(view: View, limit: int = SITES_DRAWN) -> Picture | None:
+    """Blocked goroutines grouped by blocking site, and who waits on whom between sites. None
+    when the dump has no wait-for graph (a debug=1 profile) or nothing is blocked."""
+    count: Counter[tuple[str, str, str]] = Counter()
+    site_of: dict[int, tuple[str, str, str]] = {}
+    for gid, b in view.blocking.items():
+        if not is_blocked(b):
+            continue
+        s = _site(view, gid)
+        if s is not None:
+            site_of[gid] = s
+            count[s] += 1
+    if not count:
+        return None
+    links: Counter[tuple[tuple[str, str, str], tuple[str, str, str], str]] = Counter()
+    for gid, a in list(site_of.items()):
+        seen = set()
+        for r in view.successors(f"g:{gid}"):
+            if goroutine_id(r) is not None:
+                continue
+            for h in view.successors(r):
+                hid = goroutine_id(h)
+                if hid is None:
+                    continue
+                b = site_of.get(hid) or _site(view, hid)
+                if b is None or (b, r) in seen:
+                    continue
+                seen.add((b, r))
+                if b not in count:
+                    count[b] = 0  # a running holder: drawn, with no blocked count
+                    site_of.setdefault(hid, b)
+                links[(a, b, KIND_NAMES.get(split_key(r)[0], split_key(r)[0]))] += 1
+    keep = [s for s, _ in count.most_common(limit)]
+    kept = set(keep)
+    for a, b, _ in links:  # what the drawn sites wait on is drawn too
+        if a in kept and b not in kept:
+            keep.append(b)
+            kept.add(b)
+    keys = {s: f"site:{i}" for i, s in enumerate(keep)}
+    pic = Picture()
+    for s in keep:
+        state, func, loc = s
+        n = count[s]
+        head = f"{n} x [{state}]" if n else f"[{state}]"
+        pic.add_node(PNode(keys[s], "group", [head, func or "?", loc], role="other"), None)
+    for (a, b, what), n in sorted(links.items(), key=lambda kv: -kv[1]):
+        if a in keys and b in keys:
+            label = f"{n} via {what}"
+            pic.edges.append(PEdge(keys[a], keys[b], "waits-for", "", label, text=label))
+    pic.mark_cycles()
+    return pic
+
+
+def dropped(view: View, pic: Any) -> int:
+    """Blocked goroutines whose site is not drawn."""
+    drawn = sum(int(n.lines[0].split(" ")[0]) for n in pic.nodes.values() if n.lines[0][0].isdigit())
+    return sum(1 for b in view.blocking.values() if is_blocked(b)) - drawn
