@@ -39,7 +39,7 @@ from ._common import (
 from .layout import layered_layout
 from .plan import Crash, LowGroup, labels_text, make_plan
 from .sitegraph import dropped, site_picture
-from .words import readable
+from .words import plural, readable
 
 if TYPE_CHECKING:
     from ..source import SourceMap
@@ -162,7 +162,7 @@ def render_html(
         out.extend(_finding(view, f, number))
     out.extend(_low(plan.low))
     if plan.omitted:
-        out.append(f'<p class="muted">{plan.omitted} more findings left out by --min-confidence / --top</p>')
+        out.append(f'<p class="muted">{plural(plan.omitted, "more finding")} left out by --min-confidence / --top</p>')
     out.extend(_contention(analysis))
     for note, alike in note_groups(view.notes):
         out.append(f'<p class="note">{esc(readable(note))}</p>')

@@ -188,7 +188,7 @@ def _finding(view: View, index: int, f: Any) -> str:
             fr, g = view.site_frame(gid), view.goroutine(gid)
             key = (None if g is None else g.state, None if fr is None else (fr.function.full, fr.file, fr.line))
             alike.setdefault((*key, view.node_title(e.target)), []).append(gid)
-    folded = {g: k for k, ids in alike.items() if len(set(ids)) > 1 for g in ids}
+    folded: dict[int, tuple[Any, ...]] = {g: k for k, ids in alike.items() if len(set(ids)) > 1 for g in ids}
     for e in ordered_edges(f):
         word = EDGE_WORDS.get(e.kind, e.kind)
         gid = goroutine_id(e.source)

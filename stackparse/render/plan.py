@@ -113,6 +113,10 @@ _PANIC_FUNCS = frozenset(
 )
 
 
+#: Fatal errors the runtime raises about the whole program, not in one goroutine.
+_RUNTIME_VERDICTS = ("all goroutines are asleep", "no goroutines")
+
+
 def _is_panic_frame(f: Frame) -> bool:
     full = f.function.full
     return (
@@ -135,8 +139,12 @@ def crash_of(dump: Dump) -> Crash | None:
     else:
         message = f"panic: {p.panics[-1].value}"
         if p.panics[-1].recovered or len(p.panics) > 1:
-            message = "panic: " + " -> ".join(x.value for x in p.panics)
+            values = [x.value for x in p.panics]
+            values = [v for i, v in enumerate(values) if i == 0 or v != values[i - 1]]
+            message = "panic: " + " -> ".join(values)
     signal = None if p.signal is None else p.signal.name
+    if p.fatal_error and p.fatal_error.startswith(_RUNTIME_VERDICTS):  # no goroutine crashed
+        return Crash(message, None, "", None, None, signal)
     gs = dump.goroutines
     g = next((g for g in gs if any(_is_panic_frame(f) for f in g.frames)), None)
     if g is None:  # the runtime prints the goroutine that crashed first
@@ -223,6 +231,8 @@ def _verdict(view: View, main: list[Any], low: list[LowGroup], crash: Crash | No
         what = f"pprof {dump.profile or 'goroutine'} profile (debug=1)"
     elif p.test_timeout:
         what = f"Test timed out after {p.test_timeout}"
+    elif crash is not None and crash.goroutine is None and p.fatal_error:
+        what = "Fatal error"
     elif crash is not None:
         word = "Fatal error" if p.fatal_error else "Panic"
         what = word if crash.goroutine is None else f"{word} in goroutine {crash.goroutine}"

@@ -273,7 +273,9 @@ def _evidence(e: Any) -> list[str]:
 def _sites(view: View, ids: Sequence[int], st: Style, indent: str) -> list[str]:
     """``16 x [sync.Mutex.Lock] in pkg.worker  file.go:12`` for the most common sites of ``ids``."""
     out = []
-    sites = view.common_sites(ids, LISTED_SITES)
+    sites = view.common_sites(ids, LISTED_SITES + 1)
+    if len(sites) > LISTED_SITES and sum(c for c, _, _ in sites) < len(ids):
+        sites = sites[:LISTED_SITES]  # the last line says how many more, rather than one of them
     for count, state, frame in sites:
         text = f"{count} x [{state}]" + ("" if frame is None else f" in {frame.function.full}")
         loc = "" if frame is None else location(frame)
