@@ -193,7 +193,7 @@ def _finding(view: View, index: int, f: Any) -> str:
         word = EDGE_WORDS.get(e.kind, e.kind)
         gid = goroutine_id(e.source)
         if e.kind == "waits-for" and gid in folded:
-            key = folded[gid]
+            key: tuple[Any, ...] = folded[gid]
             if key not in done:
                 done.add(key)
                 ids = list(dict.fromkeys(alike[key]))
