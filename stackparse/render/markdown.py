@@ -186,14 +186,18 @@ def _finding(view: View, index: int, f: Any) -> str:
         gid = goroutine_id(e.source)
         if gid is not None and e.kind == "waits-for" and e.source not in skip:
             fr, g = view.site_frame(gid), view.goroutine(gid)
-            key = (None if g is None else g.state, None if fr is None else (fr.function.full, fr.file, fr.line))
-            alike.setdefault((*key, view.node_title(e.target)), []).append(gid)
+            sig: tuple[Any, ...] = (
+                None if g is None else g.state,
+                None if fr is None else (fr.function.full, fr.file, fr.line),
+                view.node_title(e.target),
+            )
+            alike.setdefault(sig, []).append(gid)
     folded: dict[int, tuple[Any, ...]] = {g: k for k, ids in alike.items() if len(set(ids)) > 1 for g in ids}
     for e in ordered_edges(f):
         word = EDGE_WORDS.get(e.kind, e.kind)
         gid = goroutine_id(e.source)
         if e.kind == "waits-for" and gid in folded:
-            key: tuple[Any, ...] = folded[gid]
+            key = folded[gid]
             if key not in done:
                 done.add(key)
                 ids = list(dict.fromkeys(alike[key]))
