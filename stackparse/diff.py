@@ -593,11 +593,9 @@ def render_diff_text(d: DumpDiff, *, limit: int = 20) -> str:
             f"{len(d.persisting_findings)} persisting"
         )
         for f in d.findings:
-            count = (
-                f"{f.old_goroutines} -> {f.new_goroutines} goroutines"
-                if f.status == "persisting"
-                else f"{f.new_goroutines or f.old_goroutines} goroutines"
-            )
+            n = f.new_goroutines or f.old_goroutines
+            word = "goroutine" if (f.new_goroutines if f.status == "persisting" else n) == 1 else "goroutines"
+            count = f"{f.old_goroutines} -> {f.new_goroutines} {word}" if f.status == "persisting" else f"{n} {word}"
             out.append(f"  {f.status.upper():<10} {f.kind} ({f.confidence}): {f.title} [{count}]")
             for loc in f.locations[:3]:
                 out.append(f"             at {loc}")
@@ -646,7 +644,8 @@ def render_diff_text(d: DumpDiff, *, limit: int = 20) -> str:
             )
         if len(w) > limit:
             out.append(f"  ... and {len(w) - limit} more")
-    return "\n".join(_wrap_line(line) for line in out) + "\n"
+    # the first line names both inputs whole (paths are not cut); every other line wraps
+    return "\n".join([out[0]] + [_wrap_line(line) for line in out[1:]]) + "\n"
 
 
 def _wrap_line(line: str, width: int = 80) -> str:
@@ -670,9 +669,16 @@ def _bucket_lines(bs: Iterable[BucketChange]) -> list[str]:
             extra.append(f"waiting {mins}")
         state = f"[{b.state}] " if b.state else ""
         tail = f"  ({', '.join(extra)})" if extra else ""
-        lines.append(
-            f"  {_signed(b.delta):>7}  {b.old_count:>6} -> {b.new_count:<6} {state}{b.function}  {b.location}{tail}"
-        )
+        head = f"  {_signed(b.delta):>7}  {b.old_count:>6} -> {b.new_count:<6} {state}{b.function}"
+        if len(head) + 2 + len(b.location) + len(tail) <= 80:
+            lines.append(f"{head}  {b.location}{tail}")
+        else:  # the location (and what is known of the goroutines) on a line of its own
+            lines.append(head)
+            if 10 + len(b.location) + len(tail) <= 80:
+                lines.append(f"{'':10}{b.location}{tail}")
+            else:
+                lines.append(f"{'':10}{b.location}")
+                lines.extend([f"{'':10}{tail.strip()}"] if tail else [])
     return lines
 
 

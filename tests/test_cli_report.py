@@ -301,4 +301,27 @@ def test_diff_says_restart_first_and_matches_no_ids() -> None:
     assert lines[note].startswith("note: the process was probably restarted between the dumps")
     assert note <= 2  # right after the totals, before findings and buckets
     assert "waiting longer" not in r.output and "still there" not in r.output
-    assert all(len(line) <= 80 for line in lines)
+    # lines wrap at 80 columns (the first names both inputs; a file path is never cut)
+    assert all(len(line) <= 80 or max(map(len, line.split())) > 40 for line in lines[1:])
+
+
+# --------------------------------------------------------------------------- README
+
+
+def test_readme_command_blocks_are_real_output() -> None:
+    """Every ``$ stackparse ...`` block of the README is what that command prints (its first
+    lines, when the block ends with ``...``); ``python tests/readme_examples.py`` rewrites them."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    import readme_examples
+
+    found = readme_examples.blocks(readme_examples.README.read_text())
+    assert len(found) >= 6, [c for c, _, _ in found]
+    assert {"fmt_panic_nilptr", "pprof1", "--format markdown"} <= {
+        w for c, _, _ in found for w in ("fmt_panic_nilptr", "pprof1", "--format markdown") if w in c
+    }
+    for command, shown, more in found:
+        real, goes_on = readme_examples.expected(command, len(shown), more)
+        assert shown == real, f"README block differs from `{command}`"
+        assert more == goes_on, f"`{command}`: the README says the output {'goes on' if more else 'ends'}"
+    top = re.search(r"pip install \. && (stackparse analyze \S+)", readme_examples.README.read_text())
+    assert top is not None and top.group(1) == found[0][0], "the first example is the first command's output"

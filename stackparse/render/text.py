@@ -55,7 +55,7 @@ if TYPE_CHECKING:
 __all__ = ["render_dump_text", "render_text", "render_text_summary"]
 
 #: Lines of one finding's drawing (without --all); past them, the rest is counted.
-FINDING_LINES = 16
+FINDING_LINES = 20
 #: Sites listed under a group of goroutines (the most common first).
 LISTED_SITES = 3
 #: Label sets listed (without --all).
