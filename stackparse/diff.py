@@ -593,9 +593,11 @@ def render_diff_text(d: DumpDiff, *, limit: int = 20) -> str:
             f"{len(d.persisting_findings)} persisting"
         )
         for f in d.findings:
-            n = f.new_goroutines or f.old_goroutines
-            word = "goroutine" if (f.new_goroutines if f.status == "persisting" else n) == 1 else "goroutines"
-            count = f"{f.old_goroutines} -> {f.new_goroutines} {word}" if f.status == "persisting" else f"{n} {word}"
+            total = f.new_goroutines or f.old_goroutines
+            word = "goroutine" if (f.new_goroutines if f.status == "persisting" else total) == 1 else "goroutines"
+            count = (
+                f"{f.old_goroutines} -> {f.new_goroutines} {word}" if f.status == "persisting" else f"{total} {word}"
+            )
             out.append(f"  {f.status.upper():<10} {f.kind} ({f.confidence}): {f.title} [{count}]")
             for loc in f.locations[:3]:
                 out.append(f"             at {loc}")
