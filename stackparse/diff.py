@@ -34,6 +34,7 @@ from typing import Any
 
 from .buckets import bucketize
 from .model import Dump
+from .render.words import readable
 from .source import _STD_TOP
 
 __all__ = [
@@ -598,7 +599,7 @@ def render_diff_text(d: DumpDiff, *, limit: int = 20) -> str:
             count = (
                 f"{f.old_goroutines} -> {f.new_goroutines} {word}" if f.status == "persisting" else f"{total} {word}"
             )
-            out.append(f"  {f.status.upper():<10} {f.kind} ({f.confidence}): {f.title} [{count}]")
+            out.append(f"  {f.status.upper():<10} {f.kind} ({f.confidence}): {readable(f.title)} [{count}]")
             for loc in f.locations[:3]:
                 out.append(f"             at {loc}")
     grown, shrunk = d.grown, d.shrunk

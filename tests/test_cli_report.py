@@ -167,7 +167,7 @@ def test_findings_most_certain_first_numbered_without_gaps_in_every_format(path:
     strong = [f for f in d["findings"] if f["confidence"] != "low"]
     assert len(numbered) <= len(strong)
     html = run("analyze", "--format", "html", str(path)).output
-    assert [int(n) for n in re.findall(r'<h3><span class="kind">\w+</span> (\d+)\. ', html)] == list(
+    assert [int(n) for n in re.findall(r'<h3>(\d+)\. <span class="kind">\w+</span> ', html)] == list(
         range(1, len(strong) + 1)
     )
 

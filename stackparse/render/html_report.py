@@ -47,6 +47,8 @@ if TYPE_CHECKING:
 #: Above this many goroutines, only the findings' goroutines get their own stack (the others
 #: are reached through their bucket) unless ``all`` is set.
 INDIVIDUAL_STACKS = 5000
+#: A finding's waits listed one by one up to this many (past it: sites with counts first).
+LISTED_EDGES = 12
 #: A finding's own graph is drawn up to this many nodes.
 FINDING_NODES = 30
 
@@ -310,6 +312,15 @@ def _edge_source(view: View, e: Any, seen: set[tuple[str, int]]) -> str:
     return out
 
 
+def _sites_html(view: View, ids: Any) -> list[str]:
+    """``30 × [chan receive] in main.block main.go:149`` for the most common sites of ``ids``."""
+    out = []
+    for count, state, fr in view.common_sites(ids, 4):
+        where = "" if fr is None else f" in <code>{esc(fr.function.full)}</code> <code>{esc(location(fr))}</code>"
+        out.append(f"<li>{count} × [{esc(state)}]{where}</li>")
+    return out
+
+
 def _finding(view: View, f: Any, index: int) -> list[str]:
     """One finding, numbered ``index`` as in every report."""
     kind = f.kind if f.kind in ("deadlock", "leak") else "other"
@@ -317,12 +328,13 @@ def _finding(view: View, f: Any, index: int) -> list[str]:
     out = [
         f'<section class="finding {kind}">',
         (
-            f'<h3><span class="kind">{esc(f.kind)}</span> '
-            f'{index}. <span class="badge {conf}">{esc(f.confidence)}</span> {esc(readable(f.title))}</h3>'
+            f'<h3>{index}. <span class="kind">{esc(f.kind)}</span> '
+            f'<span class="badge {conf}">{esc(f.confidence)}</span> {esc(readable(f.title))}</h3>'
         ),
         '<ul class="chain">',
     ]
     seen: set[tuple[str, int]] = set()  # source lines already quoted in this finding
+    items = []
     for e in ordered_edges(f):
         word = EDGE_WORDS.get(e.kind, e.kind)
         # a goroutine's own wait is a fact: the badge and evidence only for inferred edges
@@ -330,15 +342,31 @@ def _finding(view: View, f: Any, index: int) -> list[str]:
         if e.kind != "waits-for":
             badge = f' <span class="badge {_conf_class(e.confidence)}">{esc(e.confidence)}</span>'
         evidence = e.evidence if e.kind != "waits-for" else ""
-        out.append(
+        items.append(
             f"<li>{_node_html(view, e.source)} <b>{esc(word)}</b> {_node_html(view, e.target)}{badge}"
             + (f'<div class="evidence">{esc(readable(evidence))}</div>' if evidence else "")
             + _edge_source(view, e, seen)
             + "</li>"
         )
+    if len(items) > LISTED_EDGES:  # goroutines alike: their sites with counts, each wait one click away
+        out.extend(_sites_html(view, f.goroutines))
+        out.append(f"<li><details><summary>each of the {len(items)} waits</summary><ul class=\"chain\">")
+        out.extend(items)
+        out.append("</ul></details></li>")
+    else:
+        out.extend(items)
     if not f.edges:
-        for gid in f.goroutines:
-            out.append(f"<li>{_node_html(view, f'g:{gid}')}{_source(view, view.site_frame(gid), seen)}</li>")
+        gs = [
+            f"<li>{_node_html(view, f'g:{gid}')}{_source(view, view.site_frame(gid), seen)}</li>"
+            for gid in f.goroutines
+        ]
+        if len(gs) > LISTED_EDGES:
+            out.extend(_sites_html(view, f.goroutines))
+            out.append(f'<li><details><summary>each of the {len(gs)} goroutines</summary><ul class="chain">')
+            out.extend(gs)
+            out.append("</ul></details></li>")
+        else:
+            out.extend(gs)
     out.append("</ul>")
     if f.blocked_behind:
         links = ", ".join(_glink(g) for g in f.blocked_behind[:50])

@@ -19,6 +19,8 @@ __all__ = ["SITES_DRAWN", "site_picture"]
 
 #: Sites drawn (the largest, and those they wait on).
 SITES_DRAWN = 30
+#: Arrows drawn between sites (the most goroutines first).
+EDGES_DRAWN = 24
 
 
 def _site(view: View, gid: int) -> tuple[str, str, str] | None:
@@ -35,7 +37,7 @@ def site_picture(view: View, limit: int = SITES_DRAWN) -> Picture | None:
     count: Counter[tuple[str, str, str]] = Counter()
     site_of: dict[int, tuple[str, str, str]] = {}
     for gid, b in view.blocking.items():
-        if not is_blocked(b):
+        if not (is_blocked(b) or getattr(b, "forever", False) is True):
             continue
         s = _site(view, gid)
         if s is not None:
@@ -74,15 +76,21 @@ def site_picture(view: View, limit: int = SITES_DRAWN) -> Picture | None:
         n = count[s]
         head = f"{n} x [{state}]" if n else f"[{state}]"
         pic.add_node(PNode(keys[s], "group", [head, func or "?", loc], role="other"), None)
-    for (a, b, what), n in sorted(links.items(), key=lambda kv: -kv[1]):
-        if a in keys and b in keys:
-            label = f"{n} via {what}"
-            pic.edges.append(PEdge(keys[a], keys[b], "waits-for", "", label, text=label))
-    pic.mark_cycles()
+    # the strongest links: each pair of sites once (its larger kind), at most EDGES_DRAWN
+    pairs: dict[tuple[Any, Any], tuple[int, str]] = {}
+    for (a, b, what), n in links.items():
+        if a in keys and b in keys and a != b and n > pairs.get((a, b), (0, ""))[0]:
+            pairs[(a, b)] = (n, what)
+    for (a, b), (n, what) in sorted(pairs.items(), key=lambda kv: -kv[1][0])[:EDGES_DRAWN]:
+        label = f"{n} via {what}"
+        pic.edges.append(PEdge(keys[a], keys[b], "waits-for", "", label, text=label))
+    # no cycle marking: between sites a loop is common (workers of one pool release each other)
+    # and says nothing alarming by itself
     return pic
 
 
 def dropped(view: View, pic: Any) -> int:
     """Blocked goroutines whose site is not drawn."""
     drawn = sum(int(n.lines[0].split(" ")[0]) for n in pic.nodes.values() if n.lines[0][0].isdigit())
-    return sum(1 for b in view.blocking.values() if is_blocked(b)) - drawn
+    blocked = sum(1 for b in view.blocking.values() if is_blocked(b) or getattr(b, "forever", False) is True)
+    return blocked - drawn
