@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..model import Dump
-from ._common import Picture, View, build_picture
+from ._common import View
+from .picture import Picture, build_picture
 
 _CYCLE = "#d62728"
 

@@ -16,13 +16,10 @@ from typing import TYPE_CHECKING, Any
 from ..model import Dump, Frame, Goroutine
 from ._common import (
     EDGE_WORDS,
-    Cluster,
-    Picture,
     View,
     contention_texts,
     contention_total,
     dump_title,
-    finding_picture,
     goroutine_count,
     goroutine_id,
     holder_frame,
@@ -30,13 +27,13 @@ from ._common import (
     location,
     minutes_text,
     note_groups,
-    ordered_edges,
     site_location,
     unexplained_contention,
     user_frame,
     visible_frames,
 )
 from .layout import layered_layout
+from .picture import Cluster, Picture, finding_picture, ordered_edges
 from .plan import Crash, LowGroup, labels_text, make_plan
 from .sitegraph import dropped, site_picture
 from .words import plural, readable

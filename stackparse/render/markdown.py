@@ -16,11 +16,11 @@ from ._common import (
     holder_frame,
     ids_text,
     location,
-    ordered_edges,
     site_location,
     unexplained_contention,
     user_frame,
 )
+from .picture import ordered_edges
 from .plan import Crash, LowGroup, make_plan
 from .words import plural, readable
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from ._common import PEdge, Picture, PNode, View, goroutine_id, is_blocked, location, split_key
+from ._common import PEdge, View, goroutine_id, location, split_key
+from .picture import Picture, PNode, is_blocked
 from .words import KIND_NAMES
 
 __all__ = ["SITES_DRAWN", "site_picture"]
