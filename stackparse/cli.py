@@ -652,7 +652,10 @@ def _summary(a: Any, dump: Any) -> str:
         kinds[f.kind] = kinds.get(f.kind, 0) + 1
     nb, nf = len(getattr(a, "buckets", None) or ()), len(a.findings)
     what = " (" + ", ".join(f"{c} {k}" for k, c in kinds.items()) + ")" if kinds else ""
-    return f"{n} goroutines in {nb} buckets, {nf} finding{'s' if nf != 1 else ''}{what}"
+    return (
+        f"{n} goroutine{'s' if n != 1 else ''} in {nb} bucket{'s' if nb != 1 else ''}, "
+        f"{nf} finding{'s' if nf != 1 else ''}{what}"
+    )
 
 
 def _render(

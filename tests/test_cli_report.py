@@ -152,6 +152,7 @@ SCREEN = corpus("go1.27/*.stack.txt") + corpus("go1.27/*.sigquit.txt") + corpus(
 @pytest.mark.parametrize("path", SCREEN, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_findings_most_certain_first_numbered_without_gaps_in_every_format(path: Path) -> None:
     text = text_of(path)
+    assert all(len(line) <= 80 for line in text.split("\nGoroutines: ")[0].splitlines())
     heads = FINDINGS_RE.findall(text.split("\nGoroutines: ")[0])
     assert [int(n) for n, _, _ in heads] == list(range(1, len(heads) + 1))
     ranks = [LEVELS.index(c) for _, _, c in heads]

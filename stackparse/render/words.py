@@ -36,7 +36,7 @@ def plural(n: int, word: str, words: str | None = None) -> str:
 
 def resource_phrase(kind: str, address: str | None, part: str = "") -> str:
     """``mutex 0xc000012345``; ``a channel (address not in the dump)``; ``a select``;
-    ``RWMutex 0xc0.. (readers behind a waiting writer)`` for the ``#writer`` part."""
+    ``RWMutex 0xc0.. (behind a waiting writer)`` for the ``#writer`` part."""
     name = KIND_NAMES.get(kind, kind)
     if kind == "select":
         return "a select" if not address else f"a select ({address})"
@@ -44,7 +44,7 @@ def resource_phrase(kind: str, address: str | None, part: str = "") -> str:
         return f"a {name} (address not in the dump)"
     text = f"{name} {address}"
     if part == "writer" or kind == "rwmutex-writer":
-        text += " (readers behind a waiting writer)"
+        text += " (behind a waiting writer)"
     elif part:
         text += f" ({part})"
     return text
