@@ -326,3 +326,32 @@ def test_readme_command_blocks_are_real_output() -> None:
         assert more == goes_on, f"`{command}`: the README says the output {'goes on' if more else 'ends'}"
     top = re.search(r"pip install \. && (stackparse analyze \S+)", readme_examples.README.read_text())
     assert top is not None and top.group(1) == found[0][0], "the first example is the first command's output"
+
+
+@pytest.mark.parametrize(
+    "name", ["fmt_panic_nilptr.natural.txt", "fmt_labels.pprof1.txt", "fmt_labels127.stack.txt", "bug_relock.stack.txt"]
+)
+def test_json_keys_are_in_the_schema_and_strict(name: str) -> None:
+    """The keys the report adds (verdict, limits, panic, labels, findings_omitted, location) are
+    documented in analysis-1.json; the objects whose shape is ours reject an unknown key."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    from test_render import load_schema, validate
+
+    schema = load_schema("analysis-1.json")
+    d = json_of(CORPUS / "go1.27" / name)
+    validate(d, schema)
+    for key in ("verdict", "limits", "panic", "labels", "findings_omitted"):
+        assert key in schema["properties"] and key in d
+    for path in (["panic"], ["labels", 0], ["findings", 0, "location"]):
+        doc: Any = json.loads(json.dumps(d))
+        obj = doc
+        try:
+            for k in path:
+                obj = obj[k]
+        except (IndexError, KeyError, TypeError):
+            continue
+        if not isinstance(obj, dict):
+            continue
+        obj["unexpected"] = 1
+        with pytest.raises(AssertionError):
+            validate(doc, schema)
