@@ -373,9 +373,14 @@ def _topology(view: View, f: Any, st: Style) -> list[str]:
         head = f"{len(members)} x [{gr0.state if gr0 else '?'}{', ' + m if m else ''}]"
         if fr is not None:
             head += f" in {fr.function.full}"
-        out.extend(wrap(st.g(head) if not st.color else head, "       ", "   "))
+        loc = "" if fr is None else location(fr)
+        if loc and 3 + len(head) + 2 + len(loc) <= WIDTH:  # one line when it fits
+            out.append(f"   {head}  {st.loc(loc)}")
+        else:
+            out.extend(wrap(head, "       ", "   "))
+            if loc:
+                out.append(f"       {st.loc(loc)}")
         if fr is not None:
-            out.append(f"       {st.loc(location(fr))}")
             out.extend(source_lines(view, fr, "         ", st))
         out.extend(wrap(f"goroutines {ids_text(members, 8)}", "         ", "       "))
         for i in by_source.get(f"g:{g0}", ()):
