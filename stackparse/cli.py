@@ -137,6 +137,21 @@ def _print_version(ctx: click.Context, value: bool) -> None:
 # --------------------------------------------------------------------------- reading input
 
 
+def _parsing() -> Any:
+    """The parser's public functions (``parse``, ``parse_all``, ``parse_file_all``,
+    ``ParseError``), as the package re-exports them wherever the parser lives."""
+    return importlib.import_module("stackparse")
+
+
+def _analysis() -> Any:
+    """The analysis stage (``analyze``, ``CONFIDENCE_ORDER``): ``stackparse.analysis``, or
+    ``stackparse.detect`` where the stages are still single modules."""
+    try:
+        return importlib.import_module("stackparse.analysis")
+    except ImportError:
+        return importlib.import_module("stackparse.detect")
+
+
 def _is_url(source: str) -> bool:
     return source.lower().startswith(("http://", "https://"))
 
@@ -276,7 +291,7 @@ def _parse_source(
     source: str, timeout: float | None, progress: bool, max_bytes: int | None = None
 ) -> list[Any]:
     """Every dump in ``source`` (a file, ``-`` or a URL); InputError when there is none."""
-    parse = importlib.import_module("stackparse.parse")
+    parse = _parsing()
     name = _display(source)
     # A one-shot process: no cyclic garbage collection while parsing (the records are acyclic),
     # and afterwards the records are moved out of the collector's reach (gc.freeze below), so
@@ -529,7 +544,7 @@ def analyze_cmd(
         ctx = click.get_current_context()
         click.echo(ctx.get_help())
         ctx.exit(2)
-    detect = importlib.import_module("stackparse.detect")
+    detect = _analysis()
     order = _order(detect)
     if count is not None and watch_s is None:
         raise click.UsageError("--count needs --watch")
@@ -608,7 +623,7 @@ def _watch(
     from . import capture
     from . import diff as diff_mod
 
-    parse = importlib.import_module("stackparse.parse")
+    parse = _parsing()
     first: tuple[float, Any] | None = None
     last = None
     try:
@@ -760,7 +775,7 @@ def diff_cmd(
     Exit status: 0 nothing alarming, 1 a new (or growing) finding at or above --fail-on, or a
     bucket grew by --fail-on-growth or more; 2 unreadable input.
     """
-    detect = importlib.import_module("stackparse.detect")
+    detect = _analysis()
     from . import diff as diff_mod
 
     if old == "-" and new == "-":

@@ -233,8 +233,7 @@ def test_min_confidence_and_top_limit_every_format(fmt: str) -> None:
 
 
 def test_markdown_spends_its_budget_across_findings() -> None:
-    from stackparse.detect import analyze
-    from stackparse.parse import parse
+    from stackparse import analyze, parse
     from stackparse.render import render_markdown
 
     # Every strong finding of the corpus's largest dumps gets its title in 1,500 characters.

@@ -522,8 +522,7 @@ def _prodgen_dump(tmp_path: Path, n: int) -> Path:
 
 
 def _report(path: Path, label: str) -> str:
-    from stackparse.detect import analyze
-    from stackparse.parse import parse
+    from stackparse import analyze, parse
     from stackparse.render import render_html
 
     dump = parse(path.read_text())
