@@ -146,7 +146,12 @@ def test_pprof_labels_are_in_the_report_and_the_json() -> None:
 # --------------------------------------------------------------------------- order, numbers, words
 
 FINDINGS_RE = re.compile(r"^(\d+)\. (DEADLOCK|LEAK|[A-Z]+) \((certain|high|medium|low)\)", re.M)
-SCREEN = corpus("go1.27/*.stack.txt") + corpus("go1.27/*.sigquit.txt") + corpus("go1.25/bug_*.pprof2.txt")
+SCREEN = (
+    corpus("go1.27/*.stack.txt")
+    + corpus("go1.27/*.sigquit.txt")
+    + corpus("go1.27/*.leakprof.txt")[::2]
+    + corpus("go1.25/bug_*.pprof2.txt")
+)
 
 
 @pytest.mark.parametrize("path", SCREEN, ids=lambda p: f"{p.parent.name}/{p.name}")
@@ -167,6 +172,9 @@ def test_findings_most_certain_first_numbered_without_gaps_in_every_format(path:
     assert numbered == list(range(1, len(numbered) + 1))
     strong = [f for f in d["findings"] if f["confidence"] != "low"]
     assert len(numbered) <= len(strong)
+    mermaid = run("analyze", "--format", "mermaid", str(path)).output
+    levels = [LEVELS.index(c) for c in re.findall(r'subgraph f\d+\["\w+ \((\w+)\)', mermaid)]
+    assert levels == sorted(levels, reverse=True)
     html = run("analyze", "--format", "html", str(path)).output
     assert [int(n) for n in re.findall(r'<h3>(\d+)\. <span class="kind">\w+</span> ', html)] == list(
         range(1, len(strong) + 1)

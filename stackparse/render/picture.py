@@ -132,7 +132,11 @@ def build_picture(view: View, all: bool = False) -> Picture:
     """The wait-for graph to draw: each finding's topology (one cluster per finding) or, with
     ``all``, every blocked goroutine and what it waits on, transitively."""
     pic = Picture()
-    for i, f in enumerate(view.findings):
+    # in the order of every report: most certain first (render.plan.finding_order)
+    from .plan import finding_order
+
+    ordered = sorted(enumerate(view.findings), key=lambda p: finding_order(p[1].confidence, p[1].kind, p[0]))
+    for i, (_, f) in enumerate(ordered):
         cl = Cluster(f"{f.kind} ({f.confidence}): {f.title}")
         pic.clusters.append(cl)
         finding_picture(view, f, pic, cl, str(i))
