@@ -9,6 +9,7 @@ from typing import Any
 import networkx as nx
 
 from ._common import NFinding, PEdge, View, goroutine_id
+from .words import readable
 
 
 @dataclass
@@ -137,7 +138,7 @@ def build_picture(view: View, all: bool = False) -> Picture:
 
     ordered = sorted(enumerate(view.findings), key=lambda p: finding_order(p[1].confidence, p[1].kind, p[0]))
     for i, (_, f) in enumerate(ordered):
-        cl = Cluster(f"{f.kind} ({f.confidence}): {f.title}")
+        cl = Cluster(f"{f.kind} ({f.confidence}): {readable(f.title)}")
         pic.clusters.append(cl)
         finding_picture(view, f, pic, cl, str(i))
     if all:
