@@ -191,7 +191,7 @@ INTERNAL = re.compile(
 def test_no_internal_ids_or_rule_names_and_plurals_agree(version: str) -> None:
     bad = []
     for path in sorted((CORPUS / version).glob("*.txt"))[::3]:
-        for fmt in ("text", "markdown"):
+        for fmt in ("text", "markdown", "mermaid"):
             out = run("analyze", "--format", fmt, "--color", "never", str(path)).output
             for line in out.splitlines():
                 if INTERNAL.search(line):
