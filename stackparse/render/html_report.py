@@ -146,8 +146,8 @@ def render_html(
         "</head><body>",
         f"<h1>{esc(plan.verdict)}</h1>",
         (
-            f'<p class="muted">{esc(name + ": ") if name else ""}{n} goroutines, '
-            f"{len(view.buckets)} buckets</p>"
+            f'<p class="muted">{esc(name + ": ") if name else ""}{plural(n, "goroutine")}, '
+            f"{plural(len(view.buckets), 'bucket')}</p>"
         ),
     ]
     out.extend(f'<p class="limit">⚠ {esc(x)}</p>' for x in plan.limits)
@@ -188,7 +188,7 @@ def site_graph(view: View) -> list[str]:
     if pic is None or not pic.nodes:
         return []
     left = dropped(view, pic)
-    more = f"; {left} more blocked goroutines at smaller sites" if left > 0 else ""
+    more = f"; {plural(left, 'more blocked goroutine')} at smaller sites" if left > 0 else ""
     return [
         "<h2>Where goroutines wait</h2>",
         f'<p class="muted">One box per blocking site with its goroutine count; an arrow when goroutines '
@@ -218,7 +218,7 @@ def _low(groups: list[LowGroup]) -> list[str]:
     if not groups:
         return []
     n = sum(len(g.findings) for g in groups)
-    out = [f"<h2>Weak leads (low confidence): {n} findings at {len(groups)} sites</h2>", "<ul>"]
+    out = [f"<h2>Weak leads (low confidence): {plural(n, 'finding')} at {plural(len(groups), 'site')}</h2>", "<ul>"]
     for g in groups:
         where = ""
         if g.frame is not None:
@@ -260,8 +260,8 @@ def _contention(analysis: Any) -> list[str]:
         eg = ""
         if c.holders:
             # (no link: the goroutine's block is on the page only when a finding or --all shows it)
-            eg = f"; e.g. {esc(c.locks[0])} is held by goroutine {c.holders[0]}" if len(c.locks) > 1 else ""
-        out.append(f"<li>{esc(head)}{at};<br>{esc(held)}{by}{eg}</li>")
+            eg = f"; e.g. {esc(readable(c.locks[0]))} is held by goroutine {c.holders[0]}" if len(c.locks) > 1 else ""
+        out.append(f"<li>{esc(readable(head))}{at};<br>{esc(readable(held))}{by}{eg}</li>")
     out.append("</ul>")
     return out
 
@@ -368,7 +368,7 @@ def _finding(view: View, f: Any, index: int) -> list[str]:
     if f.blocked_behind:
         links = ", ".join(_glink(g) for g in f.blocked_behind[:50])
         more = f" and {len(f.blocked_behind) - 50} more" if len(f.blocked_behind) > 50 else ""
-        out.append(f"<p>Blocked behind it: {len(f.blocked_behind)} goroutines ({links}{more})</p>")
+        out.append(f"<p>Blocked behind it: {plural(len(f.blocked_behind), 'goroutine')} ({links}{more})</p>")
         for count, state, fr in view.common_sites(f.blocked_behind):
             where = (
                 ""
@@ -509,7 +509,7 @@ def _stack_pre(frames: Sequence[Frame], created_by: str | None = None) -> str:
 
 def _buckets(buckets: Sequence[Any], all: bool) -> list[str]:
     out = [
-        f"<h2>Goroutines by stack ({sum(b.count for b in buckets)} in {len(buckets)} buckets)</h2>",
+        f"<h2>Goroutines by stack ({sum(b.count for b in buckets)} in {plural(len(buckets), 'bucket')})</h2>",
         '<input id="filter" type="search" placeholder="filter buckets" aria-label="filter buckets">',
         (
             '<table id="buckets"><thead><tr><th>count</th><th>state</th><th>waiting</th>'

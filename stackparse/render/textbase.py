@@ -120,7 +120,9 @@ def buckets_text(dump: Dump, buckets: Sequence[Any], st: Style, all: bool) -> li
         else:
             rest = buckets[i:]
             n = sum(b.count for b in rest)
-            out.append(f"... {len(rest)} more buckets ({n} goroutines): --all shows them")
+            out.append(
+                f"... {len(rest)} more bucket{_s(len(rest))} ({n} goroutine{_s(n)}): --all shows them"
+            )
             break
     return out
 
@@ -216,7 +218,8 @@ def render_text_summary(rows: Iterable[tuple[str, Any] | tuple[str, Any, Dump]],
 def render_dump_text(dump: Dump) -> str:
     """The parsed dump, normalised: preamble, then each goroutine with its frames."""
     out = [
-        f"{dump_title(dump)}: {goroutine_count(dump)} goroutines (lines {dump.start_line}-{dump.end_line})"
+        f"{dump_title(dump)}: {goroutine_count(dump)} goroutine{_s(goroutine_count(dump))} "
+        f"(lines {dump.start_line}-{dump.end_line})"
     ]
     p = dump.preamble
     for panic in p.panics:
