@@ -128,17 +128,21 @@ def buckets_text(dump: Dump, buckets: Sequence[Any], st: Style, all: bool) -> li
 
 
 def _bucket_state(b: Any) -> str:
+    """``[chan receive, 3 min]``; nothing for a debug=1 profile's record, which has no state."""
+    if not b.state:
+        return ""
     m = minutes_text(b.wait_minutes_min, b.wait_minutes_max)
-    state = b.state or "?"
-    return f"{state}, {m}" if m else state
+    return f"[{b.state}, {m}]" if m else f"[{b.state}]"
 
 
 def _bucket_full(b: Any, st: Style, width: int, all: bool) -> list[str]:
     pad = " " * (width + 2)
-    head = f"{st(str(b.count).rjust(width), bold=True)}  [{_bucket_state(b)}]"
+    head = f"{st(str(b.count).rjust(width), bold=True)}  {_bucket_state(b)}".rstrip()
+    label = "goroutine" if b.count == 1 else "goroutines"
     if b.goroutine_ids:
-        label = "goroutine" if b.count == 1 else "goroutines"
         head += f" {label} {ids_text(b.goroutine_ids, 8)}"
+    elif not b.state:  # a debug=1 record: a count, no state, no ids
+        head += f"  {label}"
     out = ["", *wrap(head, pad + "  ", "")]
     frames = visible_frames(b.frames)
     skipped = 0
@@ -167,7 +171,7 @@ def _s(n: int) -> str:
 def _bucket_line(b: Any, st: Style, width: int) -> str:
     f = user_frame(b.frames)
     where = "" if f is None else f"{f.function.full} {location(f)}"
-    line = f"{str(b.count).rjust(width)}  [{_bucket_state(b)}] {where}"
+    line = f"{str(b.count).rjust(width)}  {_bucket_state(b)} {where}".replace("   ", "  ")
     if len(line) > WIDTH:
         line = line[: WIDTH - 3] + "..."
     return line
