@@ -698,9 +698,9 @@ def _render(
     if fmt == "json":
         return render.render_json(a, dump=d, **lim)
     if fmt == "dot":
-        return render.render_dot(a, all=all_, dump=d)
+        return render.render_dot(a, all=all_, dump=d, **lim)
     if fmt == "mermaid":
-        return render.render_mermaid(a, all=all_, dump=d)
+        return render.render_mermaid(a, all=all_, dump=d, **lim)
     if fmt == "markdown":
         return render.render_markdown(a, dump=d, source=smap, **lim)
     return render.render_html(a, all=all_, dump=d, source=smap, name=s, **lim)

@@ -224,14 +224,17 @@ def test_weak_leads_after_the_findings_by_site() -> None:
         assert all("(low)" not in line for line in body.split("Weak leads")[0].splitlines()[1:] if line[:1].isdigit())
 
 
-@pytest.mark.parametrize("fmt", ["text", "json", "markdown", "html"])
+@pytest.mark.parametrize("fmt", ["text", "json", "markdown", "html", "mermaid", "dot"])
 def test_min_confidence_and_top_limit_every_format(fmt: str) -> None:
     path = CORPUS / "go1.27" / "bug_lock_across_chan_wait.stack.txt"  # 1 deadlock, 1 leak, both medium
     full = json_of(path)
     assert len(full["findings"]) == 2
     top = run("analyze", "--format", fmt, "--top", "1", str(path)).output
     high = run("analyze", "--format", fmt, "--min-confidence", "high", str(path)).output
-    if fmt == "json":
+    if fmt in ("mermaid", "dot"):  # one cluster per finding
+        assert top.count("deadlock (medium)") == 1 and "leak (medium)" not in top
+        assert "deadlock (" not in high and "leak (" not in high
+    elif fmt == "json":
         assert len(json.loads(top)["findings"]) == 1 and json.loads(top)["findings_omitted"] == 1
         assert json.loads(high)["findings"] == [] and json.loads(high)["findings_omitted"] == 2
     else:

@@ -8,7 +8,7 @@ from typing import Any
 
 import networkx as nx
 
-from ._common import NFinding, PEdge, View, goroutine_id
+from ._common import NFinding, PEdge, View, at_least, goroutine_id
 from .words import readable
 
 
@@ -129,14 +129,15 @@ def _behind_groups(view: View, finding: Any, picture: Picture, cluster: Cluster 
             picture.edges.append(PEdge(key, target, "waits-for", "", "blocked behind the finding"))
 
 
-def build_picture(view: View, all: bool = False) -> Picture:
-    """The wait-for graph to draw: each finding's topology (one cluster per finding) or, with
-    ``all``, every blocked goroutine and what it waits on, transitively."""
+def build_picture(view: View, all: bool = False, min_confidence: str | None = None, top: int | None = None) -> Picture:
+    """The wait-for graph to draw: each finding's topology (one cluster per finding, in the
+    order of every report, cut by ``min_confidence`` / ``top`` as they are) or, with ``all``,
+    every blocked goroutine and what it waits on, transitively."""
     pic = Picture()
-    # in the order of every report: most certain first (render.plan.finding_order)
     from .plan import finding_order
 
     ordered = sorted(enumerate(view.findings), key=lambda p: finding_order(p[1].confidence, p[1].kind, p[0]))
+    ordered = [p for p in ordered if at_least(p[1].confidence, min_confidence)][:top]
     for i, (_, f) in enumerate(ordered):
         cl = Cluster(f"{f.kind} ({f.confidence}): {readable(f.title)}")
         pic.clusters.append(cl)
