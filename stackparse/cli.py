@@ -19,6 +19,7 @@ not be read or the command line is wrong; 130 interrupted. Errors are one line o
 from __future__ import annotations
 
 import atexit
+import dataclasses
 import gc
 import gzip
 import importlib
@@ -301,9 +302,7 @@ def _parse_source(
     try:
         by_file = getattr(parse, "parse_file_all", None)
         size = _file_size(source)
-        # Files under PROGRESS_BYTES are read whole: parse_file_all (which reads in pieces) splits
-        # a panic's preamble from the goroutines after it into two dumps (134 corpus files).
-        if by_file is not None and size >= PROGRESS_BYTES:
+        if by_file is not None and size > 0:
             # A file: the parser reads it in pieces of a few MB (bounded memory), with a
             # progress bar for big ones on a terminal.
             _decode(source, _head(source))  # binary / corrupt gzip -> one clear error first
@@ -323,10 +322,38 @@ def _parse_source(
         gc.freeze()
         if gc_was:
             gc.enable()
-    dumps = [d for d in dumps if _has_content(d)]
+    dumps = [d for d in _join_split_preambles(dumps) if _has_content(d)]
     if not dumps:
         raise InputError(f"{name}: {_nothing_found(text)}")
     return dumps
+
+
+def _join_split_preambles(dumps: list[Any]) -> list[Any]:
+    """A panic's or fatal error's preamble read as a dump of its own, followed by the goroutines
+    it introduces as another (``parse_file_all`` reading in pieces does that for the runtime's
+    crash output: ``panic: ...``, a blank line, ``goroutine 1 [running]:``), joined back into one
+    dump: the crash with its goroutines."""
+    out: list[Any] = []
+    for d in dumps:
+        prev = out[-1] if out else None
+        if (
+            prev is not None
+            and not (prev.goroutines or prev.records or prev.threads)
+            and (prev.preamble.panics or prev.preamble.fatal_error)
+            and d.goroutines
+            and not (d.preamble.panics or d.preamble.fatal_error or d.preamble.signal)
+            and 0 <= d.start_line - prev.end_line <= 3
+        ):
+            out[-1] = dataclasses.replace(
+                d,
+                kind=prev.kind,
+                preamble=prev.preamble,
+                start_line=prev.start_line,
+                diagnostics=prev.diagnostics + d.diagnostics,
+            )
+        else:
+            out.append(d)
+    return out
 
 
 def _file_size(source: str) -> int:

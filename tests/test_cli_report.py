@@ -368,3 +368,15 @@ def test_json_keys_are_in_the_schema_and_strict(name: str) -> None:
         obj["unexpected"] = 1
         with pytest.raises(AssertionError):
             validate(doc, schema)
+
+
+@pytest.mark.parametrize("path", corpus("go1.2[37]/fmt_*.natural*.txt"), ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_crash_file_reads_as_the_same_text_on_stdin(path: Path) -> None:
+    """A file is read in pieces (parse_file_all), which returns a crash's preamble and its
+    goroutines as two dumps; the command joins them: the report of the file is the report of
+    the same text on stdin (read whole)."""
+    from_file = text_of(path)
+    r = run("analyze", "--color", "never", "-", input=path.read_text(errors="replace"))
+    assert r.exit_code in (0, 1)
+    assert from_file == r.output
+    assert "==> " not in from_file and from_file.startswith(("Panic", "Fatal error"))
