@@ -19,6 +19,7 @@ not be read or the command line is wrong; 130 interrupted. Errors are one line o
 from __future__ import annotations
 
 import atexit
+import dataclasses
 import gc
 import gzip
 import importlib
@@ -36,6 +37,7 @@ from typing import Any, NoReturn
 import click
 
 from . import render
+from .render._common import conf_value
 
 __all__ = ["cli", "main"]
 
@@ -43,8 +45,6 @@ ANALYZE_FORMATS = ("text", "json", "jsonl", "dot", "mermaid", "markdown", "html"
 #: Formats for CI (every dump of every input in one report; paths relative to the repository).
 CI_FORMATS = ("sarif", "github")
 FAIL_ON = ("low", "medium", "high", "certain", "never")
-#: Directory inputs expand to these files (sorted, not recursive).
-DIR_PATTERNS = ("*.txt", "*.txt.gz", "*.log")
 #: detect.CONFIDENCE_ORDER, weakest first, until the detect stage exports it.
 DEFAULT_ORDER = ("low", "medium", "high", "certain")
 #: Formats that show source lines with --source.
@@ -145,24 +145,75 @@ def _print_version(ctx: click.Context, value: bool) -> None:
 # --------------------------------------------------------------------------- reading input
 
 
+def _parsing() -> Any:
+    """The parser's public functions (``parse``, ``parse_all``, ``parse_file_all``,
+    ``ParseError``), as the package re-exports them wherever the parser lives."""
+    return importlib.import_module("stackparse")
+
+
+def _analysis() -> Any:
+    """The analysis stage (``analyze``, ``CONFIDENCE_ORDER``): ``stackparse.analysis``, or
+    ``stackparse.detect`` where the stages are still single modules."""
+    try:
+        return importlib.import_module("stackparse.analysis")
+    except ImportError:
+        return importlib.import_module("stackparse.detect")
+
+
 def _is_url(source: str) -> bool:
     return source.lower().startswith(("http://", "https://"))
 
 
 def _expand(sources: tuple[str, ...]) -> list[str]:
-    """``-`` for no input; directories become their dump files, sorted."""
+    """``-`` for no input; a directory becomes the files in it that hold a goroutine dump,
+    sorted, whatever their names (``goroutines``, ``dump.out``, ``dump.gz``): their content is
+    sniffed (:func:`_sniff`). A file that cannot be read, or holds no dump, is skipped with a
+    note on stderr."""
     if not sources:
         return ["-"]
     out: list[str] = []
     for s in sources:
         if s != "-" and not _is_url(s) and Path(s).is_dir():
-            found = sorted({str(p) for pat in DIR_PATTERNS for p in Path(s).glob(pat) if p.is_file()})
+            found = []
+            for p in sorted(Path(s).iterdir()):
+                if p.name.startswith(".") or not p.is_file():
+                    continue
+                why = _sniff(p)
+                if why is None:
+                    found.append(str(p))
+                elif why:
+                    _note(f"note: skipped {p}: {why}")
             if not found:
-                raise InputError(f"{s}: no *.txt, *.txt.gz or *.log files in this directory")
+                raise InputError(f"{s}: no goroutine dump in this directory")
             out.extend(found)
         else:
             out.append(s)
     return out
+
+
+#: What the first bytes of a goroutine dump hold (any of the formats stackparse reads).
+_DUMP_MARKS = (b"goroutine ", b"goroutine profile:", b"panic: ", b"fatal error: ", b"SIGQUIT", b"\"goroutines\"")
+
+
+def _sniff(path: Path) -> str | None:
+    """None when ``path`` looks like a goroutine dump (plain or gzip); else why not ("" for a
+    file not worth a note: not a dump at all)."""
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(1 << 16)
+            if data[:2] == b"\x1f\x8b":
+                fh.seek(0)
+                with gzip.open(fh) as gz:
+                    data = gz.read(1 << 16)
+    except OSError as e:
+        return f"cannot read it ({e.strerror or e})"
+    except (EOFError, zlib.error) as e:
+        return f"corrupt gzip data ({e})"
+    if b"\x00" in data[:8192]:
+        return "binary data, not the text of a goroutine dump"
+    if any(m in data for m in _DUMP_MARKS):
+        return None
+    return "no goroutine dump in its first 64 KiB"
 
 
 def _display(source: str) -> str:
@@ -248,7 +299,7 @@ def _parse_source(
     source: str, timeout: float | None, progress: bool, max_bytes: int | None = None
 ) -> list[Any]:
     """Every dump in ``source`` (a file, ``-`` or a URL); InputError when there is none."""
-    parse = importlib.import_module("stackparse.parse")
+    parse = _parsing()
     name = _display(source)
     # A one-shot process: no cyclic garbage collection while parsing (the records are acyclic),
     # and afterwards the records are moved out of the collector's reach (gc.freeze below), so
@@ -281,10 +332,38 @@ def _parse_source(
         gc.freeze()
         if gc_was:
             gc.enable()
-    dumps = [d for d in dumps if _has_content(d)]
+    dumps = [d for d in _join_split_preambles(dumps) if _has_content(d)]
     if not dumps:
         raise NoDumpError(f"{name}: {_nothing_found(text)}")
     return dumps
+
+
+def _join_split_preambles(dumps: list[Any]) -> list[Any]:
+    """A panic's or fatal error's preamble read as a dump of its own, followed by the goroutines
+    it introduces as another (``parse_file_all`` reading in pieces does that for the runtime's
+    crash output: ``panic: ...``, a blank line, ``goroutine 1 [running]:``), joined back into one
+    dump: the crash with its goroutines."""
+    out: list[Any] = []
+    for d in dumps:
+        prev = out[-1] if out else None
+        if (
+            prev is not None
+            and not (prev.goroutines or prev.records or prev.threads)
+            and (prev.preamble.panics or prev.preamble.fatal_error)
+            and d.goroutines
+            and not (d.preamble.panics or d.preamble.fatal_error or d.preamble.signal)
+            and 0 <= d.start_line - prev.end_line <= 3
+        ):
+            out[-1] = dataclasses.replace(
+                d,
+                kind=prev.kind,
+                preamble=prev.preamble,
+                start_line=prev.start_line,
+                diagnostics=prev.diagnostics + d.diagnostics,
+            )
+        else:
+            out.append(d)
+    return out
 
 
 def _file_size(source: str) -> int:
@@ -422,6 +501,20 @@ def _url_options(f: Callable[..., Any]) -> Callable[..., Any]:
     help="Exit 1 when a finding at or above this confidence is found.",
 )
 @click.option(
+    "--min-confidence",
+    type=click.Choice(DEFAULT_ORDER),
+    default=None,
+    metavar="LEVEL",
+    help="Print only the findings at LEVEL (low, medium, high, certain) or above (every format).",
+)
+@click.option(
+    "--top",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="Print only the N most certain findings (every format).",
+)
+@click.option(
     "--all",
     "all_",
     is_flag=True,
@@ -471,6 +564,8 @@ def analyze_cmd(
     sources: tuple[str, ...],
     fmt: str,
     fail_on: str,
+    min_confidence: str | None,
+    top: int | None,
     all_: bool,
     color: str,
     timeout: float | None,
@@ -480,15 +575,23 @@ def analyze_cmd(
     source_dir: str | None,
     repo_root: str | None,
 ) -> None:
-    """Say what is stuck and why: FILE, .gz, DIR (its *.txt, *.txt.gz, *.log), URL, or - for stdin.
+    """Say what is stuck and why: FILE, .gz, DIR (every dump file in it), URL, or - for stdin.
 
     \b
     With --watch SECONDS and one URL: a dump every SECONDS, each compared with the first
     (what grew, new findings); Ctrl-C stops, the exit status is that of the last dump.
 
+    \b
+    A directory's files are sniffed, whatever their names; one that cannot be read is skipped
+    with a note on stderr, and the exit status says what the others hold.
+
     Exit status: 0 nothing at or above --fail-on, 1 something, 2 unreadable input.
     """
-    detect = importlib.import_module("stackparse.detect")
+    if not sources and sys.stdin.isatty():  # nothing piped in: say how, do not wait on the terminal
+        ctx = click.get_current_context()
+        click.echo(ctx.get_help())
+        ctx.exit(2)
+    detect = _analysis()
     order = _order(detect)
     if count is not None and watch_s is None:
         raise click.UsageError("--count needs --watch")
@@ -521,13 +624,19 @@ def analyze_cmd(
     results: list[
         tuple[str, int | None, Any, Any]
     ] = []  # (source, index in the file or None, dump, analysis)
+    skipped = 0
     for src in inputs:
         try:
             dumps = _parse_source(src, timeout, progress, max_bytes)
-        except NoDumpError:
-            if fmt not in CI_FORMATS:
+        except InputError as e:
+            if isinstance(e, NoDumpError) and fmt in CI_FORMATS:
+                _note(f"note: {_display(src)}: no goroutine dump in it (no test hung or leaked); nothing to report")
+                continue
+            if len(inputs) == 1:
                 raise
-            _note(f"note: {_display(src)}: no goroutine dump in it (no test hung or leaked); nothing to report")
+            # one of several inputs (a directory...): say so, read the rest
+            _note(f"note: skipped {_one_line(e.format_message())}")
+            skipped += 1
             continue
         if single_doc and len(dumps) > 1:
             _note(f"note: {_display(src)} holds {len(dumps)} dumps; --format {fmt} shows the first")
@@ -540,11 +649,16 @@ def analyze_cmd(
         if fmt == "jsonl":  # stream: one line per dump as soon as it is analysed
             for s, di, d, a in results[-len(dumps) :]:
                 extra = {} if di is None else {"dump_index": di}
-                _write(render.render_jsonl_record(a, s, dump=d, **extra))
+                _write(render.render_jsonl_record(a, s, dump=d, min_confidence=min_confidence, top=top, **extra))
+    if not results and skipped:
+        raise InputError(f"none of the {len(inputs)} inputs could be read")
+    limits = {"min_confidence": min_confidence, "top": top}
     if fmt in CI_FORMATS:
         _write_ci(results, fmt, smap)
     elif fmt != "jsonl":
-        _write(_render(results, fmt, all_, _use_color(color), smap), color=_use_color(color))
+        _write(_render(results, fmt, all_, _use_color(color), smap, limits), color=_use_color(color))
+    if skipped:
+        _note(f"note: {skipped} of {len(inputs)} inputs skipped; the exit status is that of the others")
     ctx = click.get_current_context()
     ctx.exit(_status([a for *_, a in results], fail_on, order))
 
@@ -586,7 +700,7 @@ def _watch(
     from . import capture
     from . import diff as diff_mod
 
-    parse = importlib.import_module("stackparse.parse")
+    parse = _parsing()
     first: tuple[float, Any] | None = None
     last = None
     try:
@@ -630,32 +744,43 @@ def _summary(a: Any, dump: Any) -> str:
         kinds[f.kind] = kinds.get(f.kind, 0) + 1
     nb, nf = len(getattr(a, "buckets", None) or ()), len(a.findings)
     what = " (" + ", ".join(f"{c} {k}" for k, c in kinds.items()) + ")" if kinds else ""
-    return f"{n} goroutines in {nb} buckets, {nf} finding{'s' if nf != 1 else ''}{what}"
+    return (
+        f"{n} goroutine{'s' if n != 1 else ''} in {nb} bucket{'s' if nb != 1 else ''}, "
+        f"{nf} finding{'s' if nf != 1 else ''}{what}"
+    )
 
 
 def _render(
-    results: list[tuple[str, int | None, Any, Any]], fmt: str, all_: bool, color: bool, smap: Any = None
+    results: list[tuple[str, int | None, Any, Any]],
+    fmt: str,
+    all_: bool,
+    color: bool,
+    smap: Any = None,
+    limits: dict[str, Any] | None = None,
 ) -> str:
+    lim = limits or {}
     if fmt == "text":
         if len(results) == 1:
-            return render.render_text(results[0][3], color=color, all=all_, dump=results[0][2], source=smap)
+            s, _, d, a = results[0]
+            return render.render_text(a, color=color, all=all_, dump=d, source=smap, **lim)
         rows = [(_label(s, i), a, d) for s, i, d, a in results]
         parts = [render.render_text_summary(rows, color=color)]
         for label, a, d in rows:
             parts.append(
-                f"\n==> {label} <==\n" + render.render_text(a, color=color, all=all_, dump=d, source=smap)
+                f"\n==> {label} <==\n"
+                + render.render_text(a, color=color, all=all_, dump=d, source=smap, **lim)
             )
         return "".join(parts)
-    _, _, d, a = results[0]
+    s, _, d, a = results[0]
     if fmt == "json":
-        return render.render_json(a, dump=d)
+        return render.render_json(a, dump=d, **lim)
     if fmt == "dot":
-        return render.render_dot(a, all=all_, dump=d)
+        return render.render_dot(a, all=all_, dump=d, **lim)
     if fmt == "mermaid":
-        return render.render_mermaid(a, all=all_, dump=d)
+        return render.render_mermaid(a, all=all_, dump=d, **lim)
     if fmt == "markdown":
-        return render.render_markdown(a, dump=d, source=smap)
-    return render.render_html(a, all=all_, dump=d, source=smap)
+        return render.render_markdown(a, dump=d, source=smap, **lim)
+    return render.render_html(a, all=all_, dump=d, source=smap, name=s, **lim)
 
 
 def _label(source: str, index: int | None) -> str:
@@ -669,7 +794,8 @@ def _status(analyses: list[Any], fail_on: str, order: tuple[str, ...]) -> int:
     floor = order.index(fail_on)
     for a in analyses:
         for f in a.findings:
-            if f.confidence in order and order.index(f.confidence) >= floor:
+            c = conf_value(f.confidence)
+            if c in order and order.index(c) >= floor:
                 return 1
     return 0
 
@@ -726,7 +852,7 @@ def diff_cmd(
     Exit status: 0 nothing alarming, 1 a new (or growing) finding at or above --fail-on, or a
     bucket grew by --fail-on-growth or more; 2 unreadable input.
     """
-    detect = importlib.import_module("stackparse.detect")
+    detect = _analysis()
     from . import diff as diff_mod
 
     if old == "-" and new == "-":
@@ -749,8 +875,8 @@ def _diff_status(d: Any, fail_on: str, fail_on_growth: int | None, order: tuple[
     bucket grew by ``fail_on_growth`` or more; else 0."""
     bad = fail_on != "never" and any(
         (f.status == "new" or (f.status == "persisting" and f.delta > 0))
-        and f.confidence in order
-        and order.index(f.confidence) >= order.index(fail_on)
+        and conf_value(f.confidence) in order
+        and order.index(conf_value(f.confidence)) >= order.index(fail_on)
         for f in d.findings
     )
     grew = fail_on_growth is not None and any(c.delta >= fail_on_growth for c in d.buckets)

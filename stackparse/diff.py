@@ -27,12 +27,14 @@ The result is a frozen :class:`DumpDiff`; ``to_dict()`` is plain JSON under the 
 from __future__ import annotations
 
 import json
+import textwrap
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from .buckets import bucketize
 from .model import Dump
+from .render.words import readable
 from .source import _STD_TOP
 
 __all__ = [
@@ -300,6 +302,9 @@ def diff(
     for b in new_b:
         sides.setdefault(key(b), [[], []])[1].append(b)
 
+    # a restarted process numbers its goroutines afresh: ids that coincide are other goroutines,
+    # so the comparison is by stack only (buckets), never by id
+    restart = _restart_note(old_dump, new_dump)
     changes: list[BucketChange] = []
     for ob, nb in sides.values():
         first = (nb or ob)[0]
@@ -307,7 +312,7 @@ def diff(
         top = _top_user(first.frames)
         old_ids = {i for b in ob for i in b.goroutine_ids}
         new_ids = {i for b in nb for i in b.goroutine_ids}
-        have_ids = _has_ids(old_dump) and _has_ids(new_dump)
+        have_ids = _has_ids(old_dump) and _has_ids(new_dump) and not restart
         changes.append(
             BucketChange(
                 state=first.state,
@@ -323,7 +328,7 @@ def diff(
         )
     changes.sort(key=lambda c: (-c.delta, -c.new_count, c.location, c.function))
 
-    waiting = _waiting_longer(old_dump, new_dump, old, new)
+    waiting = () if restart else _waiting_longer(old_dump, new_dump, old, new)
     findings = _findings(old, new)
     old_total = sum(_count(b) for b in old_b)
     new_total = sum(_count(b) for b in new_b)
@@ -338,8 +343,8 @@ def diff(
         waiting_longer=waiting,
         findings=findings,
         elapsed=elapsed,
-        notes=tuple(notes) + tuple(_restart_note(old_dump, new_dump)),
-        contention=_contention(old, new, _has_ids(old_dump) and _has_ids(new_dump)),
+        notes=tuple(restart) + tuple(notes),
+        contention=_contention(old, new, _has_ids(old_dump) and _has_ids(new_dump) and not restart),
     )
 
 
@@ -492,8 +497,8 @@ def _restart_note(old_dump: Any, new_dump: Any) -> list[str]:
     new_ids = [g.id for g in new_dump.goroutines]
     if old_ids and new_ids and max(new_ids) < max(old_ids):
         msg = (
-            "the new dump's goroutine ids are lower than the old one's: the process was probably "
-            "restarted between the dumps"
+            "the process was probably restarted between the dumps (the new dump's goroutine ids are "
+            "lower than the old one's): goroutines are compared by stack, not by id"
         )
         return [msg]
     return []
@@ -580,6 +585,8 @@ def render_diff_text(d: DumpDiff, *, limit: int = 20) -> str:
     out.append(
         f"goroutines: {d.old_total} ({d.old_label}) -> {d.new_total} ({d.new_label}): {_signed(d.delta)}{span}"
     )
+    for n in d.notes:  # what the comparison rests on (a restart, mixed formats) comes first
+        out.append(f"note: {n}")
     if d.findings:
         out.append("")
         out.append(
@@ -587,12 +594,12 @@ def render_diff_text(d: DumpDiff, *, limit: int = 20) -> str:
             f"{len(d.persisting_findings)} persisting"
         )
         for f in d.findings:
+            total = f.new_goroutines or f.old_goroutines
+            word = "goroutine" if (f.new_goroutines if f.status == "persisting" else total) == 1 else "goroutines"
             count = (
-                f"{f.old_goroutines} -> {f.new_goroutines} goroutines"
-                if f.status == "persisting"
-                else f"{f.new_goroutines or f.old_goroutines} goroutines"
+                f"{f.old_goroutines} -> {f.new_goroutines} {word}" if f.status == "persisting" else f"{total} {word}"
             )
-            out.append(f"  {f.status.upper():<10} {f.kind} ({f.confidence}): {f.title} [{count}]")
+            out.append(f"  {f.status.upper():<10} {f.kind} ({f.confidence}): {readable(f.title)} [{count}]")
             for loc in f.locations[:3]:
                 out.append(f"             at {loc}")
     grown, shrunk = d.grown, d.shrunk
@@ -640,10 +647,18 @@ def render_diff_text(d: DumpDiff, *, limit: int = 20) -> str:
             )
         if len(w) > limit:
             out.append(f"  ... and {len(w) - limit} more")
-    for n in d.notes:
-        out.append("")
-        out.append(f"note: {n}")
-    return "\n".join(out) + "\n"
+    # the first line names both inputs whole (paths are not cut); every other line wraps
+    return "\n".join([out[0]] + [_wrap_line(line) for line in out[1:]]) + "\n"
+
+
+def _wrap_line(line: str, width: int = 80) -> str:
+    """A line of the report in ``width`` columns, continued under its own indent + 4."""
+    if len(line) <= width:
+        return line
+    indent = " " * (len(line) - len(line.lstrip()) + 4)
+    return "\n".join(
+        textwrap.wrap(line, width=width, subsequent_indent=indent, break_long_words=False, break_on_hyphens=False)
+    )
 
 
 def _bucket_lines(bs: Iterable[BucketChange]) -> list[str]:
@@ -657,9 +672,16 @@ def _bucket_lines(bs: Iterable[BucketChange]) -> list[str]:
             extra.append(f"waiting {mins}")
         state = f"[{b.state}] " if b.state else ""
         tail = f"  ({', '.join(extra)})" if extra else ""
-        lines.append(
-            f"  {_signed(b.delta):>7}  {b.old_count:>6} -> {b.new_count:<6} {state}{b.function}  {b.location}{tail}"
-        )
+        head = f"  {_signed(b.delta):>7}  {b.old_count:>6} -> {b.new_count:<6} {state}{b.function}"
+        if len(head) + 2 + len(b.location) + len(tail) <= 80:
+            lines.append(f"{head}  {b.location}{tail}")
+        else:  # the location (and what is known of the goroutines) on a line of its own
+            lines.append(head)
+            if 10 + len(b.location) + len(tail) <= 80:
+                lines.append(f"{'':10}{b.location}{tail}")
+            else:
+                lines.append(f"{'':10}{b.location}")
+                lines.extend([f"{'':10}{tail.strip()}"] if tail else [])
     return lines
 
 

@@ -86,7 +86,9 @@ def test_leak_bucket_grows_and_old_members_wait_longer():
     text = render_diff_text(d)
     assert text.splitlines()[0] == "goroutines: 6 (a.txt) -> 13 (b.txt): +7 in 2 min"
     assert "grew (1 bucket):" in text
-    assert "+7" in text and "3 -> 10" in text and "3 still there" in text
+    flat = " ".join(text.split())  # lines wrap at 80 columns
+    assert all(len(line) <= 80 for line in text.splitlines())
+    assert "+7" in text and "3 -> 10" in text and "3 still there" in flat
     assert "waiting longer (3 goroutines present in both dumps):" in text
     assert "goroutine 10" in text and "<1 -> 2 min" in text
 
@@ -323,7 +325,11 @@ def test_contention_matched_across_dumps_with_the_holders_that_stayed() -> None:
     assert c.same_holders == 1  # goroutine 10 held it in both dumps
     text = render_diff_text(diff(old, new))
     assert "lock contention (goroutines waiting on locks alike):" in text
-    assert "+3       2 -> 5      on 1 mutex in main.(*tenant).get  /app/main.go:36, held in main.(*tenant).flush (1 held by the same goroutine in both dumps)" in text
+    flat = " ".join(text.split())  # lines wrap at 80 columns
+    assert (
+        "+3 2 -> 5 on 1 mutex in main.(*tenant).get /app/main.go:36, held in main.(*tenant).flush "
+        "(1 held by the same goroutine in both dumps)"
+    ) in flat
     doc = json.loads(render_diff_json(diff(old, new)))
     assert doc["contention"][0]["delta"] == 3 and doc["contention"][0]["same_holders"] == 1
     # another goroutine holds it now: the lock changed hands

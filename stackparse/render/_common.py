@@ -10,24 +10,37 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import networkx as nx
 
 from ..model import Dump, Frame, Goroutine
+from .words import KIND_NAMES, resource_phrase
 
 CONFIDENCE_ORDER: tuple[str, ...] = ("low", "medium", "high", "certain")
 
 EDGE_WORDS = {"waits-for": "waits for", "held-by": "held by", "can-release": "can be released by"}
 
 
-def confidence_rank(confidence: str) -> int:
-    """Index in CONFIDENCE_ORDER (-1 for an unknown word)."""
+def conf_value(level: Any) -> str:
+    """A confidence (or kind) as its plain word, whether the analysis gives a ``str`` or a
+    ``str`` enum (``Confidence.HIGH``): every renderer compares and prints confidences through
+    this one helper."""
+    return str(getattr(level, "value", level))
+
+
+def confidence_rank(confidence: Any) -> int:
+    """Index in CONFIDENCE_ORDER, weakest first (-1 for an unknown word)."""
     try:
-        return CONFIDENCE_ORDER.index(confidence)
+        return CONFIDENCE_ORDER.index(conf_value(confidence))
     except ValueError:
         return -1
+
+
+def at_least(confidence: Any, level: str | None) -> bool:
+    """``confidence`` is ``level`` or more certain (always True without a level)."""
+    return level is None or confidence_rank(confidence) >= confidence_rank(level)
 
 
 # --------------------------------------------------------------------------- frames
@@ -187,13 +200,17 @@ class NFinding:
             dst = getattr(e, "target", None) or getattr(e, "dst", "")
             edges.append(
                 PEdge(
-                    canon(str(src)), canon(str(dst)), e.kind, e.confidence, getattr(e, "evidence", "") or ""
+                    canon(str(src)),
+                    canon(str(dst)),
+                    conf_value(e.kind),
+                    conf_value(e.confidence),
+                    getattr(e, "evidence", "") or "",
                 )
             )
         gids = tuple(getattr(f, "goroutines", ()) or ())
         return cls(
-            kind=f.kind,
-            confidence=f.confidence,
+            kind=conf_value(f.kind),
+            confidence=conf_value(f.confidence),
             title=f.title,
             goroutines=gids,
             resources=tuple(canon(_key(r)) for r in getattr(f, "resources", ()) or ()),
@@ -283,8 +300,8 @@ class View:
             PEdge(
                 canon(str(s)),
                 canon(str(t)),
-                a.get("kind", ""),
-                a.get("confidence", ""),
+                conf_value(a.get("kind", "")),
+                conf_value(a.get("confidence", "")),
                 a.get("evidence", "") or "",
             )
             for s, t, a in self.graph.edges(data=True)
@@ -335,11 +352,7 @@ class View:
         gid = goroutine_id(key)
         if gid is not None:
             return f"goroutine {gid}"
-        r = self.resource(key)
-        if r is None or not hasattr(r, "kind"):
-            kind, rest = split_key(key)
-            return f"{kind} {rest}".strip()
-        return f"{r.kind} {format_address(r.address, getattr(r, 'exact', True))}"
+        return key_phrase(key)
 
     def goroutine_status(self, gid: int) -> str:
         """``sync.Mutex.Lock, 3 min`` for a goroutine's header."""
@@ -353,11 +366,11 @@ class View:
         """Lines for a picture's node: id, top user function, state + minutes."""
         gid = goroutine_id(key)
         if gid is None:
-            r = self.resource(key)
-            if r is None or not hasattr(r, "kind"):
-                kind, rest = split_key(key)
-                return [kind, rest] if rest else [kind]
-            return [r.kind, format_address(r.address, getattr(r, "exact", True))]
+            kind, rest = split_key(key)
+            name = KIND_NAMES.get(kind, kind)
+            if rest == "(address unknown)":
+                rest = "(address not in the dump)" if kind != "select" else ""
+            return [name, rest] if rest else [name]
         lines = [f"goroutine {gid}"]
         f = self.site_frame(gid)
         if f is not None:
@@ -400,6 +413,22 @@ def _key(resource: Any) -> str:
     return f"{getattr(resource, 'kind', '?')}:{format_address(address)}"
 
 
+def key_phrase(key: str) -> str:
+    """A resource node's key as a reader says it (:func:`stackparse.render.words.resource_phrase`):
+    ``mutex 0xc000012345``, ``a channel (address not in the dump)``, ``goroutine 7``."""
+    gid = goroutine_id(key)
+    if gid is not None:
+        return f"goroutine {gid}"
+    m = re.match(r"([A-Za-z_.-]+)([:@?])(.*)", key)
+    if not m:
+        return key
+    kind, sep, rest = m.groups()
+    if sep == "?":
+        return resource_phrase(kind, None)
+    addr, _, part = rest.partition("#")
+    return resource_phrase(kind, addr.rstrip("?") or None, part)
+
+
 def split_key(key: str) -> tuple[str, str]:
     """``mutex:0xc0000140a0`` / ``mutex@0xc0000140a0`` -> (``mutex``, ``0xc0000140a0``);
     ``chan?g12`` (address not in the dump) -> (``chan``, ``(address unknown)``)."""
@@ -439,19 +468,6 @@ class NodeResource:
     exact: bool = True
 
 
-# --------------------------------------------------------------------------- picture model
-
-
-@dataclass
-class PNode:
-    key: str
-    kind: str  # "goroutine" | "resource" | "group"
-    lines: list[str]
-    cycle: bool = False
-    role: str = "finding"  # "finding" | "behind" | "other"
-    ids: tuple[int, ...] = ()
-
-
 @dataclass
 class PEdge:
     source: str
@@ -460,164 +476,17 @@ class PEdge:
     confidence: str
     evidence: str = ""
     cycle: bool = False
+    #: the label drawn on the arrow, when not the kind and confidence
+    text: str = ""
 
     @property
     def label(self) -> str:
+        if self.text:
+            return self.text
         if self.confidence and self.confidence != "certain":
             return f"{self.kind} ({self.confidence})"
         return self.kind
 
-
-@dataclass
-class Cluster:
-    title: str
-    keys: list[str] = field(default_factory=list)
-
-
-@dataclass
-class Picture:
-    nodes: dict[str, PNode] = field(default_factory=dict)
-    edges: list[PEdge] = field(default_factory=list)
-    clusters: list[Cluster] = field(default_factory=list)
-
-    def add_node(self, node: PNode, cluster: Cluster | None) -> None:
-        if node.key in self.nodes:
-            return
-        self.nodes[node.key] = node
-        if cluster is not None:
-            cluster.keys.append(node.key)
-
-    def mark_cycles(self) -> None:
-        g = nx.DiGraph()
-        g.add_nodes_from(self.nodes)
-        g.add_edges_from((e.source, e.target) for e in self.edges)
-        comp: dict[str, int] = {}
-        for i, scc in enumerate(nx.strongly_connected_components(g)):
-            if len(scc) > 1:
-                for k in scc:
-                    comp[k] = i
-        for e in self.edges:
-            if e.source == e.target or (e.source in comp and comp.get(e.source) == comp.get(e.target)):
-                e.cycle = True
-            if e.cycle:
-                self.nodes[e.source].cycle = True
-                self.nodes[e.target].cycle = True
-
-
-def ordered_edges(f: NFinding) -> list[PEdge]:
-    """A finding's edges in reading order: the chain of waits walked from its first goroutine
-    (goroutine -> resource -> holder -> ...), then whatever is left."""
-    by_source: dict[str, list[int]] = {}
-    for i, e in enumerate(f.edges):
-        by_source.setdefault(e.source, []).append(i)
-    targets = {e.target for e in f.edges}
-    starts = [f"g:{g}" for g in f.goroutines] + [e.source for e in f.edges if e.source not in targets]
-    starts += [e.source for e in f.edges]
-    used: list[int] = []
-    seen: set[int] = set()
-    for s in starts:
-        cur = s
-        while True:
-            nxt = next((i for i in by_source.get(cur, []) if i not in seen), None)
-            if nxt is None:
-                break
-            seen.add(nxt)
-            used.append(nxt)
-            cur = f.edges[nxt].target
-    return [f.edges[i] for i in used]
-
-
-def finding_picture(view: View, finding: Any, picture: Picture, cluster: Cluster | None, tag: str) -> None:
-    """Add one finding's topology (and a node per group of goroutines behind it)."""
-
-    def node(key: str) -> None:
-        gid = goroutine_id(key)
-        kind = "goroutine" if gid is not None else "resource"
-        picture.add_node(PNode(key, kind, view.node_label_lines(key)), cluster)
-
-    for gid in finding.goroutines:
-        node(f"g:{gid}")
-    for r in finding.resources:
-        node(r)
-    for e in finding.edges:
-        node(e.source)
-        node(e.target)
-        picture.edges.append(PEdge(e.source, e.target, e.kind, e.confidence, e.evidence))
-    if finding.blocked_behind:
-        _behind_groups(view, finding, picture, cluster, tag)
-
-
-def _behind_groups(view: View, finding: Any, picture: Picture, cluster: Cluster | None, tag: str) -> None:
-    """Goroutines blocked behind a finding, one node per (what they wait on, where)."""
-    members = {f"g:{g}" for g in finding.goroutines} | set(finding.resources)
-    members |= {e.source for e in finding.edges} | {e.target for e in finding.edges}
-    groups: dict[tuple[str, str], list[int]] = {}
-    for gid in finding.blocked_behind:
-        target = ""
-        succ = view.successors(f"g:{gid}")
-        if succ:
-            inside = [t for t in succ if t in members]
-            target = (inside or succ)[0]
-        if not target or target not in members:
-            target = f"g:{finding.goroutines[0]}" if finding.goroutines else ""
-        f = view.site_frame(gid)
-        groups.setdefault((target, "" if f is None else f.function.full), []).append(gid)
-    for i, ((target, func), ids) in enumerate(groups.items()):
-        key = f"behind:{tag}:{i}"
-        g0 = view.goroutine(ids[0])
-        lines = [f"{len(ids)} goroutine{'s' if len(ids) != 1 else ''} blocked behind"]
-        if func:
-            lines.append(func)
-        if g0 is not None:
-            lines.append(g0.state)
-        picture.add_node(PNode(key, "group", lines, role="behind", ids=tuple(ids)), cluster)
-        if target and target in picture.nodes:
-            picture.edges.append(PEdge(key, target, "waits-for", "", "blocked behind the finding"))
-
-
-def build_picture(view: View, all: bool = False) -> Picture:
-    """The wait-for graph to draw: each finding's topology (one cluster per finding) or, with
-    ``all``, every blocked goroutine and what it waits on, transitively."""
-    pic = Picture()
-    for i, f in enumerate(view.findings):
-        cl = Cluster(f"{f.kind} ({f.confidence}): {f.title}")
-        pic.clusters.append(cl)
-        finding_picture(view, f, pic, cl, str(i))
-    if all:
-        seeds = [f"g:{gid}" for gid, b in sorted(view.blocking.items()) if is_blocked(b)]
-        keep: set[str] = set(pic.nodes) | set(seeds)
-        stack = list(seeds)
-        while stack:
-            k = stack.pop()
-            for t in view.successors(k):
-                if t not in keep:
-                    keep.add(t)
-                    stack.append(t)
-        for k in sorted(keep - set(pic.nodes), key=_node_sort_key):
-            gid = goroutine_id(k)
-            kind = "goroutine" if gid is not None else "resource"
-            pic.add_node(PNode(k, kind, view.node_label_lines(k), role="other"), None)
-        have = {(e.source, e.target) for e in pic.edges}
-        for e in view.graph_edges():
-            if e.source in keep and e.target in keep and (e.source, e.target) not in have:
-                pic.edges.append(e)
-                have.add((e.source, e.target))
-    pic.mark_cycles()
-    return pic
-
-
-def is_blocked(blocking: Any) -> bool:
-    """``Blocking.blocked`` (architecture.md), or ``waiting`` as blocking.py spells it."""
-    for attr in ("blocked", "waiting"):
-        v = getattr(blocking, attr, None)
-        if isinstance(v, bool):
-            return v
-    return False
-
-
-def _node_sort_key(k: str) -> tuple[int, int, str]:
-    gid = goroutine_id(k)
-    return (0, gid, "") if gid is not None else (1, 0, k)
 
 
 def contention_texts(c: Any) -> tuple[str, str]:
@@ -637,7 +506,7 @@ def contention_texts(c: Any) -> tuple[str, str]:
         head += f", up to {minutes_text(c.longest_wait)}"
     if c.held_at is not None:
         who = f"held by goroutine {c.holders[0]}" if len(c.locks) == 1 else "each held by a goroutine"
-        held = f"{who} in {c.held_at.function} [{c.held_state}] ({c.holder_confidence})"
+        held = f"{who} in {c.held_at.function} [{c.held_state}] ({conf_value(c.holder_confidence)})"
         if c.stuck_holders:
             held += (
                 ", stuck: nothing in the dump can wake it"

@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..model import Dump
-from ._common import Picture, View, build_picture
+from ._common import View
+from .picture import Picture, build_picture
 
 _CYCLE = "#d62728"
 
@@ -26,10 +27,16 @@ def _dot_label(lines: list[str]) -> str:
     return '"' + "\\n".join(dot_quote(line)[1:-1] for line in lines) + '"'
 
 
-def render_dot(analysis: Any, all: bool = False, dump: Dump | None = None) -> str:
+def render_dot(
+    analysis: Any,
+    all: bool = False,
+    dump: Dump | None = None,
+    min_confidence: str | None = None,
+    top: int | None = None,
+) -> str:
     """``digraph`` of the findings' topology (one cluster per finding), or with ``all`` of
     every blocked goroutine; edges on a cycle are drawn red and thick."""
-    pic = build_picture(View(analysis, dump), all=all)
+    pic = build_picture(View(analysis, dump), all=all, min_confidence=min_confidence, top=top)
     out = [
         "digraph stackparse {",
         "  rankdir=LR;",
@@ -88,10 +95,16 @@ def mermaid_escape(text: str) -> str:
     return "".join(c if c in _MERMAID_SAFE else f"#{ord(c)};" for c in text)
 
 
-def render_mermaid(analysis: Any, all: bool = False, dump: Dump | None = None) -> str:
+def render_mermaid(
+    analysis: Any,
+    all: bool = False,
+    dump: Dump | None = None,
+    min_confidence: str | None = None,
+    top: int | None = None,
+) -> str:
     """A ``flowchart LR`` of the same graph as :func:`render_dot`; node ids are generated
     (``n0``, ``n1``...), labels escaped, cycle edges styled red."""
-    pic = build_picture(View(analysis, dump), all=all)
+    pic = build_picture(View(analysis, dump), all=all, min_confidence=min_confidence, top=top)
     ids = {k: f"n{i}" for i, k in enumerate(pic.nodes)}
     out = ["flowchart LR"]
     clustered: set[str] = set()

@@ -16,13 +16,10 @@ from typing import TYPE_CHECKING, Any
 from ..model import Dump, Frame, Goroutine
 from ._common import (
     EDGE_WORDS,
-    Cluster,
-    Picture,
     View,
     contention_texts,
     contention_total,
     dump_title,
-    finding_picture,
     goroutine_count,
     goroutine_id,
     holder_frame,
@@ -30,13 +27,16 @@ from ._common import (
     location,
     minutes_text,
     note_groups,
-    ordered_edges,
     site_location,
     unexplained_contention,
     user_frame,
     visible_frames,
 )
 from .layout import layered_layout
+from .picture import Cluster, Picture, finding_picture, ordered_edges
+from .plan import Crash, LowGroup, labels_text, make_plan
+from .sitegraph import dropped, site_picture
+from .words import plural, readable
 
 if TYPE_CHECKING:
     from ..source import SourceMap
@@ -44,6 +44,10 @@ if TYPE_CHECKING:
 #: Above this many goroutines, only the findings' goroutines get their own stack (the others
 #: are reached through their bucket) unless ``all`` is set.
 INDIVIDUAL_STACKS = 5000
+#: A finding's waits listed one by one up to this many (past it: sites with counts first).
+LISTED_EDGES = 12
+#: A finding's own graph is drawn up to this many nodes.
+FINDING_NODES = 30
 
 
 def esc(text: object) -> str:
@@ -66,7 +70,9 @@ ul.chain{list-style:none;padding-left:.5em}ul.chain li{margin:.2em 0}
 .note{color:#555;font-style:italic}
 table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #eee;padding:.25em .5em;
 text-align:left;vertical-align:top}th{background:#fafafa}td.n{text-align:right;font-weight:600}
-summary{cursor:pointer}svg{max-width:100%;height:auto;border:1px solid #eee;background:#fcfcfc}
+summary{cursor:pointer}.graph{width:100%;border:1px solid #eee;background:#fcfcfc;overflow:hidden;
+resize:vertical}.graph svg{width:100%;height:100%;cursor:grab;display:block}
+.limit{background:#fff4d6;border-left:4px solid #e8a317;padding:.3em .6em}.crash{border-left:4px solid #d62728}
 svg text{font:11px ui-monospace,Menlo,Consolas,monospace}
 .muted{color:#777}#filter{margin:.3em 0 .6em;padding:.2em .4em;width:20em}
 .src{margin:.1em 0 .1em 1.5em}.src code{background:#f6f8fa;padding:0 .4em;white-space:pre-wrap}
@@ -75,6 +81,27 @@ svg text{font:11px ui-monospace,Menlo,Consolas,monospace}
 # Constant: never formatted with dump text.
 _SCRIPT = """
 (function(){
+  // pan (drag) and zoom (wheel) every graph; at first 1:1 from its left edge, or whole if it fits
+  var svgs=document.querySelectorAll('svg.pz');
+  for(var k=0;k<svgs.length;k++){(function(s){
+    var W=+s.getAttribute('data-w'),H=+s.getAttribute('data-h');
+    var r=s.getBoundingClientRect();
+    var v=[0,0,W,H];
+    if(W>r.width||H>r.height){v=[0,0,Math.min(W,r.width),Math.min(H,r.height)];}
+    function set(){s.setAttribute('viewBox',v.join(' '));}
+    set();
+    s.addEventListener('wheel',function(e){e.preventDefault();
+      var b=s.getBoundingClientRect(),f=e.deltaY>0?1.15:1/1.15;
+      var px=v[0]+(e.clientX-b.left)/b.width*v[2],py=v[1]+(e.clientY-b.top)/b.height*v[3];
+      v[2]*=f;v[3]*=f;v[0]=px-(e.clientX-b.left)/b.width*v[2];v[1]=py-(e.clientY-b.top)/b.height*v[3];set();
+    },{passive:false});
+    var drag=null;
+    s.addEventListener('mousedown',function(e){drag=[e.clientX,e.clientY,v[0],v[1]];});
+    window.addEventListener('mouseup',function(){drag=null;});
+    window.addEventListener('mousemove',function(e){if(!drag){return;}
+      var b=s.getBoundingClientRect();
+      v[0]=drag[2]-(e.clientX-drag[0])/b.width*v[2];v[1]=drag[3]-(e.clientY-drag[1])/b.height*v[3];set();});
+  })(svgs[k]);}
   var box=document.getElementById('filter');
   if(!box){return;}
   box.addEventListener('input',function(){
@@ -89,18 +116,27 @@ _SCRIPT = """
 
 
 def render_html(
-    analysis: Any, all: bool = False, dump: Dump | None = None, source: SourceMap | None = None
+    analysis: Any,
+    all: bool = False,
+    dump: Dump | None = None,
+    source: SourceMap | None = None,
+    name: str | None = None,
+    min_confidence: str | None = None,
+    top: int | None = None,
 ) -> str:
-    """The whole report as one HTML page that needs nothing but itself.
+    """The whole report as one HTML page that needs nothing but itself, in the order of every
+    report (:func:`stackparse.render.plan.make_plan`); ``name`` (the file analysed) goes into the
+    page title. A graph of the blocking sites (goroutines grouped by where they wait, with
+    counts) comes first; every graph pans (drag) and zooms (wheel).
 
     With ``source`` (a checkout of the service), each blocking site of a finding and each
     frame an inferred lock holder was found in gets its source line (escaped, once per
     finding)."""
     view = View(analysis, dump, source)
     dump = view.dump
+    plan = make_plan(view, min_confidence, top)
     n = goroutine_count(dump)
-    findings = view.findings
-    title = f"stackparse: {dump_title(dump)}"
+    title = f"stackparse: {name} — {dump_title(dump)}" if name else f"stackparse: {dump_title(dump)}"
     out = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -108,28 +144,34 @@ def render_html(
         f"<title>{esc(title)}</title>",
         f"<style>{_CSS}</style>",
         "</head><body>",
-        f"<h1>{esc(dump_title(dump))}</h1>",
+        f"<h1>{esc(plan.verdict)}</h1>",
         (
-            f'<p class="muted">{n} goroutines, {len(findings)} finding{"s" if len(findings) != 1 else ""}, '
-            f"{len(view.buckets)} buckets</p>"
+            f'<p class="muted">{esc(name + ": ") if name else ""}{plural(n, "goroutine")}, '
+            f"{plural(len(view.buckets), 'bucket')}</p>"
         ),
     ]
-    for p in dump.preamble.panics:
-        out.append(f"<pre>panic: {esc(p.value)}</pre>")
+    out.extend(f'<p class="limit">⚠ {esc(x)}</p>' for x in plan.limits)
+    if plan.crash is not None:
+        out.extend(_crash(view, plan.crash))
+    out.extend(site_graph(view))
     out.append("<h2>Findings</h2>")
-    if not findings:
+    if not plan.findings and not plan.low:
         out.append("<p>No deadlock or leak found.</p>")
-    for i, f in enumerate(findings):
-        out.extend(_finding(view, f, i))
+    for number, f in plan.findings:
+        out.extend(_finding(view, f, number))
+    out.extend(_low(plan.low))
+    if plan.omitted:
+        out.append(f'<p class="muted">{plural(plan.omitted, "more finding")} left out by --min-confidence / --top</p>')
     out.extend(_contention(analysis))
     for note, alike in note_groups(view.notes):
-        out.append(f'<p class="note">{esc(note)}</p>')
+        out.append(f'<p class="note">{esc(readable(note))}</p>')
         if alike:  # one per lock or channel: folded
             out.append(f'<details class="note"><summary>{len(alike)} more like it</summary>')
-            out.extend(f'<p class="note">{esc(n)}</p>' for n in alike)
+            out.extend(f'<p class="note">{esc(readable(n))}</p>' for n in alike)
             out.append("</details>")
+    out.extend(_labels(plan.labels))
     out.extend(_buckets(view.buckets, all))
-    out.extend(_goroutines(view, findings, all))
+    out.extend(_goroutines(view, [f for _, f in plan.findings], all))
     if dump.diagnostics:
         out.append("<h2>Parser diagnostics</h2><ul>")
         out.extend(f"<li><code>{esc(d)}</code></li>" for d in dump.diagnostics)
@@ -137,6 +179,72 @@ def render_html(
     out.append(f"<script>{_SCRIPT}</script>")
     out.append("</body></html>")
     return "\n".join(out) + "\n"
+
+
+def site_graph(view: View) -> list[str]:
+    """The blocking sites of the dump and who waits on whom between them
+    (:func:`stackparse.render.sitegraph.site_picture`), drawn to pan and zoom."""
+    pic = site_picture(view)
+    if pic is None or not pic.nodes:
+        return []
+    left = dropped(view, pic)
+    more = f"; {plural(left, 'more blocked goroutine')} at smaller sites" if left > 0 else ""
+    return [
+        "<h2>Where goroutines wait</h2>",
+        f'<p class="muted">One box per blocking site with its goroutine count; an arrow when goroutines '
+        f"of one site wait on a lock or channel a goroutine of the other can release (drag to pan, wheel to "
+        f"zoom{more}).</p>",
+        svg(pic, "sites"),
+    ]
+
+
+def _crash(view: View, c: Crash) -> list[str]:
+    out = [f'<pre class="crash">{esc(c.message)}' + (f"\n[signal {esc(c.signal)}]" if c.signal else "") + "</pre>"]
+    if c.goroutine is not None:
+        at = ""
+        if c.frame is not None:
+            at = f" at <code>{esc(c.frame.function.full)}</code> <code>{esc(location(c.frame))}</code>"
+        out.append(f"<p>in {_glink(c.goroutine)} [{esc(c.state)}]{at}</p>")
+        if c.frame is not None:
+            out.append(_source(view, c.frame, set()))
+        if c.caller is not None:
+            out.append(
+                f"<p>called from <code>{esc(c.caller.function.full)}</code> <code>{esc(location(c.caller))}</code></p>"
+            )
+    return out
+
+
+def _low(groups: list[LowGroup]) -> list[str]:
+    if not groups:
+        return []
+    n = sum(len(g.findings) for g in groups)
+    out = [f"<h2>Weak leads (low confidence): {plural(n, 'finding')} at {plural(len(groups), 'site')}</h2>", "<ul>"]
+    for g in groups:
+        where = ""
+        if g.frame is not None:
+            where = f" in <code>{esc(g.frame.function.full)}</code> <code>{esc(location(g.frame))}</code>"
+        ids = ", ".join(_glink(x) for x in g.goroutines[:20])
+        more = f" and {len(g.goroutines) - 20} more" if len(g.goroutines) > 20 else ""
+        out.append(
+            f"<li>{g.number}. {g.count} goroutine{'s' if g.count != 1 else ''} [{esc(g.state or '?')}]{where}"
+            f'<div class="evidence">{esc(g.example)}</div><div class="evidence">{ids}{more}</div></li>'
+        )
+    out.append("</ul>")
+    return out
+
+
+def _labels(groups: list[Any]) -> list[str]:
+    if not groups:
+        return []
+    out = ["<h2>pprof labels</h2>", "<table><thead><tr><th>count</th><th>labels</th><th>where</th></tr></thead><tbody>"]
+    for g in groups:
+        where = "" if g.frame is None else f"{g.frame.function.full}  {location(g.frame)}"
+        out.append(
+            f'<tr><td class="n">{g.count}</td><td><code>{esc(labels_text(g.labels))}</code></td>'
+            f'<td class="mono">{esc(where)}</td></tr>'
+        )
+    out.append("</tbody></table>")
+    return out
 
 
 def _contention(analysis: Any) -> list[str]:
@@ -152,8 +260,8 @@ def _contention(analysis: Any) -> list[str]:
         eg = ""
         if c.holders:
             # (no link: the goroutine's block is on the page only when a finding or --all shows it)
-            eg = f"; e.g. {esc(c.locks[0])} is held by goroutine {c.holders[0]}" if len(c.locks) > 1 else ""
-        out.append(f"<li>{esc(head)}{at};<br>{esc(held)}{by}{eg}</li>")
+            eg = f"; e.g. {esc(readable(c.locks[0]))} is held by goroutine {c.holders[0]}" if len(c.locks) > 1 else ""
+        out.append(f"<li>{esc(readable(head))}{at};<br>{esc(readable(held))}{by}{eg}</li>")
     out.append("</ul>")
     return out
 
@@ -201,36 +309,66 @@ def _edge_source(view: View, e: Any, seen: set[tuple[str, int]]) -> str:
     return out
 
 
+def _sites_html(view: View, ids: Any) -> list[str]:
+    """``30 × [chan receive] in main.block main.go:149`` for the most common sites of ``ids``."""
+    out = []
+    for count, state, fr in view.common_sites(ids, 4):
+        where = "" if fr is None else f" in <code>{esc(fr.function.full)}</code> <code>{esc(location(fr))}</code>"
+        out.append(f"<li>{count} × [{esc(state)}]{where}</li>")
+    return out
+
+
 def _finding(view: View, f: Any, index: int) -> list[str]:
+    """One finding, numbered ``index`` as in every report."""
     kind = f.kind if f.kind in ("deadlock", "leak") else "other"
     conf = f.confidence if f.confidence in ("certain", "high", "medium", "low") else "low"
     out = [
         f'<section class="finding {kind}">',
         (
-            f'<h3><span class="kind">{esc(f.kind)}</span> '
-            f'<span class="badge {conf}">{esc(f.confidence)}</span> {esc(f.title)}</h3>'
+            f'<h3>{index}. <span class="kind">{esc(f.kind)}</span> '
+            f'<span class="badge {conf}">{esc(f.confidence)}</span> {esc(readable(f.title))}</h3>'
         ),
         '<ul class="chain">',
     ]
     seen: set[tuple[str, int]] = set()  # source lines already quoted in this finding
+    items = []
     for e in ordered_edges(f):
         word = EDGE_WORDS.get(e.kind, e.kind)
-        out.append(
-            f"<li>{_node_html(view, e.source)} <b>{esc(word)}</b> {_node_html(view, e.target)} "
-            f'<span class="badge {_conf_class(e.confidence)}">'
-            f"{esc(e.confidence)}</span>"
-            + (f'<div class="evidence">{esc(e.evidence)}</div>' if e.evidence else "")
+        # a goroutine's own wait is a fact: the badge and evidence only for inferred edges
+        badge = ""
+        if e.kind != "waits-for":
+            badge = f' <span class="badge {_conf_class(e.confidence)}">{esc(e.confidence)}</span>'
+        evidence = e.evidence if e.kind != "waits-for" else ""
+        items.append(
+            f"<li>{_node_html(view, e.source)} <b>{esc(word)}</b> {_node_html(view, e.target)}{badge}"
+            + (f'<div class="evidence">{esc(readable(evidence))}</div>' if evidence else "")
             + _edge_source(view, e, seen)
             + "</li>"
         )
+    if len(items) > LISTED_EDGES:  # goroutines alike: their sites with counts, each wait one click away
+        out.extend(_sites_html(view, f.goroutines))
+        out.append(f"<li><details><summary>each of the {len(items)} waits</summary><ul class=\"chain\">")
+        out.extend(items)
+        out.append("</ul></details></li>")
+    else:
+        out.extend(items)
     if not f.edges:
-        for gid in f.goroutines:
-            out.append(f"<li>{_node_html(view, f'g:{gid}')}{_source(view, view.site_frame(gid), seen)}</li>")
+        gs = [
+            f"<li>{_node_html(view, f'g:{gid}')}{_source(view, view.site_frame(gid), seen)}</li>"
+            for gid in f.goroutines
+        ]
+        if len(gs) > LISTED_EDGES:
+            out.extend(_sites_html(view, f.goroutines))
+            out.append(f'<li><details><summary>each of the {len(gs)} goroutines</summary><ul class="chain">')
+            out.extend(gs)
+            out.append("</ul></details></li>")
+        else:
+            out.extend(gs)
     out.append("</ul>")
     if f.blocked_behind:
         links = ", ".join(_glink(g) for g in f.blocked_behind[:50])
         more = f" and {len(f.blocked_behind) - 50} more" if len(f.blocked_behind) > 50 else ""
-        out.append(f"<p>Blocked behind it: {len(f.blocked_behind)} goroutines ({links}{more})</p>")
+        out.append(f"<p>Blocked behind it: {plural(len(f.blocked_behind), 'goroutine')} ({links}{more})</p>")
         for count, state, fr in view.common_sites(f.blocked_behind):
             where = (
                 ""
@@ -239,11 +377,14 @@ def _finding(view: View, f: Any, index: int) -> list[str]:
             )
             out.append(f'<p class="evidence">{count} × [{esc(state)}]{where}</p>')
     for note in f.notes:
-        out.append(f'<p class="note">{esc(note)}</p>')
+        out.append(f'<p class="note">{esc(readable(note))}</p>')
     pic = Picture()
     finding_picture(view, f, pic, Cluster(""), str(index))
     pic.mark_cycles()
-    out.append(svg(pic, f"f{index}"))
+    if len(pic.nodes) <= FINDING_NODES:
+        out.append(svg(pic, f"f{index}"))
+    else:  # dozens of goroutines alike: the graph of blocking sites above draws them as one box
+        out.append(f'<p class="muted">({len(pic.nodes)} nodes: drawn as sites in "Where goroutines wait")</p>')
     out.append("</section>")
     return out
 
@@ -285,9 +426,10 @@ def svg(pic: Picture, prefix: str) -> str:
     width = 40 + len(lay.layers) * _NODE_W + (len(lay.layers) - 1) * _COL_GAP
     p = prefix
     out = [
+        f'<div class="graph" style="height:{min(bottom, 640):.0f}px">',
         (
-            f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{bottom:.0f}" '
-            f'viewBox="0 0 {width:.0f} {bottom:.0f}" role="img">'
+            f'<svg class="pz" xmlns="http://www.w3.org/2000/svg" data-w="{width:.0f}" data-h="{bottom:.0f}" '
+            f'viewBox="0 0 {width:.0f} {bottom:.0f}" preserveAspectRatio="xMinYMin meet" role="img">'
         ),
         "<defs>",
         (
@@ -351,7 +493,7 @@ def svg(pic: Picture, prefix: str) -> str:
         if gid is not None:
             inner = f'<a href="#g-{gid}">{inner}</a>'
         out.append(inner)
-    out.append("</svg>")
+    out.append("</svg></div>")
     return "\n".join(out)
 
 
@@ -367,7 +509,7 @@ def _stack_pre(frames: Sequence[Frame], created_by: str | None = None) -> str:
 
 def _buckets(buckets: Sequence[Any], all: bool) -> list[str]:
     out = [
-        f"<h2>Goroutines by stack ({sum(b.count for b in buckets)} in {len(buckets)} buckets)</h2>",
+        f"<h2>Goroutines by stack ({sum(b.count for b in buckets)} in {plural(len(buckets), 'bucket')})</h2>",
         '<input id="filter" type="search" placeholder="filter buckets" aria-label="filter buckets">',
         (
             '<table id="buckets"><thead><tr><th>count</th><th>state</th><th>waiting</th>'

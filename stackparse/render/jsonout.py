@@ -10,9 +10,14 @@ from typing import Any, cast
 
 import orjson
 
-from ..detect import ANALYSIS_SCHEMA
+try:  # the analysis package; detect.py where the stages are still single modules
+    from ..analysis import ANALYSIS_SCHEMA
+except ImportError:  # pragma: no cover - depends on the branch
+    from ..detect import ANALYSIS_SCHEMA
 from ..model import SCHEMA as DUMP_SCHEMA
-from ..model import Dump
+from ..model import Dump, Frame
+from ._common import View, at_least
+from .plan import Crash, finding_order, make_plan
 
 __all__ = [
     "ANALYSIS_SCHEMA",
@@ -26,23 +31,83 @@ __all__ = [
 ]
 
 
-def analysis_dict(analysis: Any, dump: Dump | None = None) -> dict[str, Any]:
-    """``analysis.to_dict()``: the ``stackparse/analysis/1`` document built by
-    :meth:`stackparse.detect.Analysis.to_dict`. ``dump`` is accepted for compatibility; it is
-    used only when the analysis does not carry its dump."""
+def analysis_dict(
+    analysis: Any, dump: Dump | None = None, min_confidence: str | None = None, top: int | None = None
+) -> dict[str, Any]:
+    """The ``stackparse/analysis/1`` document: ``analysis.to_dict()`` with the findings in the
+    order every report prints them (most certain first: :func:`stackparse.render.plan.finding_order`),
+    cut by ``min_confidence`` / ``top`` as the reports are (``findings_omitted`` says how many
+    were left out), each with its ``location``; plus what the report leads with: ``verdict``,
+    ``limits`` (what the input cannot show), ``panic`` (the goroutine that crashed, its message
+    and the frame at fault) and the pprof ``labels``. ``dump`` is used only when the analysis
+    does not carry its dump."""
     if dump is not None and getattr(analysis, "dump", dump) is None and dataclasses.is_dataclass(analysis):
         analysis = dataclasses.replace(cast(Any, analysis), dump=dump)  # is_dataclass() types it as instance or class
-    return analysis.to_dict()
+    d = analysis.to_dict()
+    view = View(analysis, dump)
+    docs = d.get("findings", [])
+    pairs = list(zip(docs, view.findings, strict=False))
+    order = sorted(range(len(pairs)), key=lambda i: finding_order(pairs[i][1].confidence, pairs[i][1].kind, i))
+    kept = [pairs[i] for i in order if at_least(pairs[i][1].confidence, min_confidence)]
+    if top is not None:
+        kept = kept[:top]
+    for doc, f in kept:
+        if "location" not in doc:
+            doc["location"] = _site_doc(view.site_frame(f.goroutines[0]) if f.goroutines else None)
+    d["findings"] = [doc for doc, _ in kept]
+    d["findings_omitted"] = len(pairs) - len(kept)
+    plan = make_plan(view, min_confidence, top)
+    d["verdict"] = plan.verdict
+    d["limits"] = list(plan.limits)
+    d["panic"] = _crash_doc(plan.crash)
+    d["labels"] = [
+        {
+            "labels": dict(g.labels),
+            "count": g.count,
+            "goroutines": list(g.goroutines),
+            "location": _site_doc(g.frame),
+        }
+        for g in plan.labels
+    ]
+    return d
 
 
-def render_json(analysis: Any, dump: Dump | None = None) -> str:
+def _site_doc(frame: Frame | None) -> dict[str, Any] | None:
+    if frame is None:
+        return None
+    return {"function": frame.function.full, "file": frame.file, "line": frame.line}
+
+
+def _crash_doc(c: Crash | None) -> dict[str, Any] | None:
+    if c is None:
+        return None
+    return {
+        "message": c.message,
+        "goroutine": c.goroutine,
+        "state": c.state or None,
+        "frame": _site_doc(c.frame),
+        "caller": _site_doc(c.caller),
+        "signal": c.signal,
+    }
+
+
+def render_json(
+    analysis: Any, dump: Dump | None = None, min_confidence: str | None = None, top: int | None = None
+) -> str:
     """The analysis as indented JSON (``stackparse/analysis/1``)."""
-    return dumps_indented(analysis_dict(analysis, dump)) + "\n"
+    return dumps_indented(analysis_dict(analysis, dump, min_confidence, top)) + "\n"
 
 
-def render_jsonl_record(analysis: Any, source: str, dump: Dump | None = None, **extra: Any) -> str:
+def render_jsonl_record(
+    analysis: Any,
+    source: str,
+    dump: Dump | None = None,
+    min_confidence: str | None = None,
+    top: int | None = None,
+    **extra: Any,
+) -> str:
     """One line of ``--format jsonl``: the analysis document plus ``"source"``."""
-    d = analysis_dict(analysis, dump)
+    d = analysis_dict(analysis, dump, min_confidence, top)
     d["source"] = source
     d.update(extra)
     return dumps_compact(d) + "\n"

@@ -12,16 +12,17 @@ from ._common import (
     View,
     contention_texts,
     contention_total,
-    dump_title,
-    goroutine_count,
     goroutine_id,
     holder_frame,
     ids_text,
     location,
-    ordered_edges,
     site_location,
     unexplained_contention,
+    user_frame,
 )
+from .picture import ordered_edges
+from .plan import Crash, LowGroup, make_plan
+from .words import plural, readable
 
 if TYPE_CHECKING:
     from ..source import SourceMap
@@ -49,53 +50,106 @@ def md_code(text: str) -> str:
 
 
 def render_markdown(
-    analysis: Any, limit: int = LIMIT, dump: Dump | None = None, source: SourceMap | None = None
+    analysis: Any,
+    limit: int = LIMIT,
+    dump: Dump | None = None,
+    source: SourceMap | None = None,
+    min_confidence: str | None = None,
+    top: int | None = None,
 ) -> str:
-    """Findings for a chat message or an issue comment, at most ``limit`` characters.
+    """Findings for a chat message or an issue comment, at most ``limit`` characters, in the
+    order of every report (:func:`stackparse.render.plan.make_plan`): verdict, what the input
+    cannot show, the goroutine that panicked, the findings most certain first, weak leads.
 
-    With ``source`` (a checkout of the service), each blocking site and each frame an inferred
-    lock holder was found in gets its source line (once per finding)."""
+    The budget is shared: each finding gets its share (its title always), the lines past its
+    share are cut, so that the tenth finding is not dropped for the first one's details.
+    With ``source`` (a checkout of the service), blocking sites get their source line."""
     view = View(analysis, dump, source)
-    dump = view.dump
-    n = goroutine_count(dump)
-    findings = view.findings
-    head = [
-        (
-            f"**stackparse**: {md_text(dump_title(dump))}: {n} goroutines, "
-            f"{len(findings)} finding{'s' if len(findings) != 1 else ''}"
-        ),
-        "",
-        "",
-    ]
-    blocks = [_finding(view, i, f) for i, f in enumerate(findings, 1)]
-    if not blocks:
-        blocks = ["No deadlock or leak found.\n"]
-        big = view.buckets[:5]
-        if big:
-            lines = ["Largest groups of goroutines:"]
-            for b in big:
-                from ._common import user_frame
-
-                fr = user_frame(b.frames)
-                where = "" if fr is None else f" in {md_code(fr.function.full)} ({md_code(location(fr))})"
-                lines.append(f"- {b.count} × {md_text(b.state or '?')}{where}")
-            blocks.append("\n".join(lines) + "\n")
-    out = "\n".join(head)
+    plan = make_plan(view, min_confidence, top)
+    head = [f"**stackparse**: {md_text(plan.verdict)}"]
+    head.extend(f"> ⚠ {md_text(x)}" for x in plan.limits)
+    if plan.crash is not None:
+        head.append(_crash(view, plan.crash))
+    out = "\n".join(head) + "\n\n"
+    blocks = [_finding(view, n, f) for n, f in plan.findings]
+    low = _low(plan.low)
+    if not blocks and not low:
+        blocks = [_no_findings(view)]
+    tail = ""
+    if plan.omitted:
+        tail = f"_{plural(plan.omitted, 'more finding')} left out by --min-confidence / --top_\n"
+    room = limit - len(out) - len(tail) - (min(len(low), 600) if low else 0)
+    out += _share(blocks, room)
+    if low and len(out) + len(low) + len(tail) <= limit:
+        out += low + "\n"
+    elif low:
+        out += _share([low], limit - len(out) - len(tail))
+    out += tail
     extra = _contention(analysis)
-    for i, b in enumerate(blocks):
-        more = len(blocks) - i
-        cut = f"\n… {more} more finding{'s' if more != 1 else ''} (see the full report)\n"
-        if len(out) + len(b) + len(cut) > limit and i > 0:
-            return out + cut
-        if len(out) + len(b) > limit:  # a single huge finding: cut it by lines
-            lines = b.split("\n")
-            while lines and len(out) + len("\n".join(lines)) + len(cut) > limit:
-                lines.pop()
-            return out + "\n".join(lines) + "\n… (cut)" + (cut if more > 1 else "\n")
-        out += b + "\n"
     if extra and len(out) + len(extra) + 1 <= limit:
-        out += extra + "\n"
+        out += "\n" + extra
     return out
+
+
+def _share(blocks: list[str], room: int) -> str:
+    """``blocks`` in ``room`` characters: each cut to an equal share (the room the shorter ones
+    leave goes to the longer ones); whole blocks dropped from the end when even their first line
+    does not fit."""
+    out = ""
+    left = list(blocks)
+    while left:
+        share = max(room - len(out), 0) // len(left)
+        b = left.pop(0)
+        if len(b) + 1 > share:
+            lines = b.rstrip("\n").split("\n")
+            kept = lines[:1]
+            for line in lines[1:]:
+                if len("\n".join(kept)) + len(line) + 12 > share:
+                    break
+                kept.append(line)
+            cut = len(lines) - len(kept)
+            b = "\n".join(kept) + ("\n- … (cut: see the full report)" if cut else "") + "\n"
+            if len(out) + len(b) > room:
+                more = 1 + len(left)
+                return out + f"… {plural(more, 'more finding')} (see the full report)\n"
+        out += b + "\n"
+    return out
+
+
+def _crash(view: View, c: Crash) -> str:
+    text = f"**{md_text(c.message)}**"
+    if c.goroutine is not None:
+        text += f" in goroutine {c.goroutine}"
+    if c.frame is not None:
+        text += f" at {md_code(c.frame.function.full)} ({md_code(location(c.frame))})"
+        src = view.source_line(c.frame)
+        if src is not None:
+            text += f": {md_code(src)}"
+    if c.caller is not None:
+        text += f", called from {md_code(c.caller.function.full)} ({md_code(location(c.caller))})"
+    return text
+
+
+def _low(groups: list[LowGroup]) -> str:
+    if not groups:
+        return ""
+    n = sum(len(g.findings) for g in groups)
+    lines = [f"**Weak leads** (low confidence): {plural(n, 'finding')} at {plural(len(groups), 'site')}"]
+    for g in groups:
+        where = ""
+        if g.frame is not None:
+            where = f" in {md_code(g.frame.function.full)} ({md_code(location(g.frame))})"
+        lines.append(f"- {g.number}. {plural(g.count, 'goroutine')} \\[{md_text(g.state or '?')}\\]{where}")
+    return "\n".join(lines) + "\n"
+
+
+def _no_findings(view: View) -> str:
+    lines = ["Largest groups of goroutines:"]
+    for b in view.buckets[:5]:
+        fr = user_frame(b.frames)
+        where = "" if fr is None else f" in {md_code(fr.function.full)} ({md_code(location(fr))})"
+        lines.append(f"- {b.count} × {md_text(b.state or '?')}{where}")
+    return "\n".join(lines) + "\n"
 
 
 def _contention(analysis: Any) -> str:
@@ -109,21 +163,67 @@ def _contention(analysis: Any) -> str:
         head, held = contention_texts(c)
         at = f" ({md_code(site_location(c.waiting_at))})" if c.waiting_at is not None else ""
         by = f" ({md_code(site_location(c.held_at))})" if c.held_at is not None else ""
-        lines.append(f"- {md_text(head)}{at}; {md_text(held)}{by}")
+        lines.append(f"- {md_text(readable(head))}{at}; {md_text(readable(held))}{by}")
     if len(groups) > 3:
         lines.append(f"- … {len(groups) - 3} more (see the full report)")
     return "\n".join(lines) + "\n"
 
 
 def _finding(view: View, index: int, f: Any) -> str:
-    lines = [f"**{index}. {f.kind.upper()}** ({f.confidence}): {md_text(f.title)}"]
+    lines = [f"**{index}. {f.kind.upper()}** ({f.confidence}): {md_text(readable(f.title))}"]
     seen: set[tuple[str, int]] = set()  # source lines already quoted in this finding
+    fans: dict[tuple[str, str], list[int]] = {}
+    for e in f.edges:
+        gid = goroutine_id(e.target)
+        if gid is not None and e.kind != "held-by":
+            fans.setdefault((e.source, e.kind), []).append(gid)
+    fanned = {k for k, v in fans.items() if len(set(v)) >= 3}
+    done: set[Any] = set()
+    skip = {f"g:{g}" for k in fanned for g in fans[k]}
+    # goroutines alike (same state and wait site) waiting for the same kind of object: one line
+    alike: dict[tuple[Any, ...], list[int]] = {}
+    for e in f.edges:
+        gid = goroutine_id(e.source)
+        if gid is not None and e.kind == "waits-for" and e.source not in skip:
+            fr, g = view.site_frame(gid), view.goroutine(gid)
+            sig: tuple[Any, ...] = (
+                None if g is None else g.state,
+                None if fr is None else (fr.function.full, fr.file, fr.line),
+                view.node_title(e.target),
+            )
+            alike.setdefault(sig, []).append(gid)
+    folded: dict[int, tuple[Any, ...]] = {g: k for k, ids in alike.items() if len(set(ids)) > 1 for g in ids}
     for e in ordered_edges(f):
-        src = _node(view, e.source)
-        tgt = _node(view, e.target)
         word = EDGE_WORDS.get(e.kind, e.kind)
-        conf = "" if e.confidence == "certain" else f" _({e.confidence})_"
-        lines.append(f"- {src} {word} {tgt}{conf}")
+        gid = goroutine_id(e.source)
+        if e.kind == "waits-for" and gid in folded:
+            key = folded[gid]
+            if key not in done:
+                done.add(key)
+                ids = list(dict.fromkeys(alike[key]))
+                fr = view.site_frame(ids[0])
+                where = "" if fr is None else f" in {md_code(fr.function.full)} ({md_code(location(fr))})"
+                lines.append(
+                    f"- {len(ids)} goroutines \\[{md_text(key[0] or '?')}\\]{where} wait for {md_code(key[2])}"
+                    f" ({ids_text(ids, 6)})"
+                )
+                lines.extend(_source(view, fr, seen))
+            continue
+        if (e.source, e.kind) in fanned:
+            if (e.source, e.kind) not in done:
+                done.add((e.source, e.kind))
+                ids = list(dict.fromkeys(fans[(e.source, e.kind)]))
+                sites = "; ".join(
+                    f"{c} × \\[{md_text(state)}\\]" + ("" if fr is None else f" in {md_code(fr.function.full)}")
+                    for c, state, fr in view.common_sites(ids, 2)
+                )
+                who = plural(len(ids), "goroutine")
+                lines.append(f"- {_node(view, e.source)} {word} {who} _({e.confidence})_: {sites}")
+            continue
+        if e.source in skip:
+            continue
+        conf = "" if e.kind == "waits-for" else f" _({e.confidence})_"
+        lines.append(f"- {_node(view, e.source)} {word} {_node(view, e.target)}{conf}")
         gid = goroutine_id(e.source)
         if gid is not None:
             lines.extend(_source(view, view.site_frame(gid), seen))
@@ -136,14 +236,13 @@ def _finding(view: View, index: int, f: Any) -> str:
             else:
                 lines.extend(_source(view, fr, seen, where=True))
     if not f.edges:
-        for gid in f.goroutines[:10]:
-            lines.append(f"- {_node(view, f'g:{gid}')} [{md_text(view.goroutine_status(gid))}]")
-            lines.extend(_source(view, view.site_frame(gid), seen))
-        if len(f.goroutines) > 10:
-            lines.append(f"- … {len(f.goroutines) - 10} more goroutines")
+        for count, state, fr in view.common_sites(f.goroutines, 3):
+            where = "" if fr is None else f" in {md_code(fr.function.full)} ({md_code(location(fr))})"
+            lines.append(f"- {count} × \\[{md_text(state)}\\]{where}")
+            lines.extend(_source(view, fr, seen))
     if f.blocked_behind:
         lines.append(
-            f"- blocked behind it: {len(f.blocked_behind)} goroutines ({ids_text(f.blocked_behind, 8)})"
+            f"- blocked behind it: {plural(len(f.blocked_behind), 'goroutine')} ({ids_text(f.blocked_behind, 8)})"
         )
     return "\n".join(lines) + "\n"
 

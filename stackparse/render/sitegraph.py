@@ -1,0 +1,97 @@
+"""The wait-for graph of a whole dump at the scale of its blocking sites.
+
+A 1,400-goroutine dump has a few thousand nodes in its wait-for graph: drawn node by node it is
+a strip nobody can read. Grouped by blocking site (the goroutines' state and the frame they wait
+in), it has a few dozen: one box per site with its count, one arrow per pair of sites whose
+goroutines wait on each other (through a lock held by, or a channel that can be released by, a
+goroutine of the other site), labelled with how many goroutines.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from ._common import PEdge, View, goroutine_id, location, split_key
+from .picture import Picture, PNode, is_blocked
+from .words import KIND_NAMES
+
+__all__ = ["SITES_DRAWN", "site_picture"]
+
+#: Sites drawn (the largest, and those they wait on).
+SITES_DRAWN = 30
+#: Arrows drawn between sites (the most goroutines first).
+EDGES_DRAWN = 24
+
+
+def _site(view: View, gid: int) -> tuple[str, str, str] | None:
+    g = view.goroutine(gid)
+    if g is None:
+        return None
+    f = view.site_frame(gid)
+    return (g.state, "" if f is None else f.function.full, "" if f is None else location(f))
+
+
+def site_picture(view: View, limit: int = SITES_DRAWN) -> Picture | None:
+    """Blocked goroutines grouped by blocking site, and who waits on whom between sites. None
+    when the dump has no wait-for graph (a debug=1 profile) or nothing is blocked."""
+    count: Counter[tuple[str, str, str]] = Counter()
+    site_of: dict[int, tuple[str, str, str]] = {}
+    for gid, b in view.blocking.items():
+        if not (is_blocked(b) or getattr(b, "forever", False) is True):
+            continue
+        s = _site(view, gid)
+        if s is not None:
+            site_of[gid] = s
+            count[s] += 1
+    if not count:
+        return None
+    links: Counter[tuple[tuple[str, str, str], tuple[str, str, str], str]] = Counter()
+    for gid, a in list(site_of.items()):
+        seen = set()
+        for r in view.successors(f"g:{gid}"):
+            if goroutine_id(r) is not None:
+                continue
+            for h in view.successors(r):
+                hid = goroutine_id(h)
+                if hid is None:
+                    continue
+                b = site_of.get(hid) or _site(view, hid)
+                if b is None or (b, r) in seen:
+                    continue
+                seen.add((b, r))
+                if b not in count:
+                    count[b] = 0  # a running holder: drawn, with no blocked count
+                    site_of.setdefault(hid, b)
+                links[(a, b, KIND_NAMES.get(split_key(r)[0], split_key(r)[0]))] += 1
+    keep = [s for s, _ in count.most_common(limit)]
+    kept = set(keep)
+    for a, b, _ in links:  # what the drawn sites wait on is drawn too
+        if a in kept and b not in kept:
+            keep.append(b)
+            kept.add(b)
+    keys = {s: f"site:{i}" for i, s in enumerate(keep)}
+    pic = Picture()
+    for s in keep:
+        state, func, loc = s
+        n = count[s]
+        head = f"{n} x [{state}]" if n else f"[{state}]"
+        pic.add_node(PNode(keys[s], "group", [head, func or "?", loc], role="other"), None)
+    # the strongest links: each pair of sites once (its larger kind), at most EDGES_DRAWN
+    pairs: dict[tuple[Any, Any], tuple[int, str]] = {}
+    for (a, b, what), n in links.items():
+        if a in keys and b in keys and a != b and n > pairs.get((a, b), (0, ""))[0]:
+            pairs[(a, b)] = (n, what)
+    for (a, b), (n, what) in sorted(pairs.items(), key=lambda kv: -kv[1][0])[:EDGES_DRAWN]:
+        label = f"{n} via {what}"
+        pic.edges.append(PEdge(keys[a], keys[b], "waits-for", "", label, text=label))
+    # no cycle marking: between sites a loop is common (workers of one pool release each other)
+    # and says nothing alarming by itself
+    return pic
+
+
+def dropped(view: View, pic: Any) -> int:
+    """Blocked goroutines whose site is not drawn."""
+    drawn = sum(int(n.lines[0].split(" ")[0]) for n in pic.nodes.values() if n.lines[0][0].isdigit())
+    blocked = sum(1 for b in view.blocking.values() if is_blocked(b) or getattr(b, "forever", False) is True)
+    return blocked - drawn
