@@ -2,7 +2,7 @@
 
 The pipeline, one module per stage, each importing only the stages before it::
 
-    text -> parse -> blocking -> graph -> detect -> render
+    text -> parse -> analysis (blocking -> graph -> rules -> findings) -> render
 
 >>> import stackparse
 >>> dump = stackparse.parse_file("corpus/go1.27/bug_abba_mutex.stack.txt")
@@ -40,7 +40,7 @@ from .model import (
 from .parse import ParseError, iter_goroutines, parse, parse_all, parse_args, parse_file, parse_file_all
 
 if TYPE_CHECKING:
-    from .detect import Analysis, Contention, Finding, analyze
+    from .analysis import Analysis, Contention, Finding, analyze
 
 try:
     __version__ = version("stackparse")
@@ -83,7 +83,7 @@ _LAZY = {"analyze", "Analysis", "Contention", "Finding"}
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
-        from . import detect
+        from . import analysis
 
-        return getattr(detect, name)
+        return getattr(analysis, name)
     raise AttributeError(f"module 'stackparse' has no attribute {name!r}")

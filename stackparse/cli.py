@@ -8,7 +8,7 @@
 
 Reading the input (files, gzip, directories, stdin, URLs through :mod:`stackparse.capture`) and
 choosing an exit status is all this module does: parsing is :func:`stackparse.parse.parse_all`,
-analysis :func:`stackparse.detect.analyze`, output :mod:`stackparse.render`, comparison
+analysis :func:`stackparse.analysis.analyze`, output :mod:`stackparse.render`, comparison
 :func:`stackparse.diff.diff`, source lines :class:`stackparse.source.SourceMap`.
 
 Exit status: 0 nothing at or above ``--fail-on`` was found; 1 something was; 2 the input could
@@ -468,7 +468,7 @@ def analyze_cmd(
 
     Exit status: 0 nothing at or above --fail-on, 1 something, 2 unreadable input.
     """
-    detect = importlib.import_module("stackparse.detect")
+    detect = importlib.import_module("stackparse.analysis")
     order = _order(detect)
     if count is not None and watch_s is None:
         raise click.UsageError("--count needs --watch")
@@ -673,7 +673,7 @@ def diff_cmd(
     Exit status: 0 nothing alarming, 1 a new (or growing) finding at or above --fail-on, or a
     bucket grew by --fail-on-growth or more; 2 unreadable input.
     """
-    detect = importlib.import_module("stackparse.detect")
+    detect = importlib.import_module("stackparse.analysis")
     from . import diff as diff_mod
 
     if old == "-" and new == "-":

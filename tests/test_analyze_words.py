@@ -16,13 +16,13 @@ from hypothesis import strategies as st
 from test_blocking import G
 from test_graph import MAIN, D
 
-from stackparse.blocking import classify_all
-from stackparse.graph import CONTAINER_SPAN, MAX_CANDIDATES, MAX_SHARERS, _Builder
+from stackparse.analysis.blocking import classify_all
+from stackparse.analysis.index import CONTAINER_SPAN, MAX_CANDIDATES, MAX_SHARERS, GraphIndex
 
 ALL = corpus_dumps()
 
 
-def _reference(bl: _Builder):  # type: ignore[no-untyped-def]
+def _reference(bl: GraphIndex):  # type: ignore[no-untyped-def]
     """word_refs, word_gids, word_overflow, lock_ev: the plain loop."""
     b, gs, gwords, all_words = bl.b, bl.gs, bl.gwords, bl._all_words
     interesting = {w for ws in gwords.values() for w, _ in ws}
@@ -86,7 +86,7 @@ def _reference(bl: _Builder):  # type: ignore[no-untyped-def]
 
 
 def _check(d) -> None:  # type: ignore[no-untyped-def]
-    bl = _Builder(d, classify_all(d))
+    bl = GraphIndex(d, classify_all(d))
     bl.add_goroutines()
     bl.scan_words()
     want = _reference(bl)
@@ -145,7 +145,7 @@ def test_overflowed_word_still_counts_for_an_open_lock() -> None:
     holder = G(500, "chan receive", f"main.hold({ptr})", parent=1)
     d = D(MAIN, *waiters, holder)
     _check(d)
-    bl = _Builder(d, classify_all(d))
+    bl = GraphIndex(d, classify_all(d))
     bl.add_goroutines()
     bl.scan_words()
     assert int(ptr, 16) in bl.word_overflow

@@ -377,7 +377,7 @@ def test_go_leak_grows_between_two_dumps(go_server, debug):
     parse = _parse()
     url = f"{go_server.url}/debug/pprof/goroutine?debug={debug}"
     (t0, a), (t1, b) = list(watch(url, 2.0, count=2, timeout=10))
-    pytest.importorskip("stackparse.detect", reason="stackparse.detect not written yet")
+    pytest.importorskip("stackparse.analysis", reason="stackparse.analysis not written yet")
     d = diff(parse(a), parse(b), old_label="t0", new_label="t1", elapsed=t1 - t0)
     top = d.grown[0]
     assert top.function == "main.compute"

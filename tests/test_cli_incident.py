@@ -33,7 +33,7 @@ PROGRAMS = REPO / "corpus" / "programs"
 from goserver import closed_port as _closed_port
 
 pytest.importorskip("stackparse.parse", reason="stackparse.parse not written yet")
-pytest.importorskip("stackparse.detect", reason="stackparse.detect not written yet")
+pytest.importorskip("stackparse.analysis", reason="stackparse.analysis not written yet")
 
 
 

@@ -16,7 +16,7 @@ import pytest
 
 parse_mod = pytest.importorskip("stackparse.parse", reason="the parser (stackparse.parse) has not landed yet")
 
-from stackparse.detect import analyze
+from stackparse.analysis import analyze
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
@@ -133,7 +133,7 @@ def test_expected_lock_holders(name: str, meta: dict, path: Path) -> None:
         locks = {
             r
             for w in waiters
-            for _, r, d in g.out_edges(f"g{w}", data=True)
+            for _, r, d in g.out_edges(f"g:{w}", data=True)
             if d["kind"] == "waits-for" and r.startswith(("mutex@", "rwmutex@")) and "#" not in r
         }
         if not locks:
@@ -146,7 +146,7 @@ def test_expected_lock_holders(name: str, meta: dict, path: Path) -> None:
                 continue
             assert len(held) == 1, f"{lock}: expected one holder among {sorted(holders)}, got {held}"
             v, d = held[0]
-            assert int(v[1:]) in holders, f"{lock}: held by {v}, not by one of {sorted(holders)}: {d}"
+            assert int(v[2:]) in holders, f"{lock}: held by {v}, not by one of {sorted(holders)}: {d}"
             assert d["confidence"] in ("medium", "high", "certain"), (lock, d)
             taken.append(v)
         assert len(taken) == len(set(taken)), f"one goroutine taken as the holder of several mutexes: {taken}"
@@ -236,7 +236,7 @@ def test_contention_sums_up_the_locks_alike(name: str, meta: dict, path: Path) -
         assert {lock.partition("@")[0] for lock in c.locks} == {c.kind}
         assert c.waiters == len(waiters) and c.in_findings == 0
         g = analysis.graph.graph
-        assert set(c.locks) == {r for w in waiters for _, r, d in g.out_edges(f"g{w}", data=True) if d["kind"] == "waits-for"}
+        assert set(c.locks) == {r for w in waiters for _, r, d in g.out_edges(f"g:{w}", data=True) if d["kind"] == "waits-for"}
         if exp["holder"]:
             assert c.held_at is not None and c.held_at.function in exp["holder"] and c.unheld == 0
             assert len(set(c.holders)) == len(c.locks)

@@ -15,9 +15,11 @@ from gotext import write_dump
 from hypothesis import given, settings
 from test_blocking import G, fn
 
-from stackparse import detect as detect_mod
-from stackparse.detect import analyze
-from stackparse.graph import build_graph, gnode
+from stackparse.analysis import analyze
+from stackparse.analysis import deadlocks as dl_mod
+from stackparse.analysis import doomed as doomed_mod
+from stackparse.analysis.graph import build_graph
+from stackparse.analysis.nodes import gnode
 from stackparse.model import Dump, Preamble, ProfileFrame, ProfileRecord
 from stackparse.parse import parse
 
@@ -242,14 +244,14 @@ def _reference_doomed(wg, global_dl: bool) -> tuple[list[int], set[str]]:
             if p not in progress:
                 progress.add(p)
                 q.append(p)
-    pg = {int(n[1:]) for n in progress if n.startswith("g") and n[1:].isdigit()}
+    pg = {int(n[2:]) for n in progress if n.startswith("g:") and n[2:].isdigit()}
     return list({gid for gid in user if gid not in pg and (b[gid].waiting or b[gid].forever)}), progress
 
 
 def _reference_components(graph: nx.DiGraph, doomed: set[int]) -> list[set[str]]:
     out = []
     for comp in nx.strongly_connected_components(graph):
-        gids = [int(n[1:]) for n in comp if n.startswith("g") and n[1:].isdigit()]
+        gids = [int(n[2:]) for n in comp if n.startswith("g:") and n[2:].isdigit()]
         if len(comp) >= 2 and gids and all(x in doomed for x in gids):
             out.append(comp)
     return out
@@ -268,22 +270,24 @@ def test_fast_walks_agree_with_plain_ones_on_corpus(path: Path) -> None:
         if not dump.goroutines:
             continue
         wg = build_graph(dump)
-        d = detect_mod._Detector(dump, wg)
-        d.compute_doomed()
+        d = doomed_mod.Detection(dump, wg)
+        doomed_mod.compute_doomed(d)
         doomed, progress = _reference_doomed(wg, d.global_dl)
         assert list(d.doomed) == doomed  # same set, same iteration order
         assert d.progress_nodes == progress
         # the components walk: whole graph, in graph order, is networkx's, component by component
-        assert list(detect_mod._sccs(wg.graph._succ, wg.graph._node)) == list(
+        assert list(dl_mod._sccs(dict(wg.graph.adjacency()), list(wg.graph))) == list(
             nx.strongly_connected_components(wg.graph)
         )
-        assert d.deadlock_components() == _reference_components(wg.graph, d.doomed)
+        assert dl_mod.deadlock_components(d) == _reference_components(wg.graph, d.doomed)
 
 
-def _fake_detector(graph: nx.DiGraph, doomed: set[int], progress: set[str]) -> detect_mod._Detector:
-    d = detect_mod._Detector.__new__(detect_mod._Detector)
+def _fake_detector(graph: nx.DiGraph, doomed: set[int], progress: set[str]) -> doomed_mod.Detection:
+    d = doomed_mod.Detection.__new__(doomed_mod.Detection)
     d.G = graph
-    d._succ, d._pred, d._node = graph._succ, graph._pred, graph._node
+    d._succ = dict(graph.adjacency())
+    d._pred = dict(graph.reverse(copy=False).adjacency())
+    d._node = dict(graph.nodes(data=True))
     d.doomed = doomed
     d.progress_nodes = progress
     d.outside = [n for n in graph if n not in progress]
@@ -297,7 +301,7 @@ def test_restricted_components_walk_keeps_networkx_order(seed: int) -> None:
     graph, including when a node that may progress reaches several of them."""
     rnd = random.Random(seed)
     n = rnd.randint(2, 40)
-    nodes = [f"g{i}" if rnd.random() < 0.6 else f"r{i}" for i in range(n)]
+    nodes = [f"g:{i}" if rnd.random() < 0.6 else f"r{i}" for i in range(n)]
     rnd.shuffle(nodes)
     graph = nx.DiGraph()
     graph.add_nodes_from(nodes)
@@ -321,14 +325,14 @@ def test_restricted_components_walk_keeps_networkx_order(seed: int) -> None:
                 progress.add(p)
                 stack.append(p)
     doomed = {
-        int(x[1:])
+        int(x[2:])
         for x in nodes
-        if x.startswith("g") and x not in progress and (seed % 2 or rnd.random() < 0.9)
+        if x.startswith("g:") and x not in progress and (seed % 2 or rnd.random() < 0.9)
     }
-    got = _fake_detector(graph, doomed, progress).deadlock_components()
+    got = dl_mod.deadlock_components(_fake_detector(graph, doomed, progress))
     assert got == _reference_components(graph, doomed)
     # and without a progress closure (the runtime's global deadlock): the whole graph
-    got = _fake_detector(graph, doomed, set()).deadlock_components()
+    got = dl_mod.deadlock_components(_fake_detector(graph, doomed, set()))
     assert got == _reference_components(graph, doomed)
 
 
@@ -415,7 +419,7 @@ def test_contention_counts_readers_queued_behind_a_pending_writer():
     ]
     w = G(30, "sync.RWMutex.Lock", "runtime.semacquire1(0xc0000b2008, 0x0?, 0x0, 0x0)", "sync.runtime_SemacquireRWMutex(0x0?, 0x0?, 0x0?)", "sync.(*RWMutex).Lock(0x0?)", "main.writer(0x0?)", parent=1)
     a = analyze(D(MAIN, *readers, w))
-    assert a.graph is not None and a.graph.graph.has_edge("g18", f"rwmutex@{rw}#writer")
+    assert a.graph is not None and a.graph.graph.has_edge("g:18", f"rwmutex@{rw}#writer")
     (c,) = a.contention
     assert c.kind == "rwmutex" and c.locks == (f"rwmutex@{rw}",) and c.waiters == 4
     assert c.waiting_at is not None and c.waiting_at.function == "main.reader"  # most of them
@@ -428,9 +432,9 @@ def _contention_invariants(a) -> None:  # type: ignore[no-untyped-def]
     for node, attrs in g.nodes(data=True):
         if attrs.get("type") != "resource" or attrs.get("kind") not in ("mutex", "rwmutex"):
             continue
-        ws = {int(u[1:]) for u, _, d in g.in_edges(node, data=True) if d["kind"] == "waits-for" and u[0] == "g"}
+        ws = {int(u[2:]) for u, _, d in g.in_edges(node, data=True) if d["kind"] == "waits-for" and u.startswith("g:")}
         if f"{node}#writer" in g:
-            ws |= {int(u[1:]) for u, _, d in g.in_edges(f"{node}#writer", data=True) if d["kind"] == "waits-for"}
+            ws |= {int(u[2:]) for u, _, d in g.in_edges(f"{node}#writer", data=True) if d["kind"] == "waits-for"}
         if ws:
             waiting[node] = ws
     listed = [lock for c in a.contention for lock in c.locks]

@@ -615,7 +615,7 @@ def corpus_files() -> list[Path]:
 @pytest.mark.parametrize("path", corpus_files()[:80], ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_every_format_on_corpus(path: Path) -> None:
     parse = pytest.importorskip("stackparse.parse")
-    detect = pytest.importorskip("stackparse.detect")
+    detect = pytest.importorskip("stackparse.analysis")
     dumps = parse.parse_all(path.read_text(errors="replace"))
     if not dumps:
         pytest.skip("no dump")
@@ -691,7 +691,7 @@ def test_json_renderers_write_what_json_dumps_writes_on_corpus(path: Path) -> No
     """render_json / render_dump_json write with orjson: the text is byte for byte what
     json.dumps(indent=2) writes for the same document."""
     parse = pytest.importorskip("stackparse.parse")
-    detect = pytest.importorskip("stackparse.detect")
+    detect = pytest.importorskip("stackparse.analysis")
     for dump in parse.parse_all(path.read_bytes()):
         a = detect.analyze(dump)
         assert render_json(a) == json.dumps(a.to_dict(), indent=2, ensure_ascii=False) + "\n"
@@ -753,7 +753,7 @@ def test_view_finds_graph_nodes_in_either_goroutine_spelling() -> None:
 
 
 def test_text_report_sums_up_lock_contention_no_finding_explains() -> None:
-    from stackparse.detect import analyze
+    from stackparse.analysis import analyze
     from stackparse.parse import parse_file
 
     a = analyze(parse_file(CORPUS / "go1.27" / "healthy_tenant_contention.stack.txt"))
@@ -795,7 +795,7 @@ def test_text_report_sums_up_lock_contention_no_finding_explains() -> None:
 def test_readme_quotes_real_reports() -> None:
     """The README's report excerpts are what the renderer prints for those corpus dumps (with the
     program's checkout as ``--source`` where the excerpt quotes source lines)."""
-    from stackparse.detect import analyze
+    from stackparse.analysis import analyze
     from stackparse.parse import parse_file
     from stackparse.source import SourceMap
 
@@ -812,7 +812,7 @@ def test_readme_quotes_real_reports() -> None:
 
 
 def test_text_notes_alike_are_folded() -> None:
-    from stackparse.detect import analyze
+    from stackparse.analysis import analyze
     from stackparse.parse import parse_file
 
     a = analyze(parse_file(CORPUS / "go1.27" / "healthy_tenant_contention.stack.txt"))

@@ -10,7 +10,7 @@ from typing import Any, cast
 
 import orjson
 
-from ..detect import ANALYSIS_SCHEMA
+from ..analysis import ANALYSIS_SCHEMA
 from ..model import SCHEMA as DUMP_SCHEMA
 from ..model import Dump
 
@@ -28,7 +28,7 @@ __all__ = [
 
 def analysis_dict(analysis: Any, dump: Dump | None = None) -> dict[str, Any]:
     """``analysis.to_dict()``: the ``stackparse/analysis/1`` document built by
-    :meth:`stackparse.detect.Analysis.to_dict`. ``dump`` is accepted for compatibility; it is
+    :meth:`stackparse.analysis.Analysis.to_dict`. ``dump`` is accepted for compatibility; it is
     used only when the analysis does not carry its dump."""
     if dump is not None and getattr(analysis, "dump", dump) is None and dataclasses.is_dataclass(analysis):
         analysis = dataclasses.replace(cast(Any, analysis), dump=dump)  # is_dataclass() types it as instance or class

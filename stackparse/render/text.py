@@ -254,7 +254,7 @@ def _low_findings(view: View, numbered: list[tuple[int, Any]], st: _Style) -> li
 
 def _contention(analysis: Any, st: _Style, all: bool) -> list[str]:
     """Lock contention no finding reports: locks alike (same waiting site, same holder site)
-    summed up, most waiters first (:class:`stackparse.detect.Contention`)."""
+    summed up, most waiters first (:class:`stackparse.analysis.Contention`)."""
     groups = unexplained_contention(analysis)
     if not groups:
         return []

@@ -1,0 +1,306 @@
+"""Rule family: leaks, the doomed goroutines no deadlock explains, and the runtime's own proofs.
+
+Among the doomed goroutines left after the deadlocks, in order (each rule takes what the earlier
+ones left): nil channel and ``select {}`` (``certain``; ``select {}`` in ``main.main`` is the
+block-forever idiom and is not reported); WaitGroup waits whose workers are stuck; Cond waits with
+no signaller in sight; goroutines parked at one channel or select site with no counterpart in
+sight; locks with no holder in sight.
+
+Runtime-proven findings (:func:`proven`) list every goroutine they prove: the runtime's global
+deadlock and the Go 1.26+ ``(leaked)`` marks of the goroutineleak profile. Inferred findings never
+share a goroutine with each other; a goroutine may also appear in one runtime-proven finding,
+which then points at the inferred findings inside it in its ``notes``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from ..model import Goroutine
+from .confidence import Confidence, conf_rank, min_conf
+from .doomed import LEAK_COUNT_HIGH, LEAK_COUNT_MEDIUM, LEAK_MINUTES_HIGH, Detection, dep_conf, plural, site
+from .findings import Finding
+from .nodes import gid_of, gnode
+
+__all__ = ["in_request", "leaks", "proven"]
+
+#: Frames of an in-flight request handler: its waits end when the request's connection or
+#: stream does (the request context is cancelled), so a parked handler is at most a low leak.
+_REQUEST_FRAMES = frozenset(
+    {
+        "net/http.(*conn).serve",
+        "golang.org/x/net/http2.(*serverConn).runHandler",
+        "net/http.(*http2serverConn).runHandler",
+        "google.golang.org/grpc.(*Server).handleStream",
+        "google.golang.org/grpc.(*Server).processUnaryRPC",
+        "google.golang.org/grpc.(*Server).processStreamingRPC",
+    }
+)
+
+
+def in_request(g: Goroutine) -> bool:
+    return any(f.function.full in _REQUEST_FRAMES for f in g.frames)
+
+
+def leaks(det: Detection) -> None:
+    """The leak rules, in order; each takes the doomed goroutines no earlier finding claimed."""
+    # stuck_confidence() is only needed when a rule weighs what a leak depends on (dep_conf):
+    # it is made then, from the findings made before the leak rules.
+    det.sc = None
+    det._sc_basis = list(det.findings)
+    for rule in (forever_leaks, waitgroup_leaks, cond_leaks, site_leaks, lock_leaks):
+        rest = sorted(g for g in det.doomed if g not in det.claimed)
+        if rest:
+            rule(det, rest)
+
+
+def forever_leaks(det: Detection, rest: list[int]) -> None:
+    """Nil channels and ``select {}`` (``certain``); ``select {}`` in ``main.main`` is the
+    block-forever idiom, not reported."""
+    forever: dict[tuple, list[int]] = defaultdict(list)
+    for gid in rest:
+        bl = det.b[gid]
+        if not bl.forever:
+            continue
+        g = det.gs[gid]
+        fn, _loc = site(g, bl)
+        if bl.op == "select-no-cases" and (gid == 1 or fn == "main.main"):
+            det.notes.append(
+                f"goroutine {gid} blocks forever in select {{}} in {fn}: the block-forever idiom, not reported"
+            )
+            det.claimed.add(gid)
+            continue
+        forever[(bl.op, fn)].append(gid)
+    for (op, fn), gids in forever.items():
+        what = {
+            "chan-send-nil": "send on a nil channel",
+            "chan-recv-nil": "receive from a nil channel",
+            "select-no-cases": "select with no cases",
+        }[op]
+        det.add_leak(
+            gids,
+            "certain",
+            f"{plural(len(gids), 'goroutine')} blocked forever: {what} in {fn}",
+            rule="nil-chan" if op != "select-no-cases" else "select-no-cases",
+        )
+
+
+def waitgroup_leaks(det: Detection, rest: list[int]) -> None:
+    """WaitGroup waits whose workers are stuck (one finding: waiters and workers), or with no
+    worker in sight (``low``)."""
+    succ = det._succ
+    wg_nodes: dict[str, list[int]] = defaultdict(list)
+    for gid in rest:
+        if det.b[gid].op == "waitgroup-wait":
+            r = det.res_of(gid)
+            if r is not None:
+                wg_nodes[r].append(gid)
+    for r, waiters in wg_nodes.items():
+        nums = [gid_of(v) for v in succ[r]]
+        workers = [w for w in nums if w is not None and w not in waiters]
+        evidence_edges = [det.wg.edge(r, gnode(w)) for w in workers]
+        if workers and all(w in det.doomed for w in workers):
+            stuck = [w for w in workers if w not in det.claimed]
+            in_dl = [w for w in workers if w in det.claimed]
+            conf = min_conf("high", *[e.confidence for e in evidence_edges])
+            conf = Confidence(max(conf, "medium", key=conf_rank))
+            conf = min_conf(conf, dep_conf(det, (gnode(w) for w in workers)))
+            where = site(det.gs[waiters[0]], det.b[waiters[0]])[0]
+            title = (
+                f"WaitGroup wait that cannot return: {plural(len(waiters), 'goroutine')} in {where} "
+                f"wait for {plural(len(workers), 'worker')} that are stuck themselves"
+            )
+            notes = []
+            if in_dl:
+                notes.append(f"workers {in_dl} are part of a deadlock finding")
+            det.add_leak(
+                sorted(waiters + stuck),
+                conf,
+                title,
+                rule="waitgroup-stuck-workers",
+                resources=(r,),
+                edges=tuple(evidence_edges) + tuple(det.waits_edges(waiters)),
+                notes=tuple(notes),
+            )
+        elif not workers:
+            where = site(det.gs[waiters[0]], det.b[waiters[0]])[0]
+            title = "WaitGroup wait with no worker in sight: " + f"{plural(len(waiters), 'goroutine')} in {where}"
+            det.add_leak(
+                sorted(waiters),
+                "low",
+                title,
+                rule="waitgroup-no-workers",
+                resources=(r,),
+                edges=tuple(det.waits_edges(waiters)),
+                notes=("the goroutines that should call Done have exited, or are not recognisable",),
+            )
+
+
+def cond_leaks(det: Detection, rest: list[int]) -> None:
+    """Cond waits with no signaller in sight, or whose every signaller is stuck."""
+    succ = det._succ
+    nodes = det._node
+    cond_nodes: dict[str, list[int]] = defaultdict(list)
+    for gid in rest:
+        if det.b[gid].op == "cond-wait":
+            r = det.res_of(gid)
+            if r is not None:
+                cond_nodes[r].append(gid)
+    for r, waiters in cond_nodes.items():
+        signallers = list(succ[r])
+        exact = nodes[r]["address"] is not None
+        if not signallers:
+            conf = "high" if exact and len(waiters) >= LEAK_COUNT_MEDIUM else "medium"
+            why = (
+                "no goroutine carries the Cond or its struct" if exact else "no goroutine that could signal is in sight"
+            )
+        else:
+            conf = min_conf("medium", dep_conf(det, signallers))
+            why = "every goroutine that could signal is stuck itself"
+        fn = site(det.gs[waiters[0]], det.b[waiters[0]])[0]
+        det.add_leak(
+            sorted(waiters),
+            conf,
+            f"{plural(len(waiters), 'goroutine')} in sync.Cond.Wait ({fn}) that nobody can signal: {why}",
+            rule="cond-no-signaller",
+            resources=(r,),
+            edges=tuple(det.waits_edges(waiters)),
+        )
+
+
+def site_leaks(det: Detection, rest: list[int]) -> None:
+    """Goroutines parked at one channel or select site with no counterpart in sight (LeakProf)."""
+    succ = det._succ
+    sites: dict[tuple, list[int]] = defaultdict(list)
+    for gid in rest:
+        bl = det.b[gid]
+        if bl.op in ("chan-send", "chan-recv", "select"):
+            fn, loc = site(det.gs[gid], bl)
+            sites[(bl.op, fn, loc)].append(gid)
+    for (op, fn, loc), gids in sites.items():
+        n = len(gids)
+        mins = max((det.b[g].wait_minutes or 0) for g in gids)
+        releasers: set[str] = set()
+        for gid in gids:
+            r = det.res_of(gid)
+            if r is not None:
+                releasers.update(succ[r])
+        releasers -= {gnode(g) for g in gids}
+        if n >= LEAK_COUNT_HIGH or mins >= LEAK_MINUTES_HIGH:
+            conf = "high"
+        elif n >= LEAK_COUNT_MEDIUM:
+            conf = "medium"
+        else:
+            conf = "low"
+        if releasers:
+            conf = min_conf(conf, dep_conf(det, releasers))
+        what = {
+            "chan-send": "sending on a channel",
+            "chan-recv": "receiving from a channel",
+            "select": "in select",
+        }[op]
+        why = "no counterpart in sight" if not releasers else "every possible counterpart is stuck itself"
+        notes = []
+        if mins:
+            notes.append(f"waiting for up to {mins} minutes")
+        if all(in_request(det.gs[g]) for g in gids) and conf_rank(conf) > conf_rank("low"):
+            conf = "low"
+            notes.append("in-flight request handlers: their request context ends with the connection")
+        if op == "select":
+            notes.append("select cases are not printed: a timer or context case would make this healthy")
+            if conf == "high":
+                conf = "medium"
+        det.add_leak(
+            sorted(gids),
+            conf,
+            f"{plural(n, 'goroutine')} {what} at {fn} ({loc}), {why}",
+            rule="leakprof-site",
+            edges=tuple(det.waits_edges(gids)),
+            notes=tuple(notes),
+        )
+
+
+def lock_leaks(det: Detection, rest: list[int]) -> None:
+    """Goroutines waiting on a lock nobody in sight holds, or whose holders are stuck."""
+    succ = det._succ
+    nodes = det._node
+    lock_nodes: dict[str, list[int]] = defaultdict(list)
+    other: list[int] = []
+    for gid in rest:
+        r = det.res_of(gid)
+        if r is not None and nodes[r]["kind"] in ("mutex", "rwmutex", "rwmutex-writer", "sema"):
+            lock_nodes[r].append(gid)
+        else:
+            other.append(gid)
+    for r, gids in lock_nodes.items():
+        holders = list(succ[r])
+        if holders:
+            why = "its possible holders are stuck: " + ", ".join(holders[:5])
+            conf = "low"
+        else:
+            why = "no goroutine in sight can hold it (a goroutine exited without unlocking, or a waiter re-locked it)"
+            conf = "low"
+        det.add_leak(
+            sorted(gids),
+            conf,
+            f"{plural(len(gids), 'goroutine')} wait for {r}: {why}",
+            rule="lock-no-holder",
+            resources=(r,),
+            edges=tuple(det.waits_edges(gids)),
+        )
+
+
+def proven(det: Detection) -> None:
+    # (leaked) marks: goroutineleak profile, Go 1.26+
+    leaked: dict[tuple, list[int]] = defaultdict(list)
+    for gid, bl in det.b.items():
+        if bl.leaked:
+            g = det.gs.get(gid)
+            if g is None:
+                continue
+            leaked[(bl.state, site(g, bl)[0])].append(gid)
+    for (state, fn), gids in leaked.items():
+        inside = inferred_refs(det, gids)
+        det.findings.append(
+            Finding(
+                kind="leak",
+                confidence="certain",
+                title=f"{plural(len(gids), 'goroutine')} leaked in {fn} [{state}]: "
+                "proven by the goroutineleak profile (GC)",
+                goroutines=tuple(sorted(gids)),
+                resources=tuple(sorted({r for r in map(det.res_of, gids) if r})),
+                count=len(gids),
+                rule="leaked-mark",
+                notes=tuple(inside),
+            )
+        )
+    if det.global_dl:
+        gids = sorted(det.doomed)
+        inside = inferred_refs(det, gids)
+        det.findings.append(
+            Finding(
+                kind="deadlock",
+                confidence="certain",
+                title="the runtime reports a global deadlock (all goroutines are asleep): "
+                f"{plural(len(gids), 'goroutine')} blocked",
+                goroutines=tuple(gids),
+                resources=tuple(sorted({r for r in map(det.res_of, gids) if r})),
+                count=len(gids),
+                rule="runtime-global-deadlock",
+                notes=tuple(inside),
+            )
+        )
+
+
+def inferred_refs(det: Detection, gids: Iterable[int]) -> list[str]:
+    # The inferred findings are all in place (and keep their index) when the runtime-proven
+    # ones are added: their goroutine sets are made once.
+    if det._inferred is None:
+        det._inferred = [
+            (i, f.title, set(f.goroutines) | set(f.blocked_behind))
+            for i, f in enumerate(det.findings)
+            if f.rule not in ("leaked-mark", "runtime-global-deadlock")
+        ]
+    s = set(gids)
+    return [f"contains finding #{i}: {title}" for i, title, members in det._inferred if not s.isdisjoint(members)]
