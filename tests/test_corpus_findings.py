@@ -34,6 +34,45 @@ KNOWN_LIMITS = {
 }
 
 
+_SELECT = (
+    "a select whose cases are not printed is never a definite wait (healthy servers park scrape "
+    "loops, timers and supervisors in select at one site): a lead, not a medium leak"
+)
+_ALIKE = (
+    "two or more consumers parked at one channel site with no sender in sight is what healthy "
+    "log mergers and event-bus subscribers look like; nothing else in the dump (no exited creator, "
+    "no channel carried by them alone) raises it: a lead"
+)
+_NO_PARENT = (
+    "Go 1.19 does not print which goroutine started the senders, so their exited creator (the "
+    "early return that left their receiver gone) cannot be seen: a lead"
+)
+#: Expectations the dump supports only as a lead (``low``), with the reason: the finding must
+#: still name exactly those goroutines, at low or above.
+LEADS = {
+    ("bug_select_leak", 0): _SELECT,
+    ("bug_select_leak", 1): _SELECT,
+    ("bug_leak_global_ref", 0): _ALIKE + " (the subscribers' channel is reachable from a global)",
+    ("bug_wg_leak", 0): (
+        "a WaitGroup wait on workers parked in chan receive is as sure as those workers' wait, "
+        "which is a lead (" + _ALIKE + ")"
+    ),
+    ("bug_leak_unbuffered", 1): (
+        "before Go 1.22 the rangers' channel argument is printed inexactly (0x0?) and Go 1.19 prints "
+        "no creator goroutine: " + _ALIKE
+    ),
+    ("bug_lock_across_chan_wait", 0): _NO_PARENT,
+    ("bug_leak_unbuffered", 0): _NO_PARENT,
+    ("bug_cond_leak", 0): (
+        "a Cond nobody in sight can signal may be signalled by a call yet to come; the evidence that "
+        "raises it (the function that started the waiters has returned) needs the creator goroutine "
+        "ids Go 1.19 does not print: a lead"
+    ),
+}
+#: Programs whose GC-proven leaks the dump alone supports only as leads (see LEADS).
+GC_LEADS = {"bug_select_leak": _SELECT, "bug_wg_leak": LEADS[("bug_wg_leak", 0)]}
+
+
 def _programs() -> list[tuple[str, dict]]:
     out = []
     for mf in sorted((CORPUS / "programs").glob("*/meta.json")):
@@ -108,6 +147,16 @@ def test_expected_findings(name: str, meta: dict, path: Path) -> None:
         ]
         if not ok and (name, i) in KNOWN_LIMITS:
             pytest.skip(KNOWN_LIMITS[(name, i)])
+        if not ok and (name, i) in LEADS:
+            ok = [
+                f
+                for f in analysis.findings
+                if f.kind == exp["kind"]
+                and set(f.goroutines) == want
+                and (want_behind is None or set(f.blocked_behind) == want_behind)
+            ]
+            assert ok, f"{LEADS[(name, i)]}; expected at least that lead, got:\n{_describe(analysis)}"
+            continue
         assert ok, (
             f"expected a {exp['kind']} finding at >= medium with goroutines {sorted(want)}"
             + (f" and blocked_behind {sorted(want_behind)}" if want_behind is not None else "")
@@ -187,7 +236,7 @@ def test_heuristics_find_what_the_gc_proved(name: str, leakprof: Path, leak: Pat
     present = {g.id for g in dump.goroutines}
     marked &= present
     found = set()
-    for f in analysis.at_least("medium"):
+    for f in analysis.findings if name in GC_LEADS else analysis.at_least("medium"):
         found |= set(f.goroutines) | set(f.blocked_behind)
     missing = marked - found
     assert not missing, (

@@ -209,6 +209,14 @@ def one_deadlock(det: Detection, comp: set[str]) -> None:
             if outside:
                 conf = CONFIDENCE[max(0, conf_rank(conf) - 1)]
                 notes.append(f"{r}: other possible holders outside the cycle: {', '.join(outside[:5])}")
+    # a select whose cases are not printed is never a definite wait: a cycle through one is a lead
+    selects = [r for r in res if kinds_of(graph, r) == "select"]
+    if selects and not det.global_dl and conf_rank(conf) > conf_rank("low"):
+        conf = Confidence.LOW
+        notes.append(
+            "the cycle goes through a select whose cases are not printed: "
+            "a timer, context or other case may end it"
+        )
     if det.global_dl and conf_rank(conf) >= conf_rank("medium"):
         conf = Confidence(max(conf, "high", key=conf_rank))
         notes.append("the runtime reported all goroutines asleep: these goroutines are certainly stuck")
@@ -254,6 +262,12 @@ def cycle_note(det: Detection, core: set[str]) -> str:
     if len(cycles) <= 1:
         return ""
     return f"{len(cycles)}{'+' if len(cycles) >= MAX_CYCLES else ''} cycles in this component"
+
+
+def kinds_of(graph: nx.DiGraph, node: str) -> str | None:
+    """The ``kind`` attribute of a resource node."""
+    k = graph.nodes[node].get("kind")
+    return None if k is None else str(k)
 
 
 def deadlock_title(det: Detection, gids: list[int], res: list[str], edges: tuple[Edge, ...]) -> str:

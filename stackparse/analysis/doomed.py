@@ -11,25 +11,22 @@ goroutines an inferred finding already claims.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from itertools import filterfalse
 from typing import Any
 
 from ..model import Dump, Goroutine
 from .blocking import Blocking
-from .confidence import min_conf
 from .findings import Finding
 from .graph import Edge, WaitGraph
-from .nodes import gid_of, gnode, is_gnode
+from .nodes import gid_of, gnode
 
-__all__ = ["LEAK_COUNT_HIGH", "LEAK_COUNT_MEDIUM", "LEAK_MINUTES_HIGH", "Detection", "compute_doomed"]
+__all__ = ["LEAK_COUNT_HIGH", "LEAK_COUNT_MEDIUM", "Detection", "compute_doomed"]
 
-#: Goroutines parked at one channel site with no counterpart: this many make it ``medium``...
+#: Cond waiters with an exactly printed Cond nobody carries: this many make it ``high``.
 LEAK_COUNT_MEDIUM = 2
-#: ...and this many (or :data:`LEAK_MINUTES_HIGH` minutes of waiting) ``high``.
+#: debug=1 profile records of at least this many goroutines parked in user code are a lead.
 LEAK_COUNT_HIGH = 10
-LEAK_MINUTES_HIGH = 10
 
 _NO_ADJ: dict[str, dict[str, Any]] = {}
 
@@ -195,70 +192,3 @@ def compute_doomed(det: Detection) -> None:
         if bl is not None and not bl.system and (bl.waiting or bl.forever):
             cand.add(num)
     det.doomed = set(filter(cand.__contains__, b)) if cand else set()
-
-
-def stuck_confidence(det: Detection, findings: list[Finding] | None = None) -> None:
-    """How sure we are that each doomed goroutine is stuck for good.
-
-    Proven (nil channel, select {}, ``(leaked)``, global deadlock): ``certain``; in a deadlock
-    finding: its confidence; parked on a channel with no counterpart in sight: by how many
-    share the site (a lone receiver may well wait on a timer channel: ``low``); a select:
-    ``low``; otherwise the weakest of what it waits on (a few rounds). ``findings``: those
-    made so far (default: ``det.findings``).
-    """
-    succ = det._succ
-    sc: dict[int, str] = {}
-    site_count: dict[tuple, int] = defaultdict(int)
-    for gid in det.doomed:
-        bl = det.b[gid]
-        site_count[(bl.op, *site(det.gs[gid], bl))] += 1
-    for f in det.findings if findings is None else findings:
-        for g in f.goroutines + f.blocked_behind:
-            sc[g] = f.confidence
-    pending = []
-    for gid in det.doomed:
-        if gid in sc:
-            continue
-        bl = det.b[gid]
-        if bl.forever or bl.leaked or det.global_dl:
-            sc[gid] = "certain"
-            continue
-        r = det.res_of(gid)
-        rel = list(succ[r]) if r is not None else []
-        if bl.op in ("chan-send", "chan-recv", "select"):
-            # a lone receiver with no live counterpart may wait on a timer channel
-            n = site_count[(bl.op, *site(det.gs[gid], bl))]
-            mins = bl.wait_minutes or 0
-            sc[gid] = (
-                "high"
-                if n >= LEAK_COUNT_HIGH or mins >= LEAK_MINUTES_HIGH
-                else "medium"
-                if n >= LEAK_COUNT_MEDIUM
-                else "low"
-            )
-        elif not rel:
-            sc[gid] = "medium"
-        else:
-            pending.append((gid, rel))
-    for gid, _ in pending:
-        sc[gid] = "high"
-    for _ in range(8):
-        changed = False
-        for gid, rel in pending:
-            vals = [sc.get(gid_of(v) or -1, "medium") for v in rel if is_gnode(v)]
-            new = min_conf("high", *vals) if vals else "medium"
-            if new != sc[gid]:
-                sc[gid] = new
-                changed = True
-        if not changed:
-            break
-    det.sc = sc
-
-
-def dep_conf(det: Detection, releasers: Iterable[str]) -> str:
-    if det.sc is None:
-        # made on first need, from the findings there were when the leak rules started
-        stuck_confidence(det, det._sc_basis)
-    sc: dict[int, str] = det.sc or {}
-    vals = [sc.get(gid_of(v) or -1, "medium") for v in releasers if is_gnode(v)]
-    return min_conf(*vals) if vals else "certain"

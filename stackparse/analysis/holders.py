@@ -157,9 +157,14 @@ def infer_lock_holders(ix: GraphIndex) -> None:
                     score, ev = 2, ("relock", fi, w)
                 else:
                     score, ev = 1, ("relock?", fi, w)
+                if score > 1 and ix.alive_related([gid]):
+                    # a re-lock is read from frames alone; with live goroutines related to the
+                    # waiter in sight, one of them may hold the lock instead: a lead only
+                    score, ev = 1, (ev[0] + "+open", fi, w)
             old = cands.get(gid)
             if old is None or old[:3] < (free, score, fits):
                 cands[gid] = (free, score, fits, ev)
+        _crowded_relockers(ix, cands, wset)
         if cands and not any(c[0] for c in cands.values()):
             # every goroutine carrying it stands at a crowded point: none of them holds it
             ix.notes.append(
@@ -172,6 +177,24 @@ def infer_lock_holders(ix: GraphIndex) -> None:
             emit_holders(ix, node, cands, L, offsets)
             continue
         eliminate(ix, node, ws)
+
+
+def _crowded_relockers(ix: GraphIndex, cands: dict[int, tuple[int, int, int, Any]], wset: set[int]) -> None:
+    """Mutual exclusion among the waiters: two or more waiters that would re-lock the lock from
+    the same place (the same function and line in every frame down to the one carrying it)
+    cannot all hold it, so that place is no evidence of holding it: each is set aside (free = 0)
+    as a crowded point is."""
+    points: dict[tuple[Any, ...], list[int]] = defaultdict(list)
+    for gid, c in cands.items():
+        if gid in wset:
+            fi = c[3][1]
+            frames = ix.gs[gid].frames[: fi + 1]
+            points[tuple((f.function.full, f.line) for f in frames)].append(gid)
+    for gids in points.values():
+        if len(gids) > 1:
+            for gid in gids:
+                c = cands[gid]
+                cands[gid] = (0, c[1], c[2], c[3])
 
 
 def waiter_offsets(ix: GraphIndex, ws: list[int], lock: int) -> set[int]:
@@ -206,6 +229,11 @@ def container_fit(ix: GraphIndex, lock: int, w: int, offsets: set[int]) -> int:
 
 def _holder_evidence(ix: GraphIndex, gid: int, ev: tuple[str, int, int], lock: int) -> str:
     form, fi, w = ev
+    if form.endswith("+open"):
+        return (
+            _holder_evidence(ix, gid, (form[: -len("+open")], fi, w), lock)
+            + "; but live goroutines related to it are in sight, and any of them may hold the lock instead"
+        )
     frames = ix.gs[gid].frames
     f = frames[fi]
     where = f"{f.function.full} (frame {fi}) argument {w:#x}"

@@ -36,6 +36,9 @@ __all__ = ["CONTAINER_SPAN", "MAX_CANDIDATES", "MAX_SHARERS", "MAX_SIBLING_GROUP
 
 _FIRST = itemgetter(0)
 
+#: In a 64-bit process no Go heap object lies below this: words under it are static (globals,
+#: types, itabs) or plain integers, never evidence that two goroutines share an object.
+STATIC_LIMIT = 1 << 32
 #: A pointer at most this many bytes below a lock may be the struct that contains it.
 CONTAINER_SPAN = 4096
 #: At most this many candidate holders / releasers per resource get an edge.
@@ -190,6 +193,13 @@ class GraphIndex:
                 ws = [(w, i) for w, i in ws if i >= start]
             gwords[gid] = ws
         interesting: set[int] = set(map(_FIRST, chain.from_iterable(gwords.values())))
+        # Static words are no shared objects: in a 64-bit process nothing on the Go heap lies
+        # below 4 GiB, so a word there is a global, a type or itab, or a plain integer (a
+        # duration, a size). Carrying one says nothing about two goroutines (a waited-on object
+        # at a static address, a package-level mutex or WaitGroup, is still matched exactly).
+        self.static_limit = STATIC_LIMIT if any(w >= STATIC_LIMIT for w in chain(interesting, addresses)) else 0
+        if self.static_limit:
+            interesting = {w for w in interesting if w >= STATIC_LIMIT}
         # the objects waited on (a channel's address, a WaitGroup's...) are looked up too
         interesting.update(addresses)
         self.word_refs: dict[int, list[tuple[int, int]]] = {}
@@ -213,7 +223,7 @@ class GraphIndex:
             if ws:
                 rows.append((gid, ws, blk.address if blk.kind in ("mutex", "rwmutex") else None, blk.site or 0))
         args = (rows, interesting, locks, lo, hi, self.lock_addrs, word_refs, word_gids, overflow, lock_ev,
-                MAX_SHARERS, 4 * MAX_CANDIDATES, CONTAINER_SPAN)  # fmt: skip
+                MAX_SHARERS, 4 * MAX_CANDIDATES, CONTAINER_SPAN, self.static_limit)  # fmt: skip
         scan_refs(*args)
 
     def compute_related(self) -> None:
@@ -435,7 +445,7 @@ def scan_refs(
     rows: list[tuple[int, list[tuple[int, int]], int | None, int]], interesting: set[int], locks: dict[int, str],
     lo: int, hi: int, lock_addrs: list[int], word_refs: dict[int, list[tuple[int, int]]],
     word_gids: dict[int, list[int]], overflow: set[int], lock_ev: dict[int, list[tuple[int, int, int, str]]],
-    max_sharers: int, cap: int, span: int,
+    max_sharers: int, cap: int, span: int, static_limit: int = 0,
 ) -> None:  # fmt: skip
     """The word loop of :meth:`GraphIndex.scan_words`, over ``rows``: ``(gid, words, own lock
     address or None, call-site index)`` of each user goroutine with words, in goroutine order.
@@ -483,8 +493,8 @@ def scan_refs(
                     k = bisect_left(open_addrs, w)
                     if k < len(open_addrs) and open_addrs[k] == w:
                         del open_addrs[k]
-            if not open_addrs:
-                continue
+            if not open_addrs or w < static_limit:
+                continue  # a static word is no container evidence (see GraphIndex.scan_words)
             k = bisect_right(open_addrs, w)
             while k < len(open_addrs) and open_addrs[k] - w <= span:
                 a = open_addrs[k]

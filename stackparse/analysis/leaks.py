@@ -18,8 +18,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from ..model import Goroutine
+from .blocking import top_words
 from .confidence import Confidence, conf_rank, min_conf
-from .doomed import LEAK_COUNT_HIGH, LEAK_COUNT_MEDIUM, LEAK_MINUTES_HIGH, Detection, dep_conf, plural, site
+from .doomed import Detection, plural, site
+from .evidence import _alone_carries, channel_site_evidence, creator_gone, dep_conf
 from .findings import Finding
 from .nodes import gid_of, gnode
 
@@ -150,14 +152,29 @@ def cond_leaks(det: Detection, rest: list[int]) -> None:
     for r, waiters in cond_nodes.items():
         signallers = list(succ[r])
         exact = nodes[r]["address"] is not None
+        notes: list[str] = []
         if not signallers:
-            conf = "high" if exact and len(waiters) >= LEAK_COUNT_MEDIUM else "medium"
+            # nobody in sight can signal, but a signaller may be a call yet to come (a request,
+            # an event): medium only when the function that started the waiters has returned
+            # and nothing outside them carries what they wait with
+            gone = [creator_gone(det, g) for g in waiters]
+            conf = "medium" if all(gone) and _alone_carries(det, waiters, channel=False) else "low"
             why = (
                 "no goroutine carries the Cond or its struct" if exact else "no goroutine that could signal is in sight"
             )
+            if conf == "medium":
+                notes.append(f"evidence: {gone[0]}, and no other goroutine carries what the waiters wait with")
         else:
             conf = min_conf("medium", dep_conf(det, signallers))
             why = "every goroutine that could signal is stuck itself"
+        ticket = min_ticket(det, waiters)
+        if ticket:
+            conf = "low"
+            notes.append(
+                f"the Cond's notify list had handed out {ticket} ticket(s) before these waits "
+                "(sync.runtime_notifyListWait): earlier waits were signalled, so a signaller exists, "
+                "perhaps one that keeps its work in a structure no stack shows"
+            )
         fn = site(det.gs[waiters[0]], det.b[waiters[0]])[0]
         det.add_leak(
             sorted(waiters),
@@ -166,7 +183,25 @@ def cond_leaks(det: Detection, rest: list[int]) -> None:
             rule="cond-no-signaller",
             resources=(r,),
             edges=tuple(det.waits_edges(waiters)),
+            notes=tuple(notes),
         )
+
+
+def min_ticket(det: Detection, waiters: list[int]) -> int:
+    """The lowest notify-list ticket the waiters hold, as ``sync.runtime_notifyListWait(l, t)``
+    prints it exactly (0 when no waiter's ticket is printed exactly): tickets are handed out in
+    order, one per Wait, so a lowest ticket above 0 means earlier waits were woken by a signal."""
+    out: int | None = None
+    for gid in waiters:
+        for f in det.gs[gid].frames:
+            if f.function.full == "sync.runtime_notifyListWait":
+                ws = top_words(f.args_text)
+                if len(ws) > 1 and ws[1][1] and ws[1][0] is not None:
+                    out = ws[1][0] if out is None else min(out, ws[1][0])
+                break
+        else:
+            return 0  # a waiter whose ticket is not shown: no claim
+    return out or 0
 
 
 def site_leaks(det: Detection, rest: list[int]) -> None:
@@ -187,12 +222,8 @@ def site_leaks(det: Detection, rest: list[int]) -> None:
             if r is not None:
                 releasers.update(succ[r])
         releasers -= {gnode(g) for g in gids}
-        if n >= LEAK_COUNT_HIGH or mins >= LEAK_MINUTES_HIGH:
-            conf = "high"
-        elif n >= LEAK_COUNT_MEDIUM:
-            conf = "medium"
-        else:
-            conf = "low"
+        ev = channel_site_evidence(det, op, gids)
+        conf: str = ev.confidence
         if releasers:
             conf = min_conf(conf, dep_conf(det, releasers))
         what = {
@@ -201,16 +232,12 @@ def site_leaks(det: Detection, rest: list[int]) -> None:
             "select": "in select",
         }[op]
         why = "no counterpart in sight" if not releasers else "every possible counterpart is stuck itself"
-        notes = []
+        notes = [f"evidence: {r}" for r in ev.reasons] + list(ev.doubts)
         if mins:
             notes.append(f"waiting for up to {mins} minutes")
         if all(in_request(det.gs[g]) for g in gids) and conf_rank(conf) > conf_rank("low"):
             conf = "low"
             notes.append("in-flight request handlers: their request context ends with the connection")
-        if op == "select":
-            notes.append("select cases are not printed: a timer or context case would make this healthy")
-            if conf == "high":
-                conf = "medium"
         det.add_leak(
             sorted(gids),
             conf,
