@@ -12,7 +12,7 @@ from .deadlocks import behind, deadlocks, late_deadlocks
 from .doomed import Detection, compute_doomed
 from .findings import Analysis, Finding
 from .graph import WaitGraph, build_graph
-from .leaks import leaks, proven
+from .leaks import goleak_verdict, leaks, proven
 from .profile import analyze_records
 
 __all__ = ["analyze", "detect"]
@@ -26,6 +26,7 @@ def detect(dump: Dump, wg: WaitGraph) -> tuple[list[Finding], frozenset[int], li
     behind(det)
     leaks(det)
     late_deadlocks(det)
+    goleak_verdict(det)
     proven(det)
     return det.findings, frozenset(det.doomed), det.notes
 

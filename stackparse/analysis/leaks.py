@@ -14,6 +14,7 @@ which then points at the inferred findings inside it in its ``notes``.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Iterable
 
@@ -25,7 +26,7 @@ from .evidence import _alone_carries, channel_site_evidence, creator_gone, dep_c
 from .findings import Finding
 from .nodes import gid_of, gnode
 
-__all__ = ["in_request", "leaks", "proven"]
+__all__ = ["goleak_verdict", "in_request", "leaks", "proven"]
 
 #: Frames of an in-flight request handler: its waits end when the request's connection or
 #: stream does (the request context is cancelled), so a parked handler is at most a low leak.
@@ -331,3 +332,49 @@ def inferred_refs(det: Detection, gids: Iterable[int]) -> list[str]:
         ]
     s = set(gids)
     return [f"contains finding #{i}: {title}" for i, title, members in det._inferred if not s.isdisjoint(members)]
+
+
+def goleak_verdict(det: Detection) -> None:
+    """goleak's verdict (``dump.test_report.tool == "goleak"``): every goroutine it listed was still
+    running when its test ended, so it outlived the test. A finding about listed goroutines is at
+    least ``medium``; listed goroutines no finding names get a ``goleak`` leak finding per site.
+    The evidence says so in the notes."""
+    tr = getattr(det.dump, "test_report", None)
+    if tr is None or getattr(tr, "tool", None) != "goleak":
+        return
+    ids = tuple(getattr(tr, "goroutine_ids", ()) or ())
+    listed = set(ids) & det.gs.keys() if ids else set(det.gs)
+    if not listed:
+        return
+    tests = ", ".join(getattr(tr, "tests", ()) or ()) or "its test"
+    why = f"evidence: goleak listed it as still running after {tests} ended: it outlived the test"
+    named: set[int] = set()
+    for i, f in enumerate(det.findings):
+        mine = listed.intersection(f.goroutines)
+        if not mine:
+            continue
+        named |= set(f.goroutines) | set(f.blocked_behind)
+        if conf_rank(f.confidence) < conf_rank("medium"):
+            det.findings[i] = dataclasses.replace(f, confidence=Confidence.MEDIUM, notes=(*f.notes, why))
+        elif why not in f.notes:
+            det.findings[i] = dataclasses.replace(f, notes=(*f.notes, why))
+    sites: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for gid in sorted(listed - named):
+        g = det.gs[gid]
+        b = det.b.get(gid)
+        if b is None or b.system or b.dumper:
+            continue
+        sites[(g.state, site(g, b)[0])].append(gid)
+    for (state, fn), gids in sites.items():
+        det.findings.append(
+            Finding(
+                kind="leak",
+                confidence=Confidence.MEDIUM,
+                title=f"{plural(len(gids), 'goroutine')} still running after {tests}: {fn} [{state}]",
+                goroutines=tuple(gids),
+                resources=tuple(sorted({r for r in map(det.res_of, gids) if r})),
+                count=len(gids),
+                rule="goleak",
+                notes=(why,),
+            )
+        )
