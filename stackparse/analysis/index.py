@@ -249,6 +249,8 @@ class GraphIndex:
         self._group_live: dict[tuple[str, int | None], list[tuple[int, int]]] = {}
         # creator group -> (creator function, what the evidence of a sibling adds)
         self._creator_text: dict[tuple[str, int | None], tuple[str, str]] = {}
+        # creator group -> its live members standing for it in alive_related, sorted
+        self._alive_by_group: dict[tuple[str, int | None], list[int]] = {}
         self.related = _Related(self)
 
     def group_shapes(self, key: tuple[str, int | None]) -> dict[int, list[int]]:
@@ -313,32 +315,57 @@ class GraphIndex:
                 return [x]
         return []
 
-    def alive_related(self, ws: Iterable[int]) -> list[int]:
-        """Live goroutines related to any of ws: same creator, children, pointer sharers."""
-        out: set[int] = set()
+    def alive_related(self, ws: Iterable[int], limit: int = MAX_CANDIDATES) -> list[int]:
+        """The lowest-id ``limit`` live goroutines related to any of ``ws`` (same creator group:
+        the first two members of each stack shape; children; pointer sharers), not among ``ws``
+        and not the dumper. Empty exactly when none is in sight.
+
+        Each creator group's candidates are listed once (sorted, :meth:`_group_alive`), and every
+        source is read only as far as ``limit`` survivors: a call costs O(limit + |ws|), not the
+        size of the group (a server's main.main starts thousands)."""
         wl = list(ws)
         wset = set(wl)
+        out: set[int] = set()
         seen_keys = set()
+        gs = self.gs
+        alive = self.alive
+        b = self.b
+        need = limit + len(wset)
         for w in wl[: 4 * MAX_CANDIDATES]:
-            cb = self.gs[w].created_by
+            cb = gs[w].created_by
             if cb is not None:
                 key = (cb.function.full, cb.parent_id)
                 if key not in seen_keys:
                     seen_keys.add(key)
-                    for members in self.group_shapes(key).values():
-                        for x in members[:2]:
-                            if x in self.alive and x not in wset and not self.b[x].dumper:
-                                out.add(x)
+                    for x in self._group_alive(key)[:need]:
+                        if x not in wset:
+                            out.add(x)
             for c in self.children.get(w, ())[: 4 * MAX_CANDIDATES]:
-                if c in self.alive and c not in wset:
+                if c in alive and c not in wset:
                     out.add(c)
             for word, _ in self.gwords.get(w, ()):
                 if word in self.word_overflow:
                     continue
                 for x, _ in self.word_refs.get(word, ()):
-                    if x in self.alive and x not in wset and not self.b[x].dumper:
+                    if x in alive and x not in wset and not b[x].dumper:
                         out.add(x)
-        return sorted(out)
+        return sorted(out)[:limit]
+
+    def _group_alive(self, key: tuple[str, int | None]) -> list[int]:
+        """The live, non-dumper goroutines among the first two members of each stack shape of a
+        creator group, sorted by id (cached per group)."""
+        got = self._alive_by_group.get(key)
+        if got is None:
+            alive = self.alive
+            b = self.b
+            got = sorted(
+                x
+                for members in self.group_shapes(key).values()
+                for x in members[:2]
+                if x in alive and not b[x].dumper
+            )
+            self._alive_by_group[key] = got
+        return got
 
     def related_of(self, gid: int) -> set[int]:
         rel: set[int] = set()
