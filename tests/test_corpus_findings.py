@@ -175,7 +175,7 @@ def test_expected_lock_holders(name: str, meta: dict, path: Path) -> None:
     above), a different one per lock; with ``holder: []`` it has no held-by edge at all (the holder cannot
     be seen in the dump, and no goroutine that merely carries the lock may be blamed)."""
     dump, analysis = _analyzed(path)
-    g = analysis.graph.graph
+    g = analysis.graph
     for exp in meta["expect"]["holders"]:
         waiters = _with_functions(dump, exp["waiters"])
         holders = _with_functions(dump, exp["holder"])
@@ -284,7 +284,7 @@ def test_contention_sums_up_the_locks_alike(name: str, meta: dict, path: Path) -
         (c,) = records
         assert {lock.partition("@")[0] for lock in c.locks} == {c.kind}
         assert c.waiters == len(waiters) and c.in_findings == 0
-        g = analysis.graph.graph
+        g = analysis.graph
         assert set(c.locks) == {r for w in waiters for _, r, d in g.out_edges(f"g:{w}", data=True) if d["kind"] == "waits-for"}
         if exp["holder"]:
             assert c.held_at is not None and c.held_at.function in exp["holder"] and c.unheld == 0

@@ -360,7 +360,7 @@ def test_add_leak_resources_are_the_first_64_distinct_in_order() -> None:
     gs = [G(10 + i, "chan receive (nil chan)", "runtime.gopark(0x0?)", "main.block()") for i in range(100)]
     a = analyze(D(MAIN, *gs))
     [f] = [f for f in a.findings if f.rule == "nil-chan"]
-    rs = [a.graph.resource_of(g) for g in f.goroutines]
+    rs = [a.wait_graph.resource_of(g) for g in f.goroutines]
     assert f.resources == tuple(dict.fromkeys(r for r in rs if r is not None))[:64]
 
 
@@ -437,7 +437,7 @@ def test_contention_counts_readers_queued_behind_a_pending_writer():
     ]
     w = G(30, "sync.RWMutex.Lock", "runtime.semacquire1(0xc0000b2008, 0x0?, 0x0, 0x0)", "sync.runtime_SemacquireRWMutex(0x0?, 0x0?, 0x0?)", "sync.(*RWMutex).Lock(0x0?)", "main.writer(0x0?)", parent=1)
     a = analyze(D(MAIN, *readers, w))
-    assert a.graph is not None and a.graph.graph.has_edge("g:18", f"rwmutex@{rw}#writer")
+    assert a.graph is not None and a.graph.has_edge("g:18", f"rwmutex@{rw}#writer")
     (c,) = a.contention
     assert c.kind == "rwmutex" and c.locks == (f"rwmutex@{rw}",) and c.waiters == 4
     assert c.waiting_at is not None and c.waiting_at.function == "main.reader"  # most of them
@@ -445,7 +445,7 @@ def test_contention_counts_readers_queued_behind_a_pending_writer():
 
 def _contention_invariants(a) -> None:  # type: ignore[no-untyped-def]
     """What every analysis's contention records must say of its graph."""
-    g = a.graph.graph
+    g = a.graph
     waiting: dict[str, set[int]] = {}
     for node, attrs in g.nodes(data=True):
         if attrs.get("type") != "resource" or attrs.get("kind") not in ("mutex", "rwmutex"):

@@ -120,7 +120,7 @@ def test_static_words_are_not_shared_objects() -> None:
     5,000,000 and its like), which relate nothing."""
     d = stackparse.parse_file(str(CORPUS / "go1.27" / "bug_hidden_deadlock.stack.txt"))
     a = stackparse.analyze(d)
-    ix = a.graph.index
+    ix = a.wait_graph.index
     assert ix.static_limit == 1 << 32
     assert all(w >= ix.static_limit for w in ix.word_refs if w not in {b.address for b in a.blockings.values()})
     assert 0x4C4B40 not in ix.word_refs

@@ -184,7 +184,7 @@ def test_fd_lock_waiters_are_held_by_the_io_wait_goroutine():
                       if any(f.function.full == "internal/poll.(*fdMutex).rwlock" for f in g.frames)]
         if not fd_waiters:
             continue  # (a pprof2 or sigquit capture taken before the waits formed)
-        g_edges = a.graph.graph
+        g_edges = a.graph
         for g in fd_waiters:
             (res,) = [v for _, v, k in g_edges.out_edges(f"g:{g.id}", data=True) if k["kind"] == "waits-for"]
             assert res.startswith("mutex@0x"), (path, g.id, res)

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gc
+import re
 
 from ..buckets import bucketize_by
 from ..model import Dump
 from .blocking import classify_all
+from .confidence import conf_rank
 from .contention import lock_contention
 from .deadlocks import behind, deadlocks, late_deadlocks
 from .doomed import Detection, compute_doomed
-from .findings import Analysis, Finding
+from .findings import MAX_SITES, Analysis, Finding, Site
 from .graph import WaitGraph, build_graph
 from .leaks import goleak_verdict, leaks, proven
 from .profile import analyze_records
@@ -56,12 +59,51 @@ def _analyze(dump: Dump) -> Analysis:
     # them again (tests/test_analyze_buckets.py holds the two equal)
     buckets = bucketize_by(dump, blockings.bucket_of)
     return Analysis(
-        findings=tuple(findings),
+        findings=tuple(_most_certain_first([_with_sites(f, wg) for f in findings])),
         buckets=tuple(buckets),
         blockings=blockings,
-        graph=wg,
+        graph=wg.graph,
         doomed=doomed,
         notes=tuple(notes),
         dump=dump,
         contention=contention,
+        wait_graph=wg,
     )
+
+
+def _with_sites(f: Finding, wg: WaitGraph) -> Finding:
+    """The finding with its wait sites: the blocking call site (function, file, line) of each of
+    its goroutines, distinct, in order, at most MAX_SITES."""
+    out: dict[tuple[str, str, int], None] = {}
+    for gid in f.goroutines:
+        g = wg.goroutines.get(gid)
+        b = wg.blockings.get(gid)
+        if g is None or not g.frames:
+            continue
+        i = b.site if b is not None and b.site is not None and b.site < len(g.frames) else 0
+        fr = g.frames[i]
+        out.setdefault((fr.function.full, fr.file, fr.line), None)
+        if len(out) >= MAX_SITES:
+            break
+    return dataclasses.replace(f, sites=tuple(Site(*k) for k in out))
+
+
+_CONTAINS = re.compile(r"contains finding #(\d+): ")
+
+
+def _most_certain_first(findings: list[Finding]) -> list[Finding]:
+    """Stable sort, most certain first; the "contains finding #i" notes of runtime-proven findings
+    follow their findings to their new places."""
+    order = sorted(range(len(findings)), key=lambda i: -conf_rank(findings[i].confidence))
+    new_index = {old: new for new, old in enumerate(order)}
+    out = []
+    for i in order:
+        f = findings[i]
+        if any(n.startswith("contains finding #") for n in f.notes):
+            def renumber(m: re.Match[str]) -> str:
+                return f"contains finding #{new_index[int(m.group(1))]}: "
+
+            notes = tuple(_CONTAINS.sub(renumber, n) for n in f.notes)
+            f = dataclasses.replace(f, notes=notes)
+        out.append(f)
+    return out

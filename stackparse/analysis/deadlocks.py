@@ -20,7 +20,7 @@ from typing import Any
 
 import networkx as nx
 
-from .confidence import CONFIDENCE, Confidence, conf_rank, up
+from .confidence import CONFIDENCE, Confidence, Kind, conf_rank, up
 from .doomed import Detection, site
 from .findings import Finding
 from .graph import Edge
@@ -230,8 +230,8 @@ def one_deadlock(det: Detection, comp: set[str]) -> None:
     if cycles_note:
         notes.append(cycles_note)
     f = Finding(
-        kind="deadlock",
-        confidence=conf,
+        kind=Kind.DEADLOCK,
+        confidence=Confidence(conf),
         title=title,
         goroutines=tuple(gids),
         resources=tuple(res),

@@ -17,6 +17,7 @@ from typing import Any
 
 from ..model import Dump, Goroutine
 from .blocking import Blocking
+from .confidence import Confidence, Kind
 from .findings import Finding
 from .graph import Edge, WaitGraph
 from .nodes import gid_of, gnode
@@ -135,8 +136,8 @@ class Detection:
         self.claimed.update(gids)
         self.findings.append(
             Finding(
-                kind="leak",
-                confidence=conf,
+                kind=Kind.LEAK,
+                confidence=Confidence(conf),
                 title=title,
                 goroutines=tuple(gids),
                 resources=tuple(resources),

@@ -6,16 +6,21 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
+
+import networkx as nx
 
 from ..buckets import Bucket
 from ..model import Dump
 from .blocking import Blocking
-from .confidence import CONFIDENCE, conf_rank
+from .confidence import CONFIDENCE, Confidence, Kind, conf_rank
 from .graph import Edge, WaitGraph
 
-__all__ = ["ANALYSIS_SCHEMA", "CONTENTION_LOCKS_LISTED", "Analysis", "Contention", "Finding", "Site"]
+__all__ = ["ANALYSIS_SCHEMA", "CONTENTION_LOCKS_LISTED", "MAX_SITES", "Analysis", "Contention", "Finding", "Site"]
+
+#: At most this many wait sites per finding (``Finding.sites``).
+MAX_SITES = 16
 
 #: At most this many locks (and holders) of a :class:`Contention` record are listed in the JSON.
 CONTENTION_LOCKS_LISTED = 50
@@ -99,8 +104,8 @@ class Finding:
     number of goroutines (for debug=1 profiles, where there are no ids, the record's count).
     """
 
-    kind: str  # "deadlock" | "leak"
-    confidence: str  # "certain" | "high" | "medium" | "low"
+    kind: Kind
+    confidence: Confidence
     title: str
     goroutines: tuple[int, ...]
     resources: tuple[str, ...] = ()
@@ -109,14 +114,22 @@ class Finding:
     count: int = 0
     rule: str = ""
     notes: tuple[str, ...] = ()
+    #: where the goroutines wait: the distinct blocking call sites (function, file, line) of
+    #: ``goroutines``, in their order, at most :data:`MAX_SITES`
+    sites: tuple[Site, ...] = ()
+
+    def __post_init__(self) -> None:
+        # the words are accepted too ("leak", "medium"): stored as the enums
+        object.__setattr__(self, "kind", Kind(self.kind))
+        object.__setattr__(self, "confidence", Confidence(self.confidence))
 
     def at_least(self, level: str) -> bool:
         return conf_rank(self.confidence) >= conf_rank(level)
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "kind": self.kind,
-            "confidence": self.confidence,
+            "kind": str(self.kind),
+            "confidence": str(self.confidence),
             "title": self.title,
             "rule": self.rule,
             "goroutines": list(self.goroutines),
@@ -125,6 +138,7 @@ class Finding:
             "resources": list(self.resources),
             "edges": [e.to_dict() for e in self.edges],
             "notes": list(self.notes),
+            "sites": [x.to_dict() for x in self.sites],
         }
 
 
@@ -132,44 +146,52 @@ class Finding:
 class Analysis:
     """Everything :func:`analyze` found in one dump.
 
-    ``findings`` most certain first within each rule family (see the module docstring);
-    ``buckets`` from :func:`stackparse.buckets.bucketize`, largest first; ``blockings`` the
-    :class:`~stackparse.blocking.Blocking` of every goroutine by id; ``graph`` the
-    :class:`~stackparse.graph.WaitGraph` (None for a pprof debug=1 profile); ``doomed`` the ids
-    of the goroutines nothing in the dump can wake.
+    ``findings`` most certain first; ``buckets`` from :func:`stackparse.buckets.bucketize`,
+    largest first; ``blockings`` the :class:`~.blocking.Blocking` of every goroutine by id;
+    ``graph`` the wait-for graph, a ``networkx.DiGraph`` (nodes and edges: :mod:`.graph`; None
+    for a pprof debug=1 profile), and ``wait_graph`` the :class:`~.graph.WaitGraph` it was built
+    with; ``doomed`` the ids of the goroutines nothing in the dump can wake; ``summary`` the
+    counts a reader wants first (the JSON document's ``summary``).
     """
 
     findings: tuple[Finding, ...]
     buckets: tuple[Bucket, ...]
     blockings: dict[int, Blocking]
-    graph: WaitGraph | None
+    graph: nx.DiGraph | None
     doomed: frozenset[int] = frozenset()
     notes: tuple[str, ...] = ()
     dump: Dump | None = None
     #: lock contention, most waiters first (see :class:`Contention`)
     contention: tuple[Contention, ...] = ()
+    wait_graph: WaitGraph | None = None
+    #: made from the rest when not given: dump_kind, goroutines, buckets, findings,
+    #: findings_by_kind, worst_confidence
+    summary: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.summary:
+            object.__setattr__(self, "summary", self._summary())
 
     def at_least(self, level: str) -> list[Finding]:
         """Findings at ``level`` or above (``certain`` > ``high`` > ``medium`` > ``low``)."""
         return [f for f in self.findings if f.at_least(level)]
 
-    def summary(self) -> dict[str, Any]:
-        """Counts a reader wants before the details (the document's ``summary``)."""
-        kinds = Counter(f.kind for f in self.findings)
-        worst = max((f.confidence for f in self.findings), key=_conf_index, default=None)
+    def _summary(self) -> dict[str, Any]:
+        kinds = Counter(str(f.kind) for f in self.findings)
+        worst = max((f.confidence for f in self.findings), key=conf_rank, default=None)
         return {
             "dump_kind": "stack" if self.dump is None else self.dump.kind,
             "goroutines": self._goroutine_count(),
             "buckets": len(self.buckets),
             "findings": len(self.findings),
             "findings_by_kind": dict(sorted(kinds.items())),
-            "worst_confidence": worst,
+            "worst_confidence": None if worst is None else str(worst),
         }
 
     def _goroutine_count(self) -> int:
         d = self.dump
         if d is None:
-            return 0 if self.graph is None else len(self.graph.goroutines)
+            return 0 if self.wait_graph is None else len(self.wait_graph.goroutines)
         if d.goroutines:
             return len(d.goroutines)
         if d.records:
@@ -181,10 +203,10 @@ class Analysis:
         as ``source``/``target`` node ids, goroutine nodes spelled ``g:<id>``; resources as
         ``{kind, address, exact, key}`` objects; plus ``rule``), ``buckets``, and the extra keys
         ``blocking`` (goroutine id -> :meth:`Blocking.to_dict`) and ``notes``. Plain JSON."""
-        nodes = None if self.graph is None else self.graph.graph.nodes
+        nodes = None if self.graph is None else self.graph.nodes
         return {
             "schema": ANALYSIS_SCHEMA,
-            "summary": self.summary(),
+            "summary": self.summary,
             "findings": [_finding_doc(f, nodes) for f in self.findings],
             "buckets": [b.to_dict() for b in self.buckets],
             "blocking": {str(k): v.to_dict() for k, v in self.blockings.items()},
@@ -196,33 +218,19 @@ class Analysis:
 # --------------------------------------------------------------------------- JSON document
 
 
-def _conf_index(c: str) -> int:
-    return CONFIDENCE_ORDER.index(c) if c in CONFIDENCE_ORDER else -1
-
-
-_GKEY = re.compile(r"g:?(\d+)")
-
-
-def _doc_node(node: str) -> str:
-    """Node id as the JSON document spells it: goroutines ``g:<id>`` (graph.py says ``g<id>``),
-    resource keys (``mutex@0x..``, ``chan?g12``) unchanged."""
-    m = _GKEY.fullmatch(node)
-    return node if m is None else f"g:{m.group(1)}"
-
-
 _RES_KEY = re.compile(r"([A-Za-z_.-]+)([:@?])(.*)")
 
 
 def _resource_doc(key: str, nodes: Any) -> dict[str, Any]:
-    """``{kind, address, exact, key}`` of a resource node; from the key alone when the node is
-    not in the graph (then ``exact`` is False)."""
+    """``{kind, address, exact, key}`` of a resource node (``exact``: its address is known); from
+    the key alone when the node is not in the graph (then ``exact`` is False)."""
     attrs = nodes[key] if nodes is not None and key in nodes else None
     if attrs is not None and attrs.get("kind") and attrs.get("type", attrs["kind"]) != "goroutine":
         addr = attrs.get("address")
         return {
             "kind": attrs["kind"],
             "address": hex(addr) if isinstance(addr, int) else None,
-            "exact": True,
+            "exact": isinstance(addr, int),
             "key": key,
         }
     m = _RES_KEY.match(key)
@@ -236,17 +244,17 @@ def _resource_doc(key: str, nodes: Any) -> dict[str, Any]:
 def _finding_doc(f: Finding, nodes: Any) -> dict[str, Any]:
     """One finding of the ``stackparse/analysis/1`` document."""
     return {
-        "kind": f.kind,
-        "confidence": f.confidence,
+        "kind": str(f.kind),
+        "confidence": str(f.confidence),
         "title": f.title,
         "goroutines": list(f.goroutines),
         "resources": [_resource_doc(r, nodes) for r in f.resources],
         "edges": [
             {
-                "source": _doc_node(e.src),
-                "target": _doc_node(e.dst),
+                "source": e.src,
+                "target": e.dst,
                 "kind": e.kind,
-                "confidence": e.confidence,
+                "confidence": str(e.confidence),
                 "evidence": e.evidence or "",
             }
             for e in f.edges
@@ -255,4 +263,5 @@ def _finding_doc(f: Finding, nodes: Any) -> dict[str, Any]:
         "notes": [str(n) for n in f.notes],
         "count": f.count or len(f.goroutines),
         "rule": f.rule,
+        "sites": [x.to_dict() for x in f.sites],
     }

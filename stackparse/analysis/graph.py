@@ -51,6 +51,9 @@ class Edge:
     confidence: Confidence
     evidence: str
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "confidence", Confidence(self.confidence))
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "src": self.src,

@@ -20,7 +20,7 @@ from collections.abc import Iterable
 
 from ..model import Goroutine
 from .blocking import top_words
-from .confidence import Confidence, conf_rank, min_conf
+from .confidence import Confidence, Kind, conf_rank, min_conf
 from .doomed import Detection, plural, site
 from .evidence import _alone_carries, channel_site_evidence, creator_gone, dep_conf
 from .findings import Finding
@@ -292,8 +292,8 @@ def proven(det: Detection) -> None:
         inside = inferred_refs(det, gids)
         det.findings.append(
             Finding(
-                kind="leak",
-                confidence="certain",
+                kind=Kind.LEAK,
+                confidence=Confidence.CERTAIN,
                 title=f"{plural(len(gids), 'goroutine')} leaked in {fn} [{state}]: "
                 "proven by the goroutineleak profile (GC)",
                 goroutines=tuple(sorted(gids)),
@@ -308,8 +308,8 @@ def proven(det: Detection) -> None:
         inside = inferred_refs(det, gids)
         det.findings.append(
             Finding(
-                kind="deadlock",
-                confidence="certain",
+                kind=Kind.DEADLOCK,
+                confidence=Confidence.CERTAIN,
                 title="the runtime reports a global deadlock (all goroutines are asleep): "
                 f"{plural(len(gids), 'goroutine')} blocked",
                 goroutines=tuple(gids),
@@ -368,7 +368,7 @@ def goleak_verdict(det: Detection) -> None:
     for (state, fn), gids in sites.items():
         det.findings.append(
             Finding(
-                kind="leak",
+                kind=Kind.LEAK,
                 confidence=Confidence.MEDIUM,
                 title=f"{plural(len(gids), 'goroutine')} still running after {tests}: {fn} [{state}]",
                 goroutines=tuple(gids),

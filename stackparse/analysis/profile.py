@@ -9,8 +9,9 @@ from __future__ import annotations
 from ..buckets import bucketize
 from ..model import Dump, ProfileRecord
 from .blocking import is_machinery
+from .confidence import Confidence, Kind
 from .doomed import LEAK_COUNT_HIGH, plural
-from .findings import Analysis, Finding
+from .findings import Analysis, Finding, Site
 
 __all__ = ["analyze_records"]
 
@@ -71,16 +72,18 @@ def analyze_records(dump: Dump) -> Analysis:
         else:
             top = "?"
         where = f"{user[0].file}:{user[0].line}" if user else "?"
+        sites = (Site(top, user[0].file or "?", user[0].line or 0),) if user else ()
         if leakprof:
             findings.append(
                 Finding(
-                    kind="leak",
-                    confidence="certain",
+                    kind=Kind.LEAK,
+                    confidence=Confidence.CERTAIN,
                     title=f"{plural(r.count, 'goroutine')} leaked in {top} ({where}): "
                     "proven by the goroutineleak profile",
                     goroutines=(),
                     count=r.count,
                     rule="leaked-mark",
+                    sites=sites,
                 )
             )
             continue
@@ -90,12 +93,13 @@ def analyze_records(dump: Dump) -> Analysis:
             continue
         findings.append(
             Finding(
-                kind="leak",
-                confidence="low",
+                kind=Kind.LEAK,
+                confidence=Confidence.LOW,
                 title=f"{r.count} goroutines parked in {top} ({where}) (debug=1 profile: no states, ids or arguments)",
                 goroutines=(),
                 count=r.count,
                 rule="leakprof-record",
+                sites=sites,
                 notes=("a debug=1 profile does not say what the goroutines wait for; take a debug=2 dump to confirm",),
             )
         )
