@@ -164,6 +164,8 @@ def infer_lock_holders(ix: GraphIndex) -> None:
             old = cands.get(gid)
             if old is None or old[:3] < (free, score, fits):
                 cands[gid] = (free, score, fits, ev)
+        if not ix.partial and not any(g not in wset for g in cands):
+            _in_frame_holders(ix, ws, L, cands)
         _crowded_relockers(ix, cands, wset)
         if cands and not any(c[0] for c in cands.values()):
             # every goroutine carrying it stands at a crowded point: none of them holds it
@@ -177,6 +179,30 @@ def infer_lock_holders(ix: GraphIndex) -> None:
             emit_holders(ix, node, cands, L, offsets)
             continue
         eliminate(ix, node, ws)
+
+
+def _in_frame_holders(ix: GraphIndex, ws: list[int], lock: int, cands: dict[int, tuple[int, int, int, Any]]) -> None:
+    """Waiters blocked in a method of the lock's own struct (the blocking frame's receiver is the
+    lock or lies at most CONTAINER_SPAN bytes below it), when no other goroutine carries it: the
+    lock may have been taken earlier in that very frame (``mu.Lock(); ...; mu.Lock()``) or by its
+    callers. Offered as ``in-frame`` candidates (medium); standing two or more at one place rules
+    them out (:func:`_crowded_relockers`), and live related goroutines make it a lead."""
+    limit = ix.static_limit
+    for gid in ws[:MAX_CANDIDATES]:
+        site = ix.b[gid].site
+        frames = ix.gs[gid].frames
+        if site is None or site >= len(frames):
+            continue
+        sf = frames[site]
+        r = top_word0(sf.args_text) if sf.function.receiver else None
+        if r is None or r < limit or not 0 <= lock - r <= CONTAINER_SPAN:
+            continue
+        score, ev = 2, ("in-frame", site, r)
+        if ix.alive_related([gid]):
+            score, ev = 1, ("in-frame+open", site, r)
+        old = cands.get(gid)
+        if old is None or old[:2] < (1, score):
+            cands[gid] = (1, score, 0, ev)
 
 
 def _crowded_relockers(ix: GraphIndex, cands: dict[int, tuple[int, int, int, Any]], wset: set[int]) -> None:
@@ -249,6 +275,13 @@ def _holder_evidence(ix: GraphIndex, gid: int, ev: tuple[str, int, int], lock: i
         )
     if form == "relock":
         return f"re-lock: {where}, above the blocking call, is the lock's address"
+    if form == "in-frame":
+        off = "is the lock" if w == lock else f"points {lock - w} bytes below the lock (its struct)"
+        return (
+            f"self-deadlock in one frame?: goroutine {gid} blocks in {f.function.full}, a method whose receiver "
+            f"{w:#x} {off}, and no other goroutine carries it: the lock was taken earlier in this frame "
+            "(a second Lock where an Unlock was meant) or by its callers"
+        )
     return f"re-lock?: {where}, above the blocking call, points {lock - w} bytes below the lock"
 
 
@@ -322,16 +355,32 @@ def eliminate(ix: GraphIndex, node: str, ws: list[int]) -> None:
         x for x in related if x in ix.stuck and ix.res_node.get(x) != node and ix.shape(x) not in wshapes
     )
     if stuck_sib:
-        conf = "medium" if len(stuck_sib) == 1 else "low"
-        for x in stuck_sib[:MAX_CANDIDATES]:
+        # mutual exclusion: candidates standing two or more at one place (the same function and
+        # line in every frame) cannot all hold the lock; ruled out while a lone one is left
+        points: dict[tuple[Any, ...], list[int]] = defaultdict(list)
+        for x in stuck_sib[: 4 * MAX_CANDIDATES]:
+            points[tuple((f.function.full, f.line) for f in ix.gs[x].frames)].append(x)
+        alone = [x for xs in points.values() if len(xs) == 1 for x in xs]
+        crowd = sorted(set(stuck_sib) - set(alone)) if alone else []
+        ranked = sorted(alone) if alone else stuck_sib
+        why = ""
+        if crowd:
+            why = (
+                f"; {len(crowd)} other candidate(s) (goroutine {', '.join(map(str, crowd[:5]))}) stand two or more "
+                "at one place, and a mutex has one holder: ruled out"
+            )
+        conf = "medium" if len(ranked) == 1 else "low"
+        for x in ranked[:MAX_CANDIDATES]:
             ix.add_edge(
                 node,
                 gnode(x),
                 "held-by",
                 conf,
-                f"by elimination: goroutine {x} ({site_func(ix, x)}, {ix.b[x].state}) is the "
-                + ("only" if len(stuck_sib) == 1 else "one of the")
-                + " stuck goroutine(s) related to the waiters that does not wait on the lock",
+                f"by elimination: goroutine {x} ({site_func(ix, x)}, {ix.b[x].state}) is "
+                + ("the only" if len(ranked) == 1 else f"one of {len(ranked)}")
+                + " stuck goroutine(s) related to the waiters that do not wait on the lock, "
+                "and no goroutine carries its address (a package-level lock?)"
+                + why,
             )
         return
     ix.G.nodes[node]["orphan"] = True
