@@ -197,3 +197,14 @@ def test_self_deadlock_in_one_frame_is_found() -> None:
     [f] = [f for f in a.findings if f.kind == "deadlock"]
     assert f.at_least("medium") and len(f.goroutines) == 1 and len(f.blocked_behind) == 2
     assert any("self-deadlock in one frame?" in e.evidence for e in f.edges if e.kind == "held-by")
+
+
+def test_rwr_without_printed_addresses_is_found() -> None:
+    """bug_rwr_global in a runtime.Stack dump: topoPath holds topoMu.RLock and takes it again in
+    topoNeighbors while topoRebuild waits in Lock; two probes queue behind. RLock and Lock are
+    inlined, so no RWMutex address is printed. Before: four separate low "no holder" leaks. Now
+    the readers queue behind the only pending writer in sight, and the cycle is reported."""
+    a = _analyze(_bug_dump("bug_rwr_global.stack.txt"))
+    [f] = [f for f in a.findings if f.kind == "deadlock"]
+    assert f.at_least("medium") and "recursive RLock behind a pending writer" in f.title
+    assert any("only pending writer in sight" in e.evidence for e in f.edges)

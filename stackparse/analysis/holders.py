@@ -406,6 +406,49 @@ def site_func(ix: GraphIndex, gid: int) -> str:
 # ------------------------------------------------------------------ RWMutex writers
 
 
+def _unprinted_gate(ix: GraphIndex, writer: int) -> None:
+    """runtime.Stack and pprof dumps print no RWMutex address when RLock and Lock are inlined
+    (``sync.(*RWMutex).RLock(...)``): readers blocked in RLock then each wait on a node of their
+    own. When the dump holds exactly one pending writer, also unprinted, and no RWMutex is
+    printed at all, an RLock waits only while a writer is pending, so the readers queue behind
+    that writer (medium, "the only pending writer in sight"): their waits move to its gate."""
+    if ix.b[writer].role != "writer-readers":
+        return
+    base = ix.res_node.get(writer)
+    readers = [
+        gid
+        for gid, bl in ix.b.items()
+        if not bl.system and bl.op == "rwmutex-rlock" and str(ix.res_node.get(gid, "")).startswith("rwmutex?")
+    ]
+    if base is None or not readers:
+        return
+    gate = f"{base}#writer"
+    ix.G.add_node(gate, type="resource", kind="rwmutex-writer", address=None, semantics="any")
+    for r in readers:
+        old = ix.res_node[r]
+        src = gnode(r)
+        if ix.G.has_edge(src, old):
+            ix.G.remove_edge(src, old)
+        if old in ix.waiters:
+            ix.waiters[old] = [x for x in ix.waiters[old] if x != r]
+            if not ix.waiters[old]:
+                del ix.waiters[old]
+                if ix.G.degree(old) == 0:
+                    ix.G.remove_node(old)
+        ix.G.add_edge(
+            src,
+            gate,
+            kind="waits-for",
+            confidence="medium",
+            evidence=(
+                f"RLock blocks behind a pending writer; the RWMutex's address is not printed: goroutine {writer} "
+                "is the only pending writer in sight"
+            ),
+        )
+        ix.waiters[gate].append(r)
+        ix.res_node[r] = gate
+
+
 def infer_rw_writers(ix: GraphIndex) -> None:
     """RLock waiters queue behind a pending writer: the gate node -> writer goroutines."""
     writers: dict[int, list[int]] = defaultdict(list)
@@ -419,6 +462,8 @@ def infer_rw_writers(ix: GraphIndex) -> None:
             unknown_writers.append(gid)
         else:
             writers[addr].append(gid)
+    if not writers and len(unknown_writers) == 1:
+        _unprinted_gate(ix, unknown_writers[0])
     gates = [n for n in ix.waiters if n.endswith("#writer")]
     orphan_gates = []
     for gate in gates:
