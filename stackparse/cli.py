@@ -448,6 +448,13 @@ def _url_options(f: Callable[..., Any]) -> Callable[..., Any]:
     metavar="DIR",
     help="A checkout of the service: show the source line at every blocking site (text, markdown, html).",
 )
+@click.option(
+    "--leak-profile/--no-leak-profile",
+    default=True,
+    show_default=True,
+    help="With a pprof goroutine URL: also ask the service (Go 1.26+) for its goroutineleak profile "
+    "right after the dump and merge the runtime's (leaked) marks (one 404 when it has none).",
+)
 def analyze_cmd(
     sources: tuple[str, ...],
     fmt: str,
@@ -459,6 +466,7 @@ def analyze_cmd(
     watch_s: float | None,
     count: int | None,
     source_dir: str | None,
+    leak_profile: bool = True,
 ) -> None:
     """Say what is stuck and why: FILE, .gz, DIR (its *.txt, *.txt.gz, *.log), URL, or - for stdin.
 
@@ -499,6 +507,8 @@ def analyze_cmd(
     ] = []  # (source, index in the file or None, dump, analysis)
     for src in inputs:
         dumps = _parse_source(src, timeout, progress, max_bytes)
+        if leak_profile and _is_url(src):
+            dumps = _with_leak_marks(src, dumps, timeout, max_bytes)
         if single_doc and len(dumps) > 1:
             _note(f"note: {_display(src)} holds {len(dumps)} dumps; --format {fmt} shows the first")
             dumps = dumps[:1]
@@ -515,6 +525,30 @@ def analyze_cmd(
         _write(_render(results, fmt, all_, _use_color(color), smap), color=_use_color(color))
     ctx = click.get_current_context()
     ctx.exit(_status([a for *_, a in results], fail_on, order))
+
+
+def _with_leak_marks(url: str, dumps: list[Any], timeout: float | None, max_bytes: int | None) -> list[Any]:
+    """The dumps of ``url`` with the (leaked) marks of the service's goroutineleak profile, asked
+    right after (Go 1.26+); unchanged, with a note, when the service does not serve it."""
+    from . import capture
+
+    try:
+        body = capture.fetch_leaked(url, **_capture_kwargs(timeout, max_bytes))
+    except Exception as e:  # CaptureError and whatever the network throws: the dump still stands
+        _note(f"note: {url}: no goroutineleak profile ({e})")
+        return dumps
+    if body is None:
+        if capture.leak_profile_url(url) is not None:
+            _note(f"note: {url}: the service serves no goroutineleak profile (Go 1.26+): no runtime proof of leaks")
+        return dumps
+    parse = importlib.import_module("stackparse.parse")
+    try:
+        leak_dumps = [d for d in parse.parse_all(_decode(url, body)) if d.goroutines]
+    except parse.ParseError:
+        return dumps
+    if not leak_dumps:
+        return dumps
+    return [capture.merge_leaked(d, leak_dumps[0]) if i == 0 else d for i, d in enumerate(dumps)]
 
 
 def _order(detect: Any) -> tuple[str, ...]:

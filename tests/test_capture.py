@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gzip
 import http.server
+import json
 import threading
 import time
 from pathlib import Path
@@ -390,3 +391,57 @@ def test_go_leak_grows_between_two_dumps(go_server, debug):
     text = render_diff_text(d)
     assert "main.compute" in text.split("grew", 1)[1]
     assert '"schema": "stackparse/diff/1"' in render_diff_json(d)
+
+
+# --------------------------------------------------------------------------- goroutineleak merge
+
+_CORPUS27 = Path(__file__).resolve().parent.parent / "corpus" / "go1.27"
+
+
+def _serve_file(path: Path):  # type: ignore[no-untyped-def]
+    body = path.read_bytes()
+
+    def route(h):  # type: ignore[no-untyped-def]
+        _send(h, body, headers=[("Content-Type", "text/plain; charset=utf-8")])
+
+    return route
+
+
+def test_analyze_url_merges_the_goroutineleak_marks(server) -> None:  # type: ignore[no-untyped-def]
+    """A service serving a real Go 1.27 dump of bug_select_leak and, right after, the
+    goroutineleak profile of the same process: the select leaks, a lead from the dump alone, are
+    proven by the runtime's marks (certain); --no-leak-profile asks for the dump only."""
+    from click.testing import CliRunner
+
+    from stackparse.cli import cli
+
+    server.routes["/debug/pprof/goroutine"] = _serve_file(_CORPUS27 / "bug_select_leak.leak.txt")
+    server.routes["/debug/pprof/goroutineleak"] = _serve_file(_CORPUS27 / "bug_select_leak.leakprof.txt")
+    url = server.url + "/debug/pprof/goroutine?debug=2"
+    r = CliRunner().invoke(cli, ["analyze", "--format", "json", url])
+    doc = json.loads(r.stdout)
+    marked = [f for f in doc["findings"] if f["rule"] == "leaked-mark"]
+    assert marked and all(f["confidence"] == "certain" for f in marked)
+    r2 = CliRunner().invoke(cli, ["analyze", "--format", "json", "--no-leak-profile", url])
+    assert not [f for f in json.loads(r2.stdout)["findings"] if f["rule"] == "leaked-mark"]
+
+
+def test_analyze_url_without_leak_profile_costs_one_404(server) -> None:  # type: ignore[no-untyped-def]
+    """An older service (no goroutineleak profile): one 404, a note, and the dump's analysis."""
+    from click.testing import CliRunner
+
+    from stackparse.cli import cli
+
+    asked: list[str] = []
+    dump = _serve_file(_CORPUS27 / "bug_select_leak.stack.txt")
+
+    def goroutine(h):  # type: ignore[no-untyped-def]
+        asked.append(h.path)
+        dump(h)
+
+    server.routes["/debug/pprof/goroutine"] = goroutine
+    r = CliRunner().invoke(cli, ["analyze", "--format", "json", server.url + "/debug/pprof/goroutine?debug=2"])
+    assert r.exit_code in (0, 1), r.output
+    assert "serves no goroutineleak profile" in r.stderr
+    assert json.loads(r.stdout)["findings"]
+    assert asked == ["/debug/pprof/goroutine?debug=2"]
