@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from functools import lru_cache
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from ...model import Frame
@@ -210,11 +210,12 @@ def _rows_words(
     out: list[list[tuple[int, int]]] = [[] for _ in range(n)]
     if not n or not idxs:
         return out
-    cols: list[Any] = list(zip(*rows))
     search = _EXACT_PTR.search
     last = n - 1
     for i in idxs:
-        texts = tuple(map(_ARGS_TEXT, cols[i])) if frames else cols[i]
+        # column i only (a full transpose would touch every frame of every stack)
+        col = map(itemgetter(i), rows)
+        texts: Any = list(map(_ARGS_TEXT, col)) if frames else list(col)
         joined = "\n".join(texts)
         if _column_clean(joined) or search(joined) is None:
             continue
