@@ -514,8 +514,10 @@ def analyze_cmd(
             dumps = dumps[:1]
         for i, d in enumerate(dumps):
             n = len(d.goroutines)
+            # earlier inputs of the same process (the library keeps only those) feed growth
+            earlier = [r[2] for r in results if r[2].goroutines][-4:]
             with _status_line(f"analysing {n:,} goroutines...", progress and n >= STATUS_GOROUTINES):
-                a = detect.analyze(d)
+                a = detect.analyze(d, earlier) if earlier and d.goroutines else detect.analyze(d)
             results.append((_display(src), i if len(dumps) > 1 else None, d, a))
         if fmt == "jsonl":  # stream: one line per dump as soon as it is analysed
             for s, di, d, a in results[-len(dumps) :]:
@@ -570,13 +572,15 @@ def _watch(
     parse = importlib.import_module("stackparse.parse")
     first: tuple[float, Any] | None = None
     last = None
+    earlier: list[Any] = []  # the dumps so far (the first and the last few): growth is evidence
     try:
         for when, body in capture.watch(url, interval, count, **kw):
             try:
                 dump = parse.parse(_decode(url, body))
             except parse.ParseError as e:
                 raise InputError(f"{url}: {_parse_error_text(e)}") from None
-            a = last = detect.analyze(dump)
+            a = last = detect.analyze(dump, earlier) if earlier else detect.analyze(dump)
+            earlier = [*earlier[:1], *earlier[1:][-3:], dump]
             side = a if getattr(a, "dump", None) is not None else dump  # diff needs the dump
             if first is None:
                 first = (when, side)

@@ -445,3 +445,23 @@ def test_analyze_url_without_leak_profile_costs_one_404(server) -> None:  # type
     assert "serves no goroutineleak profile" in r.stderr
     assert json.loads(r.stdout)["findings"]
     assert asked == ["/debug/pprof/goroutine?debug=2"]
+
+
+def test_go_growth_across_snapshots_is_evidence(go_server):  # type: ignore[no-untyped-def]
+    """Two dumps of the real pprofserver a second apart: its compute goroutines (a send after the
+    handler gave up) keep piling up at one site with the first ones still there. The finding of
+    the later dump says so, citing both counts; a dump of another process adds nothing."""
+    import stackparse
+
+    url = go_server.url + "/debug/pprof/goroutine?debug=2"
+    time.sleep(0.5)
+    first = _parse()(fetch(url, timeout=10))
+    time.sleep(1.0)
+    second = _parse()(fetch(url, timeout=10))
+    a = stackparse.analyze(second, [first])
+    [f] = [f for f in a.findings if "main.compute" in f.title]
+    note = next(n for n in f.notes if n.startswith("evidence: growth across 2 snapshots of one process"))
+    before = sum(1 for g in first.goroutines if any(fr.function.full == "main.compute" for fr in g.frames))
+    assert f"{before} -> {f.count} goroutines" in note and before < f.count
+    other = stackparse.parse_file(str(_CORPUS27 / "bug_leak_unbuffered.stack.txt"))
+    assert stackparse.analyze(second, [other]).findings == stackparse.analyze(second).findings

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import gc
 import re
+from collections.abc import Sequence
 
 from ..buckets import bucketize_by
 from ..model import Dump
@@ -34,10 +35,16 @@ def detect(dump: Dump, wg: WaitGraph) -> tuple[list[Finding], frozenset[int], li
     return det.findings, frozenset(det.doomed), det.notes
 
 
-def analyze(dump: Dump) -> Analysis:
-    """Run blocking -> graph -> detect on a parsed dump."""
+def analyze(dump: Dump, earlier: Sequence[Dump] = ()) -> Analysis:
+    """Run blocking -> graph -> detect on a parsed dump. ``earlier``: earlier dumps of the same
+    process, oldest first (``--watch``, several inputs): a leak site that grew across them, its
+    first goroutines still there, is raised from a lead to ``medium`` (:mod:`.growth`)."""
     if dump.records and not dump.goroutines:
         return analyze_records(dump)
+    if earlier:
+        from .growth import with_growth
+
+        return with_growth(analyze(dump), earlier)
     if not gc.isenabled():
         return _analyze(dump)
     # No cyclic collection while analysing (as while parsing): the stages allocate a few small
