@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from itertools import pairwise
 
 from ..model import Dump, Goroutine
 from .confidence import Confidence, Kind, conf_rank
@@ -67,7 +68,7 @@ def with_growth(analysis: Analysis, earlier: Sequence[Dump]) -> Analysis:
             counts.append(len(there))
             stayed |= there & now
         series = [*counts, len(now)]
-        growing = all(x < y for x, y in zip(series, series[1:]))
+        growing = all(x < y for x, y in pairwise(series))
         if growing and stayed:
             note = (
                 f"evidence: growth across {len(series)} snapshots of one process: "
