@@ -208,3 +208,15 @@ def test_rwr_without_printed_addresses_is_found() -> None:
     [f] = [f for f in a.findings if f.kind == "deadlock"]
     assert f.at_least("medium") and "recursive RLock behind a pending writer" in f.title
     assert any("only pending writer in sight" in e.evidence for e in f.edges)
+
+
+@pytest.mark.parametrize("mode", ["stack", "pprof2", "sigquit"])
+def test_static_addresses_do_not_tie_unrelated_resumers(mode: str) -> None:
+    """healthy_static_resumers (the CockroachDB job-resumer shape): four unrelated resumers wait
+    in select and share only package-level state (a global registry and wake-up channel: static
+    addresses). Nothing at medium or above; no edge rests on a word below 4 GiB."""
+    a = _analyze(_bug_dump(f"healthy_static_resumers.{mode}.txt"))
+    assert a.at_least("medium") == []
+    ix = a.wait_graph.index
+    assert ix.static_limit == 1 << 32
+    assert not [w for w in ix.word_refs if w < ix.static_limit and w not in {b.address for b in a.blockings.values()}]
