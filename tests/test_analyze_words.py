@@ -28,7 +28,9 @@ def _reference(bl: GraphIndex):  # type: ignore[no-untyped-def]
     interesting = {w for ws in gwords.values() for w, _ in ws}
     addresses = {x.address for x in b.values() if x.address is not None and not x.system}
     # static words (below 4 GiB in a 64-bit dump) are no shared objects
-    static = STATIC_LIMIT if any(w >= STATIC_LIMIT for w in interesting | addresses) else 0
+    static = STATIC_LIMIT if any(w >= STATIC_LIMIT for ws in all_words.values() for w, _ in ws) or any(
+        w >= STATIC_LIMIT for w in interesting | addresses
+    ) else 0
     interesting = {w for w in interesting if w >= static} | addresses
     locks = bl.lock_kinds
     lock_addrs = sorted(locks)

@@ -214,9 +214,11 @@ def test_rwr_without_printed_addresses_is_found() -> None:
 def test_static_addresses_do_not_tie_unrelated_resumers(mode: str) -> None:
     """healthy_static_resumers (the CockroachDB job-resumer shape): four unrelated resumers wait
     in select and share only package-level state (a global registry and wake-up channel: static
-    addresses). Nothing at medium or above; no edge rests on a word below 4 GiB."""
+    addresses). Nothing at medium or above; where the dump shows it is 64-bit (a word above
+    4 GiB), no word below 4 GiB is indexed as a shared object."""
     a = _analyze(_bug_dump(f"healthy_static_resumers.{mode}.txt"))
     assert a.at_least("medium") == []
     ix = a.wait_graph.index
-    assert ix.static_limit == 1 << 32
-    assert not [w for w in ix.word_refs if w < ix.static_limit and w not in {b.address for b in a.blockings.values()}]
+    if mode == "sigquit":  # level 2 prints the heap addresses of the runtime frames
+        assert ix.static_limit == 1 << 32
+    assert not ix.static_limit or not [w for w in ix.word_refs if w < ix.static_limit and w not in {b.address for b in a.blockings.values()}]

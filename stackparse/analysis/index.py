@@ -201,7 +201,10 @@ class GraphIndex:
         # below 4 GiB, so a word there is a global, a type or itab, or a plain integer (a
         # duration, a size). Carrying one says nothing about two goroutines (a waited-on object
         # at a static address, a package-level mutex or WaitGroup, is still matched exactly).
-        self.static_limit = STATIC_LIMIT if any(w >= STATIC_LIMIT for w in chain(interesting, addresses)) else 0
+        wide = any(w >= STATIC_LIMIT for w in chain(interesting, addresses)) or any(
+            w >= STATIC_LIMIT for ws in all_words.values() for w, _ in ws
+        )
+        self.static_limit = STATIC_LIMIT if wide else 0
         if self.static_limit:
             interesting = {w for w in interesting if w >= STATIC_LIMIT}
         # the objects waited on (a channel's address, a WaitGroup's...) are looked up too
