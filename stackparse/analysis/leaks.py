@@ -129,14 +129,15 @@ def waitgroup_leaks(det: Detection, rest: list[int]) -> None:
         elif not workers:
             where = site(det.gs[waiters[0]], det.b[waiters[0]])[0]
             title = "WaitGroup wait with no worker in sight: " + f"{plural(len(waiters), 'goroutine')} in {where}"
+            raised = () if det.wg.index is None or det.wg.index.partial else _orphan_evidence(det, waiters)
             det.add_leak(
                 sorted(waiters),
-                "low",
+                "medium" if raised else "low",
                 title,
                 rule="waitgroup-no-workers",
                 resources=(r,),
                 edges=tuple(det.waits_edges(waiters)),
-                notes=("the goroutines that should call Done have exited, or are not recognisable",),
+                notes=("the goroutines that should call Done have exited, or are not recognisable", *raised),
             )
 
 
@@ -269,6 +270,8 @@ def lock_leaks(det: Detection, rest: list[int]) -> None:
         else:
             why = "no goroutine in sight can hold it (a goroutine exited without unlocking, or a waiter re-locked it)"
             conf = "low"
+        # (a lock's holder may hold it without carrying it on any stack: healthy servers do, so
+        # the creator/carrier evidence that raises a WaitGroup or Cond wait is no evidence here)
         det.add_leak(
             sorted(gids),
             conf,
@@ -277,6 +280,16 @@ def lock_leaks(det: Detection, rest: list[int]) -> None:
             resources=(r,),
             edges=tuple(det.waits_edges(gids)),
         )
+
+
+def _orphan_evidence(det: Detection, gids: list[int]) -> tuple[str, ...]:
+    """What raises a wait nobody in sight can end (a lock with no holder, a WaitGroup with no
+    worker): the function that started the waiters has returned, and nothing outside them carries
+    what they wait with. Empty when that does not hold."""
+    gone = [creator_gone(det, g) for g in gids]
+    if not gids or not all(gone) or not _alone_carries(det, gids, channel=False):
+        return ()
+    return (f"evidence: {gone[0]}, and no other goroutine carries what the waiters wait with",)
 
 
 def proven(det: Detection) -> None:
