@@ -81,22 +81,23 @@ def _analysis_floor(dump, result, repeat: int = 3) -> float:
     ``repeat``), from the finished analysis's own contents:
 
     * one ``Blocking`` per goroutine, made the fastest way the package knows
-      (``blocking._blocking``, not the dataclass ``__init__``);
+      (``blocking.classify._blocking``, not the dataclass ``__init__``);
     * the wait-for graph: the same nodes and edges, with copies of their attribute dicts, put in a
-      new ``networkx.DiGraph`` the fastest way the package knows (``graph._add_nodes`` /
-      ``graph._add_edges``: networkx's adjacency dicts filled directly);
-    * the evidence: the exact pointer words of every user goroutine's user frames, read once by the
-      compiled kernel in dump order (``blocking.stacks_words``), which holder and releaser
-      inference cannot do without.
+      new ``networkx.DiGraph`` with ``add_nodes_from`` / ``add_edges_from``;
+    * the evidence: the exact pointer words of every user goroutine's user frames, read once in
+      dump order (``blocking.stacks_words``), which holder and releaser inference cannot do without.
     """
     import dataclasses
     import gc
     import importlib
 
-    blocking = importlib.import_module("stackparse.blocking")
-    graph = importlib.import_module("stackparse.graph")
+    import networkx as nx
+
+    blocking = importlib.import_module("stackparse.analysis.blocking")
+    classify = importlib.import_module("stackparse.analysis.blocking.classify")
     bl = result.blockings
-    g = result.graph.graph
+    g = getattr(result, "wait_graph", result.graph)
+    g = g if isinstance(g, nx.DiGraph) else g.graph
     rows = [dataclasses.astuple(b) for b in bl.values()]
     nodes = [(n, dict(a)) for n, a in g.nodes(data=True)]
     edges = [(u, v, dict(a)) for u, v, a in g.edges(data=True)]
@@ -104,7 +105,7 @@ def _analysis_floor(dump, result, repeat: int = 3) -> float:
     users = [gid for gid, b in bl.items() if not b.system and gid in gs]
     stacks = [gs[gid].frames for gid in users]
     ufs = [bl[gid].user_frames for gid in users]
-    make = blocking._blocking
+    make = classify._blocking
     best = float("inf")
     enabled = gc.isenabled()
     gc.disable()  # as analyze does
@@ -112,9 +113,9 @@ def _analysis_floor(dump, result, repeat: int = 3) -> float:
         for _ in range(repeat):
             t0 = time.perf_counter()
             kept = [make(*r) for r in rows]
-            new = graph.nx.DiGraph()
-            graph._add_nodes(new, [(n, dict(a)) for n, a in nodes])
-            graph._add_edges(new, [(u, v, dict(a)) for u, v, a in edges])
+            new = nx.DiGraph()
+            new.add_nodes_from([(n, dict(a)) for n, a in nodes])
+            new.add_edges_from([(u, v, dict(a)) for u, v, a in edges])
             words = blocking.stacks_words(stacks, ufs)
             best = min(best, time.perf_counter() - t0)
             del kept, new, words
@@ -143,7 +144,7 @@ def child(kind: str, path: str) -> dict:
         import stackparse
 
         if kind == "analyze":
-            import stackparse.detect  # (imports are not timed)
+            import stackparse.analysis  # (imports are not timed)
         base = _rss_kb()
         if kind in ("parse", "parse-py"):
             # parse: the default; parse-py: the same in a process started with STACKPARSE_NO_SPEEDUPS=1

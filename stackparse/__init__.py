@@ -2,12 +2,12 @@
 
 The pipeline, one module per stage, each importing only the stages before it::
 
-    text -> parse -> blocking -> graph -> detect -> render
+    text -> parse -> analysis (blocking -> graph -> rules -> findings) -> render
 
 >>> import stackparse
 >>> dump = stackparse.parse_file("corpus/go1.27/bug_abba_mutex.stack.txt")
 >>> analysis = stackparse.analyze(dump)
->>> [f.kind for f in analysis.findings]
+>>> [(str(f.kind), str(f.confidence)) for f in analysis.findings]
 ['deadlock']
 
 ``analyze`` (and the stages behind it, which need networkx) is imported on first use, so that
@@ -40,7 +40,20 @@ from .model import (
 from .parse import ParseError, iter_goroutines, parse, parse_all, parse_args, parse_file, parse_file_all
 
 if TYPE_CHECKING:
-    from .detect import Analysis, Contention, Finding, analyze
+    from .analysis import (
+        Analysis,
+        Blocking,
+        Confidence,
+        Contention,
+        Edge,
+        Finding,
+        Kind,
+        NodeId,
+        Site,
+        WaitGraph,
+        analyze,
+    )
+    from .buckets import Bucket
 
 try:
     __version__ = version("stackparse")
@@ -52,22 +65,30 @@ __all__ = [
     "Ancestor",
     "ArgGroup",
     "ArgWord",
+    "Blocking",
+    "Bucket",
+    "Confidence",
     "Contention",
     "CreatedBy",
     "Diagnostic",
     "Dump",
+    "Edge",
     "Elision",
     "Finding",
     "Frame",
     "Function",
     "Goroutine",
+    "Kind",
+    "NodeId",
     "Panic",
     "ParseError",
     "Preamble",
     "ProfileFrame",
     "ProfileRecord",
     "Signal",
+    "Site",
     "ThreadSection",
+    "WaitGraph",
     "__version__",
     "analyze",
     "iter_goroutines",
@@ -78,12 +99,20 @@ __all__ = [
     "parse_file_all",
 ]
 
-_LAZY = {"analyze", "Analysis", "Contention", "Finding"}
+#: Imported on first use (they need networkx): the analysis entry point and every type it returns.
+_LAZY = {
+    "analyze", "Analysis", "Blocking", "Confidence", "Contention", "Edge", "Finding", "Kind", "NodeId", "Site",
+    "WaitGraph",
+}  # fmt: skip
 
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
-        from . import detect
+        from . import analysis
 
-        return getattr(detect, name)
+        return getattr(analysis, name)
+    if name == "Bucket":
+        from .buckets import Bucket
+
+        return Bucket
     raise AttributeError(f"module 'stackparse' has no attribute {name!r}")

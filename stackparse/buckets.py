@@ -128,7 +128,7 @@ def _buckets(groups: Iterable[tuple[Goroutine, tuple[int, ...], list[int | None]
 def bucketize_by(dump: Dump, group_of: list[int]) -> list[Bucket]:
     """:func:`bucketize` from the goroutines' groups, already known: ``group_of[k]`` is a number
     for ``dump.goroutines[k]``, equal for two goroutines iff their :func:`bucket_key` is equal
-    (:func:`stackparse.blocking.classify_all` numbers them while it reads the frames, as
+    (:func:`stackparse.analysis.blocking.classify_all` numbers them while it reads the frames, as
     ``Blockings.bucket_of``). The same buckets in the same order, with no key built here: the
     goroutines are only sorted by id and dealt to their groups (C-level passes). The ids and wait
     minutes are read once in dump order, the order the parser allocated the goroutines in; a

@@ -29,6 +29,7 @@ import urllib.parse
 import urllib.request
 import zlib
 from collections.abc import Callable, Iterator
+from typing import Any
 
 __all__ = ["DEFAULT_MAX_BYTES", "DEFAULT_TIMEOUT", "CaptureError", "fetch", "is_url", "watch"]
 
@@ -349,3 +350,62 @@ def _too_big(url: str, limit: int, why: str) -> CaptureError:
 def _describe(e: BaseException) -> str:
     s = getattr(e, "strerror", None) or str(e) or type(e).__name__
     return " ".join(str(s).split())
+
+
+def leak_profile_url(url: str) -> str | None:
+    """The goroutineleak profile (Go 1.26+) of the service a goroutine-dump URL points at:
+    ``.../debug/pprof/goroutine?debug=2`` -> ``.../debug/pprof/goroutineleak?debug=2``. None when
+    ``url`` is not a pprof goroutine URL (then there is nothing to ask)."""
+    parts = urllib.parse.urlsplit(url.strip())
+    path = parts.path.rstrip("/")
+    if not path.endswith("/goroutine"):
+        return None
+    return urllib.parse.urlunsplit(
+        (parts.scheme, parts.netloc, path + "leak", "debug=2", "")
+    )
+
+
+def fetch_leaked(url: str, *, timeout: float = DEFAULT_TIMEOUT, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes | None:
+    """The service's goroutineleak profile, asked right after its goroutine dump at ``url``, or
+    None when it does not serve one (a Go older than 1.26, or the profile not enabled: one 404
+    is the whole cost). Other failures raise :class:`CaptureError`."""
+    leak = leak_profile_url(url)
+    if leak is None:
+        return None
+    try:
+        return fetch(leak, timeout=timeout, max_bytes=max_bytes)
+    except CaptureError as e:
+        if e.status == 404:
+            return None
+        raise
+
+
+def merge_leaked(dump: Any, leak_dump: Any) -> Any:
+    """``dump`` with the runtime's ``(leaked)`` marks of ``leak_dump`` (the goroutineleak profile
+    of the same process, taken just after): every goroutine the profile marks leaked, matched by
+    id and stack (function names), is marked in ``dump``; the rest is left as it was."""
+    import dataclasses
+
+    marked = {
+        g.id: tuple(f.function.full for f in g.frames) for g in getattr(leak_dump, "goroutines", ()) if g.leaked
+    }
+    if not marked:
+        return dump
+    changed = False
+    out = []
+    for g in dump.goroutines:
+        funcs = marked.get(g.id)
+        if funcs is not None and not g.leaked and _same_stack(funcs, tuple(f.function.full for f in g.frames)):
+            g = g._replace(leaked=True)
+            changed = True
+        out.append(g)
+    return dataclasses.replace(dump, goroutines=tuple(out)) if changed else dump
+
+
+def _same_stack(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """The user frames agree (the runtime frames differ between the two profiles' levels)."""
+
+    def user(fs: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(f for f in fs if not f.startswith(("runtime.", "internal/", "sync.")))
+
+    return user(a) == user(b)

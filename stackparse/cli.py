@@ -8,7 +8,7 @@
 
 Reading the input (files, gzip, directories, stdin, URLs through :mod:`stackparse.capture`) and
 choosing an exit status is all this module does: parsing is :func:`stackparse.parse.parse_all`,
-analysis :func:`stackparse.detect.analyze`, output :mod:`stackparse.render`, comparison
+analysis :func:`stackparse.analysis.analyze`, output :mod:`stackparse.render`, comparison
 :func:`stackparse.diff.diff`, source lines :class:`stackparse.source.SourceMap`.
 
 Exit status: 0 nothing at or above ``--fail-on`` was found; 1 something was; 2 the input could
@@ -152,12 +152,11 @@ def _parsing() -> Any:
 
 
 def _analysis() -> Any:
-    """The analysis stage (``analyze``, ``CONFIDENCE_ORDER``): ``stackparse.analysis``, or
-    ``stackparse.detect`` where the stages are still single modules."""
-    try:
-        return importlib.import_module("stackparse.analysis")
-    except ImportError:
-        return importlib.import_module("stackparse.detect")
+    """The analysis stage (``analyze``, ``CONFIDENCE_ORDER``), imported on first use so that
+    ``stackparse parse`` does not pay for networkx."""
+    from . import analysis
+
+    return analysis
 
 
 def _is_url(source: str) -> bool:
@@ -560,6 +559,13 @@ def _url_options(f: Callable[..., Any]) -> Callable[..., Any]:
     help="sarif, github: the repository the reported paths are relative to "
     "(default: the git checkout holding --source or the current directory).",
 )
+@click.option(
+    "--leak-profile/--no-leak-profile",
+    default=True,
+    show_default=True,
+    help="With a pprof goroutine URL: also ask the service (Go 1.26+) for its goroutineleak profile "
+    "right after the dump and merge the runtime's (leaked) marks (one 404 when it has none).",
+)
 def analyze_cmd(
     sources: tuple[str, ...],
     fmt: str,
@@ -574,6 +580,7 @@ def analyze_cmd(
     count: int | None,
     source_dir: str | None,
     repo_root: str | None,
+    leak_profile: bool = True,
 ) -> None:
     """Say what is stuck and why: FILE, .gz, DIR (every dump file in it), URL, or - for stdin.
 
@@ -638,13 +645,17 @@ def analyze_cmd(
             _note(f"note: skipped {_one_line(e.format_message())}")
             skipped += 1
             continue
+        if leak_profile and _is_url(src):
+            dumps = _with_leak_marks(src, dumps, timeout, max_bytes)
         if single_doc and len(dumps) > 1:
             _note(f"note: {_display(src)} holds {len(dumps)} dumps; --format {fmt} shows the first")
             dumps = dumps[:1]
         for i, d in enumerate(dumps):
             n = len(d.goroutines)
+            # earlier inputs of the same process (the library keeps only those) feed growth
+            earlier = [r[2] for r in results if r[2].goroutines][-4:]
             with _status_line(f"analysing {n:,} goroutines...", progress and n >= STATUS_GOROUTINES):
-                a = detect.analyze(d)
+                a = detect.analyze(d, earlier) if earlier and d.goroutines else detect.analyze(d)
             results.append((_display(src), i if len(dumps) > 1 else None, d, a))
         if fmt == "jsonl":  # stream: one line per dump as soon as it is analysed
             for s, di, d, a in results[-len(dumps) :]:
@@ -684,6 +695,30 @@ def _write_ci(results: list[tuple[str, int | None, Any, Any]], fmt: str, repo: A
             raise InputError(f"GITHUB_STEP_SUMMARY={summary}: {e.strerror or e}") from None
 
 
+def _with_leak_marks(url: str, dumps: list[Any], timeout: float | None, max_bytes: int | None) -> list[Any]:
+    """The dumps of ``url`` with the (leaked) marks of the service's goroutineleak profile, asked
+    right after (Go 1.26+); unchanged, with a note, when the service does not serve it."""
+    from . import capture
+
+    try:
+        body = capture.fetch_leaked(url, **_capture_kwargs(timeout, max_bytes))
+    except Exception as e:  # CaptureError and whatever the network throws: the dump still stands
+        _note(f"note: {url}: no goroutineleak profile ({e})")
+        return dumps
+    if body is None:
+        if capture.leak_profile_url(url) is not None:
+            _note(f"note: {url}: the service serves no goroutineleak profile (Go 1.26+): no runtime proof of leaks")
+        return dumps
+    parse = _parsing()
+    try:
+        leak_dumps = [d for d in parse.parse_all(_decode(url, body)) if d.goroutines]
+    except parse.ParseError:
+        return dumps
+    if not leak_dumps:
+        return dumps
+    return [capture.merge_leaked(d, leak_dumps[0]) if i == 0 else d for i, d in enumerate(dumps)]
+
+
 def _order(detect: Any) -> tuple[str, ...]:
     return tuple(getattr(detect, "CONFIDENCE_ORDER", None) or DEFAULT_ORDER)
 
@@ -703,13 +738,15 @@ def _watch(
     parse = _parsing()
     first: tuple[float, Any] | None = None
     last = None
+    earlier: list[Any] = []  # the dumps so far (the first and the last few): growth is evidence
     try:
         for when, body in capture.watch(url, interval, count, **kw):
             try:
                 dump = parse.parse(_decode(url, body))
             except parse.ParseError as e:
                 raise InputError(f"{url}: {_parse_error_text(e)}") from None
-            a = last = detect.analyze(dump)
+            a = last = detect.analyze(dump, earlier) if earlier else detect.analyze(dump)
+            earlier = [*earlier[:1], *earlier[1:][-3:], dump]
             side = a if getattr(a, "dump", None) is not None else dump  # diff needs the dump
             if first is None:
                 first = (when, side)

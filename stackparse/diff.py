@@ -13,10 +13,10 @@ are still waiting, for more minutes.
   other a full dump, both are matched on the stack without leading runtime frames.
 * **Goroutines present in both** (same id and same stack: goroutine ids are never reused
   inside one process) whose ``wait_minutes`` grew are listed, longest wait first.
-* **Findings** (:func:`stackparse.detect.analyze`) are matched by ``(kind, sorted set of the
+* **Findings** (:func:`stackparse.analysis.analyze`) are matched by ``(kind, sorted set of the
   top user frame locations of their goroutines)``, never by goroutine ids: a leak that
   gains members is the same leak.
-* **Lock contention** (:class:`stackparse.detect.Contention`) is matched by kind, where the
+* **Lock contention** (:class:`stackparse.analysis.Contention`) is matched by kind, where the
   waiters wait and the function the holders stand in; a holder present in both dumps held its
   lock the whole time between them.
 
@@ -158,7 +158,7 @@ class FindingChange:
 
 @dataclass(frozen=True, slots=True)
 class ContentionChange:
-    """Lock contention matched across the two dumps (:class:`stackparse.detect.Contention`, by
+    """Lock contention matched across the two dumps (:class:`stackparse.analysis.Contention`, by
     kind, where its waiters wait and where its holders stand). ``same_holders``: goroutines that
     hold a lock of the group in both dumps (ids are not reused inside a process), that is, locks
     held the whole time between the dumps; None when a side has no goroutine ids."""
@@ -271,9 +271,9 @@ def diff(
 ) -> DumpDiff:
     """Compare two dumps of the same process.
 
-    ``old``/``new`` are :class:`stackparse.detect.Analysis` objects (``.dump``, ``.findings``
+    ``old``/``new`` are :class:`stackparse.analysis.Analysis` objects (``.dump``, ``.findings``
     and ``.blocking`` are read) or :class:`stackparse.model.Dump` objects, which are analysed
-    here with :func:`stackparse.detect.analyze`. Buckets are always
+    here with :func:`stackparse.analysis.analyze`. Buckets are always
     :func:`stackparse.buckets.bucketize` of the dump. ``old_label``/``new_label`` name the
     sides in the output (file names, URLs, times); ``elapsed`` is the time between the dumps
     in seconds, when known.
@@ -360,7 +360,7 @@ class _Side:
 def _side(x: Any) -> _Side:
     dump: Dump | None
     if isinstance(x, Dump):
-        from .detect import analyze  # a later stage's entry point; imported only when needed
+        from .analysis import analyze  # a later stage's entry point; imported only when needed
 
         dump, analysis = x, analyze(x)
     else:

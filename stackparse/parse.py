@@ -55,7 +55,12 @@ from operator import and_, getitem, is_, itemgetter
 from pathlib import Path
 from typing import IO, Any, cast
 
-from ._compiled import active as _compiled_active
+try:  # the compiled parse kernel (the parse helper removes it); the analysis has none
+    from . import _speedups as _compiled_active
+except ImportError:
+    _compiled_active = None  # type: ignore[assignment]
+if os.environ.get("STACKPARSE_NO_SPEEDUPS"):
+    _compiled_active = None  # type: ignore[assignment]
 from .grammar import FileInfo, GrammarError, HeaderInfo, parse_line, parse_structure, split_function
 from .model import (
     Ancestor,

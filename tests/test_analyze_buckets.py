@@ -13,9 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from stackparse import parse_all
-from stackparse.blocking import classify_all
+from stackparse.analysis import analyze
+from stackparse.analysis.blocking import classify_all
 from stackparse.buckets import bucket_key, bucketize, bucketize_by
-from stackparse.detect import analyze
 from stackparse.model import CreatedBy, Dump, Frame, Function, Goroutine
 
 ALL = corpus_dumps()

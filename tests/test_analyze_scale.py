@@ -12,10 +12,8 @@ Behaviour, not speed: there are no timing assertions here (bench/ measures speed
 
 from __future__ import annotations
 
-import importlib
 from collections import defaultdict
 
-import networkx as nx
 import pytest
 from corpusutil import corpus_dumps, dump_id, goroutine_dumps
 from hypothesis import given
@@ -23,11 +21,8 @@ from hypothesis import strategies as st
 from test_blocking import G
 from test_graph import MAIN, D
 
-from stackparse.blocking import (
+from stackparse.analysis.blocking import (
     Blockings,
-    _exact_words,
-    _exact_words_split,
-    _word,
     classify,
     classify_all,
     exact_words,
@@ -37,7 +32,10 @@ from stackparse.blocking import (
     stacks_words,
     top_words,
 )
-from stackparse.graph import MAX_CANDIDATES, _add_edges, _add_nodes, build_graph
+from stackparse.analysis.blocking.classify import _word
+from stackparse.analysis.blocking.words import _exact_words, _exact_words_split
+from stackparse.analysis.graph import build_graph
+from stackparse.analysis.index import MAX_CANDIDATES
 from stackparse.model import Frame, Function
 
 ALL = corpus_dumps()
@@ -47,8 +45,8 @@ def _snapshot(wg):  # type: ignore[no-untyped-def]
     g = wg.graph
     return (
         list(g.nodes(data=True)),
-        [(n, list(g._succ[n].items())) for n in g],
-        [(n, list(g._pred[n])) for n in g],
+        [(n, list(g.succ[n].items())) for n in g],
+        [(n, list(g.pred[n])) for n in g],
         list(wg.notes),
         sorted(wg.alive),
     )
@@ -113,32 +111,6 @@ def test_shape_words_equals_frame_words(texts: list[list[str]], idxs: tuple[int,
         assert [w for w, _ in frame_words(s, idxs)] == [w for i in idxs for w in exact_words(s[i].args_text)]
 
 
-@given(
-    st.lists(st.tuples(st.sampled_from("abcde"), st.integers(0, 3)), max_size=8),
-    st.lists(st.tuples(st.sampled_from("abcdefg"), st.sampled_from("abcdefg"), st.integers(0, 3)), max_size=12),
-)
-def test_direct_networkx_inserts_equal_add_from(nodes, edges) -> None:  # type: ignore[no-untyped-def]
-    """_add_nodes / _add_edges (compiled fill_graph when built, and the Python loops) leave the
-    graph networkx's add_nodes_from / add_edges_from leave: nodes, attributes, adjacency orders."""
-    graph_mod = importlib.import_module("stackparse.graph")
-    for fill in {graph_mod._fill_graph, None}:
-        with pytest.MonkeyPatch.context() as mp:
-            mp.setattr(graph_mod, "_fill_graph", fill)
-            a, b = nx.DiGraph(), nx.DiGraph()
-            a.add_node("a", x=1)
-            b.add_node("a", x=1)
-            a.add_nodes_from([(n, {"v": v}) for n, v in nodes])
-            _add_nodes(b, [(n, {"v": v}) for n, v in nodes])
-            a.add_edges_from([(u, v, {"w": w}) for u, v, w in edges])
-            _add_edges(b, [(u, v, {"w": w}) for u, v, w in edges])
-            assert list(a.nodes(data=True)) == list(b.nodes(data=True))
-            for n in a:
-                assert list(a._succ[n].items()) == list(b._succ[n].items())
-                assert list(a._pred[n].items()) == list(b._pred[n].items())
-                for v, d in b._succ[n].items():
-                    assert b._pred[v][n] is d  # one attribute dict per edge, as networkx keeps it
-
-
 def test_releasers_capped_keep_an_alive_one():
     # 20 stuck workers and one sleeping (alive) worker, the highest id, carry the struct that
     # holds the WaitGroup: the MAX_CANDIDATES lowest ids are kept, plus the alive one, so that the
@@ -158,7 +130,7 @@ def test_releasers_capped_keep_an_alive_one():
     wg = build_graph(D(MAIN, waiter, *workers, sleeper))
     node = "waitgroup@0xc000082070"
     out = list(wg.graph.successors(node))
-    assert out == [f"g{100 + i}" for i in range(MAX_CANDIDATES)] + ["g500"]
-    assert wg.edge(node, "g500").evidence == "main.worker (frame 1) carries 0xc000082000, 112 bytes below it"
+    assert out == [f"g:{100 + i}" for i in range(MAX_CANDIDATES)] + ["g:500"]
+    assert wg.edge(node, "g:500").evidence == "main.worker (frame 1) carries 0xc000082000, 112 bytes below it"
     assert f"{node}: 21 possible releasers, kept {MAX_CANDIDATES}" in wg.notes
     assert wg.graph.nodes[node]["more_releasers"] == 21 - MAX_CANDIDATES

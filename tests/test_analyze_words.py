@@ -16,17 +16,22 @@ from hypothesis import strategies as st
 from test_blocking import G
 from test_graph import MAIN, D
 
-from stackparse.blocking import classify_all
-from stackparse.graph import CONTAINER_SPAN, MAX_CANDIDATES, MAX_SHARERS, _Builder
+from stackparse.analysis.blocking import classify_all
+from stackparse.analysis.index import CONTAINER_SPAN, MAX_CANDIDATES, MAX_SHARERS, STATIC_LIMIT, GraphIndex
 
 ALL = corpus_dumps()
 
 
-def _reference(bl: _Builder):  # type: ignore[no-untyped-def]
+def _reference(bl: GraphIndex):  # type: ignore[no-untyped-def]
     """word_refs, word_gids, word_overflow, lock_ev: the plain loop."""
     b, gs, gwords, all_words = bl.b, bl.gs, bl.gwords, bl._all_words
     interesting = {w for ws in gwords.values() for w, _ in ws}
-    interesting.update(x.address for x in b.values() if x.address is not None and not x.system)
+    addresses = {x.address for x in b.values() if x.address is not None and not x.system}
+    # static words (below 4 GiB in a 64-bit dump) are no shared objects
+    static = STATIC_LIMIT if any(w >= STATIC_LIMIT for ws in all_words.values() for w, _ in ws) or any(
+        w >= STATIC_LIMIT for w in interesting | addresses
+    ) else 0
+    interesting = {w for w in interesting if w >= static} | addresses
     locks = bl.lock_kinds
     lock_addrs = sorted(locks)
     lo = (lock_addrs[0] - CONTAINER_SPAN) if lock_addrs else 1
@@ -69,6 +74,8 @@ def _reference(bl: _Builder):  # type: ignore[no-untyped-def]
                     k = bisect_left(open_addrs, w)
                     if k < len(open_addrs) and open_addrs[k] == w:
                         del open_addrs[k]
+            if w < static:
+                continue
             k = bisect_right(open_addrs, w)
             while k < len(open_addrs) and open_addrs[k] - w <= CONTAINER_SPAN:
                 a = open_addrs[k]
@@ -86,7 +93,7 @@ def _reference(bl: _Builder):  # type: ignore[no-untyped-def]
 
 
 def _check(d) -> None:  # type: ignore[no-untyped-def]
-    bl = _Builder(d, classify_all(d))
+    bl = GraphIndex(d, classify_all(d))
     bl.add_goroutines()
     bl.scan_words()
     want = _reference(bl)
@@ -145,7 +152,7 @@ def test_overflowed_word_still_counts_for_an_open_lock() -> None:
     holder = G(500, "chan receive", f"main.hold({ptr})", parent=1)
     d = D(MAIN, *waiters, holder)
     _check(d)
-    bl = _Builder(d, classify_all(d))
+    bl = GraphIndex(d, classify_all(d))
     bl.add_goroutines()
     bl.scan_words()
     assert int(ptr, 16) in bl.word_overflow

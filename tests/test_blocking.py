@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from stackparse.blocking import classify, exact_words, frame_words, is_system, top_words
+from stackparse.analysis.blocking import classify, exact_words, frame_words, is_system, top_words
 from stackparse.model import CreatedBy, Dump, Frame, Function, Goroutine
 
 

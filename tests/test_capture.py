@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gzip
 import http.server
+import json
 import threading
 import time
 from pathlib import Path
@@ -377,7 +378,7 @@ def test_go_leak_grows_between_two_dumps(go_server, debug):
     parse = _parse()
     url = f"{go_server.url}/debug/pprof/goroutine?debug={debug}"
     (t0, a), (t1, b) = list(watch(url, 2.0, count=2, timeout=10))
-    pytest.importorskip("stackparse.detect", reason="stackparse.detect not written yet")
+    pytest.importorskip("stackparse.analysis", reason="stackparse.analysis not written yet")
     d = diff(parse(a), parse(b), old_label="t0", new_label="t1", elapsed=t1 - t0)
     top = d.grown[0]
     assert top.function == "main.compute"
@@ -390,3 +391,77 @@ def test_go_leak_grows_between_two_dumps(go_server, debug):
     text = render_diff_text(d)
     assert "main.compute" in text.split("grew", 1)[1]
     assert '"schema": "stackparse/diff/1"' in render_diff_json(d)
+
+
+# --------------------------------------------------------------------------- goroutineleak merge
+
+_CORPUS27 = Path(__file__).resolve().parent.parent / "corpus" / "go1.27"
+
+
+def _serve_file(path: Path):  # type: ignore[no-untyped-def]
+    body = path.read_bytes()
+
+    def route(h):  # type: ignore[no-untyped-def]
+        _send(h, body, headers=[("Content-Type", "text/plain; charset=utf-8")])
+
+    return route
+
+
+def test_analyze_url_merges_the_goroutineleak_marks(server) -> None:  # type: ignore[no-untyped-def]
+    """A service serving a real Go 1.27 dump of bug_select_leak and, right after, the
+    goroutineleak profile of the same process: the select leaks, a lead from the dump alone, are
+    proven by the runtime's marks (certain); --no-leak-profile asks for the dump only."""
+    from click.testing import CliRunner
+
+    from stackparse.cli import cli
+
+    server.routes["/debug/pprof/goroutine"] = _serve_file(_CORPUS27 / "bug_select_leak.leak.txt")
+    server.routes["/debug/pprof/goroutineleak"] = _serve_file(_CORPUS27 / "bug_select_leak.leakprof.txt")
+    url = server.url + "/debug/pprof/goroutine?debug=2"
+    r = CliRunner().invoke(cli, ["analyze", "--format", "json", url])
+    doc = json.loads(r.stdout)
+    marked = [f for f in doc["findings"] if f["rule"] == "leaked-mark"]
+    assert marked and all(f["confidence"] == "certain" for f in marked)
+    r2 = CliRunner().invoke(cli, ["analyze", "--format", "json", "--no-leak-profile", url])
+    assert not [f for f in json.loads(r2.stdout)["findings"] if f["rule"] == "leaked-mark"]
+
+
+def test_analyze_url_without_leak_profile_costs_one_404(server) -> None:  # type: ignore[no-untyped-def]
+    """An older service (no goroutineleak profile): one 404, a note, and the dump's analysis."""
+    from click.testing import CliRunner
+
+    from stackparse.cli import cli
+
+    asked: list[str] = []
+    dump = _serve_file(_CORPUS27 / "bug_select_leak.stack.txt")
+
+    def goroutine(h):  # type: ignore[no-untyped-def]
+        asked.append(h.path)
+        dump(h)
+
+    server.routes["/debug/pprof/goroutine"] = goroutine
+    r = CliRunner().invoke(cli, ["analyze", "--format", "json", server.url + "/debug/pprof/goroutine?debug=2"])
+    assert r.exit_code in (0, 1), r.output
+    assert "serves no goroutineleak profile" in r.stderr
+    assert json.loads(r.stdout)["findings"]
+    assert asked == ["/debug/pprof/goroutine?debug=2"]
+
+
+def test_go_growth_across_snapshots_is_evidence(go_server):  # type: ignore[no-untyped-def]
+    """Two dumps of the real pprofserver a second apart: its compute goroutines (a send after the
+    handler gave up) keep piling up at one site with the first ones still there. The finding of
+    the later dump says so, citing both counts; a dump of another process adds nothing."""
+    import stackparse
+
+    url = go_server.url + "/debug/pprof/goroutine?debug=2"
+    time.sleep(0.5)
+    first = _parse()(fetch(url, timeout=10))
+    time.sleep(1.0)
+    second = _parse()(fetch(url, timeout=10))
+    a = stackparse.analyze(second, [first])
+    [f] = [f for f in a.findings if "main.compute" in f.title]
+    note = next(n for n in f.notes if n.startswith("evidence: growth across 2 snapshots of one process"))
+    before = sum(1 for g in first.goroutines if any(fr.function.full == "main.compute" for fr in g.frames))
+    assert f"{before} -> {f.count} goroutines" in note and before < f.count
+    other = stackparse.parse_file(str(_CORPUS27 / "bug_leak_unbuffered.stack.txt"))
+    assert stackparse.analyze(second, [other]).findings == stackparse.analyze(second).findings

@@ -24,7 +24,7 @@ CORPUS = REPO / "corpus"
 SCHEMA_DIR = REPO / "stackparse" / "schema"
 
 parse = pytest.importorskip("stackparse.parse", reason="stackparse.parse not written yet")
-detect = pytest.importorskip("stackparse.detect", reason="stackparse.detect not written yet")
+detect = pytest.importorskip("stackparse.analysis", reason="stackparse.analysis not written yet")
 
 # An AB-BA deadlock as Go 1.22+ prints it (GOTRACEBACK=all), and a healthy dump.
 DEADLOCK = """goroutine 1 [running]:

@@ -282,7 +282,7 @@ created by main.handleRequest in goroutine 1
 
 def test_real_pipeline():
     parse = pytest.importorskip("stackparse.parse", reason="stackparse.parse not written yet").parse
-    pytest.importorskip("stackparse.detect", reason="stackparse.detect not written yet")
+    pytest.importorskip("stackparse.analysis", reason="stackparse.analysis not written yet")
     d = diff(parse(OLD), parse(NEW))  # Dumps: analysed by diff with detect.analyze
     assert (d.old_total, d.new_total) == (2, 6)
     assert (d.grown[0].function, d.grown[0].delta, d.grown[0].still_there) == ("main.compute", 4, 1)
@@ -315,7 +315,7 @@ def _tenant_dump(waiters: int, holder: int = 10) -> Dump:
 
 
 def test_contention_matched_across_dumps_with_the_holders_that_stayed() -> None:
-    from stackparse.detect import analyze
+    from stackparse.analysis import analyze
 
     old, new = analyze(_tenant_dump(2)), analyze(_tenant_dump(5))
     assert old.contention and old.contention[0].holders == (10,)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from test_blocking import G
 
-from stackparse.graph import build_graph
+from stackparse.analysis.graph import build_graph
 from stackparse.model import Dump
 
 
@@ -25,12 +25,12 @@ def test_abba_held_by_from_exact_arguments():
     a, b = "0xc0000120b0", "0xc0000120b8"
     d = D(MAIN, lock(6, b, f"main.lockOrderWorkerA({a}, {b})"), lock(7, a, f"main.lockOrderWorkerB({a}, {b})"), lock(8, a, f"main.waitsBehindDeadlock({a}, 0x0)"))
     wg = build_graph(d)
-    e = wg.edge(f"mutex@{a}", "g6")
+    e = wg.edge(f"mutex@{a}", "g:6")
     assert e.kind == "held-by" and e.confidence == "high" and "lockOrderWorkerA" in e.evidence
-    assert wg.edge(f"mutex@{b}", "g7").confidence == "high"
+    assert wg.edge(f"mutex@{b}", "g:7").confidence == "high"
     # goroutine 8 waits on A and carries A only at its own blocking frame: not a holder
-    assert not wg.graph.has_edge(f"mutex@{a}", "g8")
-    assert wg.edge("g8", f"mutex@{a}").kind == "waits-for"
+    assert not wg.graph.has_edge(f"mutex@{a}", "g:8")
+    assert wg.edge("g:8", f"mutex@{a}").kind == "waits-for"
 
 
 def test_relock_through_method_receiver_container():
@@ -38,17 +38,17 @@ def test_relock_through_method_receiver_container():
     refresh = lock(19, "0xc0000a0020", "main.(*sessionCache).lookup(0x0?, {0x4d5a39?, 0x4?})", "main.(*sessionCache).Refresh(0xc0000a0018)", "main.runSessionCacheRefresh(0x0?)")
     reader = lock(20, "0xc0000a0020", "main.(*sessionCache).lookup(0x5f5e100?, {0x4d5a39?, 0x4?})", "main.sessionCacheReader(0xc0000a0018)")
     wg = build_graph(D(MAIN, refresh, reader))
-    e = wg.edge("mutex@0xc0000a0020", "g19")
+    e = wg.edge("mutex@0xc0000a0020", "g:19")
     assert e.confidence == "high" and "re-lock" in e.evidence and "Refresh" in e.evidence
     # the plain function passing the container down is a weaker candidate, not an edge
-    assert not wg.graph.has_edge("mutex@0xc0000a0020", "g20")
+    assert not wg.graph.has_edge("mutex@0xc0000a0020", "g:20")
 
 
 def test_container_pointer_below_lock_is_medium():
     holder = G(5, "chan receive", "main.(*server).loop(0xc000100000)", parent=1)
     waiter = lock(6, "0xc000100040", "main.(*server).get(0x0?)")
     wg = build_graph(D(MAIN, holder, waiter))
-    e = wg.edge("mutex@0xc000100040", "g5")
+    e = wg.edge("mutex@0xc000100040", "g:5")
     assert e.confidence == "medium" and "64 bytes below" in e.evidence
 
 
@@ -56,9 +56,9 @@ def test_elimination_prefers_stuck_sibling_when_no_callers():
     sender = G(6, "chan send", "main.lockHeldWhileSending(0x0?, 0x0?)", parent=1)
     recv = lock(7, "0xc0000120b0", "main.receiverNeedsLock(0xc0000120b0, 0xc0000700c0)")
     wg = build_graph(D(MAIN, sender, recv))
-    e = wg.edge("mutex@0xc0000120b0", "g6")
+    e = wg.edge("mutex@0xc0000120b0", "g:6")
     assert e.confidence == "medium" and "elimination" in e.evidence
-    assert wg.edge("chan?g6", "g7").kind == "can-release"
+    assert wg.edge("chan?g6", "g:7").kind == "can-release"
 
 
 def test_elimination_refused_when_a_related_goroutine_is_alive():
@@ -73,14 +73,14 @@ def test_elimination_refused_when_a_related_goroutine_is_alive():
 def test_relock_by_elimination_needs_a_caller():
     g = lock(18, "0xc0000a2010", "main.relockHelper(0x0?)", "main.relockSelfDeadlock(0x0?)")
     wg = build_graph(D(MAIN, g))
-    e = wg.edge("mutex@0xc0000a2010", "g18")
+    e = wg.edge("mutex@0xc0000a2010", "g:18")
     assert e.confidence == "medium" and "re-lock" in e.evidence
 
 
 def test_go_wrapper_is_not_a_caller():
     g = lock(7, "0xc0000120a0", "main.receiverNeedsLock(0xc0000120a0, 0x0?)", "main.setup.func2()")
     wg = build_graph(D(MAIN, g, kind="signal"))
-    assert not wg.graph.has_edge("mutex@0xc0000120a0", "g7")
+    assert not wg.graph.has_edge("mutex@0xc0000120a0", "g:7")
 
 
 def test_rwmutex_readers_wait_for_the_pending_writer():
@@ -88,11 +88,11 @@ def test_rwmutex_readers_wait_for_the_pending_writer():
     r1 = G(18, "sync.RWMutex.RLock", "runtime.semacquire1(0xc0000b200c, 0x0?, 0x0, 0x0)", "sync.runtime_SemacquireRWMutexR(0x0?, 0x0?, 0x0?)", "sync.(*RWMutex).RLock(...)", f"main.reader({rw})", parent=1)
     w = G(19, "sync.RWMutex.Lock", "runtime.semacquire1(0xc0000b2008, 0x0?, 0x0, 0x0)", "sync.runtime_SemacquireRWMutex(0x0?, 0x0?, 0x0?)", "sync.(*RWMutex).Lock(0x0?)", "main.writer(0x0?)", parent=1)
     wg = build_graph(D(MAIN, r1, w))
-    assert wg.edge("g18", f"rwmutex@{rw}#writer").kind == "waits-for"
-    assert wg.edge(f"rwmutex@{rw}#writer", "g19").confidence == "high"
-    assert wg.edge("g19", f"rwmutex@{rw}").kind == "waits-for"
+    assert wg.edge("g:18", f"rwmutex@{rw}#writer").kind == "waits-for"
+    assert wg.edge(f"rwmutex@{rw}#writer", "g:19").confidence == "high"
+    assert wg.edge("g:19", f"rwmutex@{rw}").kind == "waits-for"
     # the reader carries the RWMutex and is not waiting on the lock node itself: a read holder
-    assert wg.edge(f"rwmutex@{rw}", "g18").kind == "held-by"
+    assert wg.edge(f"rwmutex@{rw}", "g:18").kind == "held-by"
 
 
 def test_waitgroup_workers_children_and_address():
@@ -100,8 +100,8 @@ def test_waitgroup_workers_children_and_address():
     child = G(11, "sleep", "time.Sleep(0x989680)", "main.work(0x0?)", created_by="main.coordinator", parent=10)
     other = G(12, "chan receive", "main.helper(0xc000082070)", parent=1)
     wg = build_graph(D(MAIN, waiter, child, other))
-    assert wg.edge("waitgroup@0xc000082070", "g11").confidence == "medium"
-    assert wg.edge("waitgroup@0xc000082070", "g12").confidence == "high"
+    assert wg.edge("waitgroup@0xc000082070", "g:11").confidence == "medium"
+    assert wg.edge("waitgroup@0xc000082070", "g:12").confidence == "high"
     assert wg.graph.nodes["waitgroup@0xc000082070"]["semantics"] == "all"
 
 
@@ -109,39 +109,39 @@ def test_channel_counterpart_by_shared_pointer():
     workers = [G(i, "chan receive", "main.worker(0xc000094108)", parent=1) for i in (19, 20, 21)]
     producer = G(27, "sleep", "time.Sleep(0x3b9aca00)", "main.producer(0xc000094108)", parent=1)
     wg = build_graph(D(MAIN, *workers, producer))
-    e = wg.edge("chan?g19", "g27")
+    e = wg.edge("chan?g19", "g:27")
     assert e.confidence == "medium" and "0xc000094108" in e.evidence
     # peers parked at the same operation are not each other's counterparts
-    assert not wg.graph.has_edge("chan?g19", "g20")
+    assert not wg.graph.has_edge("chan?g19", "g:20")
 
 
 def test_forever_goroutines_release_nothing():
     nil_recv = G(5, "chan receive (nil chan)", "main.nilChanReceiver(0x0?)", parent=1)
     send = G(6, "chan send", "main.sender(0x0?)", parent=1)
     wg = build_graph(D(MAIN, nil_recv, send))
-    assert not wg.graph.has_edge("chan?g6", "g5")
+    assert not wg.graph.has_edge("chan?g6", "g:5")
     assert wg.graph.out_degree("chan?g5") == 0
 
 
 def test_system_and_dumper_are_not_nodes_of_interest():
     gc = G(2, "GC worker (idle)", "runtime.gopark(0x0?)", "runtime.gcBgMarkWorker(0x0?)", created_by="runtime.gcBgMarkStartWorkers")
     wg = build_graph(D(MAIN, gc))
-    assert "g2" not in wg.graph
+    assert "g:2" not in wg.graph
 
 
 def test_waitgroup_container_candidates_are_capped_with_a_note():
     # 40 workers carry the struct that holds the WaitGroup (a container pointer below it): the
     # strongest MAX_CANDIDATES are kept, lowest ids first, and the cut is noted. (The first four
     # are also siblings of the waiter, a weaker reason found first: they come last.)
-    from stackparse.graph import MAX_CANDIDATES
+    from stackparse.analysis.index import MAX_CANDIDATES
 
     waiter = G(10, "sync.WaitGroup.Wait", "sync.runtime_SemacquireWaitGroup(0x0?)", "sync.(*WaitGroup).Wait(0xc000082070)", "main.coordinator(0xc000082000)", parent=1)
     workers = [G(100 + i, "chan receive", "main.worker(0xc000082000)", parent=1) for i in range(40)]
     wg = build_graph(D(MAIN, waiter, *workers))
     node = "waitgroup@0xc000082070"
-    out = sorted(wg.graph.successors(node), key=lambda n: int(n[1:]))
-    assert out == [f"g{104 + i}" for i in range(MAX_CANDIDATES)]
-    e = wg.edge(node, "g104")
+    out = sorted(wg.graph.successors(node), key=lambda n: int(n[2:]))
+    assert out == [f"g:{104 + i}" for i in range(MAX_CANDIDATES)]
+    e = wg.edge(node, "g:104")
     assert e.kind == "can-release" and e.confidence == "medium"
     assert e.evidence == "main.worker (frame 0) carries 0xc000082000, 112 bytes below it"
     assert f"{node}: 40 possible releasers, kept {MAX_CANDIDATES}" in wg.notes
@@ -156,7 +156,7 @@ def test_many_lock_holders_do_not_scan_every_nearby_lock():
     carriers = [G(2000 + i, "chan receive", f"main.loop({locks[i % 200] - 16:#x})", parent=1) for i in range(300)]
     exact = G(3000, "chan receive", f"main.hold({locks[150]:#x})", parent=1)
     wg = build_graph(D(MAIN, *waiters, *carriers, exact))
-    e = wg.edge(f"mutex@{locks[150]:#x}", "g3000")
+    e = wg.edge(f"mutex@{locks[150]:#x}", "g:3000")
     assert e.kind == "held-by" and e.confidence == "high"
 
 
@@ -184,13 +184,13 @@ def test_fd_lock_waiters_are_held_by_the_io_wait_goroutine():
                       if any(f.function.full == "internal/poll.(*fdMutex).rwlock" for f in g.frames)]
         if not fd_waiters:
             continue  # (a pprof2 or sigquit capture taken before the waits formed)
-        g_edges = a.graph.graph
+        g_edges = a.graph
         for g in fd_waiters:
-            (res,) = [v for _, v, k in g_edges.out_edges(f"g{g.id}", data=True) if k["kind"] == "waits-for"]
+            (res,) = [v for _, v, k in g_edges.out_edges(f"g:{g.id}", data=True) if k["kind"] == "waits-for"]
             assert res.startswith("mutex@0x"), (path, g.id, res)
             holders = [v for _, v, k in g_edges.out_edges(res, data=True) if k["kind"] == "held-by"]
             assert len(holders) == 1, (path, g.id, holders)
-            h = gs[int(holders[0][1:])]
+            h = gs[int(holders[0][2:])]
             assert h.state == "IO wait", (path, h.id)
             side = "Read" if any(f.function.full == "internal/poll.(*FD).Read" for f in g.frames) else "Write"
             assert any(f.function.full == f"internal/poll.(*FD).{side}" for f in h.frames), (path, g.id, h.id)
@@ -211,13 +211,13 @@ def test_goroutines_crowded_at_one_point_are_not_the_mutex_holder():
     flush = G(5, "chan receive", f"main.(*tenant).flush({t})", parent=1)
     waiter = lock(6, mu, "main.(*tenant).get(0x0?)")
     wg = build_graph(D(MAIN, flush, waiter, *sleepers))
-    assert _held(wg, f"mutex@{mu}") == [("g5", "medium")]
-    ev = wg.edge(f"mutex@{mu}", "g5").evidence
+    assert _held(wg, f"mutex@{mu}") == [("g:5", "medium")]
+    ev = wg.edge(f"mutex@{mu}", "g:5").evidence
     assert "3 other goroutine(s)" in ev and "single holder" in ev
     # with only two of them at one line and the third elsewhere, the two are still ruled out
     odd = G(13, "sleep", "time.Sleep(0x1)", f"main.idle({t})", parent=1)
     wg = build_graph(D(MAIN, flush, waiter, *sleepers[:2], odd))
-    assert _held(wg, f"mutex@{mu}") == [("g13", "low"), ("g5", "low")]
+    assert _held(wg, f"mutex@{mu}") == [("g:13", "low"), ("g:5", "low")]
 
 
 def test_crowding_learnt_on_one_mutex_applies_to_another():
@@ -229,8 +229,8 @@ def test_crowding_learnt_on_one_mutex_applies_to_another():
     f2 = G(7, "chan receive", f"main.(*tenant).flush({t2})", parent=1)
     w1, w2 = lock(6, mu1, "main.(*tenant).get(0x0?)"), lock(8, mu2, "main.(*tenant).get(0x0?)")
     wg = build_graph(D(MAIN, f1, w1, f2, w2, *s))
-    assert _held(wg, f"mutex@{mu1}") == [("g5", "medium")]
-    assert _held(wg, f"mutex@{mu2}") == [("g7", "medium")]
+    assert _held(wg, f"mutex@{mu1}") == [("g:5", "medium")]
+    assert _held(wg, f"mutex@{mu2}") == [("g:7", "medium")]
 
 
 def test_every_carrier_crowded_means_no_holder_and_a_note():
@@ -240,13 +240,13 @@ def test_every_carrier_crowded_means_no_holder_and_a_note():
     flush = G(5, "chan receive", "main.(*tenant).flush(0x0?)", parent=1)
     waiter = lock(6, mu, "main.(*tenant).get(0x0?)")
     wg = build_graph(D(MAIN, flush, waiter, *sleepers))
-    assert not any(v in ("g10", "g11", "g12") for v, _ in _held(wg, f"mutex@{mu}"))
+    assert not any(v in ("g:10", "g:11", "g:12") for v, _ in _held(wg, f"mutex@{mu}"))
     assert any(f"mutex@{mu}" in n and "none is taken as the holder" in n for n in wg.notes)
     # a writer waiting for an RWMutex's readers to leave: readers share it, crowding is no evidence
     rw = G(6, "sync.RWMutex.Lock", "sync.runtime_SemacquireRWMutex(0x0?, 0x0?, 0x0?)", f"sync.(*RWMutex).Lock({mu})", "main.(*tenant).put(0x0?)", parent=1)
     wg = build_graph(D(MAIN, flush, rw, *sleepers))
     assert wg.blockings[6].role == "writer-readers"
-    assert [v for v, _ in _held(wg, f"rwmutex@{mu}")] == ["g10", "g11", "g12"]
+    assert [v for v, _ in _held(wg, f"rwmutex@{mu}")] == ["g:10", "g:11", "g:12"]
     # a writer waiting for the writer lock: another writer holds it, alone
     rw = G(6, "sync.RWMutex.Lock", "sync.runtime_SemacquireMutex(0x0?, 0x0?, 0x0?)", f"sync.(*Mutex).lockSlow({mu})", "sync.(*Mutex).Lock(...)", f"sync.(*RWMutex).Lock({mu})", "main.(*tenant).put(0x0?)", parent=1)
     wg = build_graph(D(MAIN, flush, rw, *sleepers))
@@ -264,12 +264,12 @@ def test_container_at_the_waiters_offset_beats_a_neighbours_start():
     f1 = G(7, "chan receive", f"main.(*tenant).flush({t1})", parent=1)
     w = lock(8, mu1, "main.(*tenant).get(0x0?)", f"main.serve({t1}, {{0x4e1000, 0x1}})")
     wg = build_graph(D(MAIN, f0, f1, w))
-    assert _held(wg, f"mutex@{mu1}") == [("g7", "medium")]
-    assert "not 16 bytes below" in wg.edge(f"mutex@{mu1}", "g7").evidence
+    assert _held(wg, f"mutex@{mu1}") == [("g:7", "medium")]
+    assert "not 16 bytes below" in wg.edge(f"mutex@{mu1}", "g:7").evidence
     # without the waiters' pointer nothing tells the two apart
     w = lock(8, mu1, "main.(*tenant).get(0x0?)")
     wg = build_graph(D(MAIN, f0, f1, w))
-    assert _held(wg, f"mutex@{mu1}") == [("g5", "low"), ("g7", "low")]
+    assert _held(wg, f"mutex@{mu1}") == [("g:5", "low"), ("g:7", "low")]
 
 
 def test_container_with_another_lock_between_is_another_objects():
@@ -279,6 +279,6 @@ def test_container_with_another_lock_between_is_another_objects():
     f1 = G(7, "chan receive", f"main.(*tenant).flush({t1})", parent=1)
     w0, w1 = lock(6, mu0, "main.(*tenant).get(0x0?)"), lock(8, mu1, "main.(*tenant).get(0x0?)")
     wg = build_graph(D(MAIN, f0, w0, f1, w1))
-    assert _held(wg, f"mutex@{mu0}") == [("g5", "medium")]
-    assert _held(wg, f"mutex@{mu1}") == [("g7", "medium")]
-    assert "another lock between" in wg.edge(f"mutex@{mu1}", "g7").evidence
+    assert _held(wg, f"mutex@{mu0}") == [("g:5", "medium")]
+    assert _held(wg, f"mutex@{mu1}") == [("g:7", "medium")]
+    assert "another lock between" in wg.edge(f"mutex@{mu1}", "g:7").evidence

@@ -615,7 +615,7 @@ def corpus_files() -> list[Path]:
 @pytest.mark.parametrize("path", corpus_files()[:80], ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_every_format_on_corpus(path: Path) -> None:
     parse = pytest.importorskip("stackparse.parse")
-    detect = pytest.importorskip("stackparse.detect")
+    detect = pytest.importorskip("stackparse.analysis")
     dumps = parse.parse_all(path.read_text(errors="replace"))
     if not dumps:
         pytest.skip("no dump")
@@ -693,7 +693,7 @@ def test_json_renderers_write_what_json_dumps_writes_on_corpus(path: Path) -> No
     from stackparse.render.jsonout import analysis_dict
 
     parse = pytest.importorskip("stackparse.parse")
-    detect = pytest.importorskip("stackparse.detect")
+    detect = pytest.importorskip("stackparse.analysis")
     for dump in parse.parse_all(path.read_bytes()):
         a = detect.analyze(dump)
         assert render_json(a) == json.dumps(analysis_dict(a), indent=2, ensure_ascii=False) + "\n"
@@ -756,7 +756,7 @@ def test_view_finds_graph_nodes_in_either_goroutine_spelling() -> None:
 
 
 def test_text_report_sums_up_lock_contention_no_finding_explains() -> None:
-    from stackparse.detect import analyze
+    from stackparse.analysis import analyze
     from stackparse.parse import parse_file
 
     a = analyze(parse_file(CORPUS / "go1.27" / "healthy_tenant_contention.stack.txt"))
@@ -797,7 +797,7 @@ def test_text_report_sums_up_lock_contention_no_finding_explains() -> None:
 
 
 def test_text_notes_alike_are_folded() -> None:
-    from stackparse.detect import analyze
+    from stackparse.analysis import analyze
     from stackparse.parse import parse_file
 
     a = analyze(parse_file(CORPUS / "go1.27" / "healthy_tenant_contention.stack.txt"))

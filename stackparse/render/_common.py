@@ -2,7 +2,7 @@
 nodes and edges of the wait-for graph a picture shows.
 
 Nothing here decides what is stuck: the findings, edges and confidences come from
-:mod:`stackparse.detect`; this module only turns them into words and shapes.
+:mod:`stackparse.analysis`; this module only turns them into words and shapes.
 """
 
 from __future__ import annotations
@@ -490,7 +490,7 @@ class PEdge:
 
 
 def contention_texts(c: Any) -> tuple[str, str]:
-    """The two sentences of a :class:`stackparse.detect.Contention` record, for every renderer:
+    """The two sentences of a :class:`stackparse.analysis.Contention` record, for every renderer:
     who waits (``24 goroutines wait on 8 mutexes in main.(*tenant).get, up to 3 min``) and who
     holds (``each held by a goroutine in main.(*tenant).flush [chan receive] (medium)``, or why
     no holder is named)."""
@@ -534,7 +534,7 @@ def _waiters_on(n: int, what: str) -> str:
 
 
 def site_location(site: Any) -> str:
-    """``dir/file.go:12`` of a :class:`stackparse.detect.Site`."""
+    """``dir/file.go:12`` of a :class:`stackparse.analysis.Site`."""
     return f"{short_path(site.file)}:{site.line}"
 
 

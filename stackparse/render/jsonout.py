@@ -10,10 +10,7 @@ from typing import Any, cast
 
 import orjson
 
-try:  # the analysis package; detect.py where the stages are still single modules
-    from ..analysis import ANALYSIS_SCHEMA
-except ImportError:  # pragma: no cover - depends on the branch
-    from ..detect import ANALYSIS_SCHEMA
+from ..analysis import ANALYSIS_SCHEMA
 from ..model import SCHEMA as DUMP_SCHEMA
 from ..model import Dump, Frame
 from ._common import View, at_least

@@ -1,0 +1,544 @@
+"""The indexes the graph rules read: who carries which pointer word, who started whom, stack shapes.
+
+:class:`GraphIndex` is built once per dump (:meth:`GraphIndex.build_indexes`) and then only read
+by the rule families (:mod:`.holders`, :mod:`.releasers`) and the wait edges (:mod:`.graph`):
+
+* ``word_refs`` / ``word_gids``: an exact pointer word that a waiting goroutine carries (or an
+  object a goroutine waits on) -> the first :data:`MAX_SHARERS` goroutines carrying it;
+  ``word_overflow`` the words carried by more (no evidence);
+* ``lock_ev``: lock address -> the goroutines carrying it exactly, or carrying a word at most
+  :data:`CONTAINER_SPAN` bytes below it (the start of a struct that may hold it);
+* ``by_creator`` / ``children``: creator groups (creator function, parent goroutine id);
+* shapes: a goroutine's function names as a small int.
+
+Addresses are matched through dicts and one sorted list of lock addresses (bisect), never pair by
+pair; every candidate list is capped.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections import defaultdict
+from collections.abc import Iterable
+from itertools import chain
+from operator import itemgetter
+from typing import Any
+
+import networkx as nx
+
+from ..model import Dump, Goroutine
+from .blocking import FOREVER_OPS, LIVE_OPS, WAIT_OPS, Blocking, Blockings, classify_all, is_waiting_library
+from .blocking.words import stacks_words
+from .confidence import conf_rank
+from .nodes import NodeId, gnode
+
+__all__ = ["CONTAINER_SPAN", "MAX_CANDIDATES", "MAX_SHARERS", "MAX_SIBLING_GROUP", "GraphIndex"]
+
+_FIRST = itemgetter(0)
+
+#: In a 64-bit process no Go heap object lies below this: words under it are static (globals,
+#: types, itabs) or plain integers, never evidence that two goroutines share an object.
+STATIC_LIMIT = 1 << 32
+#: A pointer at most this many bytes below a lock may be the struct that contains it.
+CONTAINER_SPAN = 4096
+#: At most this many candidate holders / releasers per resource get an edge.
+MAX_CANDIDATES = 16
+#: Pointer words shared by more goroutines than this are not used as "related" evidence.
+MAX_SHARERS = 64
+#: A creator group (goroutines started by one function in one goroutine) larger than this is no
+#: evidence: its members are not "related", and a waiter among them gets one live sibling as a
+#: possible releaser instead of up to MAX_CANDIDATES (see ``GraphIndex._siblings_cached``).
+MAX_SIBLING_GROUP = 4 * MAX_SHARERS
+
+
+class _Related:
+    """goroutine id -> related goroutine ids, computed on first use (bounded)."""
+
+    def __init__(self, ix: GraphIndex):
+        self._ix = ix
+        self._cache: dict[int, set[int]] = {}
+
+    def get(self, gid: int, default: Any = None) -> set[int]:
+        got = self._cache.get(gid)
+        if got is None:
+            got = self._cache[gid] = self._ix.related_of(gid)
+        return got
+
+    def alive(self, gids: Iterable[int]) -> list[int]:
+        return self._ix.alive_related(gids)
+
+
+class GraphIndex:
+    """The goroutines, their blockings, the wait-for graph being built and the indexes over them."""
+
+    def __init__(self, dump: Dump, blockings: dict[int, Blocking] | None):
+        self.dump = dump
+        self.gs: dict[int, Goroutine] = {g.id: g for g in dump.goroutines if g.id != 0}
+        self.b = blockings if blockings is not None else classify_all(dump)
+        # goroutine id -> stack shape id (see shape); shape -> id, for goroutines classify_all did not see
+        self._shape_ids: dict[tuple[str, ...], int] = {}
+        self._shape_of: dict[int, int] = {}
+        if isinstance(self.b, Blockings) and self.b.goroutines is dump.goroutines:
+            self._shape_ids = {f: i for i, f in enumerate(self.b.shapes)}
+            self._shape_of = self.b.shape_of
+        self.G = nx.DiGraph()
+        self.notes: list[str] = []
+        #: the dump lists only some goroutines (a goleak report): "no other goroutine carries it"
+        #: proves nothing there
+        tr = getattr(dump, "test_report", None)
+        self.partial = getattr(tr, "tool", None) == "goleak"
+        # waiters per resource node; the node each goroutine waits on (graph.add_waits)
+        self.waiters: dict[str, list[int]] = defaultdict(list)
+        self.res_node: dict[int, str] = {}
+
+    def build_indexes(self) -> None:
+        self.add_goroutines()
+        self.scan_words()
+        self.compute_related()
+        self.resolve_unknown()
+
+    # ------------------------------------------------------------------ helpers
+
+    def add_res(self, node: str, kind: str, address: int | None, semantics: str, **attrs: Any) -> None:
+        if node not in self.G:
+            self.G.add_node(node, type="resource", kind=kind, address=address, semantics=semantics, **attrs)
+
+    def add_edge(self, src: str, dst: str, kind: str, confidence: str, evidence: str) -> None:
+        if src == dst:
+            return
+        old = self.G.get_edge_data(src, dst)
+        if old is not None and conf_rank(old["confidence"]) >= conf_rank(confidence):
+            return
+        self.G.add_edge(src, dst, kind=kind, confidence=confidence, evidence=evidence)
+
+    def user_frames_from(self, g: Goroutine, start: int) -> Iterable[tuple[int, Any]]:
+        for i in range(start, len(g.frames)):
+            f = g.frames[i]
+            if not is_waiting_library(f.function.package):
+                yield i, f
+
+    def node(self, gid: int) -> NodeId:
+        """The graph node of a goroutine."""
+        return self._gname.get(gid) or gnode(gid)
+
+    def add_goroutines(self) -> None:
+        self.alive: set[int] = set()
+        self.stuck: set[int] = set()
+        self.forever: set[int] = set()
+        nodes = []
+        alive, stuck, forever = self.alive, self.stuck, self.forever
+        # goroutine id -> its node name (the very string that keys the graph's dicts)
+        self._gname: dict[int, NodeId] = {}
+        gname = self._gname
+        for gid, b in self.b.items():
+            op = b.op
+            if op in FOREVER_OPS:
+                forever.add(gid)
+            if b.system:
+                continue
+            name = gname[gid] = gnode(gid)
+            nodes.append((name, {"type": "goroutine", "gid": gid, "op": op, "state": b.state}))
+            # b.live (not system here), select, other: alive; b.waiting or b.forever: stuck
+            if op in LIVE_OPS or op == "select" or op == "other":
+                alive.add(gid)
+            elif op in WAIT_OPS or op in FOREVER_OPS:
+                stuck.add(gid)
+        self.G.add_nodes_from(nodes)
+
+    def scan_words(self) -> None:
+        """One pass over every exact pointer word of every user goroutine's frames.
+
+        Builds ``self.word_refs`` (word -> [(gid, frame index)], capped) for the words that
+        waiting goroutines carry, and ``self.lock_ev`` (lock address -> evidence list) with the
+        sorted-address bisect for locks and their containers.
+        """
+        b = self.b
+        gs = self.gs
+        # Lock addresses (exact, or guessed from a single handle: resolved later), sorted. In the
+        # same pass: the user goroutines' stacks and user frames, the objects waited on, the waiters.
+        locks: dict[int, str] = {}
+        ids: list[int] = []
+        stacks: list[tuple[Any, ...]] = []
+        ufs: list[tuple[int, ...]] = []
+        addresses: list[int] = []
+        waiting: list[tuple[int, int]] = []
+        for gid, bl in b.items():
+            addr = bl.address
+            if addr is not None and (bl.kind == "mutex" or bl.kind == "rwmutex"):
+                locks[addr] = bl.kind
+            if bl.system:
+                continue
+            if addr is not None:
+                addresses.append(addr)
+            g = gs.get(gid)
+            if g is not None:
+                ids.append(gid)
+                stacks.append(g.frames)
+                ufs.append(bl.user_frames)
+            op = bl.op
+            if op in WAIT_OPS or op in FOREVER_OPS:
+                waiting.append((gid, bl.site or 0))
+        self.lock_addrs = sorted(locks)
+        self.lock_kinds = locks
+        lo = (self.lock_addrs[0] - CONTAINER_SPAN) if self.lock_addrs else 1
+        hi = self.lock_addrs[-1] if self.lock_addrs else 0
+        # Words the waiting goroutines carry: who else carries them? Every user goroutine's words,
+        # read in dump order (blocking.stacks_words).
+        all_words = dict(zip(ids, stacks_words(stacks, ufs)))
+        del stacks, ufs
+        self._all_words = all_words
+        self.gwords: dict[int, list[tuple[int, int]]] = {}
+        gwords = self.gwords
+        for gid, start in waiting:
+            ws = all_words.get(gid)
+            if ws is None:
+                continue
+            if start and ws and ws[0][1] < start:
+                ws = [(w, i) for w, i in ws if i >= start]
+            gwords[gid] = ws
+        interesting: set[int] = set(map(_FIRST, chain.from_iterable(gwords.values())))
+        # Static words are no shared objects: in a 64-bit process nothing on the Go heap lies
+        # below 4 GiB, so a word there is a global, a type or itab, or a plain integer (a
+        # duration, a size). Carrying one says nothing about two goroutines (a waited-on object
+        # at a static address, a package-level mutex or WaitGroup, is still matched exactly).
+        wide = any(w >= STATIC_LIMIT for w in chain(interesting, addresses)) or any(
+            w >= STATIC_LIMIT for ws in all_words.values() for w, _ in ws
+        )
+        self.static_limit = STATIC_LIMIT if wide else 0
+        if self.static_limit:
+            interesting = {w for w in interesting if w >= STATIC_LIMIT}
+        # the objects waited on (a channel's address, a WaitGroup's...) are looked up too
+        interesting.update(addresses)
+        self.word_refs: dict[int, list[tuple[int, int]]] = {}
+        # word -> the goroutine ids of word_refs[word], in the same order (for set operations)
+        self.word_gids: dict[int, list[int]] = {}
+        word_gids = self.word_gids
+        self.word_overflow: set[int] = set()
+        # lock address -> [(gid, frame idx, word, how)]; how: "exact" | "container"
+        self.lock_ev: dict[int, list[tuple[int, int, int, str]]] = defaultdict(list)
+        lock_ev = self.lock_ev
+        word_refs = self.word_refs
+        overflow = self.word_overflow
+        rows = []
+        for gid in gs:
+            blk = b.get(gid)
+            if blk is None or blk.system:
+                continue
+            ws = gwords.get(gid)
+            if ws is None:
+                ws = all_words[gid]
+            if ws:
+                rows.append((gid, ws, blk.address if blk.kind in ("mutex", "rwmutex") else None, blk.site or 0))
+        args = (rows, interesting, locks, lo, hi, self.lock_addrs, word_refs, word_gids, overflow, lock_ev,
+                MAX_SHARERS, 4 * MAX_CANDIDATES, CONTAINER_SPAN, self.static_limit)  # fmt: skip
+        scan_refs(*args)
+
+    def compute_related(self) -> None:
+        """Creator groups (siblings), children, shapes; relatedness is computed on demand."""
+        by_creator: dict[tuple[str, int | None], list[int]] = defaultdict(list)
+        children: dict[int, list[int]] = defaultdict(list)
+        for gid, g in self.gs.items():
+            bl = self.b.get(gid)
+            if bl is None or bl.system or bl.dumper:
+                continue
+            cb = g.created_by
+            if cb is not None:
+                by_creator[(cb.function.full, cb.parent_id)].append(gid)
+                if cb.parent_id is not None:
+                    children[cb.parent_id].append(gid)
+        self.by_creator = by_creator
+        self.children = children
+        self._orphan_creators = any(p is None for _, p in by_creator)
+        # per creator group: shape -> members, alive ones first (bounded sibling candidates)
+        self._groups: dict[tuple[str, int | None], dict[int, list[int]]] = {}
+        self._sib_cache: dict[tuple, list[int]] = {}
+        # large creator group -> its alive members (id, shape), those not in a select first
+        self._group_live: dict[tuple[str, int | None], list[tuple[int, int]]] = {}
+        # creator group -> (creator function, what the evidence of a sibling adds)
+        self._creator_text: dict[tuple[str, int | None], tuple[str, str]] = {}
+        # creator group -> its live members standing for it in alive_related, sorted
+        self._alive_by_group: dict[tuple[str, int | None], list[int]] = {}
+        self.related = _Related(self)
+
+    def group_shapes(self, key: tuple[str, int | None]) -> dict[int, list[int]]:
+        """Shape -> the members of a creator group with that shape, alive ones first, then by id."""
+        got = self._groups.get(key)
+        if got is None:
+            got = defaultdict(list)
+            shape_of = self._shape_of
+            shape = self.shape
+            for x in self.by_creator.get(key, ()):
+                sid = shape_of.get(x)
+                got[shape(x) if sid is None else sid].append(x)
+            alive = self.alive
+            for v in got.values():
+                # sorted by (x not in alive, x), without a key function
+                live = alive.intersection(v)
+                if not live or len(live) == len(v):
+                    v.sort()
+                else:
+                    v[:] = sorted(live) + sorted(set(v).difference(live))
+            self._groups[key] = got
+        return got
+
+    def _siblings_cached(self, ck: tuple[Any, ...]) -> list[int]:
+        if len(self.by_creator.get(ck[0], ())) > MAX_SIBLING_GROUP:
+            got = self._sib_cache[ck] = self._live_sibling(ck)
+            return got
+        alive: list[int] = []
+        other: list[int] = []
+        for shp, members in self.group_shapes(ck[0]).items():
+            if shp == ck[1]:
+                continue
+            for x in members[:4]:
+                (alive if x in self.alive else other).append(x)
+        got = self._sib_cache[ck] = (alive + other)[:MAX_CANDIDATES]
+        return got
+
+    def _live_sibling(self, ck: tuple[Any, ...]) -> list[int]:
+        """The sibling candidates of a waiter of shape ``ck[1]`` in a creator group ``ck[0]`` larger
+        than MAX_SIBLING_GROUP: "started by the same function" says nothing when that function
+        started thousands of goroutines, except that a counterpart may be among the live ones. So
+        one candidate stands for the group: its lowest-id member of another shape that can make
+        progress on its own (alive, not in a select), else its lowest-id alive one (a select),
+        else none. Noted once per group."""
+        key = ck[0]
+        live = self._group_live.get(key)
+        if live is None:
+            alive = self.alive
+            b = self.b
+            ranked = sorted((b[x].op == "select", x) for x in alive.intersection(self.by_creator[key]) if x in self.gs)
+            shape = self.shape
+            live = self._group_live[key] = [(x, shape(x)) for _, x in ranked]
+            n = len(self.by_creator[key])
+            who = key[0] if key[1] is None else f"{key[0]} in goroutine {key[1]}"
+            self.notes.append(
+                f"{who} started {n} goroutines: in a creator group this large, being started by the same "
+                f"function is no evidence; a wait among them gets one live sibling as a possible releaser "
+                f"(not up to {MAX_CANDIDATES})" + ("" if live else ", and none of them is alive")
+            )
+        for x, sid in live:
+            if sid != ck[1]:
+                return [x]
+        return []
+
+    def alive_related(self, ws: Iterable[int], limit: int = MAX_CANDIDATES) -> list[int]:
+        """The lowest-id ``limit`` live goroutines related to any of ``ws`` (same creator group:
+        the first two members of each stack shape; children; pointer sharers), not among ``ws``
+        and not the dumper. Empty exactly when none is in sight.
+
+        Each creator group's candidates are listed once (sorted, :meth:`_group_alive`), and every
+        source is read only as far as ``limit`` survivors: a call costs O(limit + |ws|), not the
+        size of the group (a server's main.main starts thousands)."""
+        wl = list(ws)
+        wset = set(wl)
+        out: set[int] = set()
+        seen_keys = set()
+        gs = self.gs
+        alive = self.alive
+        b = self.b
+        need = limit + len(wset)
+        for w in wl[: 4 * MAX_CANDIDATES]:
+            cb = gs[w].created_by
+            if cb is not None:
+                key = (cb.function.full, cb.parent_id)
+                if key not in seen_keys:
+                    seen_keys.add(key)
+                    for x in self._group_alive(key)[:need]:
+                        if x not in wset:
+                            out.add(x)
+            for c in self.children.get(w, ())[: 4 * MAX_CANDIDATES]:
+                if c in alive and c not in wset:
+                    out.add(c)
+            for word, _ in self.gwords.get(w, ()):
+                if word in self.word_overflow:
+                    continue
+                for x, _ in self.word_refs.get(word, ()):
+                    if x in alive and x not in wset and not b[x].dumper:
+                        out.add(x)
+        return sorted(out)[:limit]
+
+    def _group_alive(self, key: tuple[str, int | None]) -> list[int]:
+        """The live, non-dumper goroutines among the first two members of each stack shape of a
+        creator group, sorted by id (cached per group)."""
+        got = self._alive_by_group.get(key)
+        if got is None:
+            alive = self.alive
+            b = self.b
+            got = sorted(
+                x
+                for members in self.group_shapes(key).values()
+                for x in members[:2]
+                if x in alive and not b[x].dumper
+            )
+            self._alive_by_group[key] = got
+        return got
+
+    def related_of(self, gid: int) -> set[int]:
+        rel: set[int] = set()
+        g = self.gs.get(gid)
+        if g is None:
+            return rel
+        cb = g.created_by
+        if cb is not None:
+            sib = self.by_creator.get((cb.function.full, cb.parent_id), ())
+            if len(sib) <= MAX_SIBLING_GROUP:
+                rel.update(sib)
+        rel.update(self.children.get(gid, ())[: 4 * MAX_SHARERS])
+        for w, _ in self.gwords.get(gid, ()):
+            if w in self.word_overflow:
+                continue
+            rel.update(x for x, _ in self.word_refs.get(w, ()))
+        rel.discard(gid)
+        return rel
+
+    def created_by_frames(self, gid: int) -> list[tuple[int, str]]:
+        """Goroutines with no parent id whose creator function is on gid's stack (<=1.20)."""
+        out: list[tuple[int, str]] = []
+        if not self._orphan_creators:  # 1.21+ prints every creator's goroutine id
+            return out
+        for f in self.gs[gid].frames:
+            for x in self.by_creator.get((f.function.full, None), ())[: 4 * MAX_CANDIDATES]:
+                if x != gid:
+                    out.append((x, f.function.full))
+        return out[: 4 * MAX_CANDIDATES]
+
+    def shape(self, gid: int) -> int:
+        """The stack shape of a goroutine (its function names), as a small int: equal ids, equal
+        shapes. From classify_all's Blockings when it has them, else computed once per goroutine."""
+        got = self._shape_of.get(gid)
+        if got is None:
+            funcs = tuple([f.function.full for f in self.gs[gid].frames])
+            got = self._shape_ids.get(funcs)
+            if got is None:
+                got = self._shape_ids[funcs] = len(self._shape_ids)
+            self._shape_of[gid] = got
+        return got
+
+    # ------------------------------------------------------------------ resources
+
+    def resolve_unknown(self) -> None:
+        """Give an address to sync waits whose API frame was inlined or printed with ``?``.
+
+        A handle (exact pointer of the calling frame) that equals, or is a container of, an
+        object of the same kind that another goroutine identifies exactly -> that object
+        (``medium``). Otherwise a single handle is taken as the object itself (``low``).
+        """
+        known: dict[str, list[int]] = defaultdict(list)
+        for bl in self.b.values():
+            if bl.address is not None and bl.kind in ("mutex", "rwmutex", "waitgroup", "cond"):
+                known[bl.kind].append(bl.address)
+        for k in known:
+            known[k] = sorted(set(known[k]))
+        self.resolved: dict[int, tuple[int, str, str]] = {}
+        for gid, bl in self.b.items():
+            if bl.system or bl.address is not None or bl.kind not in ("mutex", "rwmutex", "waitgroup", "cond"):
+                continue
+            if not bl.handles:
+                continue
+            addrs = known.get(bl.kind, [])
+            hit = None
+            for h in bl.handles:
+                if h in addrs:
+                    hit = (h, "medium", f"calling frame argument {h:#x} is the {bl.kind} other goroutines wait on")
+                    break
+            if hit is None:
+                for h in bl.handles:
+                    pos = bisect_left(addrs, h)
+                    if pos < len(addrs) and addrs[pos] - h <= CONTAINER_SPAN:
+                        hit = (
+                            addrs[pos],
+                            "low",
+                            f"calling frame argument {h:#x} points {addrs[pos] - h} bytes below a known {bl.kind}",
+                        )
+                        break
+            if hit is None and len(bl.handles) == 1:
+                h = bl.handles[0]
+                hit = (
+                    h,
+                    "low",
+                    f"{bl.kind} call inlined: assumed to be the calling frame's only pointer argument {h:#x}",
+                )
+            if hit is not None:
+                self.resolved[gid] = hit
+
+    def res_of(self, gid: int) -> tuple[str | None, int | None, str, str]:
+        """(node, address, confidence of the identity, evidence) of a goroutine's wait."""
+        bl = self.b[gid]
+        if bl.kind is None:
+            return None, None, "", ""
+        if bl.address is not None:
+            return f"{bl.kind}@{bl.address:#x}", bl.address, "certain", bl.source
+        r = self.resolved.get(gid)
+        if r is not None:
+            return f"{bl.kind}@{r[0]:#x}", r[0], r[1], r[2]
+        return f"{bl.kind}?g{gid}", None, "certain", "address not in the dump"
+
+
+def scan_refs(
+    rows: list[tuple[int, list[tuple[int, int]], int | None, int]], interesting: set[int], locks: dict[int, str],
+    lo: int, hi: int, lock_addrs: list[int], word_refs: dict[int, list[tuple[int, int]]],
+    word_gids: dict[int, list[int]], overflow: set[int], lock_ev: dict[int, list[tuple[int, int, int, str]]],
+    max_sharers: int, cap: int, span: int, static_limit: int = 0,
+) -> None:  # fmt: skip
+    """The word loop of :meth:`GraphIndex.scan_words`, over ``rows``: ``(gid, words, own lock
+    address or None, call-site index)`` of each user goroutine with words, in goroutine order.
+
+    Fills ``word_refs``/``word_gids`` (the first ``max_sharers`` goroutines carrying each
+    interesting word, once each), ``overflow`` (the words carried by more) and ``lock_ev`` (per
+    lock: the goroutines carrying its address, "exact", or a word up to ``span`` bytes below it,
+    "container": the start of a struct holding it).
+    """
+    # Locks whose evidence list is not full yet: only they can take a container entry (an
+    # exact one is always kept), so a word near a few hundred dense locks looks at the few
+    # still open instead of every lock within span.
+    open_addrs = list(lock_addrs)
+    # words whose further occurrences change nothing (see below)
+    done: set[int] = set()
+    for gid, ws, own, site in rows:
+        seen_locks: set[int] = set()
+        for w, i in ws:
+            if w in done:
+                continue
+            if w in interesting:
+                refs = word_refs.get(w)
+                if refs is None:
+                    word_refs[w] = [(gid, i)]
+                    word_gids[w] = [gid]
+                elif len(refs) < max_sharers:
+                    if refs[-1][0] != gid:
+                        refs.append((gid, i))
+                        word_gids[w].append(gid)
+                else:
+                    overflow.add(w)
+                    if not open_addrs and w not in locks:
+                        # nothing more to do with this word: it overflowed, every lock's
+                        # evidence is full, and it is no lock's own address
+                        done.add(w)
+                        continue
+            if w < lo or w > hi:
+                continue
+            if w in locks and not (w == own and i <= site):
+                # its own lock, at or below its blocking call, is no evidence
+                ev = lock_ev.setdefault(w, [])
+                ev.append((gid, i, w, "exact"))
+                seen_locks.add(w)
+                if len(ev) >= cap:
+                    k = bisect_left(open_addrs, w)
+                    if k < len(open_addrs) and open_addrs[k] == w:
+                        del open_addrs[k]
+            if not open_addrs or w < static_limit:
+                continue  # a static word is no container evidence (see GraphIndex.scan_words)
+            k = bisect_right(open_addrs, w)
+            while k < len(open_addrs) and open_addrs[k] - w <= span:
+                a = open_addrs[k]
+                if a in seen_locks or (a == own and i <= site):
+                    k += 1
+                    continue
+                ev = lock_ev.setdefault(a, [])
+                ev.append((gid, i, w, "container"))
+                seen_locks.add(a)
+                if len(ev) >= cap:
+                    del open_addrs[k]
+                else:
+                    k += 1
