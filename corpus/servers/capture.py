@@ -1,0 +1,645 @@
+#!/usr/bin/env python3
+"""Regenerate the healthy-real-servers calibration set (corpus/servers/).
+
+Each program comes from a Debian package. For every program this script
+installs (or checks) the package, then runs the capture *inside a fresh
+network namespace* (``unshare -n``) whose only interface is loopback: the
+program can reach 127.0.0.1 / ::1 / unix sockets and nothing else.
+
+Two runs per program, each in its own temp dir with the config files kept in
+``corpus/servers/NAME/`` (``@TMP@`` in them is replaced by the run's temp dir):
+
+* idle: start, wait until ready, let it settle, fetch
+  ``/debug/pprof/goroutine?debug=2`` and ``?debug=1`` (where served), then send
+  the dump signal and keep the program's stderr from that moment on.
+* load: the same, with a bounded load running (a fixed request count and a time
+  limit, in a few threads that stop by themselves); the dumps are taken while it
+  runs.
+
+Dumps: ``NAME/NAME.STATE.MODE.txt`` with STATE idle|load and MODE
+pprof2|pprof1|sigquit (the sigquit file holds the signal named in meta.json,
+SIGABRT for a program that traps SIGQUIT). ``NAME/meta.json`` records the
+package version, the Go version of the binary, the commands, the load and
+``"truth": "healthy"``.
+
+Usage: capture.py [--list] [--only NAME[,NAME]] [--no-install]
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import contextlib
+import http.client
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+GO = os.environ.get("STACKPARSE_GO", "/opt/go/1.27.3/go/bin/go")
+SETTLE = 4.0  # seconds of idle after readiness before the idle dumps
+
+
+# --------------------------------------------------------------------------- http
+
+
+class UnixHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, path: str, timeout: float = 30.0) -> None:
+        super().__init__("localhost", timeout=timeout)
+        self.unix_path = path
+
+    def connect(self) -> None:
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(self.timeout)
+        s.connect(self.unix_path)
+        self.sock = s
+
+
+def _conn(base: str, timeout: float) -> tuple[http.client.HTTPConnection, str]:
+    """base: http://HOST:PORT or unix:/path/to.sock"""
+    if base.startswith("unix:"):
+        return UnixHTTPConnection(base[5:], timeout), ""
+    u = urllib.parse.urlsplit(base)
+    return http.client.HTTPConnection(u.hostname or "127.0.0.1", u.port or 80, timeout=timeout), u.path
+
+
+def request(base: str, path: str, method: str = "GET", body: bytes | None = None,
+            headers: dict[str, str] | None = None, timeout: float = 30.0) -> tuple[int, bytes]:
+    c, prefix = _conn(base, timeout)
+    try:
+        c.request(method, prefix + path, body=body, headers=headers or {})
+        r = c.getresponse()
+        return r.status, r.read()
+    finally:
+        c.close()
+
+
+def ok(base: str, path: str, **kw: Any) -> bool:
+    try:
+        status, _ = request(base, path, timeout=2.0, **kw)
+        return 200 <= status < 500
+    except OSError:
+        return False
+
+
+def tcp_open(port: int, host: str = "127.0.0.1") -> bool:
+    with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=1.0):
+        return True
+    return False
+
+
+# --------------------------------------------------------------------------- load
+
+
+@dataclass
+class Load:
+    """A bounded load: `threads` workers share `count` calls and stop at `seconds`."""
+
+    description: str
+    calls: list[Callable[[], Any]]
+    count: int = 2000
+    seconds: float = 20.0
+    threads: int = 4
+    rate: float = 150.0  # calls per second at most, all threads together
+    warmup: float = 6.0  # seconds of load before the dumps are taken
+    background: list[Callable[[threading.Event], Any]] = field(default_factory=list)
+    # background: long-lived clients (watch streams, subscribers) that run until the event is set
+
+
+class LoadRun:
+    def __init__(self, load: Load) -> None:
+        self.load = load
+        self.stop = threading.Event()
+        self.lock = threading.Lock()
+        self.issued = 0
+        self.errors = 0
+        self.started = 0.0
+        self.workers: list[threading.Thread] = []
+
+    def _take(self) -> int | None:
+        with self.lock:
+            if self.issued >= self.load.count or self.stop.is_set():
+                return None
+            now = time.monotonic()
+            if now - self.started > self.load.seconds:
+                return None
+            self.issued += 1
+            due = self.started + self.issued / self.load.rate
+        if due > now:
+            time.sleep(due - now)
+        return self.issued
+
+    def _worker(self) -> None:
+        calls = self.load.calls
+        while (n := self._take()) is not None:
+            try:
+                calls[n % len(calls)]()
+            except Exception:  # noqa: BLE001 - count and go on: a load client must not die
+                with self.lock:
+                    self.errors += 1
+                time.sleep(0.05)
+
+    def _bg(self, fn: Callable[[threading.Event], Any]) -> None:
+        with contextlib.suppress(Exception):
+            fn(self.stop)
+
+    def start(self) -> None:
+        self.started = time.monotonic()
+        for fn in self.load.background:
+            t = threading.Thread(target=self._bg, args=(fn,), daemon=True)
+            t.start()
+            self.workers.append(t)
+        for _ in range(self.load.threads):
+            t = threading.Thread(target=self._worker, daemon=True)
+            t.start()
+            self.workers.append(t)
+
+    def warm(self) -> None:
+        time.sleep(self.load.warmup)
+
+    def finish(self) -> dict[str, Any]:
+        self.stop.set()
+        for t in self.workers:
+            t.join(timeout=10)
+        return {"issued": self.issued, "errors": self.errors,
+                "seconds": round(time.monotonic() - self.started, 1)}
+
+
+def get(base: str, path: str, **kw: Any) -> Callable[[], Any]:
+    def call() -> None:
+        status, _ = request(base, path, **kw)
+        if status >= 500:
+            raise OSError(f"{path}: HTTP {status}")
+    return call
+
+
+def hold_stream(base: str, path: str, method: str = "GET", body: bytes | None = None,
+                headers: dict[str, str] | None = None) -> Callable[[threading.Event], None]:
+    """A long-lived streaming request (watch, events) read until the load stops."""
+    def run(stop: threading.Event) -> None:
+        c, prefix = _conn(base, 2.0)
+        c.request(method, prefix + path, body=body, headers=headers or {})
+        r = c.getresponse()
+        while not stop.is_set():
+            try:
+                r.read1(4096) if hasattr(r, "read1") else r.read(1)
+            except (TimeoutError, socket.timeout):
+                continue
+            except OSError:
+                break
+        c.close()
+    return run
+
+
+# --------------------------------------------------------------------------- servers
+
+
+@dataclass
+class Ctx:
+    tmp: Path
+    name: str
+    aux: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    commands: list[str] = field(default_factory=list)
+
+    def sub(self, s: str) -> str:
+        return s.replace("@TMP@", str(self.tmp))
+
+    def spawn(self, argv: list[str], log: str, env: dict[str, str] | None = None,
+              user: str | None = None) -> subprocess.Popen[bytes]:
+        argv = [self.sub(a) for a in argv]
+        if user:
+            argv = ["runuser", "-u", user, "--", *argv]
+        self.commands.append(" ".join(argv))
+        out = open(self.tmp / log, "wb")  # noqa: SIM115 - closed with the process
+        p = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, cwd=self.tmp,
+                             env={**os.environ, **(env or {})}, start_new_session=True)
+        self.aux.append(p)
+        return p
+
+    def run(self, argv: list[str], user: str | None = None, env: dict[str, str] | None = None) -> str:
+        argv = [self.sub(a) for a in argv]
+        if user:
+            argv = ["runuser", "-u", user, "--", *argv]
+        self.commands.append(" ".join(argv))
+        r = subprocess.run(argv, capture_output=True, cwd=self.tmp, env={**os.environ, **(env or {})},
+                           timeout=120)
+        if r.returncode != 0:
+            raise RuntimeError(f"{argv}: exit {r.returncode}: {r.stderr.decode(errors='replace')[-2000:]}")
+        return r.stdout.decode(errors="replace")
+
+
+@dataclass
+class Server:
+    name: str
+    packages: list[str]          # first one is the program's own package
+    binary: str
+    argv: list[str]
+    what: str                    # one line: what the program is
+    pprof: str | None            # base URL of /debug/pprof (http://... or unix:/...), None if not served
+    ready: Callable[[Ctx], bool]
+    load: Callable[[Ctx], Load]
+    sig: int = signal.SIGQUIT
+    env: dict[str, str] = field(default_factory=dict)
+    setup: Callable[[Ctx], None] | None = None
+    user: str | None = None
+    ready_limit: float = 60.0
+    settle: float = SETTLE
+    why_signal: str = ""
+
+
+SERVERS: dict[str, Server] = {}
+
+
+def server(s: Server) -> Server:
+    SERVERS[s.name] = s
+    return s
+
+
+def copy_config(ctx: Ctx) -> None:
+    """Copy NAME/config/* into the temp dir, replacing @TMP@."""
+    src = HERE / ctx.name / "config"
+    if not src.is_dir():
+        return
+    for f in sorted(src.rglob("*")):
+        if f.is_file():
+            dst = ctx.tmp / f.relative_to(src)
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            dst.write_text(ctx.sub(f.read_text()))
+            dst.chmod(f.stat().st_mode & 0o777)
+
+
+# --------------------------------------------------------------------------- capture
+
+
+def count_goroutines(text: str) -> int:
+    return len(re.findall(r"^goroutine \d+ \[", text, re.M)) or sum(
+        int(m) for m in re.findall(r"^(\d+) @ ", text, re.M))
+
+
+def go_version(binary: str) -> str:
+    try:
+        out = subprocess.run([GO, "version", binary], capture_output=True, text=True, timeout=60).stdout
+        return out.split(":", 1)[1].strip() if ":" in out else ""
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+def pkg_version(pkg: str) -> str:
+    r = subprocess.run(["dpkg-query", "-W", "-f", "${Version}", pkg], capture_output=True, text=True)
+    return r.stdout.strip()
+
+
+def ensure_packages(pkgs: list[str], install: bool) -> None:
+    missing = [p for p in pkgs if pkg_version(p) == "" or
+               subprocess.run(["dpkg-query", "-W", "-f", "${Status}", p], capture_output=True,
+                              text=True).stdout.split()[-1:] != ["installed"]]
+    if not missing:
+        return
+    if not install:
+        raise SystemExit(f"missing packages: {missing}")
+    # policy-rc.d (exit 101) keeps the packages' own services from starting
+    subprocess.run(["apt-get", "install", "-y", "--no-install-recommends", *missing], check=True,
+                   env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+
+
+def wait_ready(s: Server, ctx: Ctx, proc: subprocess.Popen[bytes]) -> None:
+    end = time.monotonic() + s.ready_limit
+    while time.monotonic() < end:
+        if proc.poll() is not None:
+            tail = (ctx.tmp / "stderr.log").read_bytes()[-3000:].decode(errors="replace")
+            raise RuntimeError(f"{s.name} exited with {proc.returncode} before it was ready:\n{tail}")
+        if s.ready(ctx):
+            return
+        time.sleep(0.3)
+    raise RuntimeError(f"{s.name} not ready after {s.ready_limit}s")
+
+
+def one_run(s: Server, state: str, outdir: Path) -> dict[str, Any]:
+    tmp = Path(tempfile.mkdtemp(prefix=f"spsrv-{s.name}-"))
+    os.chmod(tmp, 0o755)
+    ctx = Ctx(tmp=tmp, name=s.name)
+    copy_config(ctx)
+    if s.user:
+        shutil.chown(tmp, s.user, s.user)
+        for f in tmp.rglob("*"):
+            shutil.chown(f, s.user, s.user)
+    proc: subprocess.Popen[bytes] | None = None
+    info: dict[str, Any] = {"state": state}
+    try:
+        if s.setup:
+            s.setup(ctx)
+        argv = [ctx.sub(a) for a in s.argv]
+        if s.user:
+            argv = ["runuser", "-u", s.user, "--", *argv]
+        info["command"] = " ".join(argv)
+        errpath = tmp / "stderr.log"
+        err = open(errpath, "wb")  # noqa: SIM115
+        proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=err, cwd=tmp,
+                                env={**os.environ, **{k: ctx.sub(v) for k, v in s.env.items()}},
+                                start_new_session=True)
+        t0 = time.monotonic()
+        wait_ready(s, ctx, proc)
+        info["ready_after_s"] = round(time.monotonic() - t0, 1)
+        time.sleep(s.settle)
+        run: LoadRun | None = None
+        if state == "load":
+            ld = s.load(ctx)
+            info["load"] = {"description": ld.description, "count": ld.count,
+                            "time_limit_s": ld.seconds, "threads": ld.threads,
+                            "max_rate_per_s": ld.rate, "dumps_after_s": ld.warmup,
+                            "long_lived_clients": len(ld.background)}
+            run = LoadRun(ld)
+            run.start()
+            run.warm()
+        files: dict[str, Any] = {}
+        if s.pprof:
+            for mode, dbg in (("pprof2", 2), ("pprof1", 1)):
+                status, body = request(s.pprof, f"/goroutine?debug={dbg}", timeout=60)
+                if status != 200:
+                    raise RuntimeError(f"pprof debug={dbg}: HTTP {status}")
+                files[mode] = body
+        if run:
+            info["load"]["issued_before_dumps"] = run.issued
+        # the dump signal: keep stderr from this moment on
+        err.flush()
+        offset = errpath.stat().st_size
+        proc.send_signal(s.sig)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            info["signal_timed_out"] = True
+            proc.kill()
+            proc.wait()
+        err.close()
+        info["exit_status"] = proc.returncode if proc.returncode >= 0 else 128 - proc.returncode
+        with open(errpath, "rb") as fh:
+            fh.seek(offset)
+            files["sigquit"] = fh.read()
+        if run:
+            info["load"]["result"] = run.finish()
+        info["signal"] = signal.Signals(s.sig).name
+        info["files"] = {}
+        for mode, body in files.items():
+            fname = f"{s.name}.{state}.{mode}.txt"
+            (outdir / fname).write_bytes(body)
+            info["files"][fname] = {"bytes": len(body),
+                                    "goroutines": count_goroutines(body.decode(errors="replace"))}
+        info["aux_commands"] = ctx.commands
+        info["notes"] = ctx.notes
+        return info
+    finally:
+        if proc and proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        for p in reversed(ctx.aux):
+            if p.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(p.pid, signal.SIGTERM)
+                try:
+                    p.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.killpg(p.pid, signal.SIGKILL)
+                    p.wait()
+        if os.environ.get("SPSRV_KEEP_TMP"):
+            print(f"kept {tmp}", file=sys.stderr)
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def capture_inside(name: str) -> None:
+    """Runs inside the private network namespace."""
+    subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+    s = SERVERS[name]
+    outdir = HERE / name
+    outdir.mkdir(exist_ok=True)
+    for old in outdir.glob(f"{name}.*.txt"):
+        old.unlink()
+    runs = [one_run(s, "idle", outdir), one_run(s, "load", outdir)]
+    meta = {
+        "program": name,
+        "what": s.what,
+        "package": s.packages[0],
+        "package_version": pkg_version(s.packages[0]),
+        "other_packages": {p: pkg_version(p) for p in s.packages[1:]},
+        "binary": s.binary,
+        "go_version": go_version(s.binary),
+        "pprof": s.pprof,
+        "signal": signal.Signals(s.sig).name,
+        "why_signal": s.why_signal,
+        "env": s.env,
+        "network": "private network namespace (unshare -n), loopback only",
+        "runs": runs,
+        "captured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "truth": "healthy",
+    }
+    (outdir / "meta.json").write_text(json.dumps(meta, indent=2) + "\n")
+
+# --------------------------------------------------------------------------- PROGRAMS
+
+
+def b64(s: str) -> str:
+    return base64.b64encode(s.encode()).decode()
+
+
+def _prometheus_load(ctx: Ctx) -> Load:
+    b = "http://127.0.0.1:9090"
+    now = int(time.time())
+    q = urllib.parse.quote
+    return Load(
+        "HTTP API: instant queries, range queries over the last 5 min, series, targets, rules, /metrics",
+        [get(b, "/api/v1/query?query=" + q("up")),
+         get(b, f"/api/v1/query_range?query={q('rate(prometheus_http_requests_total[1m])')}"
+                f"&start={now - 300}&end={now + 60}&step=1"),
+         get(b, "/api/v1/series?match[]=" + q('{__name__=~"go_.*"}')),
+         get(b, "/api/v1/targets"),
+         get(b, "/api/v1/rules"),
+         get(b, "/metrics"),
+         get(b, "/api/v1/query?query=" + q("sum by (job) (scrape_duration_seconds)"))],
+        count=3000, seconds=20, threads=4)
+
+
+server(Server(
+    name="prometheus", packages=["prometheus"], binary="/usr/bin/prometheus",
+    what="Prometheus monitoring server: 7 scrape targets (itself, blackbox-less down targets), 3 rule groups",
+    argv=["/usr/bin/prometheus", "--config.file=@TMP@/prometheus.yml", "--storage.tsdb.path=@TMP@/data",
+          "--web.listen-address=127.0.0.1:9090", "--log.level=info"],
+    pprof="http://127.0.0.1:9090/debug/pprof",
+    ready=lambda c: ok("http://127.0.0.1:9090", "/-/ready"),
+    load=_prometheus_load, settle=6.0))
+
+
+def _etcd_load(ctx: Ctx) -> Load:
+    b = "http://127.0.0.1:2379"
+
+    def put(i: int) -> Callable[[], Any]:
+        body = json.dumps({"key": b64(f"/load/k{i % 50}"), "value": b64("v" * (i % 300))}).encode()
+        return lambda: request(b, "/v3/kv/put", "POST", body)
+
+    rng = json.dumps({"key": b64("/load/"), "range_end": b64("/load0")}).encode()
+    lease = json.dumps({"TTL": 30}).encode()
+    watch = json.dumps({"create_request": {"key": b64("/load/"), "range_end": b64("/load0")}}).encode()
+    calls = [put(i) for i in range(10)]
+    calls += [lambda: request(b, "/v3/kv/range", "POST", rng),
+              lambda: request(b, "/v3/lease/grant", "POST", lease),
+              get(b, "/metrics"), get(b, "/health")]
+    return Load("v3 JSON gateway: puts over 50 keys, range reads, lease grants, /metrics; 3 watch streams held",
+                calls, count=3000, seconds=20, threads=4,
+                background=[hold_stream(b, "/v3/watch", "POST", watch) for _ in range(3)])
+
+
+def _etcd_setup(ctx: Ctx) -> None:
+    # the two other members of a 3-member cluster, all on loopback; only member s1 is dumped
+    for n, cp, pp in (("s2", 22379, 22380), ("s3", 32379, 32380)):
+        ctx.spawn(["/usr/bin/etcd", *_etcd_args(n, cp, pp)], f"etcd-{n}.log")
+
+
+def _etcd_args(n: str, cp: int, pp: int) -> list[str]:
+    return [f"--name={n}", f"--data-dir=@TMP@/{n}.etcd",
+            f"--listen-client-urls=http://127.0.0.1:{cp}", f"--advertise-client-urls=http://127.0.0.1:{cp}",
+            f"--listen-peer-urls=http://127.0.0.1:{pp}", f"--initial-advertise-peer-urls=http://127.0.0.1:{pp}",
+            "--initial-cluster=s1=http://127.0.0.1:2380,s2=http://127.0.0.1:22380,s3=http://127.0.0.1:32380",
+            "--initial-cluster-state=new", "--initial-cluster-token=stackparse", "--enable-pprof"]
+
+
+server(Server(
+    name="etcd", packages=["etcd-server"], binary="/usr/bin/etcd",
+    what="etcd key-value store, member s1 of a 3-member cluster on loopback",
+    argv=["/usr/bin/etcd", *_etcd_args("s1", 2379, 2380)],
+    pprof="http://127.0.0.1:2379/debug/pprof",
+    ready=lambda c: ok("http://127.0.0.1:2379", "/health") and ok("http://127.0.0.1:32379", "/health"),
+    setup=_etcd_setup, load=_etcd_load))
+
+
+def _nats_sub(n: int) -> Callable[[threading.Event], None]:
+    def run(stop: threading.Event) -> None:
+        s = socket.create_connection(("127.0.0.1", 4222), timeout=1.0)
+        s.sendall(f'CONNECT {{"verbose":false,"name":"sub{n}"}}\r\nSUB load.> q{n % 2} {n}\r\n'.encode())
+        while not stop.is_set():
+            try:
+                data = s.recv(65536)
+            except (TimeoutError, socket.timeout):
+                continue
+            if not data:
+                break
+            if b"PING" in data:
+                s.sendall(b"PONG\r\n")
+        s.close()
+    return run
+
+
+def _nats_load(ctx: Ctx) -> Load:
+    local = threading.local()
+
+    def pub() -> None:
+        s = getattr(local, "s", None)
+        if s is None:
+            s = local.s = socket.create_connection(("127.0.0.1", 4222), timeout=5.0)
+            s.recv(4096)  # INFO
+            s.sendall(b'CONNECT {"verbose":false}\r\n')
+        msg = b"x" * 200
+        s.sendall(b"".join(b"PUB load.%d %d\r\n%s\r\n" % (i, len(msg), msg) for i in range(20)) + b"PING\r\n")
+        buf = b""
+        while b"PONG" not in buf:
+            chunk = s.recv(4096)
+            if not chunk:
+                local.s = None
+                raise OSError("nats closed the connection")
+            buf += chunk
+
+    m = "http://127.0.0.1:8222"
+    return Load("NATS protocol: publishers send batches of 20 messages + PING/PONG on load.*; 6 subscribers in "
+                "2 queue groups held open; monitoring /varz /connz /subsz",
+                [pub, pub, pub, pub, get(m, "/varz"), get(m, "/connz"), get(m, "/subsz")],
+                count=4000, seconds=20, threads=4, background=[_nats_sub(i) for i in range(6)])
+
+
+server(Server(
+    name="nats", packages=["nats-server"], binary="/usr/sbin/nats-server",
+    what="NATS message broker with JetStream enabled",
+    argv=["/usr/sbin/nats-server", "-a", "127.0.0.1", "-p", "4222", "-m", "8222", "--profile", "6222",
+          "-js", "-sd", "@TMP@/js"],
+    pprof="http://127.0.0.1:6222/debug/pprof",
+    ready=lambda c: ok("http://127.0.0.1:8222", "/healthz") and ok("http://127.0.0.1:6222", "/debug/pprof/"),
+    load=_nats_load))
+
+
+def _caddy_setup(ctx: Ctx) -> None:
+    site = ctx.tmp / "site"
+    site.mkdir(exist_ok=True)
+    for i in range(20):
+        (site / f"page{i}.html").write_text(f"<html><body>page {i} " + "lorem ipsum " * 200 + "</body></html>")
+
+
+def _caddy_load(ctx: Ctx) -> Load:
+    a, p = "http://127.0.0.1:8080", "http://127.0.0.1:8081"
+    return Load("static pages (gzip) on :8080 and the same through the reverse proxy on :8081; directory listing",
+                [get(a, f"/page{i}.html", headers={"Accept-Encoding": "gzip"}) for i in range(5)]
+                + [get(p, f"/page{i}.html") for i in range(5)] + [get(a, "/"), get(p, "/")],
+                count=4000, seconds=20, threads=4)
+
+
+server(Server(
+    name="caddy", packages=["caddy"], binary="/usr/bin/caddy",
+    what="Caddy web server: a file server and a reverse proxy in front of it, admin API on loopback",
+    argv=["/usr/bin/caddy", "run", "--config", "@TMP@/Caddyfile", "--adapter", "caddyfile"],
+    env={"HOME": "@TMP@", "XDG_DATA_HOME": "@TMP@/data", "XDG_CONFIG_HOME": "@TMP@/config"},
+    pprof="http://127.0.0.1:2019/debug/pprof",
+    ready=lambda c: ok("http://127.0.0.1:8081", "/page1.html") and ok("http://127.0.0.1:2019", "/config/"),
+    setup=_caddy_setup, load=_caddy_load,
+    sig=signal.SIGABRT, why_signal="caddy traps SIGQUIT (logs 'quitting process immediately' and exits 2 "
+                                   "without a dump); SIGABRT is not trapped, the Go runtime dumps on it"))
+
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--list", action="store_true", help="list the programs and exit")
+    ap.add_argument("--only", help="comma-separated program names")
+    ap.add_argument("--no-install", action="store_true", help="fail instead of installing packages")
+    ap.add_argument("--inside", help=argparse.SUPPRESS)
+    a = ap.parse_args()
+    if a.inside:
+        capture_inside(a.inside)
+        return 0
+    if a.list:
+        for s in SERVERS.values():
+            print(f"{s.name:22} {s.packages[0]:32} {s.what}")
+        return 0
+    names = a.only.split(",") if a.only else list(SERVERS)
+    unknown = [n for n in names if n not in SERVERS]
+    if unknown:
+        ap.error(f"unknown program(s): {unknown}; see --list")
+    failed = []
+    for n in names:
+        s = SERVERS[n]
+        ensure_packages(s.packages, not a.no_install)
+        print(f"== {n}", flush=True)
+        r = subprocess.run(["unshare", "-n", sys.executable, __file__, "--inside", n])
+        if r.returncode != 0:
+            failed.append(n)
+            print(f"!! {n} failed (exit {r.returncode})", flush=True)
+        else:
+            meta = json.loads((HERE / n / "meta.json").read_text())
+            for run in meta["runs"]:
+                for f, v in run["files"].items():
+                    print(f"   {f}: {v['goroutines']} goroutines, {v['bytes']} bytes")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
