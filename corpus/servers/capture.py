@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import http.server
 import contextlib
 import http.client
 import json
@@ -214,6 +215,7 @@ class Ctx:
     aux: list[subprocess.Popen[bytes]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     commands: list[str] = field(default_factory=list)
+    cleanups: list[Callable[[], Any]] = field(default_factory=list)
 
     def sub(self, s: str) -> str:
         return s.replace("@TMP@", str(self.tmp))
@@ -374,6 +376,7 @@ def one_run(s: Server, state: str, outdir: Path) -> dict[str, Any]:
                 files[mode] = body
         if run:
             info["load"]["issued_before_dumps"] = run.issued
+            info["load"]["errors_before_dumps"] = run.errors
         # the dump signal: keep stderr from this moment on
         err.flush()
         offset = errpath.stat().st_size
@@ -415,6 +418,9 @@ def one_run(s: Server, state: str, outdir: Path) -> dict[str, Any]:
                     with contextlib.suppress(ProcessLookupError):
                         os.killpg(p.pid, signal.SIGKILL)
                     p.wait()
+        for fn in reversed(ctx.cleanups):
+            with contextlib.suppress(Exception):
+                fn()
         if os.environ.get("SPSRV_KEEP_TMP"):
             print(f"kept {tmp}", file=sys.stderr)
         else:
@@ -603,6 +609,211 @@ server(Server(
     setup=_caddy_setup, load=_caddy_load,
     sig=signal.SIGABRT, why_signal="caddy traps SIGQUIT (logs 'quitting process immediately' and exits 2 "
                                    "without a dump); SIGABRT is not trapped, the Go runtime dumps on it"))
+
+
+
+def sink_server(ctx: Ctx, port: int) -> None:
+    """A webhook sink on 127.0.0.1:port that answers 200 to every POST (counts them)."""
+    got = ctx.notes
+
+    class H(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *a: Any) -> None:
+            pass
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", port), H)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    got.append(f"webhook sink on 127.0.0.1:{port}")
+    ctx.cleanups.append(srv.shutdown)
+    ctx.cleanups.append(srv.server_close)
+
+
+def _am_load(ctx: Ctx) -> Load:
+    b = "http://127.0.0.1:9093"
+    services = ["api", "db", "cache", "queue", "web", "auth"]
+
+    def post(i: int) -> Callable[[], Any]:
+        now = time.time()
+        alerts = [{"labels": {"alertname": f"Alert{(i + k) % 8}", "service": services[(i + k) % 6],
+                              "severity": ["page", "ticket", "info"][(i + k) % 3], "instance": f"host{k}"},
+                   "annotations": {"summary": "load"},
+                   "startsAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now - 10)),
+                   "endsAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now + 120))} for k in range(5)]
+        body = json.dumps(alerts).encode()
+        return lambda: request(b, "/api/v2/alerts", "POST", body, {"Content-Type": "application/json"})
+
+    return Load("API v2: posts of 5 alerts each over 8 alert names x 6 services x 3 severities (about 48 "
+                "alert groups, routed to a webhook sink on 127.0.0.1:9099), alert/group/status reads, /metrics",
+                [post(i) for i in range(8)] + [get(b, "/api/v2/alerts"), get(b, "/api/v2/alerts/groups"),
+                                               get(b, "/api/v2/status"), get(b, "/metrics")],
+                count=3000, seconds=20, threads=4)
+
+
+server(Server(
+    name="alertmanager", packages=["prometheus-alertmanager"], binary="/usr/bin/prometheus-alertmanager",
+    what="Prometheus Alertmanager, clustering off, two webhook receivers on a loopback sink",
+    argv=["/usr/bin/prometheus-alertmanager", "--config.file=@TMP@/alertmanager.yml",
+          "--storage.path=@TMP@/data", "--web.listen-address=127.0.0.1:9093", "--cluster.listen-address="],
+    pprof="http://127.0.0.1:9093/debug/pprof",
+    ready=lambda c: ok("http://127.0.0.1:9093", "/-/ready"),
+    setup=lambda c: sink_server(c, 9099), load=_am_load))
+
+
+def _bb_load(ctx: Ctx) -> Load:
+    b = "http://127.0.0.1:9115"
+    q = urllib.parse.quote
+    probes = [("http_2xx", "http://127.0.0.1:9115/metrics"), ("http_2xx", "http://127.0.0.1:9115/"),
+              ("http_post", "http://127.0.0.1:9115/-/healthy"), ("tcp_connect", "127.0.0.1:9115"),
+              ("icmp", "127.0.0.1"), ("tcp_connect", "127.0.0.1:9"), ("http_2xx", "http://127.0.0.1:9/")]
+    return Load("probes of loopback targets: http_2xx / http_post of its own pages, tcp_connect, icmp to "
+                "127.0.0.1, and two refused targets (port 9); /metrics",
+                [get(b, f"/probe?module={m}&target={q(t)}") for m, t in probes] + [get(b, "/metrics")],
+                count=2000, seconds=20, threads=4, rate=100)
+
+
+server(Server(
+    name="blackbox", packages=["prometheus-blackbox-exporter"], binary="/usr/bin/prometheus-blackbox-exporter",
+    what="Prometheus blackbox exporter probing loopback targets (http, tcp, icmp)",
+    argv=["/usr/bin/prometheus-blackbox-exporter", "--config.file=@TMP@/blackbox.yml",
+          "--web.listen-address=127.0.0.1:9115"],
+    pprof="http://127.0.0.1:9115/debug/pprof",
+    ready=lambda c: ok("http://127.0.0.1:9115", "/metrics"), load=_bb_load))
+
+
+def _mtail_setup(ctx: Ctx) -> None:
+    (ctx.tmp / "logs").mkdir(exist_ok=True)
+    for f in ("app.log", "err.log", "other.log"):
+        (ctx.tmp / "logs" / f).write_text("")
+
+
+def _mtail_load(ctx: Ctx) -> Load:
+    b = "http://127.0.0.1:3903"
+    logs = ctx.tmp / "logs"
+
+    def append(i: int) -> Callable[[], Any]:
+        def call() -> None:
+            ts = time.strftime("%Y-%m-%dT%H:%M:%S")
+            with open(logs / "app.log", "a") as f:
+                f.writelines(f"{ts} {['GET', 'POST', 'PUT'][k % 3]} /p/{k} {[200, 404, 500][k % 3]} {k}ms\n"
+                             for k in range(i, i + 20))
+            if i % 3 == 0:
+                with open(logs / "err.log", "a") as f:
+                    f.write(f"{ts} ERROR {['timeout', 'refused', 'parse'][i % 3]} at step {i}\n")
+        return call
+
+    return Load("appends 20 access-log lines per call to app.log (and an error line to err.log every third), "
+                "reads /metrics and /json", [append(i) for i in range(6)] + [get(b, "/metrics"), get(b, "/json")],
+                count=3000, seconds=20, threads=2)
+
+
+server(Server(
+    name="mtail", packages=["mtail"], binary="/usr/bin/mtail",
+    what="mtail, log-to-metrics extractor tailing three log files with two programs",
+    argv=["/usr/bin/mtail", "--progs", "@TMP@/progs", "--logs", "@TMP@/logs/*.log", "--address", "127.0.0.1",
+          "--port", "3903", "--logtostderr", "--poll_interval", "250ms"],
+    pprof="http://127.0.0.1:3903/debug/pprof",
+    ready=lambda c: ok("http://127.0.0.1:3903", "/metrics"), setup=_mtail_setup, load=_mtail_load))
+
+
+def _influx_load(ctx: Ctx) -> Load:
+    b = "http://127.0.0.1:8086"
+    q = urllib.parse.quote
+    request(b, "/query?q=" + q("CREATE DATABASE load"), "POST")
+    request(b, "/query?db=load&q=" + q('CREATE CONTINUOUS QUERY cq1 ON load BEGIN SELECT mean("v") INTO "cpu_1s" '
+                                        'FROM "cpu" GROUP BY time(1s), host END'), "POST")
+
+    def write(i: int) -> Callable[[], Any]:
+        def call() -> None:
+            ns = time.time_ns()
+            lines = "\n".join(f"cpu,host=h{k % 10},region=r{k % 3} v={(i * k) % 100},w={k}i {ns + k}"
+                              for k in range(50))
+            request(b, "/write?db=load", "POST", lines.encode())
+        return call
+
+    return Load("line-protocol writes of 50 points (10 hosts x 3 regions), a continuous query every second, "
+                "GROUP BY queries, SHOW queries, /debug/vars",
+                [write(i) for i in range(6)]
+                + [get(b, "/query?db=load&q=" + q("SELECT mean(v) FROM cpu WHERE time > now() - 1m GROUP BY host")),
+                   get(b, "/query?db=load&q=" + q("SHOW MEASUREMENTS")), get(b, "/query?q=" + q("SHOW DATABASES")),
+                   get(b, "/debug/vars")],
+                count=3000, seconds=20, threads=4)
+
+
+server(Server(
+    name="influxdb", packages=["influxdb"], binary="/usr/bin/influxd",
+    what="InfluxDB 1.x time-series database (usage reporting off), internal monitor store every 2 s",
+    argv=["/usr/bin/influxd", "run", "-config", "@TMP@/influxdb.conf"],
+    env={"HOME": "@TMP@"},
+    pprof="http://127.0.0.1:8086/debug/pprof",
+    ready=lambda c: ok("http://127.0.0.1:8086", "/ping"), load=_influx_load))
+
+
+def _hugo_setup(ctx: Ctx) -> None:
+    posts = ctx.tmp / "site" / "content" / "posts"
+    posts.mkdir(parents=True, exist_ok=True)
+    for i in range(30):
+        (posts / f"post{i}.md").write_text(f'---\ntitle: "Post {i}"\ndate: 2024-01-{i % 28 + 1:02d}\n---\n\n'
+                                           + f"Paragraph {i}. " * 50 + "\n")
+
+
+def _hugo_load(ctx: Ctx) -> Load:
+    b = "http://127.0.0.1:1313"
+    posts = ctx.tmp / "site" / "content" / "posts"
+
+    def edit(i: int) -> Callable[[], Any]:
+        def call() -> None:
+            with open(posts / f"post{i}.md", "a") as f:
+                f.write(f"\nEdited at {time.time()}.\n")
+        return call
+
+    return Load("page reads (home, list, 30 posts) with a content edit every 10th call (the watcher rebuilds)",
+                [get(b, "/"), get(b, "/posts/")] + [get(b, f"/posts/post{i}/") for i in range(7)] + [edit(3)],
+                count=2000, seconds=20, threads=3, rate=60)
+
+
+server(Server(
+    name="hugo", packages=["hugo"], binary="/usr/bin/hugo",
+    what="Hugo static-site generator in server mode (in-memory render, file watcher, live reload)",
+    argv=["/usr/bin/hugo", "server", "--source", "@TMP@/site", "--bind", "127.0.0.1", "--port", "1313",
+          "--cacheDir", "@TMP@/cache", "--disableFastRender"],
+    env={"HOME": "@TMP@"},
+    pprof=None,
+    ready=lambda c: ok("http://127.0.0.1:1313", "/posts/post1/"), setup=_hugo_setup, load=_hugo_load))
+
+
+def _gobgp_ready(ctx: Ctx) -> bool:
+    r = subprocess.run(["gobgp", "-u", "127.0.0.1", "-p", "50051", "neighbor"], capture_output=True, text=True)
+    return "Establ" in r.stdout
+
+
+def _gobgp_load(ctx: Ctx) -> Load:
+    def cli(*args: str) -> Callable[[], Any]:
+        return lambda: subprocess.run(["gobgp", "-u", "127.0.0.1", "-p", "50051", *args], check=True,
+                                      capture_output=True, timeout=10)
+
+    calls = []
+    for i in range(8):
+        calls.append(cli("global", "rib", "add", "-a", "ipv4", f"10.{i}.{i * 7 % 256}.0/24", "community", "65000:1"))
+        calls.append(cli("global", "rib", "-a", "ipv4"))
+    calls += [cli("global", "rib", "del", "-a", "ipv4", "10.1.7.0/24"), cli("neighbor"),
+              cli("neighbor", "127.0.0.2", "adj-in")]
+    return Load("gobgp CLI over the gRPC API: route adds/deletes (announced to peer B over loopback), RIB and "
+                "neighbor reads", calls, count=400, seconds=20, threads=2, rate=20)
+
+
+server(Server(
+    name="gobgp", packages=["gobgpd"], binary="/usr/bin/gobgpd",
+    what="GoBGP daemon A (AS 64512) with an established session to a second gobgpd B (AS 64513) on loopback",
+    argv=["/usr/bin/gobgpd", "-f", "@TMP@/gobgpd-a.toml", "--api-hosts", "127.0.0.1:50051",
+          "--pprof-host", "127.0.0.1:6060", "-p"],
+    pprof="http://127.0.0.1:6060/debug/pprof",
+    setup=lambda c: c.spawn(["/usr/bin/gobgpd", "-f", "@TMP@/gobgpd-b.toml", "--api-hosts", "127.0.0.2:50051",
+                             "--pprof-disable", "-p"], "gobgpd-b.log") and None,
+    ready=_gobgp_ready, load=_gobgp_load, ready_limit=90))
 
 
 
