@@ -817,6 +817,175 @@ server(Server(
 
 
 
+class Resp:
+    """A minimal Redis (RESP) client over one socket."""
+
+    def __init__(self, port: int = 6379) -> None:
+        self.s = socket.create_connection(("127.0.0.1", port), timeout=5.0)
+        self.f = self.s.makefile("rb")
+
+    def cmd(self, *args: str) -> Any:
+        self.s.sendall(b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%s\r\n" % (len(a.encode()), a.encode())
+                                                          for a in args))
+        return self._read()
+
+    def _read(self) -> Any:
+        line = self.f.readline()
+        if not line:
+            raise OSError("redis closed the connection")
+        t, rest = line[:1], line[1:-2]
+        if t in (b"+", b"-"):
+            return rest
+        if t == b":":
+            return int(rest)
+        if t == b"$":
+            n = int(rest)
+            return None if n < 0 else self.f.read(n + 2)[:-2]
+        if t == b"*":
+            return [self._read() for _ in range(int(rest))]
+        raise OSError(f"bad RESP line {line!r}")
+
+
+def _redis_setup(ctx: Ctx) -> None:
+    ctx.spawn(["/usr/bin/redis-server", "@TMP@/redis.conf"], "redis.log")
+    end = time.monotonic() + 20
+    while not tcp_open(6379):
+        if time.monotonic() > end:
+            raise RuntimeError("redis-server did not start")
+        time.sleep(0.2)
+    r = Resp()
+    for i in range(200):
+        r.cmd("SET", f"key:{i}", "v" * (i % 50))
+    r.cmd("LPUSH", "queue", *[f"job{i}" for i in range(100)])
+
+
+def _redis_load(ctx: Ctx) -> Load:
+    b = "http://127.0.0.1:9121"
+    local = threading.local()
+
+    def redis_ops() -> None:
+        r = getattr(local, "r", None) or Resp()
+        local.r = r
+        i = int(time.time() * 1000)
+        r.cmd("SET", f"key:{i % 500}", str(i))
+        r.cmd("GET", f"key:{(i * 7) % 500}")
+        r.cmd("HSET", f"h:{i % 20}", "f", str(i))
+        r.cmd("LPUSH", "queue", str(i))
+        r.cmd("RPOP", "queue")
+
+    return Load("/metrics scrapes of the exporter (each runs INFO, CONFIG GET, SLOWLOG... on redis) mixed with "
+                "SET/GET/HSET/LPUSH/RPOP on redis-server itself",
+                [get(b, "/metrics"), redis_ops, get(b, "/metrics"), redis_ops, get(b, "/scrape?target=redis://127.0.0.1:6379")],
+                count=2000, seconds=20, threads=4, rate=80)
+
+
+server(Server(
+    name="redis_exporter", packages=["prometheus-redis-exporter", "redis-server"],
+    binary="/usr/bin/prometheus-redis-exporter",
+    what="Prometheus redis exporter scraping a real redis-server on 127.0.0.1:6379",
+    argv=["/usr/bin/prometheus-redis-exporter", "-redis.addr", "redis://127.0.0.1:6379",
+          "-web.listen-address", "127.0.0.1:9121"],
+    pprof=None, setup=_redis_setup,
+    ready=lambda c: ok("http://127.0.0.1:9121", "/metrics"), load=_redis_load))
+
+
+PG_BIN = "/usr/lib/postgresql/15/bin"
+
+
+def _pg_setup(ctx: Ctx) -> None:
+    pg = ctx.tmp / "pg"
+    pg.mkdir()
+    shutil.chown(pg, "postgres", "postgres")
+    ctx.run([f"{PG_BIN}/initdb", "-D", "@TMP@/pg", "--auth=trust", "-U", "postgres", "--no-sync"], user="postgres")
+    ctx.spawn([f"{PG_BIN}/postgres", "-D", "@TMP@/pg", "-k", "@TMP@/pg", "-c", "listen_addresses=127.0.0.1",
+               "-p", "5432", "-c", "fsync=off"], "postgres.log", user="postgres")
+    end = time.monotonic() + 30
+    while subprocess.run([f"{PG_BIN}/pg_isready", "-h", "127.0.0.1", "-p", "5432"],
+                         capture_output=True).returncode != 0:
+        if time.monotonic() > end:
+            raise RuntimeError("postgres did not start")
+        time.sleep(0.3)
+    ctx.run([f"{PG_BIN}/pgbench", "-i", "-s", "2", "-h", "127.0.0.1", "-U", "postgres", "postgres"])
+
+
+def _pg_load(ctx: Ctx) -> Load:
+    b = "http://127.0.0.1:9187"
+    # pgbench gives the database real activity for the exporter to report; bounded by -T
+    ctx.spawn([f"{PG_BIN}/pgbench", "-c", "4", "-j", "2", "-T", "15", "-R", "200", "-h", "127.0.0.1",
+               "-U", "postgres", "postgres"], "pgbench.log")
+    return Load("concurrent /metrics scrapes (each runs the exporter's queries against PostgreSQL) while pgbench "
+                "runs 4 clients at 200 tx/s for 15 s", [get(b, "/metrics")],
+                count=600, seconds=20, threads=4, rate=20)
+
+
+server(Server(
+    name="postgres_exporter", packages=["prometheus-postgres-exporter", "postgresql"],
+    binary="/usr/bin/prometheus-postgres-exporter",
+    what="Prometheus PostgreSQL exporter against a real PostgreSQL 15 (pgbench database) on 127.0.0.1:5432",
+    argv=["/usr/bin/prometheus-postgres-exporter", "--web.listen-address=127.0.0.1:9187",
+          "--extend.query-path=@TMP@/queries.yaml", "--auto-discover-databases"],
+    env={"DATA_SOURCE_NAME": "postgresql://postgres@127.0.0.1:5432/postgres?sslmode=disable"},
+    pprof=None, setup=_pg_setup,
+    ready=lambda c: ok("http://127.0.0.1:9187", "/metrics"), load=_pg_load))
+
+
+def _ygg_conf(ctx: Ctx, node: str) -> None:
+    conf = json.loads(ctx.run(["/usr/sbin/yggdrasil", "-genconf", "-json"]))
+    over = json.loads((ctx.tmp / f"overrides-{node}.json").read_text())
+    over.pop("_comment", None)
+    conf.update(over)
+    (ctx.tmp / f"ygg-{node}.json").write_text(json.dumps(conf, indent=1))
+
+
+def _ygg_setup(ctx: Ctx) -> None:
+    _ygg_conf(ctx, "a")
+    _ygg_conf(ctx, "b")
+    ctx.spawn(["/usr/sbin/yggdrasil", "-useconffile", "@TMP@/ygg-b.json", "-logto", "stdout"], "ygg-b.log")
+
+
+def _ygg_admin(sock: str, req: dict[str, Any]) -> Any:
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(5.0)
+    s.connect(sock)
+    s.sendall(json.dumps(req).encode())
+    buf = b""
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        buf += chunk
+        try:
+            return json.loads(buf)
+        except ValueError:
+            continue
+    s.close()
+    return json.loads(buf)
+
+
+def _ygg_ready(ctx: Ctx) -> bool:
+    try:
+        r = _ygg_admin(str(ctx.tmp / "ygg-a.sock"), {"request": "getpeers"})
+    except (OSError, ValueError):
+        return False
+    return bool(r.get("response", {}).get("peers"))
+
+
+def _ygg_load(ctx: Ctx) -> Load:
+    sock = str(ctx.tmp / "ygg-a.sock")
+    reqs = ["getself", "getpeers", "getdht", "getpaths", "getsessions", "list"]
+    return Load("admin API requests on the unix socket (getself, getpeers, getdht, getpaths, getsessions, list)",
+                [lambda r=r: _ygg_admin(sock, {"request": r}) for r in reqs],
+                count=2000, seconds=20, threads=3, rate=60)
+
+
+server(Server(
+    name="yggdrasil", packages=["yggdrasil"], binary="/usr/sbin/yggdrasil",
+    what="Yggdrasil overlay-network node A (no TUN, no multicast) that dials node B over loopback TCP",
+    argv=["/usr/sbin/yggdrasil", "-useconffile", "@TMP@/ygg-a.json", "-logto", "stdout"],
+    pprof=None, setup=_ygg_setup, ready=_ygg_ready, load=_ygg_load))
+
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--list", action="store_true", help="list the programs and exit")
