@@ -70,9 +70,10 @@ class UnixHTTPConnection(http.client.HTTPConnection):
 
 
 def _conn(base: str, timeout: float) -> tuple[http.client.HTTPConnection, str]:
-    """base: http://HOST:PORT or unix:/path/to.sock"""
+    """base: http://HOST:PORT[/prefix] or unix:/path/to.sock[!/prefix]"""
     if base.startswith("unix:"):
-        return UnixHTTPConnection(base[5:], timeout), ""
+        sock, _, prefix = base[5:].partition("!")
+        return UnixHTTPConnection(sock, timeout), prefix
     u = urllib.parse.urlsplit(base)
     return http.client.HTTPConnection(u.hostname or "127.0.0.1", u.port or 80, timeout=timeout), u.path
 
@@ -261,6 +262,8 @@ class Server:
     ready_limit: float = 60.0
     settle: float = SETTLE
     why_signal: str = ""
+    # extra dumps taken after the pprof ones and before the signal: {MODE: bytes}
+    extra: Callable[[Ctx, subprocess.Popen[bytes]], dict[str, bytes]] | None = None
 
 
 SERVERS: dict[str, Server] = {}
@@ -348,6 +351,7 @@ def one_run(s: Server, state: str, outdir: Path) -> dict[str, Any]:
         if s.user:
             argv = ["runuser", "-u", s.user, "--", *argv]
         info["command"] = " ".join(argv)
+        info["pprof"] = ctx.sub(s.pprof) if s.pprof else None
         errpath = tmp / "stderr.log"
         err = open(errpath, "wb")  # noqa: SIM115
         proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=err, cwd=tmp,
@@ -370,10 +374,12 @@ def one_run(s: Server, state: str, outdir: Path) -> dict[str, Any]:
         files: dict[str, Any] = {}
         if s.pprof:
             for mode, dbg in (("pprof2", 2), ("pprof1", 1)):
-                status, body = request(s.pprof, f"/goroutine?debug={dbg}", timeout=60)
+                status, body = request(ctx.sub(s.pprof), f"/goroutine?debug={dbg}", timeout=60)
                 if status != 200:
                     raise RuntimeError(f"pprof debug={dbg}: HTTP {status}")
                 files[mode] = body
+        if s.extra:
+            files.update(s.extra(ctx, proc))
         if run:
             info["load"]["issued_before_dumps"] = run.issued
             info["load"]["errors_before_dumps"] = run.errors
@@ -418,6 +424,7 @@ def one_run(s: Server, state: str, outdir: Path) -> dict[str, Any]:
                     with contextlib.suppress(ProcessLookupError):
                         os.killpg(p.pid, signal.SIGKILL)
                     p.wait()
+        kill_leftovers(tmp)
         for fn in reversed(ctx.cleanups):
             with contextlib.suppress(Exception):
                 fn()
@@ -425,6 +432,32 @@ def one_run(s: Server, state: str, outdir: Path) -> dict[str, Any]:
             print(f"kept {tmp}", file=sys.stderr)
         else:
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def kill_leftovers(tmp: Path) -> None:
+    """Processes the run started indirectly (a daemon's own children, e.g. dockerd's containerd) name the
+    run's unique temp dir on their command line: end those, by pid."""
+    me = os.getpid()
+    for _ in range(2):
+        pids = []
+        for d in Path("/proc").iterdir():
+            if not d.name.isdigit() or int(d.name) == me:
+                continue
+            try:
+                cmd = (d / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            if str(tmp) in cmd:
+                pids.append(int(d.name))
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+        if not pids:
+            return
+        time.sleep(3)
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
 
 
 def capture_inside(name: str) -> None:
@@ -983,6 +1016,92 @@ server(Server(
     what="Yggdrasil overlay-network node A (no TUN, no multicast) that dials node B over loopback TCP",
     argv=["/usr/sbin/yggdrasil", "-useconffile", "@TMP@/ygg-a.json", "-logto", "stdout"],
     pprof=None, setup=_ygg_setup, ready=_ygg_ready, load=_ygg_load))
+
+
+
+def _docker_usr1(ctx: Ctx, proc: subprocess.Popen[bytes]) -> dict[str, bytes]:
+    before = set((ctx.tmp / "exec").glob("goroutine-stacks-*.log"))
+    proc.send_signal(signal.SIGUSR1)
+    end = time.monotonic() + 20
+    while time.monotonic() < end:
+        new = set((ctx.tmp / "exec").glob("goroutine-stacks-*.log")) - before
+        if new:
+            f = new.pop()
+            size = -1
+            while size != f.stat().st_size:  # written in one go; wait until it stops growing
+                size = f.stat().st_size
+                time.sleep(0.5)
+            return {"usr1": f.read_bytes()}
+        time.sleep(0.2)
+    raise RuntimeError("dockerd wrote no goroutine-stacks file on SIGUSR1")
+
+
+def _docker_load(ctx: Ctx) -> Load:
+    b = f"unix:{ctx.tmp}/docker.sock"
+
+    def volume(i: int) -> Callable[[], Any]:
+        def call() -> None:
+            body = json.dumps({"Name": f"vol{i}", "Labels": {"corpus": "stackparse"}}).encode()
+            request(b, "/v1.41/volumes/create", "POST", body, {"Content-Type": "application/json"})
+            request(b, f"/v1.41/volumes/vol{i}", "DELETE")
+        return call
+
+    return Load("Engine API on the unix socket: info, version, containers, images, volumes (create+remove), "
+                "networks, system df, ping; 2 /events streams held open",
+                [get(b, "/v1.41/info"), get(b, "/v1.41/version"), get(b, "/v1.41/containers/json?all=1"),
+                 get(b, "/v1.41/images/json"), get(b, "/v1.41/volumes"), get(b, "/v1.41/networks"),
+                 get(b, "/v1.41/system/df"), get(b, "/_ping")] + [volume(i) for i in range(4)],
+                count=2000, seconds=20, threads=4, rate=60,
+                background=[hold_stream(b, "/v1.41/events") for _ in range(2)])
+
+
+server(Server(
+    name="dockerd", packages=["docker.io"], binary="/usr/sbin/dockerd",
+    what="Docker Engine daemon (dockerd 20.10 with its own managed containerd), no bridge, no iptables, vfs",
+    argv=["/usr/sbin/dockerd", "--debug", "-H", "unix://@TMP@/docker.sock", "--data-root", "@TMP@/data",
+          "--exec-root", "@TMP@/exec", "--pidfile", "@TMP@/docker.pid", "--iptables=false", "--ip6tables=false",
+          "--bridge=none", "--storage-driver=vfs"],
+    pprof="unix:@TMP@/docker.sock!/debug/pprof",
+    ready=lambda c: ok(f"unix:{c.tmp}/docker.sock", "/_ping"), load=_docker_load, settle=5.0,
+    sig=signal.SIGABRT, extra=_docker_usr1,
+    why_signal="dockerd traps SIGQUIT: it writes runtime.Stack(all) to stderr between two log lines and exits "
+               "131 (pkg/signal/trap.go); SIGABRT is not trapped, so the runtime's own dump is taken with "
+               "SIGABRT. dockerd's own stack dump is kept too: on SIGUSR1 it writes goroutine-stacks-*.log "
+               "into --exec-root and keeps running (mode usr1)"))
+
+
+
+def _podman_load(ctx: Ctx) -> Load:
+    b = f"unix:{ctx.tmp}/podman.sock"
+    v = "/v4.0.0/libpod"
+
+    def volume(i: int) -> Callable[[], Any]:
+        def call() -> None:
+            body = json.dumps({"Name": f"vol{i}", "Label": {"corpus": "stackparse"}}).encode()
+            request(b, f"{v}/volumes/create", "POST", body, {"Content-Type": "application/json"})
+            request(b, f"{v}/volumes/vol{i}?force=true", "DELETE")
+        return call
+
+    return Load("libpod API on the unix socket: info, version, containers, images, pods, volumes (create+remove), "
+                "networks, system df, and the Docker-compatible /info; 2 /events streams held open",
+                [get(b, f"{v}/info"), get(b, f"{v}/version"), get(b, f"{v}/containers/json?all=true"),
+                 get(b, f"{v}/images/json"), get(b, f"{v}/pods/json"), get(b, f"{v}/volumes/json"),
+                 get(b, f"{v}/networks/json"), get(b, f"{v}/system/df"), get(b, "/v1.41/info"), get(b, "/_ping")]
+                + [volume(i) for i in range(3)],
+                count=1500, seconds=20, threads=3, rate=40,
+                background=[hold_stream(b, f"{v}/events?stream=true") for _ in range(2)])
+
+
+server(Server(
+    name="podman", packages=["podman"], binary="/usr/bin/podman",
+    what="Podman API service (podman system service), root storage in a temp dir, vfs driver, cgroupfs",
+    argv=["/usr/bin/podman", "--root", "@TMP@/root", "--runroot", "@TMP@/runroot", "--storage-driver", "vfs",
+          "--cgroup-manager", "cgroupfs", "--events-backend", "file", "--tmpdir", "@TMP@/libpod",
+          "system", "service", "--time=0", "--pprof-address", "127.0.0.1:8889", "unix://@TMP@/podman.sock"],
+    env={"XDG_RUNTIME_DIR": "@TMP@/xdg", "XDG_CONFIG_HOME": "@TMP@/config", "XDG_DATA_HOME": "@TMP@/data",
+         "HOME": "@TMP@"},
+    pprof="http://127.0.0.1:8889/debug/pprof",
+    ready=lambda c: ok(f"unix:{c.tmp}/podman.sock", "/_ping"), load=_podman_load))
 
 
 
