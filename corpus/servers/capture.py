@@ -29,12 +29,13 @@ from __future__ import annotations
 
 import argparse
 import base64
-import http.server
 import contextlib
 import http.client
+import http.server
 import json
 import os
 import re
+import select
 import shutil
 import signal
 import socket
@@ -44,7 +45,7 @@ import tempfile
 import threading
 import time
 import urllib.parse
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -149,7 +150,7 @@ class LoadRun:
         while (n := self._take()) is not None:
             try:
                 calls[n % len(calls)]()
-            except Exception:  # noqa: BLE001 - count and go on: a load client must not die
+            except Exception:
                 with self.lock:
                     self.errors += 1
                 time.sleep(0.05)
@@ -190,19 +191,30 @@ def get(base: str, path: str, **kw: Any) -> Callable[[], Any]:
 
 def hold_stream(base: str, path: str, method: str = "GET", body: bytes | None = None,
                 headers: dict[str, str] | None = None) -> Callable[[threading.Event], None]:
-    """A long-lived streaming request (watch, events) read until the load stops."""
+    """A long-lived streaming request (watch, events), kept open and drained until the load stops.
+    Raw HTTP/1.1 over the socket, polled with select so that the stream is never cut by a read timeout."""
     def run(stop: threading.Event) -> None:
-        c, prefix = _conn(base, 2.0)
-        c.request(method, prefix + path, body=body, headers=headers or {})
-        r = c.getresponse()
-        while not stop.is_set():
-            try:
-                r.read1(4096) if hasattr(r, "read1") else r.read(1)
-            except (TimeoutError, socket.timeout):
-                continue
-            except OSError:
-                break
-        c.close()
+        if base.startswith("unix:"):
+            sockpath, _, prefix = base[5:].partition("!")
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            sock.connect(sockpath)
+            host = "localhost"
+        else:
+            u = urllib.parse.urlsplit(base)
+            sock = socket.create_connection((u.hostname or "127.0.0.1", u.port or 80), timeout=10)
+            prefix, host = u.path, f"{u.hostname}:{u.port}"
+        hdrs = {"Host": host, **(headers or {})}
+        if body is not None:
+            hdrs["Content-Length"] = str(len(body))
+        head = f"{method} {prefix}{path} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in hdrs.items())
+        sock.sendall(head.encode() + b"\r\n" + (body or b""))
+        try:
+            while not stop.is_set():
+                ready, _, _ = select.select([sock], [], [], 0.5)
+                if ready and not sock.recv(65536):
+                    break  # the server ended the stream
+        finally:
+            sock.close()
     return run
 
 
@@ -264,6 +276,11 @@ class Server:
     why_signal: str = ""
     # extra dumps taken after the pprof ones and before the signal: {MODE: bytes}
     extra: Callable[[Ctx, subprocess.Popen[bytes]], dict[str, bytes]] | None = None
+    states: tuple[str, ...] = ("idle", "load")
+    truth: str = "healthy"
+    truth_note: str = ""
+    # for a program with a known real bug: the ids of the goroutines it leaked, read from a dump's text
+    leaked: Callable[[str], list[int] | int] | None = None
 
 
 SERVERS: dict[str, Server] = {}
@@ -468,7 +485,16 @@ def capture_inside(name: str) -> None:
     outdir.mkdir(exist_ok=True)
     for old in outdir.glob(f"{name}.*.txt"):
         old.unlink()
-    runs = [one_run(s, "idle", outdir), one_run(s, "load", outdir)]
+    runs = [one_run(s, state, outdir) for state in s.states]
+    if s.leaked:
+        for run in runs:
+            for fname, v in run["files"].items():
+                found = s.leaked((outdir / fname).read_text(errors="replace"))
+                if isinstance(found, int):
+                    v["leaked_count"] = found  # debug=1: ids are not printed, only the group's count
+                else:
+                    v["leaked_goroutines"] = found
+                    v["leaked_count"] = len(found)
     meta = {
         "program": name,
         "what": s.what,
@@ -484,8 +510,10 @@ def capture_inside(name: str) -> None:
         "network": "private network namespace (unshare -n), loopback only",
         "runs": runs,
         "captured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "truth": "healthy",
+        "truth": s.truth,
     }
+    if s.truth_note:
+        meta["truth_note"] = s.truth_note
     (outdir / "meta.json").write_text(json.dumps(meta, indent=2) + "\n")
 
 # --------------------------------------------------------------------------- PROGRAMS
@@ -571,7 +599,7 @@ def _nats_sub(n: int) -> Callable[[threading.Event], None]:
         while not stop.is_set():
             try:
                 data = s.recv(65536)
-            except (TimeoutError, socket.timeout):
+            except TimeoutError:
                 continue
             if not data:
                 break
@@ -650,7 +678,7 @@ def sink_server(ctx: Ctx, port: int) -> None:
     got = ctx.notes
 
     class H(http.server.BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             self.rfile.read(int(self.headers.get("Content-Length", 0)))
             self.send_response(200)
             self.end_headers()
@@ -1102,6 +1130,70 @@ server(Server(
          "HOME": "@TMP@"},
     pprof="http://127.0.0.1:8889/debug/pprof",
     ready=lambda c: ok(f"unix:{c.tmp}/podman.sock", "/_ping"), load=_podman_load))
+
+
+
+def _podman_events_disconnect(ctx: Ctx) -> Callable[[], Any]:
+    """An events client that subscribes, reads for one second and hangs up."""
+    def call() -> None:
+        stop = threading.Event()
+        t = threading.Thread(target=hold_stream(f"unix:{ctx.tmp}/podman.sock", "/v4.0.0/libpod/events?stream=true"),
+                             args=(stop,), daemon=True)
+        t.start()
+        time.sleep(1.0)
+        stop.set()
+        t.join(timeout=5)
+    return call
+
+
+PODMAN_LEAK_CLIENTS = 6
+
+
+def _podman_leaked(text: str) -> list[int] | int:
+    """Goroutines parked sending at compat/events.go:63 (GetEvents.func1 sending Events' result on the
+    unbuffered error channel) with no GetEvents handler left to receive: their ids in a debug=2 / SIGQUIT
+    text, their count in a debug=1 text."""
+    if text.startswith("goroutine profile:"):
+        return sum(int(m.group(1)) for m in re.finditer(r"^(\d+) @ [^\n]*\n(?:#[^\n]*\n)*", text, re.M)
+                   if "compat/events.go:63" in m.group(0))
+    ids = []
+    for block in re.split(r"\n\s*\n", text):
+        m = re.match(r"goroutine (\d+) \[chan send", block.strip())
+        if m and "compat.GetEvents.func1" in block and "compat/events.go:63" in block:
+            ids.append(int(m.group(1)))
+    return sorted(ids)
+
+
+def _podman_leak_check(ctx: Ctx, proc: subprocess.Popen[bytes]) -> dict[str, bytes]:
+    _status, body = request("http://127.0.0.1:8889/debug/pprof", "/goroutine?debug=2")
+    n = len(_podman_leaked(body.decode(errors="replace")))
+    handlers = body.count(b"compat.GetEvents(")
+    ctx.notes.append(f"{n} goroutines parked at compat/events.go:63 after {PODMAN_LEAK_CLIENTS} events clients "
+                     f"hung up; {handlers} GetEvents handlers still running")
+    if n != PODMAN_LEAK_CLIENTS or handlers:
+        raise RuntimeError(f"podman events leak: expected {PODMAN_LEAK_CLIENTS} leaked goroutines and no handler, "
+                           f"found {n} and {handlers}")
+    return {}
+
+
+server(Server(
+    name="podman_events_leak", packages=["podman"], binary="/usr/bin/podman",
+    what="NOT HEALTHY: podman 4.3.1 API service after 6 events clients hung up; each left one goroutine "
+         "blocked forever (a real goroutine leak of this podman version)",
+    argv=SERVERS["podman"].argv, env=SERVERS["podman"].env, pprof=SERVERS["podman"].pprof,
+    ready=SERVERS["podman"].ready,
+    load=lambda c: Load(f"{PODMAN_LEAK_CLIENTS} events clients, one after another: each subscribes to "
+                        "/v4.0.0/libpod/events?stream=true, reads for 1 s and hangs up",
+                        [_podman_events_disconnect(c)], count=PODMAN_LEAK_CLIENTS, seconds=30, threads=1,
+                        rate=0.8, warmup=10.0),
+    states=("load",), extra=_podman_leak_check, leaked=_podman_leaked, truth="leak",
+    truth_note="compat.GetEvents (pkg/api/handlers/compat/events.go in podman 4.3.1) starts a goroutine (line 54) "
+               "that runs runtime.Events and then sends its result on an unbuffered error channel (line 63). When "
+               "the client hangs up, the handler returns on r.Context().Done() without receiving; Events then "
+               "returns (its context is the request's) and the goroutine blocks on the send forever. One leaked "
+               "goroutine per hung-up events client; capture.py checks that the count equals the number of "
+               "clients and that no handler is left. files[...].leaked_goroutines lists their ids (read from the "
+               "dump text; the debug=1 dump groups them under one stack). Reproduced by hand with curl -m 5."))
 
 
 
