@@ -1078,7 +1078,7 @@ def _docker_load(ctx: Ctx) -> Load:
                 "networks, system df, ping; 2 /events streams held open",
                 [get(b, "/v1.41/info"), get(b, "/v1.41/version"), get(b, "/v1.41/containers/json?all=1"),
                  get(b, "/v1.41/images/json"), get(b, "/v1.41/volumes"), get(b, "/v1.41/networks"),
-                 get(b, "/v1.41/system/df"), get(b, "/_ping")] + [volume(i) for i in range(4)],
+                 get(b, "/v1.41/system/df"), get(b, "/_ping")] + [volume(i) for i in range(8)],
                 count=2000, seconds=20, threads=4, rate=60,
                 background=[hold_stream(b, "/v1.41/events") for _ in range(2)])
 
@@ -1194,6 +1194,64 @@ server(Server(
                "goroutine per hung-up events client; capture.py checks that the count equals the number of "
                "clients and that no handler is left. files[...].leaked_goroutines lists their ids (read from the "
                "dump text; the debug=1 dump groups them under one stack). Reproduced by hand with curl -m 5."))
+
+
+
+def _lxd_ready(ctx: Ctx) -> bool:
+    b = f"unix:{ctx.tmp}/lxd/unix.socket"
+    if not ok(b, "/1.0"):
+        return False
+    if not ok("http://127.0.0.1:8444", "/debug/pprof/"):
+        # LXD serves pprof on core.debug_address, a server setting made through its own API
+        request(b, "/1.0", "PATCH", json.dumps({"config": {"core.debug_address": "127.0.0.1:8444"}}).encode(),
+                {"Content-Type": "application/json"})
+        return False
+    return True
+
+
+def _lxd_load(ctx: Ctx) -> Load:
+    b = f"unix:{ctx.tmp}/lxd/unix.socket"
+    js = {"Content-Type": "application/json"}
+    (ctx.tmp / "pool").mkdir(exist_ok=True)
+    request(b, "/1.0/storage-pools", "POST",
+            json.dumps({"name": "p1", "driver": "dir", "config": {"source": str(ctx.tmp / "pool")}}).encode(), js)
+
+    def profile(i: int) -> Callable[[], Any]:
+        def call() -> None:
+            request(b, "/1.0/profiles", "POST", json.dumps({"name": f"prof{i}", "config": {"limits.cpu": "1"},
+                                                            "description": "load"}).encode(), js)
+            request(b, f"/1.0/profiles/prof{i}", "DELETE")
+        return call
+
+    def volume(i: int) -> Callable[[], Any]:
+        def call() -> None:
+            request(b, "/1.0/storage-pools/p1/volumes/custom", "POST",
+                    json.dumps({"name": f"v{i}", "type": "custom", "config": {}}).encode(), js)
+            request(b, f"/1.0/storage-pools/p1/volumes/custom/v{i}", "DELETE")
+        return call
+
+    return Load("REST API on the unix socket: server, instances, images, profiles (create+delete), projects, "
+                "storage pools, custom volumes on a dir pool (create+delete), operations, resources, warnings; "
+                "2 /1.0/events streams held",
+                [get(b, "/1.0"), get(b, "/1.0/instances?recursion=1"), get(b, "/1.0/images"),
+                 get(b, "/1.0/profiles"), get(b, "/1.0/projects"), get(b, "/1.0/storage-pools?recursion=1"),
+                 get(b, "/1.0/operations"), get(b, "/1.0/resources"), get(b, "/1.0/warnings"),
+                 profile(1), profile(2), volume(1), volume(2)],
+                count=1500, seconds=20, threads=3, rate=40,
+                background=[hold_stream(b, "/1.0/events", headers={
+                    "Connection": "Upgrade", "Upgrade": "websocket", "Sec-WebSocket-Version": "13",
+                    "Sec-WebSocket-Key": base64.b64encode(os.urandom(16)).decode()}) for _ in range(2)])
+
+
+server(Server(
+    name="lxd", packages=["lxd"], binary="/usr/bin/lxd",
+    what="LXD 5.0 daemon (embedded dqlite database), data dir in the temp dir, no instances",
+    argv=["/usr/bin/lxd", "--verbose"],
+    env={"LXD_DIR": "@TMP@/lxd"},
+    pprof="http://127.0.0.1:8444/debug/pprof",
+    setup=lambda c: (c.tmp / "lxd").mkdir(), ready=_lxd_ready, load=_lxd_load,
+    sig=signal.SIGABRT,
+    why_signal="LXD treats SIGQUIT as a shutdown request (no dump); SIGABRT is not trapped, the Go runtime dumps"))
 
 
 

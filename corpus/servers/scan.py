@@ -184,6 +184,13 @@ def markdown(rows: list[tuple[str, str, dict]], summary: str, names: list[str], 
                            + "".join(f"; finding {x['confidence']} {x['kind']} `{x.get('rule')}`: {x['title']}"
                                      for x in found))
         out.append("")
+    unused = [e for i, e in enumerate(evidence) if not any(k[1] == i for k in groups)]
+    if unused:
+        out += ["## Explained in evidence.json, not raised on the current dumps", "",
+                "Findings an earlier capture of the same program raised (which goroutines are caught mid-request "
+                "depends on timing) or that the current analyzer no longer raises:", ""]
+        out += [f"- {e['program']} `{e['match']}` (class {e['class']}): {e['evidence']}" for e in unused]
+        out.append("")
     if unexplained:
         out += ["## Not yet explained", ""]
         out += [f"- {p} `{d}` {x['confidence']} {x['kind']} `{x.get('rule')}`: {x['title']}"
