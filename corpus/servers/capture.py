@@ -481,11 +481,15 @@ def capture_inside(name: str) -> None:
     """Runs inside the private network namespace."""
     subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
     s = SERVERS[name]
-    outdir = HERE / name
-    outdir.mkdir(exist_ok=True)
-    for old in outdir.glob(f"{name}.*.txt"):
-        old.unlink()
-    runs = [one_run(s, state, outdir) for state in s.states]
+    final = HERE / name
+    final.mkdir(exist_ok=True)
+    # write into a staging dir; the previous capture is replaced only when every run succeeded
+    outdir = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=final))
+    try:
+        runs = [one_run(s, state, outdir) for state in s.states]
+    except BaseException:
+        shutil.rmtree(outdir, ignore_errors=True)
+        raise
     if s.leaked:
         for run in runs:
             for fname, v in run["files"].items():
@@ -514,7 +518,12 @@ def capture_inside(name: str) -> None:
     }
     if s.truth_note:
         meta["truth_note"] = s.truth_note
-    (outdir / "meta.json").write_text(json.dumps(meta, indent=2) + "\n")
+    for prev in final.glob(f"{name}.*.txt"):
+        prev.unlink()
+    for new in outdir.glob(f"{name}.*.txt"):
+        new.rename(final / new.name)
+    shutil.rmtree(outdir, ignore_errors=True)
+    (final / "meta.json").write_text(json.dumps(meta, indent=2) + "\n")
 
 # --------------------------------------------------------------------------- PROGRAMS
 
@@ -1002,6 +1011,11 @@ def _ygg_setup(ctx: Ctx) -> None:
     _ygg_conf(ctx, "a")
     _ygg_conf(ctx, "b")
     ctx.spawn(["/usr/sbin/yggdrasil", "-useconffile", "@TMP@/ygg-b.json", "-logto", "stdout"], "ygg-b.log")
+    end = time.monotonic() + 30
+    while not tcp_open(12345, "127.0.0.2"):  # A dials B at start-up: B must listen first
+        if time.monotonic() > end:
+            raise RuntimeError("yggdrasil node B is not listening on 127.0.0.2:12345")
+        time.sleep(0.2)
 
 
 def _ygg_admin(sock: str, req: dict[str, Any]) -> Any:

@@ -152,6 +152,7 @@ def markdown(rows: list[tuple[str, str, dict]], summary: str, names: list[str], 
            "**B** two or more goroutines in `select` at one site called a leak; **C** two or more "
            "`chan receive` consumers at one site with no sender; **D** `sync.Cond.Wait` consumers whose "
            "signaller keeps a list; **other** described in place.", "",
+           (HERE / "findings_preface.md").read_text().strip(), "",
            "Programs scanned: " + ", ".join(names) + ". The counts above are over the healthy ones; "
            + ("programs with a real bug (" + ", ".join(sorted(buggy)) + ") are listed apart at the end."
               if buggy else ""), ""]
