@@ -442,6 +442,7 @@ def one_run(s: Server, state: str, outdir: Path) -> dict[str, Any]:
                         os.killpg(p.pid, signal.SIGKILL)
                     p.wait()
         kill_leftovers(tmp)
+        unmount_under(tmp)
         for fn in reversed(ctx.cleanups):
             with contextlib.suppress(Exception):
                 fn()
@@ -449,6 +450,15 @@ def one_run(s: Server, state: str, outdir: Path) -> dict[str, Any]:
             print(f"kept {tmp}", file=sys.stderr)
         else:
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def unmount_under(tmp: Path) -> None:
+    """dockerd and LXD mount things inside their data dirs and do not unmount them when they die of the
+    dump signal. The capture runs in its own mount namespace (unshare -m), so this touches only its own
+    mounts: unmount those under the run's temp dir, deepest first."""
+    points = [line.split()[1] for line in Path("/proc/self/mounts").read_text().splitlines()]
+    for mp in sorted((m for m in points if m == str(tmp) or m.startswith(f"{tmp}/")), reverse=True):
+        subprocess.run(["umount", "-l", mp], check=False)
 
 
 def kill_leftovers(tmp: Path) -> None:
@@ -1292,7 +1302,7 @@ def main() -> int:
         s = SERVERS[n]
         ensure_packages(s.packages, not a.no_install)
         print(f"== {n}", flush=True)
-        r = subprocess.run(["unshare", "-n", sys.executable, __file__, "--inside", n])
+        r = subprocess.run(["unshare", "-n", "-m", "--propagation", "private", sys.executable, __file__, "--inside", n])
         if r.returncode != 0:
             failed.append(n)
             print(f"!! {n} failed (exit {r.returncode})", flush=True)
