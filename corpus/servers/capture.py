@@ -281,6 +281,9 @@ class Server:
     truth_note: str = ""
     # for a program with a known real bug: the ids of the goroutines it leaked, read from a dump's text
     leaked: Callable[[str], list[int] | int] | None = None
+    # load run: also take a debug=2 dump this many seconds into the load (mode pprof2early), before the
+    # main dumps: two snapshots of one process, for growth
+    early_snapshot: float | None = None
 
 
 SERVERS: dict[str, Server] = {}
@@ -379,6 +382,7 @@ def one_run(s: Server, state: str, outdir: Path) -> dict[str, Any]:
         info["ready_after_s"] = round(time.monotonic() - t0, 1)
         time.sleep(s.settle)
         run: LoadRun | None = None
+        early: bytes | None = None
         if state == "load":
             ld = s.load(ctx)
             info["load"] = {"description": ld.description, "count": ld.count,
@@ -387,8 +391,20 @@ def one_run(s: Server, state: str, outdir: Path) -> dict[str, Any]:
                             "long_lived_clients": len(ld.background)}
             run = LoadRun(ld)
             run.start()
-            run.warm()
+            if s.early_snapshot is not None and s.pprof:
+                time.sleep(s.early_snapshot)
+                status, body = request(ctx.sub(s.pprof), "/goroutine?debug=2", timeout=60)
+                if status != 200:
+                    raise RuntimeError(f"early pprof debug=2: HTTP {status}")
+                early = body
+                info["load"]["early_snapshot_after_s"] = s.early_snapshot
+                info["load"]["issued_before_early_snapshot"] = run.issued
+                time.sleep(max(0.0, ld.warmup - s.early_snapshot))
+            else:
+                run.warm()
         files: dict[str, Any] = {}
+        if early is not None:
+            files["pprof2early"] = early
         if s.pprof:
             for mode, dbg in (("pprof2", 2), ("pprof1", 1)):
                 status, body = request(ctx.sub(s.pprof), f"/goroutine?debug={dbg}", timeout=60)
@@ -1210,7 +1226,7 @@ server(Server(
                         "/v4.0.0/libpod/events?stream=true, reads for 1 s and hangs up",
                         [_podman_events_disconnect(c)], count=PODMAN_LEAK_CLIENTS, seconds=30, threads=1,
                         rate=0.8, warmup=10.0),
-    states=("load",), extra=_podman_leak_check, leaked=_podman_leaked, truth="leak",
+    states=("load",), extra=_podman_leak_check, leaked=_podman_leaked, truth="leak", early_snapshot=4.5,
     truth_note="compat.GetEvents (pkg/api/handlers/compat/events.go in podman 4.3.1) starts a goroutine (line 54) "
                "that runs runtime.Events and then sends its result on an unbuffered error channel (line 63). When "
                "the client hangs up, the handler returns on r.Context().Done() without receiving; Events then "
