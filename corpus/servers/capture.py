@@ -1295,6 +1295,89 @@ server(Server(
 
 
 
+def _st_setup(ctx: Ctx) -> None:
+    ctx.run(["/usr/bin/syncthing", "generate", "--home", "@TMP@/st", "--no-default-folder", "--skip-port-probing"],
+            env={"HOME": str(ctx.tmp)})
+    conf = (ctx.tmp / "st" / "config.xml").read_text()
+    over = json.loads((ctx.tmp / "overrides.json").read_text())
+    over.pop("_comment")
+    for tag, value in over.items():
+        conf, n = re.subn(rf"<{tag}>[^<]*</{tag}>", f"<{tag}>{value}</{tag}>", conf)
+        if n == 0:
+            raise RuntimeError(f"syncthing config has no <{tag}>")
+    (ctx.tmp / "st" / "config.xml").write_text(conf)
+    key = re.search(r"<apikey>([^<]+)</apikey>", conf)
+    assert key
+    ctx.notes.append("api key read from the generated config.xml")
+    (ctx.tmp / "apikey").write_text(key.group(1))
+    for d in ("docs", "photos"):
+        (ctx.tmp / d).mkdir()
+        for i in range(20):
+            (ctx.tmp / d / f"f{i}.txt").write_text(f"{d} {i} " * 200)
+
+
+def _st_headers(ctx: Ctx) -> dict[str, str]:
+    return {"X-API-Key": (ctx.tmp / "apikey").read_text(), "Content-Type": "application/json"}
+
+
+def _st_ready(ctx: Ctx) -> bool:
+    b, h = "http://127.0.0.1:8384", _st_headers(ctx)
+    try:
+        status, body = request(b, "/rest/config/folders", headers=h, timeout=2)
+    except OSError:
+        return False
+    if status != 200:
+        return False
+    have = {f["id"] for f in json.loads(body)}
+    for d in ("docs", "photos"):
+        if d not in have:
+            request(b, "/rest/config/folders", "POST", json.dumps(
+                {"id": d, "label": d, "path": str(ctx.tmp / d), "type": "sendreceive",
+                 "rescanIntervalS": 10, "fsWatcherEnabled": True, "fsWatcherDelayS": 1}).encode(), h)
+            return False
+    status, body = request(b, "/rest/db/status?folder=docs", headers=h, timeout=2)
+    return status == 200 and json.loads(body).get("state") == "idle"
+
+
+def _st_load(ctx: Ctx) -> Load:
+    b, h = "http://127.0.0.1:8384", _st_headers(ctx)
+
+    def touch(i: int) -> Callable[[], Any]:
+        def call() -> None:
+            (ctx.tmp / "docs" / f"new{i % 30}.txt").write_text(f"edit {time.time()} " * 50)
+        return call
+
+    def events(stop: threading.Event) -> None:
+        since = 0
+        while not stop.is_set():
+            status, body = request(b, f"/rest/events?since={since}&timeout=2", headers=h, timeout=10)
+            if status == 200:
+                evs = json.loads(body)
+                since = evs[-1]["id"] if evs else since
+
+    return Load("REST API (system status, connections, config, folder status, completion, browse), file edits "
+                "in a watched folder with explicit rescans; 2 long-polling /rest/events clients",
+                [get(b, "/rest/system/status", headers=h), get(b, "/rest/system/connections", headers=h),
+                 get(b, "/rest/config", headers=h), get(b, "/rest/db/status?folder=docs", headers=h),
+                 get(b, "/rest/db/completion?folder=photos", headers=h),
+                 get(b, "/rest/db/browse?folder=docs", headers=h), touch(1), touch(2),
+                 lambda: request(b, "/rest/db/scan?folder=docs", "POST", b"", h)],
+                count=1500, seconds=20, threads=3, rate=40, background=[events, events])
+
+
+server(Server(
+    name="syncthing", packages=["syncthing"], binary="/usr/bin/syncthing",
+    what="Syncthing with two watched folders, discovery, relays, NAT and reporting off, GUI/API on loopback",
+    argv=["/usr/bin/syncthing", "serve", "--home", "@TMP@/st", "--no-browser", "--no-restart", "--no-upgrade",
+          "--gui-address", "http://127.0.0.1:8384"],
+    # STMONITORED: run syncthing itself, not its monitor parent (which would get the signal and dump only
+    # its own 13 goroutines while the child serves pprof)
+    env={"HOME": "@TMP@", "STPROFILER": "127.0.0.1:9094", "STNOUPGRADE": "1", "STMONITORED": "1"},
+    pprof="http://127.0.0.1:9094/debug/pprof",
+    setup=_st_setup, ready=_st_ready, load=_st_load))
+
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--list", action="store_true", help="list the programs and exit")
