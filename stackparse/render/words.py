@@ -41,7 +41,8 @@ def resource_phrase(kind: str, address: str | None, part: str = "") -> str:
     if kind == "select":
         return "a select" if not address else f"a select ({address})"
     if not address:
-        return f"a {name} (address not in the dump)"
+        behind = " behind a waiting writer" if part == "writer" or kind == "rwmutex-writer" else ""
+        return f"a {name} (address not in the dump){behind}"
     text = f"{name} {address}"
     if part == "writer" or kind == "rwmutex-writer":
         text += " (behind a waiting writer)"
@@ -50,8 +51,8 @@ def resource_phrase(kind: str, address: str | None, part: str = "") -> str:
     return text
 
 
-# mutex@0xc000012345, rwmutex@0xc0..#writer, chan?g1077, select?g12, chan:0x.. (older spelling)
-_KEY = re.compile(r"\b([a-z][a-z-]*)(?:[@:](0x[0-9a-f]+)\??(?:#([a-z]+))?|\?g\d+)(?![\w@?#])")
+# mutex@0xc000012345, rwmutex@0xc0..#writer, chan?g1077, rwmutex?g14#writer, select?g12, chan:0x.. (older spelling)
+_KEY = re.compile(r"\b([a-z][a-z-]*)(?:[@:](0x[0-9a-f]+)\??|\?g\d+)(?:#([a-z]+))?(?![\w@?#])")
 _NODE = re.compile(r"(?<![\w.:/@?])g:?(\d+)\b(?![.(\w])")
 _PATH = re.compile(r"\(?(/[^\s():,]+\.(?:go|s|c)):(\d+)\)?")
 _ONE = [
