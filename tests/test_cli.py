@@ -212,11 +212,12 @@ def test_keyboard_interrupt_exits_130(deadlock_file: Path, monkeypatch: pytest.M
 
 def test_broken_pipe_is_quiet(deadlock_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import stackparse.cli as cli_mod
+    import stackparse.cli.analyze as analyze_mod  # where the analyze command looks _write up
 
     def closed(text: str, color: bool = False) -> None:
         raise BrokenPipeError(32, "Broken pipe")
 
-    monkeypatch.setattr(cli_mod, "_write", closed)
+    monkeypatch.setattr(analyze_mod, "_write", closed)
     r = CliRunner().invoke(cli, ["analyze", str(deadlock_file)])
     assert r.exit_code == cli_mod.EXIT_PIPE and r.stderr == ""
 
@@ -466,10 +467,12 @@ def test_terminal_shows_progress_and_analysis_status(
 ) -> None:
     """On a terminal a big input gets a progress bar while it is parsed and a status line while
     it is analysed (erased after); piped, or in JSON mode, stderr stays clean."""
-    cli_mod = importlib.import_module("stackparse.cli")
+    # the modules that read the thresholds: the input reader and the analyze command
+    inputs_mod = importlib.import_module("stackparse.cli.inputs")
+    analyze_mod = importlib.import_module("stackparse.cli.analyze")
     # this small dump stands for a big one
-    monkeypatch.setattr(cli_mod, "PROGRESS_BYTES", 1)
-    monkeypatch.setattr(cli_mod, "STATUS_GOROUTINES", 1)
+    monkeypatch.setattr(inputs_mod, "PROGRESS_BYTES", 1)
+    monkeypatch.setattr(analyze_mod, "STATUS_GOROUTINES", 1)
     tty = _Terminal()
     assert _run_main(["analyze", str(deadlock_file)], monkeypatch, tty) == 1
     shown = tty.getvalue()
@@ -478,8 +481,8 @@ def test_terminal_shows_progress_and_analysis_status(
     assert "DEADLOCK" in capsys.readouterr().out  # the report itself goes to stdout
     for args, err in ((["analyze", str(deadlock_file)], io.StringIO()),
                       (["analyze", "--format", "json", str(deadlock_file)], _Terminal())):  # fmt: skip
-        monkeypatch.setattr(cli_mod, "PROGRESS_BYTES", 1)
-        monkeypatch.setattr(cli_mod, "STATUS_GOROUTINES", 1)
+        monkeypatch.setattr(inputs_mod, "PROGRESS_BYTES", 1)
+        monkeypatch.setattr(analyze_mod, "STATUS_GOROUTINES", 1)
         assert _run_main(args, monkeypatch, err) == 1
         assert "analysing" not in err.getvalue() and "parsing" not in err.getvalue()
     capsys.readouterr()
