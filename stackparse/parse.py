@@ -55,7 +55,6 @@ from operator import and_, getitem, is_, itemgetter
 from pathlib import Path
 from typing import IO, Any, cast
 
-from ._compiled import active as _compiled_active
 from .grammar import FileInfo, GrammarError, HeaderInfo, parse_line, parse_structure, split_function
 from .model import (
     Ancestor,
@@ -96,10 +95,6 @@ __all__ = [
 ]
 
 Progress = Callable[[int, int], None]
-
-#: The compiled frame lookup, or None when it is not built or STACKPARSE_NO_SPEEDUPS is set (then
-#: _Segmenter._run and _bulk_frames do the same in Python). tests/test_speedups.py runs both.
-_speedups: Any = _compiled_active
 
 #: Lines longer than this are never dump lines (the runtime prints at most 10 argument words
 #: per frame); keeping them out of the grammar keeps parse time linear on hostile input.
@@ -1142,15 +1137,7 @@ class _Segmenter:
         ids = cur.ids
         h = i
         window = self.window
-        fast = _speedups
         while len(ends) < window:
-            if fast is not None:
-                # the blocks whose headers are known, compiled; a header it cannot decide alone
-                # is read by the steps below, and then it goes on
-                h, more = fast.scan_blocks(lines, h, i, window, lc.hfast, lc.headers, ids, ends, heads, skips,
-                                           MAX_LINE)
-                if not more or len(ends) >= window:
-                    break
             ph = lc.run_header(lines[h])
             if ph is None:
                 break
@@ -1166,7 +1153,9 @@ class _Segmenter:
             ends.append(b)
             heads.append((gid, t))
             skips.append((b - i - 1) >> 1)  # the pair (empty line, next header)
-            if lines[b - 2][:11] == "created by ":
+            if b - h >= 3 and lines[b - 2][:11] == "created by ":
+                # (a block of a header alone has no created-by pair: at h == 0, lines[b - 2]
+                # would be the piece's last line)
                 skips.append((b - i - 3) >> 1)
             h = b + 1
             if h >= n or lines[h][:10] != "goroutine ":
@@ -1178,12 +1167,7 @@ class _Segmenter:
         files = lines[i + 2 : last + 1 : 2]
         cache = lc.frames
         frames: list[Any]
-        if fast is not None:
-            # the same lookups and known-site reads as below and in _bulk_frames, compiled
-            frames = fast.run_frames(lines, i + 1, len(calls), cache, lc.sites, _skeleton_verdicts,
-                                     lc.regs_shapes, Frame, MAX_LINE)
-        else:
-            frames = list(map(cache.get, zip(calls, files)))
+        frames = list(map(cache.get, zip(calls, files)))
         m = len(frames)
         for k in skips:
             if k < m:
@@ -1198,20 +1182,6 @@ class _Segmenter:
         h = i
         k = 0
         while k < len(ends):
-            if fast is not None:
-                # the goroutines of the blocks whose frames and created-by pair are known,
-                # compiled; a block it cannot make alone is decided by the steps below
-                got: list[Goroutine] = []
-                h, k = fast.build_goroutines(lines, i, h, k, ends, heads, frames, lc.cb, ids, Goroutine,
-                                             base, _SKIP, got)
-                if sink is not None:
-                    deque(map(sink, got), maxlen=0)
-                if out is not None:
-                    out += got
-                else:
-                    cur.goroutines += [_PLACEHOLDER] * len(got)
-                if k >= len(ends):
-                    break
             b = ends[k]
             gid, t = heads[k]
             k += 1
@@ -1792,7 +1762,7 @@ def _workers(workers: int | None, size: int) -> int:
         env = os.environ.get("STACKPARSE_WORKERS", "")
         if env.isdigit():
             workers = int(env)
-        elif size < PARALLEL_MIN_BYTES or _speedups is not None:
+        elif size < PARALLEL_MIN_BYTES:
             return 1
         else:
             workers = 2
