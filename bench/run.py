@@ -147,8 +147,6 @@ def child(kind: str, path: str) -> dict:
         base = _rss_kb()
         if kind in ("parse", "parse-py"):
             # parse: the default; parse-py: the same in a process started with STACKPARSE_NO_SPEEDUPS=1
-            parse_mod = sys.modules["stackparse.parse"]
-            out["compiled"] = parse_mod._speedups is not None
             t0 = time.perf_counter()
             dump = stackparse.parse_file(path)
             out["seconds"] = time.perf_counter() - t0

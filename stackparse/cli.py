@@ -7,7 +7,7 @@
     stackparse diff    OLD NEW [--format text|json] [--fail-on LEVEL] [--fail-on-growth N]
 
 Reading the input (files, gzip, directories, stdin, URLs through :mod:`stackparse.capture`) and
-choosing an exit status is all this module does: parsing is :func:`stackparse.parse.parse_all`,
+choosing an exit status is all this module does: parsing is :func:`stackparse.parsing.parse_all`,
 analysis :func:`stackparse.detect.analyze`, output :mod:`stackparse.render`, comparison
 :func:`stackparse.diff.diff`, source lines :class:`stackparse.source.SourceMap`.
 
@@ -21,8 +21,6 @@ from __future__ import annotations
 import atexit
 import gc
 import gzip
-import importlib
-import inspect
 import json
 import os
 import sys
@@ -106,8 +104,9 @@ def _version() -> str:
 
         return version("stackparse")
     except (ImportError, PackageNotFoundError):
-        pkg = importlib.import_module("stackparse")
-        return str(getattr(pkg, "__version__", "0+unknown"))
+        import stackparse
+
+        return str(getattr(stackparse, "__version__", "0+unknown"))
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -171,7 +170,7 @@ def _read_bytes(source: str, timeout: float | None, max_bytes: int | None = None
         return sys.stdin.buffer.read()
     if _is_url(source):
         try:
-            capture = importlib.import_module("stackparse.capture")
+            import stackparse.capture as capture  # (through sys.modules: it may be missing)
         except ImportError:
             raise InputError(f"{source}: URL input not available (stackparse.capture is missing)") from None
         try:
@@ -197,13 +196,6 @@ def _decode(source: str, data: bytes) -> str:
             "(for pprof, ask for ?debug=1 or ?debug=2, not the protobuf profile)"
         )
     return data.decode("utf-8", errors="replace")
-
-
-def _accepts(fn: Callable[..., Any], name: str) -> bool:
-    try:
-        return name in inspect.signature(fn).parameters
-    except (TypeError, ValueError):
-        return False
 
 
 @contextmanager
@@ -241,7 +233,7 @@ def _parse_source(
     source: str, timeout: float | None, progress: bool, max_bytes: int | None = None
 ) -> list[Any]:
     """Every dump in ``source`` (a file, ``-`` or a URL); InputError when there is none."""
-    parse = importlib.import_module("stackparse.parse")
+    from . import parsing
     name = _display(source)
     # A one-shot process: no cyclic garbage collection while parsing (the records are acyclic),
     # and afterwards the records are moved out of the collector's reach (gc.freeze below), so
@@ -249,9 +241,9 @@ def _parse_source(
     gc_was = gc.isenabled()
     gc.disable()
     try:
-        by_file = getattr(parse, "parse_file_all", None)
+        by_file = parsing.parse_file_all
         size = _file_size(source)
-        if by_file is not None and size > 0:
+        if size > 0:
             # A file: the parser reads it in pieces of a few MB (bounded memory), with a
             # progress bar for big ones on a terminal.
             _decode(source, _head(source))  # binary / corrupt gzip -> one clear error first
@@ -260,12 +252,8 @@ def _parse_source(
             text = ""
         else:
             text = _decode(source, _read_bytes(source, timeout, max_bytes))
-            with _progress(f"parsing {name}", len(text), progress) as cb:
-                if cb is not None and _accepts(parse.parse_all, "progress"):
-                    dumps = list(parse.parse_all(text, progress=cb))
-                else:
-                    dumps = list(parse.parse_all(text))
-    except parse.ParseError as e:
+            dumps = list(parsing.parse_all(text))
+    except parsing.ParseError as e:
         raise InputError(f"{name}: {_parse_error_text(e)}") from None
     finally:
         gc.freeze()
@@ -468,7 +456,7 @@ def analyze_cmd(
 
     Exit status: 0 nothing at or above --fail-on, 1 something, 2 unreadable input.
     """
-    detect = importlib.import_module("stackparse.detect")
+    from . import detect
     order = _order(detect)
     if count is not None and watch_s is None:
         raise click.UsageError("--count needs --watch")
@@ -530,17 +518,15 @@ def _watch(
 ) -> Any | None:
     """Fetch ``url`` every ``interval`` s; report each dump against the first. Returns the last
     analysis (None when Ctrl-C came before the first dump)."""
-    from . import capture
+    from . import capture, parsing
     from . import diff as diff_mod
-
-    parse = importlib.import_module("stackparse.parse")
     first: tuple[float, Any] | None = None
     last = None
     try:
         for when, body in capture.watch(url, interval, count, **kw):
             try:
-                dump = parse.parse(_decode(url, body))
-            except parse.ParseError as e:
+                dump = parsing.parse(_decode(url, body))
+            except parsing.ParseError as e:
                 raise InputError(f"{url}: {_parse_error_text(e)}") from None
             a = last = detect.analyze(dump)
             side = a if getattr(a, "dump", None) is not None else dump  # diff needs the dump
@@ -673,7 +659,7 @@ def diff_cmd(
     Exit status: 0 nothing alarming, 1 a new (or growing) finding at or above --fail-on, or a
     bucket grew by --fail-on-growth or more; 2 unreadable input.
     """
-    detect = importlib.import_module("stackparse.detect")
+    from . import detect
     from . import diff as diff_mod
 
     if old == "-" and new == "-":

@@ -11,6 +11,7 @@ docs/architecture.md: READ IT before writing a stage.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Literal, NamedTuple
@@ -93,10 +94,31 @@ Arg = ArgWord | ArgGroup
 
 
 def _parse_args_text(text: str) -> tuple[Arg, ...] | None:
-    # Imported lazily: parse.py imports this module.
-    from .parse import parse_args
+    """The arguments of an argument list the grammar accepted when the frame was read: ``{``,
+    ``}`` and words separated by ``, `` (None for ``...``). Read with an explicit stack, so
+    depth costs no recursion; text outside that language (a Frame made by hand) still reads,
+    as words."""
+    if text == "...":
+        return None
+    stack: list[list[Arg]] = [[]]
+    for tok in _ARG_TOKENS.findall(text):
+        if tok == "{":
+            stack.append([])
+        elif tok == "}":
+            if len(stack) > 1:
+                items = stack.pop()
+                stack[-1].append(ArgGroup(tuple(items)))
+        elif tok[-1] == "?":
+            stack[-1].append(ArgWord(tok[:-1], True))
+        else:
+            stack[-1].append(ArgWord(tok, False))
+    while len(stack) > 1:  # (unbalanced text from a hand-made Frame)
+        items = stack.pop()
+        stack[-1].append(ArgGroup(tuple(items)))
+    return tuple(stack[0])
 
-    return parse_args(text)
+
+_ARG_TOKENS = re.compile(r"\{|\}|[^{}, ]+")
 
 
 _args_cache = lru_cache(maxsize=65536)(_parse_args_text)

@@ -23,7 +23,7 @@ REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "corpus"
 SCHEMA_DIR = REPO / "stackparse" / "schema"
 
-parse = pytest.importorskip("stackparse.parse", reason="stackparse.parse not written yet")
+parse = pytest.importorskip("stackparse.parsing", reason="stackparse.parsing not written yet")
 detect = pytest.importorskip("stackparse.detect", reason="stackparse.detect not written yet")
 
 # An AB-BA deadlock as Go 1.22+ prints it (GOTRACEBACK=all), and a healthy dump.

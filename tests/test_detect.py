@@ -19,7 +19,7 @@ from stackparse import detect as detect_mod
 from stackparse.detect import analyze
 from stackparse.graph import build_graph, gnode
 from stackparse.model import Dump, Preamble, ProfileFrame, ProfileRecord
-from stackparse.parse import parse
+from stackparse.parsing import parse
 
 MAIN = G(1, "running", "main.main()", created_by=None)
 
@@ -262,7 +262,7 @@ def _corpus_sample() -> list[Path]:
 
 @pytest.mark.parametrize("path", _corpus_sample(), ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_fast_walks_agree_with_plain_ones_on_corpus(path: Path) -> None:
-    from stackparse.parse import parse_all
+    from stackparse.parsing import parse_all
 
     for dump in parse_all(path.read_bytes()):
         if not dump.goroutines:

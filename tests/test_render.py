@@ -381,7 +381,7 @@ def test_json_validates_against_schema() -> None:
 
 
 def test_dump_json_validates_against_schema() -> None:
-    pytest.importorskip("stackparse.parse")  # Frame.args parses lazily
+    pytest.importorskip("stackparse.parsing")  # Frame.args parses lazily
     d = json.loads(render_dump_json(abba_dump("boom")))
     assert d["schema"] == "stackparse/dump/1"
     validate(d, load_schema("dump-1.json"))
@@ -389,7 +389,7 @@ def test_dump_json_validates_against_schema() -> None:
 
 def test_schemas_are_valid_json_schema_when_jsonschema_is_installed() -> None:
     jsonschema = pytest.importorskip("jsonschema")
-    pytest.importorskip("stackparse.parse")
+    pytest.importorskip("stackparse.parsing")
     for name in ("analysis-1.json", "dump-1.json"):
         jsonschema.Draft202012Validator.check_schema(load_schema(name))
     jsonschema.validate(abba_analysis().to_dict(), load_schema("analysis-1.json"))
@@ -614,7 +614,7 @@ def corpus_files() -> list[Path]:
 
 @pytest.mark.parametrize("path", corpus_files()[:80], ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_every_format_on_corpus(path: Path) -> None:
-    parse = pytest.importorskip("stackparse.parse")
+    parse = pytest.importorskip("stackparse.parsing")
     detect = pytest.importorskip("stackparse.detect")
     dumps = parse.parse_all(path.read_text(errors="replace"))
     if not dumps:
@@ -690,7 +690,7 @@ def test_dumps_indented_is_json_dumps_on_odd_values(case: int) -> None:
 def test_json_renderers_write_what_json_dumps_writes_on_corpus(path: Path) -> None:
     """render_json / render_dump_json write with orjson: the text is byte for byte what
     json.dumps(indent=2) writes for the same document."""
-    parse = pytest.importorskip("stackparse.parse")
+    parse = pytest.importorskip("stackparse.parsing")
     detect = pytest.importorskip("stackparse.detect")
     for dump in parse.parse_all(path.read_bytes()):
         a = detect.analyze(dump)
@@ -754,7 +754,7 @@ def test_view_finds_graph_nodes_in_either_goroutine_spelling() -> None:
 
 def test_text_report_sums_up_lock_contention_no_finding_explains() -> None:
     from stackparse.detect import analyze
-    from stackparse.parse import parse_file
+    from stackparse.parsing import parse_file
 
     a = analyze(parse_file(CORPUS / "go1.27" / "healthy_tenant_contention.stack.txt"))
     text = render_text(a)
@@ -796,7 +796,7 @@ def test_readme_quotes_real_reports() -> None:
     """The README's report excerpts are what the renderer prints for those corpus dumps (with the
     program's checkout as ``--source`` where the excerpt quotes source lines)."""
     from stackparse.detect import analyze
-    from stackparse.parse import parse_file
+    from stackparse.parsing import parse_file
     from stackparse.source import SourceMap
 
     readme = (CORPUS.parent / "README.md").read_text()
@@ -813,7 +813,7 @@ def test_readme_quotes_real_reports() -> None:
 
 def test_text_notes_alike_are_folded() -> None:
     from stackparse.detect import analyze
-    from stackparse.parse import parse_file
+    from stackparse.parsing import parse_file
 
     a = analyze(parse_file(CORPUS / "go1.27" / "healthy_tenant_contention.stack.txt"))
     alike = [n for n in a.notes if n.endswith("possible releasers, kept 16")]

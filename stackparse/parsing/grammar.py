@@ -1,8 +1,8 @@
-"""The lark grammars of the dump language, loaded from the package, and their transformers.
+"""The lark grammars of the dump language, loaded from the package, and their transformer.
 
 ``grammars/lines.lark`` defines every kind of line; ``grammars/dump.lark`` how lines combine
-into goroutine blocks and dumps. This module turns lark's trees into plain Python values; the
-records are built in :mod:`stackparse.parse`. Nothing outside the parse stage sees a tree.
+into goroutine blocks and dumps. This module turns lark's trees into plain typed values; the
+records are built in :mod:`.build` and :mod:`.blocks`. Nothing outside parsing sees a tree.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from lark import Lark, Token, Transformer, Tree
 from lark.exceptions import LarkError, UnexpectedInput
 from lark.lexer import Lexer
 
-from .model import ArgGroup, ArgWord, Function
+from ..model import ArgGroup, ArgWord, Function
 
 __all__ = [
     "LINE_RULES",
@@ -59,6 +59,10 @@ LINE_RULES = (
     "profile_frame",
 )
 
+#: Lines longer than this are never dump lines (the runtime prints at most 10 argument words per
+#: frame); keeping them out of the grammar keeps the work per line bounded on hostile input.
+MAX_LINE = 16384
+
 STRUCTURE_RULES = ("dump", "goroutine", "preamble", "registers", "profile")
 
 
@@ -80,7 +84,7 @@ def _grammar_text(name: str) -> str:
             return res.read_text(encoding="utf-8")
     except (FileNotFoundError, ModuleNotFoundError, NotADirectoryError):  # pragma: no cover
         pass
-    src = Path(__file__).resolve().parent.parent / "grammars" / name
+    src = Path(__file__).resolve().parents[2] / "grammars" / name
     return src.read_text(encoding="utf-8")
 
 
@@ -425,11 +429,25 @@ class _LineTransformer(Transformer[Token, Any]):
 _TRANSFORMER = _LineTransformer()
 
 
+class Work:
+    """How many times the grammar ran: lines read by lines.lark (``lines``) and line sequences
+    read by dump.lark (``sequences``). A deterministic measure of the parser's work, which the
+    tests use to check it grows linearly with the input."""
+
+    lines = 0
+    sequences = 0
+
+    @classmethod
+    def reset(cls) -> None:
+        cls.lines = cls.sequences = 0
+
+
 def parse_line(rule: str, text: str) -> Any:
     """Parse one line with the start rule ``rule`` of lines.lark and return its value.
 
     Raises :class:`GrammarError` with what the grammar expected when the line does not match.
     """
+    Work.lines += 1
     try:
         tree = line_parser().parse(text, start=rule)
     except UnexpectedInput as e:
@@ -442,6 +460,7 @@ def parse_line(rule: str, text: str) -> Any:
 
 def parse_structure(rule: str, kinds: list[tuple[str, int]]) -> Tree[Token]:
     """Parse a sequence of (line kind, line index) with the start rule ``rule`` of dump.lark."""
+    Work.sequences += 1
     try:
         return structure_parser().parse(kinds, start=rule)  # type: ignore[arg-type]
     except UnexpectedInput as e:

@@ -1,0 +1,341 @@
+"""The segmenter: walks the input's lines and says where each dump begins and ends.
+
+Its states (:class:`~.states.State`) are what the last line read opened: noise, a crash
+preamble, goroutine blocks, a register dump, a GOTRACEBACK=crash relay section, a pprof
+``debug=1`` profile. Goroutine blocks themselves are read by :mod:`.blocks`.
+Policy (forgiving, never silent): every goroutine that can be read is returned; what cannot be
+read becomes a Diagnostic naming the line and what was expected.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+from ..model import (
+    Diagnostic,
+    Dump,
+    Goroutine,
+    ProfileFrame,
+    ProfileRecord,
+    Signal,
+)
+from .blocks import _RUN_MIN, BlockReader
+from .build import _PLACEHOLDER, _DumpBuilder
+from .grammar import GrammarError, parse_line, split_function
+from .lines import _PREAMBLE_START_RE, _PROFILE_HDR_RE, _PROFILE_REC_RE, _REGISTER_RE, _SIGHEAD_RE, _TRAILER_RE, _Lines
+from .states import State
+from .unwrap import HEADER_ANYWHERE, PrefixShape, find_dump_start, normalize_indent
+
+# ====================================================================== segmenter
+
+
+
+class _Segmenter(BlockReader):
+    """Walks lines, finds the dumps in them and reads each goroutine block with the grammar."""
+
+    def __init__(self, memo: bool = True, sink: Callable[[Goroutine], None] | None = None,
+                 keep: bool = True) -> None:
+        self.lines = _Lines(memo)
+        self.memo = memo
+        self.sink = sink
+        self.keep = keep
+        self.dumps: list[Dump] = []
+        self.cur: _DumpBuilder | None = None
+        self.state = State.NOISE
+        self.prefix: PrefixShape | None = None
+        self.pending: list[str] = []  # lines of a block cut by a chunk boundary
+        self.pending_start = 0
+        self.stray: list[Diagnostic] = []  # diagnostics outside any dump
+        self.record: list[Any] | None = None  # current pprof record [count, pcs, labels, frames, line]
+        self.relay: list[Any] | None = None
+        self.window = _RUN_MIN  # blocks per run (see _run)
+        self.next_base = 0  # lines fed so far (see _feed_stream)
+
+    # ------------------------------------------------------------------ dumps
+    def _open(self, lineno: int) -> _DumpBuilder:
+        self._close()
+        self.cur = _DumpBuilder(lineno)
+        return self.cur
+
+    def _close(self) -> None:
+        cur = self.cur
+        if cur is None:
+            return
+        self._end_record()
+        self._end_relay()
+        self.cur = None
+        self.state = State.NOISE
+        if cur.has_content():
+            dump = cur.build()
+            if self.keep:
+                self.dumps.append(dump)
+            else:
+                self.dumps.append(replace(dump, goroutines=()))
+
+    def _add_goroutine(self, g: Goroutine, lineno: int) -> None:
+        cur = self.cur
+        assert cur is not None
+        if self.relay is not None:
+            self.relay[1].append(g)
+        else:
+            if g.id in cur.ids and g.id != 0:
+                # a goroutine id seen twice: a second dump follows without a preamble
+                self._close()
+                cur = self._open(lineno)
+                self.state = State.BLOCKS
+            cur.ids.add(g.id)
+            if self.sink is not None:
+                self.sink(g)
+            if self.keep:
+                cur.goroutines.append(g)
+            else:
+                cur.goroutines.append(_PLACEHOLDER)
+        cur.end_line = max(cur.end_line, lineno)
+        if g.truncated:
+            cur.truncated = True
+
+    def _diag(self, line: int, message: str, text: str = "", expected: str = "",
+              severity: str = "error") -> None:
+        d = Diagnostic(line, message, text[:200], expected, severity)  # type: ignore[arg-type]
+        if self.cur is not None:
+            self.cur.diagnostics.append(d)
+        else:
+            self.stray.append(d)
+
+    # ------------------------------------------------------------------ feeding
+    def feed(self, lines: list[str], base: int, final: bool) -> None:
+        """Read ``lines`` (line ``base + i + 1`` of the input is ``lines[i]``)."""
+        if self.pending:
+            # a block was cut by the previous chunk's end: glue it to this chunk
+            lines = self.pending + lines
+            base = self.pending_start - 1
+            self.pending = []
+        if self.prefix is not None:
+            self._apply_prefix(lines, 0)
+        n = len(lines)
+        i = 0
+        while i < n:
+            line = lines[i]
+            state = self.state
+            if line[:10] == "goroutine " and state != State.PROFILE and line[10:11].isdigit():
+                if state == State.BLOCKS and self.memo and self.relay is None:
+                    # consecutive blocks of the common shape, read together
+                    k = self._run(lines, i, base)
+                    if k > i:
+                        i = k
+                        continue
+                # a goroutine block: up to the next empty line
+                try:
+                    j = lines.index("", i)
+                except ValueError:
+                    if not final:
+                        self.pending = lines[i:]
+                        self.pending_start = base + i + 1
+                        return
+                    j = n
+                i = self._block(lines, i, j, base)
+                continue
+            if not line and state == State.BLOCKS:
+                i += 1
+                continue
+            i = self._line(lines, i, base)
+        self.lines.trim()
+        if final:
+            self._close()
+
+    def _apply_prefix(self, lines: list[str], start: int) -> None:
+        p = self.prefix
+        assert p is not None
+        for k in range(start, len(lines)):
+            s = p.strip(lines[k])
+            if s is not None:
+                lines[k] = s
+
+    # ------------------------------------------------------------------ one line
+    def _line(self, lines: list[str], i: int, base: int) -> int:
+        line = lines[i]
+        lineno = base + i + 1
+        state = self.state
+        cur = self.cur
+        if line[:1] == " " and state in (State.BLOCKS, State.REGISTERS, State.PROFILE):
+            line = normalize_indent(line)
+        if state == State.PREAMBLE:
+            assert cur is not None
+            if line == "":
+                nxt = lines[i + 1] if i + 1 < len(lines) else None
+                if nxt is not None and (nxt.startswith("goroutine ") or nxt == "runtime stack:"):
+                    self.state = State.BLOCKS
+                    return i + 1
+                # a crash that printed no goroutines (GOTRACEBACK=none, Goexit deadlock)
+                self._close()
+                return i + 1
+            if len(cur.preamble) > 500:
+                # no goroutine block in sight: this was log text, not a crash
+                self.cur = None
+                self.state = State.NOISE
+                return i + 1
+            if line == "runtime stack:":
+                self.state = State.BLOCKS
+                return self._runtime_stack(lines, i, base)
+            cur.preamble.append(line)
+            cur.preamble_lines.append(lineno)
+            cur.end_line = lineno
+            return i + 1
+        if state in (State.BLOCKS, State.REGISTERS) and cur is not None:
+            if line == "":
+                return i + 1
+            if line == "runtime stack:":
+                return self._runtime_stack(lines, i, base)
+            if _REGISTER_RE.match(line):
+                regs = parse_line("register_line", line)
+                target = self.relay[2] if self.relay is not None else cur.registers
+                target.extend(regs)
+                cur.end_line = lineno
+                self.state = State.REGISTERS
+                return i + 1
+            if line == "-----" and state == State.REGISTERS:
+                self._end_relay()
+                self.relay = [None, [], [], []]
+                self.state = State.RELAY
+                cur.end_line = lineno
+                return i + 1
+            if _TRAILER_RE.match(line):
+                cur.trailer.append(line)
+                cur.end_line = lineno
+                self._close()
+                return i + 1
+            self._close()
+            return i  # re-read as noise
+        if state == State.RELAY and cur is not None:
+            relay = self.relay
+            assert relay is not None
+            if line == "":
+                return i + 1
+            if _SIGHEAD_RE.match(line):
+                relay[3].append(line)
+                return i + 1
+            if line.startswith("PC=0x"):
+                relay[3].append(line)
+                try:
+                    pc, m, code, addr = parse_line("pc_line", line)
+                    name = relay[3][0] if relay[3] else ""
+                    relay[0] = Signal(name, None, addr, pc, m, code)
+                except GrammarError as e:
+                    self._diag(lineno, str(e), line, e.expected, "warning")
+                return i + 1
+            self._close()
+            return i
+        if state == State.PROFILE and cur is not None:
+            return self._profile_line(line, lineno, i)
+        # ---------------------------------------------------------------- noise
+        return self._noise(lines, i, base, line)
+
+    def _noise(self, lines: list[str], i: int, base: int, line: str) -> int:
+        lineno = base + i + 1
+        if line and (line[0] in "pfSPru[\tg" or "goroutine " in line or "panic: " in line
+                     or "profile: total" in line or "fatal error: " in line or "SIG" in line):
+            if _PREAMBLE_START_RE.match(line):
+                if line.startswith("runtime: ") or line.startswith("unexpected fault address"):
+                    # only a preamble when a fatal error follows soon
+                    if not any(
+                        lines[k].lstrip("\t").startswith("fatal error: ")
+                        for k in range(i + 1, min(i + 6, len(lines)))
+                    ):
+                        return i + 1
+                cur = self._open(lineno)
+                cur.preamble.append(line)
+                cur.preamble_lines.append(lineno)
+                self.state = State.PREAMBLE
+                return i + 1
+            if _PROFILE_HDR_RE.match(line):
+                cur = self._open(lineno)
+                name, total = parse_line("profile_header", line)
+                cur.profile, cur.total = name, total
+                self.state = State.PROFILE
+                return i + 1
+            pos = find_dump_start(line)
+            if pos > 0 and not HEADER_ANYWHERE.match(line, pos) and not _PROFILE_HDR_RE.match(line[pos:]) and not any(
+                HEADER_ANYWHERE.search(lines[k]) for k in range(i + 1, min(i + 200, len(lines)))
+            ):
+                pos = -1  # a preamble-like phrase in a log line with no dump after it
+            if pos > 0:
+                # a dump behind a log prefix (or after a prompt): learn the prefix's shape
+                prefix = line[:pos]
+                if prefix.endswith("^\\"):  # the terminal's echo of Ctrl-\ before "SIGQUIT: quit"
+                    lines[i] = line[pos:]
+                else:
+                    self.prefix = PrefixShape(prefix)
+                    self._apply_prefix(lines, i)
+                    if lines[i] == line:  # never loop: this line at least loses its prefix
+                        lines[i] = line[pos:]
+                return i  # re-read without the prefix
+            if HEADER_ANYWHERE.match(line):
+                # header-shaped but not accepted by the grammar: account for it
+                try:
+                    self.lines.header(line)
+                except GrammarError as e:
+                    self._diag(lineno, "unreadable goroutine header: " + str(e), line,
+                               e.expected or "goroutine N [STATUS]:")
+                return i + 1
+        if self.dumps and _TRAILER_RE.match(line) and self.dumps[-1].end_line >= lineno - 2:
+            last = self.dumps[-1]
+            self.dumps[-1] = replace(last, trailer=last.trailer + (line,), end_line=lineno)
+        return i + 1
+
+    # ------------------------------------------------------------------ blocks
+    def _end_relay(self) -> None:
+        relay = self.relay
+        if relay is None or self.cur is None:
+            self.relay = None
+            return
+        self.relay = None
+        sig, gs, regs, _ = relay
+        if gs or regs or sig is not None:
+            self.cur.threads.append((sig, gs, regs))
+
+    # ------------------------------------------------------------------ pprof debug=1
+    def _end_record(self) -> None:
+        rec = self.record
+        if rec is None or self.cur is None:
+            self.record = None
+            return
+        self.record = None
+        count, pcs, labels, frames, line = rec
+        self.cur.records.append(ProfileRecord(count, pcs, tuple(frames), labels, line))
+
+    def _profile_line(self, line: str, lineno: int, i: int) -> int:
+        cur = self.cur
+        assert cur is not None
+        try:
+            if line == "":
+                self._end_record()
+                return i + 1
+            if _PROFILE_REC_RE.match(line):
+                self._end_record()
+                count, pcs = parse_line("profile_record", line)
+                self.record = [count, pcs, (), [], lineno]
+                cur.end_line = lineno
+                return i + 1
+            if line.startswith("#") and self.record is not None:
+                norm = re.sub(r"[ \t]{2,}|\t", "\t", line) if "  " in line or "\t" not in line else line
+                if norm.startswith("# labels: "):
+                    self.record[2] = parse_line("profile_labels", norm.replace("\t", " ").replace(
+                        "# labels: ", "# labels: ", 1))
+                else:
+                    if norm.startswith("# "):
+                        norm = "#\t" + norm[2:].lstrip()
+                    pc, fn, off, file, ln = parse_line("profile_frame", norm)
+                    self.record[3].append(ProfileFrame(pc, None if fn is None else split_function(fn), off,
+                                                       file, ln))
+                cur.end_line = lineno
+                return i + 1
+        except GrammarError as e:
+            self._diag(lineno, str(e), line, e.expected, "warning")
+            return i + 1
+        self._close()
+        return i
+
+
