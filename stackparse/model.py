@@ -87,7 +87,22 @@ class ArgGroup:
     items: tuple[Arg, ...]
 
     def to_dict(self) -> Any:
-        return [a.to_dict() for a in self.items]
+        """Nested lists of words, built without recursion (a group may nest deeply)."""
+        out: list[Any] = []
+        todo: list[tuple[tuple[Arg, ...], int, list[Any]]] = [(self.items, 0, out)]
+        while todo:
+            items, k, target = todo.pop()
+            while k < len(items):
+                a = items[k]
+                k += 1
+                if isinstance(a, ArgGroup):
+                    inner: list[Any] = []
+                    target.append(inner)
+                    todo.append((items, k, target))
+                    items, k, target = a.items, 0, inner
+                else:
+                    target.append(a.to_dict())
+        return out
 
 
 Arg = ArgWord | ArgGroup

@@ -23,7 +23,7 @@ from ..model import (
     ArgWord,
     Function,
 )
-from .grammar import MAX_LINE, GrammarError, parse_line, split_function
+from .grammar import MAX_ARG_DEPTH, MAX_LINE, GrammarError, parse_line, split_function
 
 # ====================================================================== arguments
 
@@ -48,7 +48,10 @@ def args_ok(text: str, start: int = 0, end: int | None = None) -> bool:
         return True
     depth = 0
     for atom in text[start:end].split(", "):
-        depth += atom.count("{") - atom.count("}")
+        opens = atom.count("{")
+        if depth + opens > MAX_ARG_DEPTH:  # (an atom's opening braces come first)
+            return False
+        depth += opens - atom.count("}")
         if depth < 0:
             return False
     return depth == 0
@@ -106,7 +109,8 @@ _SKELETON = str.maketrans(dict.fromkeys("0123456789abcdef", "h"))
 _BSKELETON = bytes.maketrans(b"0123456789abcdef", b"hhhhhhhhhhhhhhhh")
 _XRUN = re.compile(r"Xh+")
 _NAME_SHAPE = re.compile(r"[^\s(]\S*")
-_skeleton_verdicts: dict[str | bytes, bool] = {}  # (str from _call_fast, bytes from _bulk_frames)
+_skeleton_verdicts: dict[str, bool] = {}  # (skeletons as text, from _call_fast)
+_bskeleton_verdicts: dict[bytes, bool] = {}  # (the same as bytes, from _bulk_frames: never mix the two in one dict)
 _call_names: dict[str, Function | None] = {}
 _FAST_CACHE_LIMIT = 65536
 

@@ -25,10 +25,16 @@ from ..model import (
     Goroutine,
 )
 from .build import _PLACEHOLDER, _block_plan, _DumpBuilder, _goroutine
-from .grammar import FileInfo, GrammarError, HeaderInfo, parse_line, split_function
+from .grammar import FileInfo, GrammarError, HeaderInfo, Work, parse_line, split_function
 from .lines import _ELIDED_RE, _Lines, _tnew
 from .states import State
 from .unwrap import normalize_indent
+
+#: Blocks longer than this many lines are checked for a goroutine header inside them (a dump
+#: whose empty lines were lost); 100 frames, an elision, a created-by pair and slack.
+_LONG_BLOCK = 240
+#: How the lines of a goroutine block other than call lines start.
+_BLOCK_LINE_STARTS = ("\t", "...", "created by ", "[originating from goroutine ", "non-Go function")
 
 
 class BlockReader:
@@ -43,6 +49,38 @@ class BlockReader:
     keep: bool
     sink: Callable[[Goroutine], None] | None
     relay: list[Any] | None
+
+    #: (lines, lo, j): in that list the first empty line at or after index ``lo`` is ``j`` (-1:
+    #: none), so the first empty line at or after any k in lo..j is j as well. Searching again
+    #: from every header of a stretch without empty lines would be quadratic.
+    _blank_memo: tuple[list[str], int, int] | None = None
+
+    def _blank_from(self, lines: list[str], k: int) -> int:
+        """The index of the first empty line at or after ``k``, or -1."""
+        memo = self._blank_memo
+        if memo is not None and memo[0] is lines and memo[1] <= k and (k <= memo[2] or memo[2] < 0):
+            return memo[2]
+        try:
+            j = lines.index("", k)
+        except ValueError:
+            j = -1
+        Work.visits += (len(lines) if j < 0 else j) - k
+        self._blank_memo = (lines, k, j)
+        return j
+
+    def _block_end(self, lines: list[str], i: int) -> int:
+        """Where the goroutine block whose header is ``lines[i]`` ends: its empty line, or the next
+        goroutine header when one comes first; -1 when neither is in this piece. Looking for a
+        header costs the block's length, and only for blocks longer than any plain one."""
+        j = self._blank_from(lines, i + 1)
+        stop = len(lines) if j < 0 else j
+        if stop - i > _LONG_BLOCK:
+            for k in range(i + 1, stop):
+                if lines[k][:10] == "goroutine " and lines[k][10:11].isdigit():
+                    Work.visits += k - i
+                    return k
+            Work.visits += stop - i
+        return j
 
     def _open(self, lineno: int) -> _DumpBuilder:
         raise NotImplementedError
@@ -94,7 +132,6 @@ class BlockReader:
         ends: list[int] = []
         heads: list[tuple[int, tuple[Any, ...]]] = []
         skips: list[int] = []  # pairs of the run that are not frames
-        index = lines.index
         ids = cur.ids
         h = i
         window = self.window
@@ -105,9 +142,8 @@ class BlockReader:
             gid, t = ph
             if gid in ids and gid != 0:
                 break
-            try:
-                b = index("", h + 1)
-            except ValueError:
+            b = self._blank_from(lines, h + 1)
+            if b < 0:
                 break  # the last block of this piece: the block-at-a-time path keeps it pending
             if not (b - h) & 1:
                 break
@@ -238,15 +274,24 @@ class BlockReader:
         idx: list[int] = [i]
         k = i + 1
         skipped: list[int] = []
+        # every line of the block classified once; ``later[x]``: some line after i + 1 + x is
+        # neither text nor empty (each line is looked at a bounded number of times: linear)
+        for x in range(i + 1, j):
+            if lines[x][:1] == " ":
+                lines[x] = normalize_indent(lines[x])
+        classified = [lc.kind(lines[x]) for x in range(i + 1, j)]
+        later = [False] * len(classified)
+        seen = False
+        for x in range(len(classified) - 1, -1, -1):
+            later[x] = seen
+            seen = seen or classified[x][0] not in ("TEXT", "BLANK")
         while k < j:
-            if lines[k][:1] == " ":
-                lines[k] = normalize_indent(lines[k])
-            kind, value = lc.kind(lines[k])
+            kind, value = classified[k - i - 1]
             if kind in ("HEADER", "REGISTER", "RUNTIME_STACK"):
                 break
             if kind == "TEXT":
                 # a C function name before its "\tpc=" line is a cgo frame
-                if k + 1 < j and lc.kind(lines[k + 1])[0] == "CGO_FILE":
+                if k + 1 < j and classified[k - i][0] == "CGO_FILE":
                     try:
                         kinds.append("CGO_CALL")
                         values.append(parse_line("cgo_call", lines[k]))
@@ -257,8 +302,13 @@ class BlockReader:
                     except GrammarError:
                         kinds.pop()
                 # a line that is not part of a goroutine block
-                rest = [lc.kind(x)[0] for x in lines[k + 1 : j]]
-                if any(r not in ("TEXT", "BLANK") for r in rest):
+                if later[k - i - 1]:
+                    skipped.append(k)
+                    k += 1
+                    continue
+                if lines[k].startswith(_BLOCK_LINE_STARTS):
+                    # shaped like a line of the block, but the grammar refused it: say so (a
+                    # log line after the block is simply where the dump ends)
                     skipped.append(k)
                     k += 1
                     continue

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from lark import Lark, Token, Transformer, Tree
-from lark.exceptions import LarkError, UnexpectedInput
+from lark.exceptions import LarkError, UnexpectedInput, VisitError
 from lark.lexer import Lexer
 
 from ..model import ArgGroup, ArgWord, Function
@@ -62,6 +62,11 @@ LINE_RULES = (
 #: Lines longer than this are never dump lines (the runtime prints at most 10 argument words per
 #: frame); keeping them out of the grammar keeps the work per line bounded on hostile input.
 MAX_LINE = 16384
+
+#: Argument lists nested deeper than this are not dump lines (the runtime prints aggregates a few
+#: levels deep at most); the grammar's args rule is recursive, and its tree is transformed by
+#: recursion, so deeper text is refused before it gets there.
+MAX_ARG_DEPTH = 32
 
 STRUCTURE_RULES = ("dump", "goroutine", "preamble", "registers", "profile")
 
@@ -430,16 +435,41 @@ _TRANSFORMER = _LineTransformer()
 
 
 class Work:
-    """How many times the grammar ran: lines read by lines.lark (``lines``) and line sequences
-    read by dump.lark (``sequences``). A deterministic measure of the parser's work, which the
-    tests use to check it grows linearly with the input."""
+    """A deterministic measure of the parser's work, which the tests use to check that it grows
+    linearly with the input: lines read by lines.lark (``lines``), line sequences read by
+    dump.lark (``sequences``, weighted by their length), and lines looked at while looking for
+    where a block ends or classifying a line (``visits``)."""
 
     lines = 0
     sequences = 0
+    visits = 0
 
     @classmethod
     def reset(cls) -> None:
-        cls.lines = cls.sequences = 0
+        cls.lines = cls.sequences = cls.visits = 0
+
+    @classmethod
+    def total(cls) -> int:
+        return cls.lines + cls.sequences + cls.visits
+
+
+_ARG_RULES = frozenset(("call", "args"))
+
+
+def _what(rule: str) -> str:
+    return rule.removesuffix("_line").replace("_", " ")
+
+
+def arg_depth(text: str) -> int:
+    """The deepest nesting of braces in ``text``."""
+    depth = deepest = 0
+    for ch in text:
+        if ch == "{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch == "}":
+            depth -= 1
+    return deepest
 
 
 def parse_line(rule: str, text: str) -> Any:
@@ -448,19 +478,25 @@ def parse_line(rule: str, text: str) -> Any:
     Raises :class:`GrammarError` with what the grammar expected when the line does not match.
     """
     Work.lines += 1
+    if rule in _ARG_RULES and text.count("{") > MAX_ARG_DEPTH and arg_depth(text) > MAX_ARG_DEPTH:
+        raise GrammarError(f"not a {_what(rule)} line: arguments nested deeper than {MAX_ARG_DEPTH}",
+                           f"at most {MAX_ARG_DEPTH} levels of braces")
     try:
         tree = line_parser().parse(text, start=rule)
     except UnexpectedInput as e:
-        raise GrammarError(f"not a {rule.replace('_', ' ')} line", _expected_names(e),
+        raise GrammarError(f"not a {_what(rule)} line", _expected_names(e),
                            getattr(e, "column", None)) from None
     except LarkError as e:  # pragma: no cover - defensive
         raise GrammarError(str(e)) from None
-    return _TRANSFORMER.transform(tree) if isinstance(tree, Tree) else tree
+    try:
+        return _TRANSFORMER.transform(tree) if isinstance(tree, Tree) else tree
+    except (VisitError, ValueError, RecursionError) as e:  # a value the records cannot hold
+        raise GrammarError(f"not a {_what(rule)} line: {getattr(e, 'orig_exc', e)}") from None
 
 
 def parse_structure(rule: str, kinds: list[tuple[str, int]]) -> Tree[Token]:
     """Parse a sequence of (line kind, line index) with the start rule ``rule`` of dump.lark."""
-    Work.sequences += 1
+    Work.sequences += len(kinds)
     try:
         return structure_parser().parse(kinds, start=rule)  # type: ignore[arg-type]
     except UnexpectedInput as e:

@@ -22,6 +22,7 @@ from ..model import (
 from .args import (
     _BSKELETON,
     _CALL_RE,
+    _bskeleton_verdicts,
     _call_fast,
     _call_name,
     _call_names,
@@ -29,10 +30,9 @@ from .args import (
     _shared_skeletons,
     _skeleton_ok,
     _skeleton_shared,
-    _skeleton_verdicts,
     args_ok,
 )
-from .grammar import MAX_LINE, FileInfo, GrammarError, HeaderInfo, parse_line, split_function
+from .grammar import MAX_LINE, FileInfo, GrammarError, HeaderInfo, Work, parse_line, split_function
 from .unwrap import normalize_indent
 
 CACHE_LIMIT = 400_000
@@ -76,7 +76,7 @@ def _bulk_frames(rd: _Lines, calls: list[str], files: list[str]) -> list[Frame |
     if "X" in joined:
         return [None] * len(calls)
     skels = joined.encode("utf-8", "surrogatepass").replace(b"0x", b"X").translate(_BSKELETON).split(b"\n")
-    verdicts = _per_skeleton(_skeleton_verdicts, skels, _skeleton_ok)
+    verdicts = _per_skeleton(_bskeleton_verdicts, skels, _skeleton_ok)
     frames: list[Any] = list(map(_tnew, repeat(Frame), map(tuple.__add__, zip(map(_third, sites), args),
                                                              map(_fourth, sites))))
     good = list(map(and_, ok, verdicts))
@@ -130,7 +130,7 @@ _NO_SITE: tuple[Any, ...] = ("\0", slice(0, 0), None, ("", 0, None, None, None, 
 # ====================================================================== lines
 
 _HDR_RE = re.compile(
-    r"goroutine ([0-9]+)(?: gp=(0x[0-9a-f]+) m=(?:([0-9]+) mp=(0x[0-9a-f]+)|nil))?(?= \[)"
+    r"goroutine ([0-9]{1,20})(?: gp=(0x[0-9a-f]+) m=(?:([0-9]{1,20}) mp=(0x[0-9a-f]+)|nil))?(?= \[)"
 )
 _REGS_RE = re.compile(r" fp=(0x[0-9a-f]+) sp=(0x[0-9a-f]+)(?: pc=(0x[0-9a-f]+))?$")
 SEGMENT_BOUNDARY = "----- stack segment boundary -----"
@@ -279,11 +279,8 @@ class _Lines:
                 self.frames[key] = fr
         return fr
 
-    def created_by(self, line: str, file: str) -> CreatedBy:
-        if self.memo:
-            got = self.cb.get((line, file))
-            if got is not None:
-                return got
+    def creator(self, line: str) -> tuple[Function, int | None]:
+        """The function and parent goroutine of a ``created by`` line (GrammarError if it is not one)."""
         v = self.created.get(line) if self.memo else None
         if v is None:
             if len(line) > MAX_LINE:
@@ -292,6 +289,14 @@ class _Lines:
             v = (split_function(name), parent)
             if self.memo:
                 self.created[line] = v
+        return v
+
+    def created_by(self, line: str, file: str) -> CreatedBy:
+        if self.memo:
+            got = self.cb.get((line, file))
+            if got is not None:
+                return got
+        v = self.creator(line)
         fi = self.file(file)
         cb = CreatedBy(v[0], v[1], fi.file, fi.line, fi.offset)
         if self.memo:
@@ -306,7 +311,7 @@ class _Lines:
         t = self.hfast.get(line[sp:])
         if t is not None:
             num = line[10:sp]
-            if not (num.isdigit() and num.isascii()):
+            if not (num.isdigit() and num.isascii() and len(num) <= 20):
                 return None  # int() would also take "1_0" or "٣", which the grammar does not
             return int(num), t
         try:
@@ -337,6 +342,7 @@ class _Lines:
     def kind(self, line: str) -> tuple[str, Any]:
         """The kind of a line inside a goroutine block, by the first rule of lines.lark that
         accepts it (cheap prefix tests decide which rule to try)."""
+        Work.visits += 1
         if not line:
             return "BLANK", None
         if len(line) > MAX_LINE:
@@ -356,6 +362,7 @@ class _Lines:
             if c == "g" and line.startswith("goroutine "):
                 return "HEADER", self.header(line)
             if c == "c" and line.startswith("created by "):
+                self.creator(line)  # (the grammar must accept it)
                 return "CREATED", line
             if c == "." and _ELIDED_RE.match(line):
                 return "ELIDED", parse_line("elided", line)

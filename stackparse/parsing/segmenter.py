@@ -68,7 +68,9 @@ class _Segmenter(BlockReader):
         self._end_relay()
         self.cur = None
         self.state = State.NOISE
-        if cur.has_content():
+        if not cur.has_content():
+            self.stray.extend(cur.diagnostics)  # (what could not be read is still said)
+        else:
             dump = cur.build()
             if self.keep:
                 self.dumps.append(dump)
@@ -127,10 +129,9 @@ class _Segmenter(BlockReader):
                     if k > i:
                         i = k
                         continue
-                # a goroutine block: up to the next empty line
-                try:
-                    j = lines.index("", i)
-                except ValueError:
+                # a goroutine block: up to the next empty line (or the next header)
+                j = self._block_end(lines, i)
+                if j < 0:
                     if not final:
                         self.pending = lines[i:]
                         self.pending_start = base + i + 1
@@ -141,12 +142,17 @@ class _Segmenter(BlockReader):
             if not line and state == State.BLOCKS:
                 i += 1
                 continue
-            i = self._line(lines, i, base)
+            try:
+                i = self._line(lines, i, base)
+            except GrammarError as e:  # a line of a known shape that the grammar rejects
+                self._diag(base + i + 1, str(e), lines[i], e.expected, "warning")
+                i += 1
         self.lines.trim()
         if final:
             self._close()
 
     def _apply_prefix(self, lines: list[str], start: int) -> None:
+        self._blank_memo = None  # (a line that was only a prefix is empty now)
         p = self.prefix
         assert p is not None
         for k in range(start, len(lines)):
