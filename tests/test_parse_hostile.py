@@ -118,8 +118,18 @@ HOSTILE_SHAPES = {
     "created-by junk": lambda n: "goroutine 1 [running]:\n" + "created by main.f\n\tjunk\n" * n,
     "ancestors": lambda n: "goroutine 1 [running]:\n" + FRAME + "[originating from goroutine 2]:\nmain.g(...)\n\tjunk\n" * n,
     "cgo": lambda n: "goroutine 1 [running]:\n" + "cfunc\n\tpc=0x1\ncfunc\n\tjunk\n" * n,
+    "a prefix of its own on every line": lambda n: "".join(f"{_letters(i)}: goroutine {i} [running]:\n" for i in range(n)),
     "profile junk": lambda n: "goroutine profile: total 1\n" + "1 @ 0x1\n# junk\n" * n,
 }
+
+
+def _letters(i: int) -> str:
+    s = ""
+    while True:
+        s += chr(97 + i % 26)
+        i //= 26
+        if not i:
+            return s
 
 
 def _work(text: str) -> int:

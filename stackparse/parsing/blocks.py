@@ -28,7 +28,7 @@ from .build import _PLACEHOLDER, _block_plan, _DumpBuilder, _goroutine
 from .grammar import FileInfo, GrammarError, HeaderInfo, Work, parse_line, split_function
 from .lines import _ELIDED_RE, _Lines, _tnew
 from .states import State
-from .unwrap import normalize_indent
+from .unwrap import HEADER_ANYWHERE, normalize_indent
 
 #: Blocks longer than this many lines are checked for a goroutine header inside them (a dump
 #: whose empty lines were lost); 100 frames, an elision, a created-by pair and slack.
@@ -76,7 +76,7 @@ class BlockReader:
         stop = len(lines) if j < 0 else j
         if stop - i > _LONG_BLOCK:
             for k in range(i + 1, stop):
-                if lines[k][:10] == "goroutine " and lines[k][10:11].isdigit():
+                if "goroutine " in lines[k] and HEADER_ANYWHERE.search(lines[k]):  # (behind a prefix too)
                     Work.visits += k - i
                     return k
             Work.visits += stop - i
@@ -217,6 +217,8 @@ class BlockReader:
     def _fast_block(self, lines: list[str], i: int, j: int, lineno: int) -> Goroutine | None:
         """The common shape, header + call/file pairs + created-by pair, read by slicing; every
         line still goes through the grammar (its verdict cached per distinct line)."""
+        if j - i > _LONG_BLOCK:
+            return None  # (longer than any block of this shape)
         lc = self.lines
         ph = lc.run_header(lines[i])
         if ph is None:

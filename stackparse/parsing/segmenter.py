@@ -24,13 +24,17 @@ from ..model import (
 )
 from .blocks import _RUN_MIN, BlockReader
 from .build import _PLACEHOLDER, _DumpBuilder
-from .grammar import GrammarError, parse_line, split_function
+from .grammar import GrammarError, Work, parse_line, split_function
 from .lines import _PREAMBLE_START_RE, _PROFILE_HDR_RE, _PROFILE_REC_RE, _REGISTER_RE, _SIGHEAD_RE, _TRAILER_RE, _Lines
 from .states import State
 from .unwrap import HEADER_ANYWHERE, PrefixShape, find_dump_start, normalize_indent
 
 # ====================================================================== segmenter
 
+
+
+#: Lines in a row without the learned log prefix after which the prefixed output is over.
+_PREFIX_GONE = 64
 
 
 class _Segmenter(BlockReader):
@@ -112,11 +116,14 @@ class _Segmenter(BlockReader):
         """Read ``lines`` (line ``base + i + 1`` of the input is ``lines[i]``)."""
         if self.pending:
             # a block was cut by the previous chunk's end: glue it to this chunk
+            fresh = len(self.pending)  # (the pending lines lost their prefix already)
             lines = self.pending + lines
             base = self.pending_start - 1
             self.pending = []
+        else:
+            fresh = 0
         if self.prefix is not None:
-            self._apply_prefix(lines, 0)
+            self._apply_prefix(lines, fresh)
         n = len(lines)
         i = 0
         while i < n:
@@ -152,13 +159,34 @@ class _Segmenter(BlockReader):
             self._close()
 
     def _apply_prefix(self, lines: list[str], start: int) -> None:
-        self._blank_memo = None  # (a line that was only a prefix is empty now)
+        """Take the learned prefix off the lines from ``start`` on, until ``_PREFIX_GONE`` lines in a
+        row do not carry it (the prefixed output has ended; a later dump behind a prefix is found
+        again by :meth:`_noise`). Stopping there keeps the work linear when every line has a
+        prefix of its own."""
         p = self.prefix
         assert p is not None
-        for k in range(start, len(lines)):
+        misses = 0
+        k = start
+        n = len(lines)
+        first_blank = -1  # the first line that was only a prefix and is empty now
+        while k < n and misses < _PREFIX_GONE:
             s = p.strip(lines[k])
             if s is not None:
+                if not s and first_blank < 0 and lines[k]:
+                    first_blank = k
                 lines[k] = s
+                misses = 0
+            else:
+                misses += 1
+            k += 1
+        Work.visits += k - start
+        memo = self._blank_memo
+        if first_blank >= 0 and memo is not None:
+            # the memo of the empty line ending a block, kept true (see BlockReader._blank_from)
+            if memo[0] is not lines or memo[1] > start:
+                self._blank_memo = None
+            elif memo[2] < 0 or memo[2] > first_blank:
+                self._blank_memo = (lines, memo[1], first_blank)
 
     # ------------------------------------------------------------------ one line
     def _line(self, lines: list[str], i: int, base: int) -> int:
