@@ -34,6 +34,7 @@ __all__ = [
     "ProfileFrame",
     "ProfileRecord",
     "Signal",
+    "TestReport",
     "ThreadSection",
 ]
 
@@ -480,6 +481,30 @@ class Diagnostic:
         return s
 
 
+@dataclass(frozen=True, slots=True)
+class TestReport:
+    """What ``go test`` or goleak printed around a dump.
+
+    ``tool`` is ``"goleak"`` (a ``found unexpected goroutines:`` report: the dump's goroutines are
+    the ones it listed, ``goroutine_ids``) or ``"go test"`` (a ``panic: test timed out after …``
+    dump). ``tests``: for goleak the failing test (empty for ``VerifyTestMain``, which checks the
+    whole package), for a timeout the tests that were running. ``package``: the import path of
+    the ``FAIL\tpkg\t…`` line that follows, when there is one.
+    """
+
+    __test__ = False  # (not a pytest test class)
+
+    tool: str
+    tests: tuple[str, ...] = ()
+    package: str | None = None
+    goroutine_ids: tuple[int, ...] = ()
+    timeout: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"tool": self.tool, "tests": list(self.tests), "package": self.package,
+                "goroutine_ids": list(self.goroutine_ids), "timeout": self.timeout}
+
+
 #: Kinds of dump, from what starts it.
 DumpKind = Literal[
     "stack",  # runtime.Stack / debug.Stack / pprof goroutine debug=2: no preamble
@@ -516,6 +541,7 @@ class Dump:
     truncated: bool = False
     start_line: int = 0
     end_line: int = 0
+    test_report: TestReport | None = None
 
     @property
     def all_goroutines(self) -> tuple[Goroutine, ...]:
@@ -547,4 +573,5 @@ class Dump:
             "truncated": self.truncated,
             "start_line": self.start_line,
             "end_line": self.end_line,
+            "test_report": None if self.test_report is None else self.test_report.to_dict(),
         }

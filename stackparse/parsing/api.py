@@ -18,7 +18,7 @@ from ..model import (
 )
 from .errors import ParseError
 from .segmenter import _Segmenter
-from .unwrap import HEADER_ANYWHERE, decode, unwrap_json
+from .unwrap import HEADER_ANYWHERE, decode, unescape_lines, unwrap_json
 
 
 @contextmanager
@@ -50,8 +50,8 @@ def _prepare(data: str | bytes) -> str:
     if _looks_json(text):
         unwrapped = unwrap_json(text)
         if unwrapped is not None:
-            text = unwrapped
-    return text
+            return unwrapped
+    return unescape_lines(text)
 
 
 def _is_binary(head: bytes) -> bool:

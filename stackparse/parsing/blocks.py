@@ -33,6 +33,8 @@ from .unwrap import HEADER_ANYWHERE, normalize_indent
 #: Blocks longer than this many lines are checked for a goroutine header inside them (a dump
 #: whose empty lines were lost); 100 frames, an elision, a created-by pair and slack.
 _LONG_BLOCK = 240
+#: Kinds of line that end a goroutine block.
+_ENDS_BLOCK = ("HEADER", "REGISTER", "RUNTIME_STACK")
 #: How the lines of a goroutine block other than call lines start.
 _BLOCK_LINE_STARTS = ("\t", "...", "created by ", "[originating from goroutine ", "non-Go function")
 
@@ -276,8 +278,9 @@ class BlockReader:
         idx: list[int] = [i]
         k = i + 1
         skipped: list[int] = []
-        # every line of the block classified once; ``later[x]``: some line after i + 1 + x is
-        # neither text nor empty (each line is looked at a bounded number of times: linear)
+        # every line of the block classified once; ``later[x]``: some line after i + 1 + x and
+        # before the next header is neither text nor empty (each line is looked at a bounded
+        # number of times: linear)
         for x in range(i + 1, j):
             if lines[x][:1] == " ":
                 lines[x] = normalize_indent(lines[x])
@@ -286,7 +289,8 @@ class BlockReader:
         seen = False
         for x in range(len(classified) - 1, -1, -1):
             later[x] = seen
-            seen = seen or classified[x][0] not in ("TEXT", "BLANK")
+            kx = classified[x][0]
+            seen = kx not in _ENDS_BLOCK and (seen or kx not in ("TEXT", "BLANK"))
         while k < j:
             kind, value = classified[k - i - 1]
             if kind in ("HEADER", "REGISTER", "RUNTIME_STACK"):

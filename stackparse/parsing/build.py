@@ -8,6 +8,8 @@ collects one dump's parts and makes the frozen :class:`~stackparse.model.Dump`;
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
@@ -23,6 +25,7 @@ from ..model import (
     Preamble,
     ProfileRecord,
     Signal,
+    TestReport,
     ThreadSection,
 )
 from .grammar import GrammarError, HeaderInfo, parse_line, parse_structure
@@ -89,6 +92,13 @@ class _DumpBuilder:
         self.trailer: list[str] = []
         self.diagnostics: list[Diagnostic] = []
         self.truncated = False
+        self.goleak: tuple[str, ...] | None = None  # a goleak report: the failing test(s)
+        self.goleak_ids: list[int] = []  # the goroutines goleak listed
+        self.quoted = False  # opened by a preamble line quoted inside a log line
+
+    def is_empty(self) -> bool:
+        """No goroutine, profile record or stack: at most a preamble."""
+        return not (self.goroutines or self.records or self.threads or self.runtime_stack is not None)
 
     def has_content(self) -> bool:
         return bool(self.goroutines or self.preamble or self.records or self.profile or self.threads
@@ -101,6 +111,14 @@ class _DumpBuilder:
         threads = tuple(
             ThreadSection(sig, tuple(gs), tuple(regs)) for sig, gs, regs in self.threads
         )
+        report = None
+        if self.goleak is not None:
+            report = TestReport("goleak", self.goleak, None, tuple(dict.fromkeys(self.goleak_ids)))
+        elif preamble.test_timeout is not None:
+            report = TestReport("go test", tuple(_RUNNING_SUFFIX.sub("", r) for r in preamble.running_tests),
+                                timeout=preamble.test_timeout)
+        if report is not None:
+            report = with_package(report, self.trailer)
         return Dump(
             kind=kind,
             goroutines=tuple(self.goroutines),
@@ -116,7 +134,25 @@ class _DumpBuilder:
             truncated=self.truncated,
             start_line=self.start_line,
             end_line=self.end_line,
+            test_report=report,
         )
+
+
+#: " (5s)" after a test's name in a timeout's "running tests:" list.
+_RUNNING_SUFFIX = re.compile(r" \([0-9.]+[a-zµ]*\)$")
+#: go test's summary line of a package: "FAIL\texample.com/p\t0.45s", "ok  \texample.com/p\t0.1s".
+PACKAGE_LINE = re.compile(r"^(?:FAIL|ok) *\t(\S+)(?:\t|$)")
+
+
+def with_package(report: TestReport, trailer: list[str] | tuple[str, ...]) -> TestReport:
+    """The report with the package named by go test's summary line among ``trailer``."""
+    if report.package is not None:
+        return report
+    for line in trailer:
+        m = PACKAGE_LINE.match(line)
+        if m is not None:
+            return replace(report, package=m.group(1))
+    return report
 
 
 _RECOVERED = (" [recovered, repanicked]", " [recovered]")

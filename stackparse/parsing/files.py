@@ -25,7 +25,7 @@ from .chunks import _chunks
 from .errors import ParseError
 from .parallel import _Half, _Limited, _workers
 from .segmenter import _Segmenter
-from .unwrap import decode
+from .unwrap import _ESCAPED_DUMP, decode
 
 Progress = Callable[[int, int], None]
 STREAM_CACHE_LIMIT = 100_000
@@ -79,7 +79,7 @@ def parse_file_all(path: str | os.PathLike[str], *, strict: bool = False,
     with _open_binary(path) as f:
         head = f.read(1 << 20)
         text_head = head.decode("utf-8", "replace")
-        if _looks_json(text_head) or "\r" in text_head:
+        if _looks_json(text_head) or "\r" in text_head or _ESCAPED_DUMP.search(text_head):
             rest = f.read()
             return parse_all(head + rest, strict=strict)
         seg = _Segmenter()

@@ -23,7 +23,7 @@ from ..model import (
     Signal,
 )
 from .blocks import _RUN_MIN, BlockReader
-from .build import _PLACEHOLDER, _DumpBuilder
+from .build import _PLACEHOLDER, _DumpBuilder, with_package
 from .grammar import GrammarError, Work, parse_line, split_function
 from .lines import _PREAMBLE_START_RE, _PROFILE_HDR_RE, _PROFILE_REC_RE, _REGISTER_RE, _SIGHEAD_RE, _TRAILER_RE, _Lines
 from .states import State
@@ -32,6 +32,15 @@ from .unwrap import HEADER_ANYWHERE, PrefixShape, find_dump_start, normalize_ind
 # ====================================================================== segmenter
 
 
+
+#: Log lines between two goroutine blocks of one dump, at most (see _interleaved).
+_LOG_GAP = 64
+#: What opens a goleak report (after "goleak: Errors on successful test run: " or a test's
+#: "file_test.go:12: "), and how it introduces each goroutine it lists.
+_GOLEAK_START = "found unexpected goroutines:"
+_GOLEAK_ENTRY = re.compile(r"Goroutine ([0-9]{1,20}) in state .*, with .* on top of the stack:")
+#: go test's lines naming a test: "=== RUN   TestX", "--- FAIL: TestX (0.45s)".
+_TEST_NAME = re.compile(r"(?:--- FAIL: |=== (?:RUN|CONT|PAUSE) +)(\S+)")
 
 #: Lines in a row without the learned log prefix after which the prefixed output is over.
 _PREFIX_GONE = 64
@@ -56,12 +65,16 @@ class _Segmenter(BlockReader):
         self.record: list[Any] | None = None  # current pprof record [count, pcs, labels, frames, line]
         self.relay: list[Any] | None = None
         self.window = _RUN_MIN  # blocks per run (see _run)
+        self.last_test: str | None = None  # the last test go test said it ran or failed
+        self.quoted_line = -1  # a dump start found inside a log line (see _close: phantoms)
+        self.phantom = -1  # index in self.dumps of a dump that is only a quoted preamble
         self.next_base = 0  # lines fed so far (see _feed_stream)
 
     # ------------------------------------------------------------------ dumps
     def _open(self, lineno: int) -> _DumpBuilder:
         self._close()
         self.cur = _DumpBuilder(lineno)
+        self.cur.quoted = lineno == self.quoted_line
         return self.cur
 
     def _close(self) -> None:
@@ -76,6 +89,14 @@ class _Segmenter(BlockReader):
             self.stray.extend(cur.diagnostics)  # (what could not be read is still said)
         else:
             dump = cur.build()
+            if not cur.is_empty() and self.phantom >= 0 and self.phantom == len(self.dumps) - 1:
+                # the dump before was only a preamble quoted in a log line (an error message
+                # that mentions "panic: …"): not a dump of its own
+                quoted = self.dumps.pop()
+                note = Diagnostic(quoted.start_line, "a crash message quoted in a log line before this dump; "
+                                  "not a dump of its own", "", "", "info")
+                dump = replace(dump, diagnostics=(note, *dump.diagnostics))
+            self.phantom = len(self.dumps) if cur.is_empty() and cur.quoted else -1
             if self.keep:
                 self.dumps.append(dump)
             else:
@@ -203,6 +224,10 @@ class _Segmenter(BlockReader):
                 if nxt is not None and (nxt.startswith("goroutine ") or nxt == "runtime stack:"):
                     self.state = State.BLOCKS
                     return i + 1
+                k = self._header_ahead(lines, i + 1) if nxt else None
+                if k is not None:  # (log lines written between the preamble and the goroutines)
+                    self.state = State.BLOCKS
+                    return k
                 # a crash that printed no goroutines (GOTRACEBACK=none, Goexit deadlock)
                 self._close()
                 return i + 1
@@ -241,6 +266,9 @@ class _Segmenter(BlockReader):
                 cur.end_line = lineno
                 self._close()
                 return i + 1
+            k = self._interleaved(lines, i, line)
+            if k is not None:
+                return k
             self._close()
             return i  # re-read as noise
         if state == State.RELAY and cur is not None:
@@ -260,6 +288,9 @@ class _Segmenter(BlockReader):
                 except GrammarError as e:
                     self._diag(lineno, str(e), line, e.expected, "warning")
                 return i + 1
+            k = self._header_ahead(lines, i, relay=True)
+            if k is not None:  # (log lines between a thread's signal lines and its goroutines)
+                return k
             self._close()
             return i
         if state == State.PROFILE and cur is not None:
@@ -267,8 +298,79 @@ class _Segmenter(BlockReader):
         # ---------------------------------------------------------------- noise
         return self._noise(lines, i, base, line)
 
+    def _interleaved(self, lines: list[str], i: int, line: str) -> int | None:
+        """Between the goroutine blocks of a dump, a line that is not part of it: a log line
+        another goroutine wrote while the dump was printed, or goleak's ``Goroutine N in state …``
+        line. Returns where the dump goes on (the next goroutine header within ``_LOG_GAP`` lines,
+        before anything that ends a dump), or None when the dump ends here."""
+        cur = self.cur
+        assert cur is not None
+        pos = find_dump_start(line)
+        if pos > 0 and HEADER_ANYWHERE.match(line, pos):
+            return self._learn_prefix(lines, i, line, pos)  # the next block, behind a log prefix
+        if cur.goleak is not None and line.strip() == "]":
+            cur.end_line += 1  # (the end of goleak's list)
+            self._close()
+            return i + 1
+        return self._header_ahead(lines, i)
+
+    def _header_ahead(self, lines: list[str], i: int, relay: bool = False) -> int | None:
+        """The next goroutine header of the current dump within ``_LOG_GAP`` lines from ``i``,
+        past log lines and goleak's entry lines (whose ids it notes); None when something that
+        ends a dump, or a goroutine the dump has already, comes first."""
+        cur = self.cur
+        assert cur is not None
+        ids: list[int] = []
+        for k in range(i, min(len(lines), i + _LOG_GAP)):
+            text = lines[k]
+            if self.prefix is not None:
+                text = self.prefix.strip_loose(text)
+            if not text:
+                continue
+            m = _GOLEAK_ENTRY.search(text)
+            if m is not None:
+                ids.append(int(m.group(1)))
+                continue
+            h = HEADER_ANYWHERE.search(text)
+            if h is not None:
+                Work.visits += k - i
+                gid = text[h.start() + 10 : text.index(" ", h.start() + 10)]
+                if len(gid) > 20 or (not relay and int(gid) in cur.ids and gid != "0"):
+                    return None  # (a goroutine seen already: the next dump)
+                cur.goleak_ids += ids
+                return k
+            if (_TRAILER_RE.match(text) or _PREAMBLE_START_RE.match(text) or _GOLEAK_START in text
+                    or _PROFILE_HDR_RE.match(text)):
+                break
+        Work.visits += min(len(lines), i + _LOG_GAP) - i
+        return None
+
+    def _learn_prefix(self, lines: list[str], i: int, line: str, pos: int) -> int:
+        """A dump line behind a log prefix (or after a prompt) at ``line[pos:]``: learn the
+        prefix's shape, take it off, and read the line again."""
+        prefix = line[:pos]
+        if prefix.endswith("^\\"):  # the terminal's echo of Ctrl-\ before "SIGQUIT: quit"
+            lines[i] = line[pos:]
+        else:
+            self.prefix = PrefixShape(prefix)
+            self._apply_prefix(lines, i)
+            if lines[i] == line:  # never loop: this line at least loses its prefix
+                lines[i] = line[pos:]
+        return i
+
     def _noise(self, lines: list[str], i: int, base: int, line: str) -> int:
         lineno = base + i + 1
+        if _GOLEAK_START in line:
+            # goleak's report: the goroutines it lists follow, one dump
+            cur = self._open(lineno)
+            cur.goleak = () if "goleak: Errors on successful test run" in line or self.last_test is None \
+                else (self.last_test,)
+            self.state = State.BLOCKS
+            return i + 1
+        if "--- FAIL: " in line or "=== " in line:
+            m = _TEST_NAME.search(line)
+            if m is not None:
+                self.last_test = m.group(1)
         if line and (line[0] in "pfSPru[\tg" or "goroutine " in line or "panic: " in line
                      or "profile: total" in line or "fatal error: " in line or "SIG" in line):
             if _PREAMBLE_START_RE.match(line):
@@ -296,16 +398,10 @@ class _Segmenter(BlockReader):
             ):
                 pos = -1  # a preamble-like phrase in a log line with no dump after it
             if pos > 0:
-                # a dump behind a log prefix (or after a prompt): learn the prefix's shape
-                prefix = line[:pos]
-                if prefix.endswith("^\\"):  # the terminal's echo of Ctrl-\ before "SIGQUIT: quit"
-                    lines[i] = line[pos:]
-                else:
-                    self.prefix = PrefixShape(prefix)
-                    self._apply_prefix(lines, i)
-                    if lines[i] == line:  # never loop: this line at least loses its prefix
-                        lines[i] = line[pos:]
-                return i  # re-read without the prefix
+                # a dump behind a log prefix (or after a prompt): re-read without the prefix
+                if not HEADER_ANYWHERE.match(line, pos):
+                    self.quoted_line = lineno  # (a crash message: see _close)
+                return self._learn_prefix(lines, i, line, pos)
             if HEADER_ANYWHERE.match(line):
                 # header-shaped but not accepted by the grammar: account for it
                 try:
@@ -314,9 +410,14 @@ class _Segmenter(BlockReader):
                     self._diag(lineno, "unreadable goroutine header: " + str(e), line,
                                e.expected or "goroutine N [STATUS]:")
                 return i + 1
-        if self.dumps and _TRAILER_RE.match(line) and self.dumps[-1].end_line >= lineno - 2:
-            last = self.dumps[-1]
-            self.dumps[-1] = replace(last, trailer=last.trailer + (line,), end_line=lineno)
+        if self.dumps and self.dumps[-1].end_line >= lineno - 2:
+            text = line if self.prefix is None else self.prefix.strip_loose(line)
+            if _TRAILER_RE.match(text):
+                # go test's lines after the dump ("FAIL\tpkg\t0.45s"): they name the package
+                last = self.dumps[-1]
+                trailer = (*last.trailer, text)
+                report = last.test_report and with_package(last.test_report, trailer)
+                self.dumps[-1] = replace(last, trailer=trailer, end_line=lineno, test_report=report)
         return i + 1
 
     # ------------------------------------------------------------------ blocks
