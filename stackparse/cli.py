@@ -336,20 +336,21 @@ def _nothing_found(text: str) -> str:
     show_default=True,
     help="Output format.",
 )
-@click.option("--all", "all_", is_flag=True, help="Print every dump of the input, not only the first.")
+@click.option("--all", "all_", is_flag=True, hidden=True, help="(Every dump is printed; kept for old scripts.)")
 def parse_cmd(source: str, fmt: str, all_: bool) -> None:
-    """Parse a dump (FILE, .gz, or - for stdin) and print its records."""
+    """Parse a dump (FILE, .gz, or - for stdin) and print its records.
+
+    An input holding several dumps (a log of several crashes, go test output of several
+    packages) prints every one: in JSON as {"dumps": [...]}, in text a section per dump."""
     dumps = _parse_source(source, None, progress=fmt == "text")
-    if len(dumps) > 1 and not all_:
-        _note(
-            f"note: {_display(source)} holds {len(dumps)} dumps; printing the first (--all prints every one)"
-        )
     if fmt == "json":
-        out = (
-            render.render_dumps_json(dumps) if all_ and len(dumps) > 1 else render.render_dump_json(dumps[0])
-        )
+        out = render.render_dumps_json(dumps) if len(dumps) > 1 else render.render_dump_json(dumps[0])
+    elif len(dumps) == 1:
+        out = render.render_dump_text(dumps[0])
     else:
-        out = "\n".join(render.render_dump_text(d) for d in (dumps if all_ else dumps[:1]))
+        n = len(dumps)
+        out = "\n".join(f"==> {_display(source)} (dump {k + 1} of {n}, lines {d.start_line}-{d.end_line}) <==\n"
+                        + render.render_dump_text(d) for k, d in enumerate(dumps))
     _write(out)
 
 
@@ -478,7 +479,7 @@ def analyze_cmd(
         else:
             _note(f"note: --source is shown by --format text, markdown and html, not {fmt}")
     inputs = _expand(sources)
-    single_doc = fmt in ("json", "dot", "mermaid", "markdown", "html")
+    single_doc = fmt in ("json", "dot", "mermaid", "markdown", "html")  # (json: {"dumps": [...]} for several)
     if single_doc and len(inputs) > 1:
         raise click.UsageError(f"--format {fmt} renders one input; use --format jsonl or text for several")
     progress = fmt not in ("json", "jsonl")
@@ -487,7 +488,7 @@ def analyze_cmd(
     ] = []  # (source, index in the file or None, dump, analysis)
     for src in inputs:
         dumps = _parse_source(src, timeout, progress, max_bytes)
-        if single_doc and len(dumps) > 1:
+        if single_doc and fmt != "json" and len(dumps) > 1:
             _note(f"note: {_display(src)} holds {len(dumps)} dumps; --format {fmt} shows the first")
             dumps = dumps[:1]
         for i, d in enumerate(dumps):
@@ -581,6 +582,10 @@ def _render(
         return "".join(parts)
     _, _, d, a = results[0]
     if fmt == "json":
+        if len(results) > 1:  # several dumps in the one input: every analysis
+            from .render.jsonout import analysis_dict, dumps_indented
+
+            return dumps_indented({"dumps": [analysis_dict(ra, rd) for _, _, rd, ra in results]}) + "\n"
         return render.render_json(a, dump=d)
     if fmt == "dot":
         return render.render_dot(a, all=all_, dump=d)
