@@ -13,7 +13,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from lark import Lark, Token, Transformer, Tree
+from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import LarkError, UnexpectedInput, VisitError
 from lark.lexer import Lexer
 
@@ -245,190 +245,189 @@ class FileInfo(NamedTuple):
     pc: int | None
 
 
-_FLAGS = ((" (durable)", "durable"), (" (scan)", "scan"), (" (leaked)", "leaked"))
-
-
-def split_status(status: str) -> tuple[str, bool, bool, bool]:
-    """``chan send (leaked)`` -> (``chan send``, leaked, scan, durable)."""
-    flags = {"durable": False, "scan": False, "leaked": False}
-    for suffix, name in _FLAGS:
-        if status.endswith(suffix) and len(status) > len(suffix):
-            status = status[: -len(suffix)]
-            flags[name] = True
-    return status, flags["leaked"], flags["scan"], flags["durable"]
-
-
 def _hex(tok: Token | str) -> int:
     return int(str(tok), 16)
 
 
+class _Field(NamedTuple):
+    """A flag or item of a goroutine header: the HeaderInfo field it sets, and the value."""
+
+    name: str
+    value: Any
+
+
+class _Gp(NamedTuple):
+    gp: int
+    m: int | None
+    mp: int | None
+
+
+class _Labels(tuple):  # type: ignore[type-arg]
+    """The label pairs of a header."""
+
+
+class _Option(NamedTuple):
+    """An optional part of a line (offset, registers), by name."""
+
+    name: str
+    value: Any
+
+
+@v_args(inline=True)
 class _LineTransformer(Transformer[Token, Any]):
+    """Turns each rule of lines.lark into a typed value (v_args: the rule's children are the
+    method's arguments). Header flags and items need no method of their own: their alias names the
+    HeaderInfo field they set (``__default__``)."""
+
     # --- header
-    def header(self, c: list[Any]) -> HeaderInfo:
-        gid = int(c[0])
-        gp = m = mp = None
-        items: dict[str, Any] = {}
-        labels: tuple[tuple[str, str], ...] = ()
-        status = ""
-        for x in c[1:]:
-            if isinstance(x, tuple) and x and x[0] == "gp":
-                _, gp, m, mp = x
-            elif isinstance(x, Token) and x.type == "STATUS":
-                status = str(x)
-            elif isinstance(x, tuple) and x and x[0] == "item":
-                items[x[1]] = x[2]
-            elif isinstance(x, tuple) and x and x[0] == "labels":
-                labels = x[1]
-        state, leaked, scan, durable = split_status(status)
-        return HeaderInfo(
-            gid, state, items.get("minutes"), bool(items.get("locked")), leaked, scan, durable,
-            items.get("synctest_group"), items.get("synctest_bubble"), labels, gp, m, mp,
-        )
+    def header(self, gid: Token, *parts: Any) -> HeaderInfo:
+        fields: dict[str, Any] = {"id": int(gid), "labels": ()}
+        for x in parts:
+            if isinstance(x, _Gp):
+                fields.update(gp=x.gp, m=x.m, mp=x.mp)
+            elif isinstance(x, Token):  # STATUS
+                fields["state"] = str(x)
+            elif isinstance(x, _Field):
+                fields[x.name] = x.value
+            elif isinstance(x, _Labels):
+                fields["labels"] = tuple(x)
+        return _HEADER_DEFAULTS._replace(**fields)
 
-    def gp_m(self, c: list[Token]) -> tuple[Any, ...]:
-        return ("gp", _hex(c[0]), int(c[1]), _hex(c[2]))
+    def __default__(self, data: Any, children: list[Any], meta: Any) -> Any:
+        if data in _HEADER_FIELDS:  # a flag (no child: True) or an item (its number)
+            return _Field(str(data), int(children[0]) if children else True)
+        return super().__default__(data, children, meta)
 
-    def gp_nil(self, c: list[Token]) -> tuple[Any, ...]:
-        return ("gp", _hex(c[0]), None, None)
+    def gp_m(self, gp: Token, m: Token, mp: Token) -> _Gp:
+        return _Gp(_hex(gp), int(m), _hex(mp))
 
-    def minutes(self, c: list[Token]) -> tuple[Any, ...]:
-        return ("item", "minutes", int(c[0]))
+    def gp_nil(self, gp: Token) -> _Gp:
+        return _Gp(_hex(gp), None, None)
 
-    def locked(self, c: list[Token]) -> tuple[Any, ...]:
-        return ("item", "locked", True)
-
-    def synctest_group(self, c: list[Token]) -> tuple[Any, ...]:
-        return ("item", "synctest_group", int(c[0]))
-
-    def synctest_bubble(self, c: list[Token]) -> tuple[Any, ...]:
-        return ("item", "synctest_bubble", int(c[0]))
-
-    def labels_inside(self, c: list[Any]) -> tuple[Any, ...]:
-        return ("labels", tuple(c))
+    def labels_inside(self, *pairs: tuple[str, str]) -> _Labels:
+        return _Labels(pairs)
 
     labels_after = labels_inside
 
-    def qpair(self, c: list[Token]) -> tuple[str, str]:
-        return (unquote_go(str(c[0])), unquote_go(str(c[1])))
+    def qpair(self, k: Token, v: Token) -> tuple[str, str]:
+        return (unquote_go(str(k)), unquote_go(str(v)))
 
-    def lpair(self, c: list[str]) -> tuple[str, str]:
-        return (c[0], c[1] if len(c) > 1 else "")
+    def lpair(self, k: str, v: str = "") -> tuple[str, str]:
+        return (k, v)
 
-    def lval(self, c: list[Token]) -> str:
-        t = c[0]
+    def lval(self, t: Token) -> str:
         return unquote_go(str(t)) if t.type == "QSTR" else str(t)
 
     # --- frames
-    def call(self, c: list[Any]) -> tuple[str, Any]:
-        return (str(c[0]), c[1] if len(c) > 1 else ())
+    def call(self, name: Token, args: tuple[Any, ...] = ()) -> tuple[str, Any]:
+        return (str(name), args)
 
-    def args(self, c: list[Any]) -> tuple[Any, ...]:
-        return tuple(c)
+    def args(self, *items: Any) -> tuple[Any, ...]:
+        return items
 
     def WORD(self, t: Token) -> ArgWord:  # noqa: N802 - lark terminal callback
         s = str(t)
         return ArgWord(s[:-1], True) if s.endswith("?") else ArgWord(s, False)
 
-    def group(self, c: list[Any]) -> ArgGroup:
-        return ArgGroup(c[0] if c else ())
+    def group(self, items: tuple[Any, ...] = ()) -> ArgGroup:
+        return ArgGroup(items)
 
-    def more(self, c: list[Any]) -> ArgWord:
+    def more(self) -> ArgWord:
         return ArgWord("...", False)
 
-    def blank(self, c: list[Any]) -> ArgWord:
+    def blank(self) -> ArgWord:
         return ArgWord("_", False)
 
-    def fileline(self, c: list[Any]) -> FileInfo:
-        off = fp = sp = pc = None
-        for x in c[2:]:
-            if x[0] == "off":
-                off = x[1]
-            else:
-                _, fp, sp, pc = x
-        return FileInfo(str(c[0]), int(c[1]), off, fp, sp, pc)
+    def fileline(self, file: Token, line: Token, *opts: _Option) -> FileInfo:
+        got = dict(opts)
+        fp, sp, pc = got.get("regs", (None, None, None))
+        return FileInfo(str(file), int(line), got.get("offset"), fp, sp, pc)
 
-    def offset(self, c: list[Token]) -> tuple[Any, ...]:
-        return ("off", _hex(c[0]))
+    def offset(self, off: Token) -> _Option:
+        return _Option("offset", _hex(off))
 
-    def regs(self, c: list[Token]) -> tuple[Any, ...]:
-        return ("regs", _hex(c[0]), _hex(c[1]), _hex(c[2]) if len(c) > 2 else None)
+    def regs(self, fp: Token, sp: Token, pc: Token | None = None) -> _Option:
+        return _Option("regs", (_hex(fp), _hex(sp), None if pc is None else _hex(pc)))
 
-    def cgo_single(self, c: list[Token]) -> int:
-        return _hex(c[0])
+    def cgo_single(self, pc: Token) -> int:
+        return _hex(pc)
 
-    def cgo_call(self, c: list[Token]) -> str:
-        return str(c[0])
+    def cgo_call(self, name: Token) -> str:
+        return str(name)
 
-    def cgo_fileline(self, c: list[Token]) -> tuple[str | None, int | None, int]:
-        if len(c) == 3:
-            return (str(c[0]), int(c[1]), _hex(c[2]))
-        return (None, None, _hex(c[0]))
+    def cgo_fileline(self, *toks: Token) -> tuple[str | None, int | None, int]:
+        if len(toks) == 3:
+            return (str(toks[0]), int(toks[1]), _hex(toks[2]))
+        return (None, None, _hex(toks[0]))
 
-    def created(self, c: list[Token]) -> tuple[str, int | None]:
-        return (str(c[0]), int(c[1]) if len(c) > 1 else None)
+    def created(self, creator: Token, parent: Token | None = None) -> tuple[str, int | None]:
+        return (str(creator), None if parent is None else int(parent))
 
-    def elided_unknown(self, c: list[Token]) -> int | None:
+    def elided_unknown(self) -> int | None:
         return None
 
-    def elided_count(self, c: list[Token]) -> int | None:
-        return int(c[0])
+    def elided_count(self, n: Token) -> int | None:
+        return int(n)
 
-    def ancestor(self, c: list[Token]) -> int:
-        return int(c[0])
+    def ancestor(self, gid: Token) -> int:
+        return int(gid)
 
-    def unavailable(self, c: list[Token]) -> bool:
+    def unavailable(self) -> bool:
         return True
 
     # --- preamble
-    def panic_line(self, c: list[Token]) -> tuple[int, str]:
-        tabs = 0
-        text = ""
-        for t in c:
-            if t.type == "TABS":
-                tabs = len(t)
-            else:
-                text = str(t)
+    def panic_line(self, *toks: Token) -> tuple[int, str]:
+        tabs = sum(len(t) for t in toks if t.type == "TABS")
+        text = next((str(t) for t in toks if t.type != "TABS"), "")
         return (tabs, text)
 
     fatal_line = panic_line
 
-    def signal_line(self, c: list[Token]) -> tuple[str, int, int, int]:
-        return (str(c[0]), _hex(c[1]), _hex(c[2]), _hex(c[3]))
+    def signal_line(self, name: Token, code: Token, addr: Token, pc: Token) -> tuple[str, int, int, int]:
+        return (str(name), _hex(code), _hex(addr), _hex(pc))
 
-    def signame_line(self, c: list[Token]) -> str:
-        return str(c[0])
+    def signame_line(self, head: Token) -> str:
+        return str(head)
 
-    def pc_line(self, c: list[Token]) -> tuple[int, int, int, int | None]:
-        return (_hex(c[0]), int(c[1]), int(c[2]), _hex(c[3]) if len(c) > 3 else None)
+    def pc_line(self, pc: Token, m: Token, code: Token, addr: Token | None = None) -> tuple[int, int, int, int | None]:
+        return (_hex(pc), int(m), int(code), None if addr is None else _hex(addr))
 
-    def runtime_stack(self, c: list[Token]) -> bool:
+    def runtime_stack(self) -> bool:
         return True
 
-    def register_line(self, c: list[Token]) -> tuple[tuple[str, int], ...]:
-        toks = [t for t in c if t.type != "REGSPACE"]
-        return tuple((str(toks[i]), _hex(toks[i + 1])) for i in range(0, len(toks), 2))
+    def register_line(self, *toks: Token) -> tuple[tuple[str, int], ...]:
+        words = [t for t in toks if t.type != "REGSPACE"]
+        return tuple((str(words[i]), _hex(words[i + 1])) for i in range(0, len(words), 2))
 
-    def separator(self, c: list[Token]) -> bool:
+    def separator(self) -> bool:
+        return True
+
+    def segment_boundary(self) -> bool:
         return True
 
     # --- pprof debug=1
-    def profile_header(self, c: list[Token]) -> tuple[str, int]:
-        return (str(c[0]), int(c[1]))
+    def profile_header(self, name: Token, total: Token) -> tuple[str, int]:
+        return (str(name), int(total))
 
-    def profile_record(self, c: list[Token]) -> tuple[int, tuple[int, ...]]:
-        return (int(c[0]), tuple(_hex(t) for t in c[1:]))
+    def profile_record(self, count: Token, *pcs: Token) -> tuple[int, tuple[int, ...]]:
+        return (int(count), tuple(_hex(t) for t in pcs))
 
-    def profile_labels(self, c: list[Any]) -> tuple[tuple[str, str], ...]:
-        return tuple(c)
+    def profile_labels(self, *pairs: tuple[str, str]) -> tuple[tuple[str, str], ...]:
+        return pairs
 
-    def plabel(self, c: list[Token]) -> tuple[str, str]:
-        return (unquote_go(str(c[0])), unquote_go(str(c[1])))
+    def plabel(self, k: Token, v: Token) -> tuple[str, str]:
+        return (unquote_go(str(k)), unquote_go(str(v)))
 
-    def profile_frame(self, c: list[Token]) -> tuple[int, str | None, int | None, str | None, int | None]:
-        toks = [t for t in c if t.type != "TABS"]
-        if len(toks) == 1:
-            return (_hex(toks[0]), None, None, None, None)
-        return (_hex(toks[0]), str(toks[1]), _hex(toks[2]), str(toks[3]), int(toks[4]))
+    def profile_frame(self, *toks: Token) -> tuple[int, str | None, int | None, str | None, int | None]:
+        words = [t for t in toks if t.type != "TABS"]
+        if len(words) == 1:
+            return (_hex(words[0]), None, None, None, None)
+        return (_hex(words[0]), str(words[1]), _hex(words[2]), str(words[3]), int(words[4]))
+
+
+#: The fields a header flag or item may set (the aliases of ``flag`` and ``header_item``).
+_HEADER_FIELDS = frozenset(HeaderInfo._fields) - {"id", "state", "labels", "gp", "m", "mp"}
+_HEADER_DEFAULTS = HeaderInfo(0, "", None, False, False, False, False, None, None, (), None, None, None)
 
 
 _TRANSFORMER = _LineTransformer()

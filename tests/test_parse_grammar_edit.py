@@ -1,0 +1,57 @@
+"""A new line shape is added by editing the grammar alone.
+
+The real example: Go 1.24 (GOEXPERIMENT=synctest) prints ``, synctest group N`` in a goroutine
+header (corpus/go1.24/fmt_synctest124.test.txt, written by a real 1.24 runtime). Without that
+alternative of ``header_item`` in grammars/lines.lark the header is not a header; adding the
+one line ``| ", synctest group " INT -> synctest_group`` makes it one, and the number reaches
+``Goroutine.synctest_group``: the alias names the field, no code is involved."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from corpusutil import CORPUS
+
+from stackparse import parse_all
+from stackparse.parsing import grammar
+
+REAL = CORPUS / "go1.24" / "fmt_synctest124.test.txt"
+ALTERNATIVE = '           | ", synctest group " INT         -> synctest_group\n'
+
+
+@pytest.fixture
+def edited_grammar(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    real = grammar._grammar_text
+    text = real("lines.lark")
+    assert text.count(ALTERNATIVE) == 1
+    monkeypatch.setattr(grammar, "_grammar_text",
+                        lambda name: text.replace(ALTERNATIVE, "") if name == "lines.lark" else real(name))
+    grammar.line_parser.cache_clear()
+    yield
+    monkeypatch.undo()
+    grammar.line_parser.cache_clear()
+
+
+def _grouped(path=REAL) -> dict[int, int | None]:  # type: ignore[no-untyped-def]
+    return {g.id: g.synctest_group for d in parse_all(path.read_text()) for g in d.goroutines}
+
+
+def test_without_the_grammar_line_the_header_is_refused(edited_grammar: None) -> None:
+    text = REAL.read_text()
+    header = next(ln for ln in text.splitlines() if "synctest group" in ln)
+    with pytest.raises(grammar.GrammarError):
+        grammar.parse_line("header", header)
+    dumps = parse_all(text)
+    assert not any(g.synctest_group for d in dumps for g in d.goroutines)
+    assert any("header" in x.message for d in dumps for x in d.diagnostics)
+
+
+def test_with_the_grammar_line_the_header_is_read() -> None:
+    text = REAL.read_text()
+    header = next(ln for ln in text.splitlines() if "synctest group" in ln)
+    h = grammar.parse_line("header", header)
+    assert h.synctest_group is not None and h.synctest_group > 0
+    groups = _grouped()
+    assert sum(1 for v in groups.values() if v) == sum(1 for ln in text.splitlines()
+                                                       if ln.startswith("goroutine ") and "synctest group" in ln)
