@@ -28,8 +28,7 @@ from ..model import (
     TestReport,
     ThreadSection,
 )
-from .grammar import GrammarError, HeaderInfo, parse_line, parse_structure
-from .lines import _SIGHEAD_RE
+from .grammar import GrammarError, HeaderInfo, parse_line, parse_structure, try_line
 
 # ====================================================================== block plans
 
@@ -188,7 +187,7 @@ def _build_preamble(lines: list[str], linenos: list[int]) -> tuple[Preamble, str
                 signal = Signal(name, code, addr, pc)
                 last = None
                 kind = "SIGNAL"
-            elif _SIGHEAD_RE.match(line):
+            elif line.startswith(("SIG", "Signal ")) and try_line("signame_line", line) is not None:
                 signame = parse_line("signame_line", line)
                 signal = Signal(signame)
                 last = None

@@ -53,6 +53,9 @@ LINE_RULES = (
     "runtime_stack",
     "register_line",
     "separator",
+    "runtime_note",
+    "fault_line",
+    "go_line",
     "profile_header",
     "profile_record",
     "profile_labels",
@@ -402,6 +405,14 @@ class _LineTransformer(Transformer[Token, Any]):
     def separator(self) -> bool:
         return True
 
+    def runtime_note(self, rest: Token) -> str:
+        return str(rest)
+
+    fault_line = runtime_note
+
+    def go_line(self, text: Token) -> str:
+        return str(text)
+
     def segment_boundary(self) -> bool:
         return True
 
@@ -491,6 +502,14 @@ def parse_line(rule: str, text: str) -> Any:
         return _TRANSFORMER.transform(tree) if isinstance(tree, Tree) else tree
     except (VisitError, ValueError, RecursionError) as e:  # a value the records cannot hold
         raise GrammarError(f"not a {_what(rule)} line: {getattr(e, 'orig_exc', e)}") from None
+
+
+def try_line(rule: str, text: str) -> Any:
+    """:func:`parse_line`'s value, or None when the grammar does not accept the line."""
+    try:
+        return parse_line(rule, text)
+    except GrammarError:
+        return None
 
 
 def parse_structure(rule: str, kinds: list[tuple[str, int]]) -> Tree[Token]:

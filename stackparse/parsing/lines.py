@@ -32,7 +32,7 @@ from .args import (
     _skeleton_shared,
     args_ok,
 )
-from .grammar import MAX_LINE, FileInfo, GrammarError, HeaderInfo, Work, parse_line, split_function
+from .grammar import MAX_LINE, FileInfo, GrammarError, HeaderInfo, Work, parse_line, split_function, try_line
 from .unwrap import normalize_indent
 
 CACHE_LIMIT = 400_000
@@ -134,20 +134,6 @@ _HDR_RE = re.compile(
 )
 _REGS_RE = re.compile(r" fp=(0x[0-9a-f]+) sp=(0x[0-9a-f]+)(?: pc=(0x[0-9a-f]+))?$")
 SEGMENT_BOUNDARY = "----- stack segment boundary -----"
-_REGISTER_RE = re.compile(r"^[a-z][a-z0-9]* +0x[0-9a-f]+(?:\t[a-z][a-z0-9]* +0x[0-9a-f]+)?$")
-_ELIDED_RE = re.compile(r"^\.\.\.(?:additional|[0-9]+) frames? elided\.\.\.$")
-_SIGHEAD_RE = re.compile(r"^(?:SIG[A-Z0-9]+: .+|Signal [0-9]+)$")
-_PROFILE_HDR_RE = re.compile(r"^[a-z][a-z0-9_]* profile: total [0-9]+$")
-_PROFILE_REC_RE = re.compile(r"^[0-9]+ @(?: 0x[0-9a-f]+)+$")
-_TRAILER_RE = re.compile(
-    r"^(?:exit status [0-9]+|FAIL\b.*|ok\s.*|--- FAIL: .*|\*\*\* Test killed.*|signal: .*|PASS)$"
-)
-_PREAMBLE_START_RE = re.compile(
-    r"^(?:panic: |fatal error: |\[signal |SIG[A-Z0-9]+: |Signal [0-9]+$|unexpected fault address |"
-    r"runtime: |PC=0x)"
-)
-
-
 class _Lines:
     """Reads single lines with the grammar, remembering each distinct line's verdict."""
 
@@ -364,7 +350,7 @@ class _Lines:
             if c == "c" and line.startswith("created by "):
                 self.creator(line)  # (the grammar must accept it)
                 return "CREATED", line
-            if c == "." and _ELIDED_RE.match(line):
+            if c == "." and line.startswith("..."):
                 return "ELIDED", parse_line("elided", line)
             if line == SEGMENT_BOUNDARY:
                 return "SEGMENT", None
@@ -374,7 +360,7 @@ class _Lines:
                 return "CGO_SINGLE", parse_line("cgo_single", line)
             if line[-1] == ")":
                 return "CALL", self.call(line)
-            if _REGISTER_RE.match(line):
+            if "a" <= c <= "z" and " 0x" in line and try_line("register_line", line) is not None:
                 return "REGISTER", line
             if line == "runtime stack:":
                 return "RUNTIME_STACK", line

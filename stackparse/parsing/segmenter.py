@@ -25,7 +25,8 @@ from ..model import (
 from .blocks import _RUN_MIN, BlockReader
 from .build import _PLACEHOLDER, _DumpBuilder, with_package
 from .grammar import GrammarError, Work, parse_line, split_function
-from .lines import _PREAMBLE_START_RE, _PROFILE_HDR_RE, _PROFILE_REC_RE, _REGISTER_RE, _SIGHEAD_RE, _TRAILER_RE, _Lines
+from .kinds import Classifier, Kind
+from .lines import _Lines
 from .states import State
 from .unwrap import HEADER_ANYWHERE, PrefixShape, find_dump_start, normalize_indent
 
@@ -42,6 +43,8 @@ _GOLEAK_ENTRY = re.compile(r"Goroutine ([0-9]{1,20}) in state .*, with .* on top
 #: go test's lines naming a test: "=== RUN   TestX", "--- FAIL: TestX (0.45s)".
 _TEST_NAME = re.compile(r"(?:--- FAIL: |=== (?:RUN|CONT|PAUSE) +)(\S+)")
 
+#: Kinds of line that end a dump or start the next one (see _header_ahead).
+_ENDS_DUMP = frozenset((Kind.GO_LINE, Kind.PANIC, Kind.SIGNAME, Kind.PC, Kind.NOTE, Kind.PROFILE_HEADER))
 #: Lines in a row without the learned log prefix after which the prefixed output is over.
 _PREFIX_GONE = 64
 
@@ -52,6 +55,7 @@ class _Segmenter(BlockReader):
     def __init__(self, memo: bool = True, sink: Callable[[Goroutine], None] | None = None,
                  keep: bool = True) -> None:
         self.lines = _Lines(memo)
+        self.kinds = Classifier()
         self.memo = memo
         self.sink = sink
         self.keep = keep
@@ -211,92 +215,132 @@ class _Segmenter(BlockReader):
 
     # ------------------------------------------------------------------ one line
     def _line(self, lines: list[str], i: int, base: int) -> int:
+        """Read the line ``lines[i]`` (not a goroutine header: feed reads those): classify it by
+        the grammar, then do what TRANSITIONS says for the current state and that kind of line.
+        Returns the index of the next line to read."""
         line = lines[i]
-        lineno = base + i + 1
         state = self.state
-        cur = self.cur
         if line[:1] == " " and state in (State.BLOCKS, State.REGISTERS, State.PROFILE):
             line = normalize_indent(line)
-        if state == State.PREAMBLE:
-            assert cur is not None
-            if line == "":
-                nxt = lines[i + 1] if i + 1 < len(lines) else None
-                if nxt is not None and (nxt.startswith("goroutine ") or nxt == "runtime stack:"):
-                    self.state = State.BLOCKS
-                    return i + 1
-                k = self._header_ahead(lines, i + 1) if nxt else None
-                if k is not None:  # (log lines written between the preamble and the goroutines)
-                    self.state = State.BLOCKS
-                    return k
-                # a crash that printed no goroutines (GOTRACEBACK=none, Goexit deadlock)
-                self._close()
-                return i + 1
-            if len(cur.preamble) > 500:
-                # no goroutine block in sight: this was log text, not a crash
-                self.cur = None
-                self.state = State.NOISE
-                return i + 1
-            if line == "runtime stack:":
-                self.state = State.BLOCKS
-                return self._runtime_stack(lines, i, base)
-            cur.preamble.append(line)
-            cur.preamble_lines.append(lineno)
-            cur.end_line = lineno
+        if self.cur is None:
+            state = self.state = State.NOISE
+        kind, value = self.kinds(line)
+        table = TRANSITIONS[state]
+        action = table.get(kind) or table[None]
+        return int(action(self, lines, i, base, line, value))
+
+    # ------------------------------------------------------------------ actions (see TRANSITIONS)
+    def _skip(self, lines: list[str], i: int, base: int, line: str, value: Any) -> int:
+        return i + 1
+
+    def _open_preamble(self, lines: list[str], i: int, base: int, line: str, value: Any) -> int:
+        lineno = base + i + 1
+        cur = self._open(lineno)
+        cur.preamble.append(line)
+        cur.preamble_lines.append(lineno)
+        self.state = State.PREAMBLE
+        return i + 1
+
+    def _note(self, lines: list[str], i: int, base: int, line: str, value: Any) -> int:
+        """``runtime: …`` or ``unexpected fault address …``: a preamble when a fatal error follows."""
+        for k in range(i + 1, min(i + 6, len(lines))):
+            if lines[k].lstrip("\t").startswith("fatal error: "):
+                return self._open_preamble(lines, i, base, line, value)
+        return self._noise(lines, i, base, line, value)
+
+    def _open_profile(self, lines: list[str], i: int, base: int, line: str, value: Any) -> int:
+        cur = self._open(base + i + 1)
+        cur.profile, cur.total = value
+        self.state = State.PROFILE
+        return i + 1
+
+    def _preamble_end(self, lines: list[str], i: int, base: int, line: str, value: Any) -> int:
+        """The empty line after a preamble: the goroutines follow (perhaps after log lines), or
+        the crash printed none (GOTRACEBACK=none, a Goexit deadlock)."""
+        nxt = lines[i + 1] if i + 1 < len(lines) else None
+        if nxt is not None and (nxt.startswith("goroutine ") or nxt == "runtime stack:"):
+            self.state = State.BLOCKS
             return i + 1
-        if state in (State.BLOCKS, State.REGISTERS) and cur is not None:
-            if line == "":
-                return i + 1
-            if line == "runtime stack:":
-                return self._runtime_stack(lines, i, base)
-            if _REGISTER_RE.match(line):
-                regs = parse_line("register_line", line)
-                target = self.relay[2] if self.relay is not None else cur.registers
-                target.extend(regs)
-                cur.end_line = lineno
-                self.state = State.REGISTERS
-                return i + 1
-            if line == "-----" and state == State.REGISTERS:
-                self._end_relay()
-                self.relay = [None, [], [], []]
-                self.state = State.RELAY
-                cur.end_line = lineno
-                return i + 1
-            if _TRAILER_RE.match(line):
-                cur.trailer.append(line)
-                cur.end_line = lineno
-                self._close()
-                return i + 1
-            k = self._interleaved(lines, i, line)
-            if k is not None:
-                return k
-            self._close()
-            return i  # re-read as noise
-        if state == State.RELAY and cur is not None:
-            relay = self.relay
-            assert relay is not None
-            if line == "":
-                return i + 1
-            if _SIGHEAD_RE.match(line):
-                relay[3].append(line)
-                return i + 1
-            if line.startswith("PC=0x"):
-                relay[3].append(line)
-                try:
-                    pc, m, code, addr = parse_line("pc_line", line)
-                    name = relay[3][0] if relay[3] else ""
-                    relay[0] = Signal(name, None, addr, pc, m, code)
-                except GrammarError as e:
-                    self._diag(lineno, str(e), line, e.expected, "warning")
-                return i + 1
-            k = self._header_ahead(lines, i, relay=True)
-            if k is not None:  # (log lines between a thread's signal lines and its goroutines)
-                return k
-            self._close()
-            return i
-        if state == State.PROFILE and cur is not None:
-            return self._profile_line(line, lineno, i)
-        # ---------------------------------------------------------------- noise
-        return self._noise(lines, i, base, line)
+        k = self._header_ahead(lines, i + 1) if nxt else None
+        if k is not None:
+            self.state = State.BLOCKS
+            return k
+        self._close()
+        return i + 1
+
+    def _preamble_line(self, lines: list[str], i: int, base: int, line: str, value: Any) -> int:
+        cur = self.cur
+        assert cur is not None
+        if len(cur.preamble) > 500:  # no goroutine block in sight: log text, not a crash
+            self.cur = None
+            self.state = State.NOISE
+            return i + 1
+        lineno = base + i + 1
+        cur.preamble.append(line)
+        cur.preamble_lines.append(lineno)
+        cur.end_line = lineno
+        return i + 1
+
+    def _stack_block(self, lines: list[str], i: int, base: int, line: str, value: Any) -> int:
+        self.state = State.BLOCKS
+        return self._runtime_stack(lines, i, base)
+
+    def _registers(self, lines: list[str], i: int, base: int, line: str, value: Any) -> int:
+        cur = self.cur
+        assert cur is not None
+        (self.relay[2] if self.relay is not None else cur.registers).extend(value)
+        cur.end_line = base + i + 1
+        self.state = State.REGISTERS
+        return i + 1
+
+    def _open_relay(self, lines: list[str], i: int, base: int, line: str, value: Any) -> int:
+        assert self.cur is not None
+        self._end_relay()
+        self.relay = [None, [], [], []]
+        self.state = State.RELAY
+        self.cur.end_line = base + i + 1
+        return i + 1
+
+    def _trailer(self, lines: list[str], i: int, base: int, line: str, value: Any) -> int:
+        """The go command's line after a dump (``exit status 2``, ``FAIL\tpkg\t…``): the dump ends."""
+        cur = self.cur
+        assert cur is not None
+        cur.trailer.append(line)
+        cur.end_line = base + i + 1
+        self._close()
+        return i + 1
+
+    def _blocks_other(self, lines: list[str], i: int, base: int, line: str, value: Any) -> int:
+        """Not part of the dump: a log line between its blocks (it goes on after it), else its end."""
+        k = self._interleaved(lines, i, line)
+        if k is not None:
+            return k
+        self._close()
+        return i  # re-read as noise
+
+    def _relay_signame(self, lines: list[str], i: int, base: int, line: str, value: Any) -> int:
+        assert self.relay is not None
+        self.relay[3].append(line)
+        return i + 1
+
+    def _relay_pc(self, lines: list[str], i: int, base: int, line: str, value: Any) -> int:
+        relay = self.relay
+        assert relay is not None
+        relay[3].append(line)
+        pc, m, code, addr = value
+        relay[0] = Signal(relay[3][0] if relay[3] else "", None, addr, pc, m, code)
+        return i + 1
+
+    def _relay_other(self, lines: list[str], i: int, base: int, line: str, value: Any) -> int:
+        k = self._header_ahead(lines, i, relay=True)
+        if k is not None:  # (log lines between a thread's signal lines and its goroutines)
+            return k
+        self._close()
+        return i
+
+    def _end_dump(self, lines: list[str], i: int, base: int, line: str, value: Any) -> int:
+        self._close()
+        return i  # re-read as noise
 
     def _interleaved(self, lines: list[str], i: int, line: str) -> int | None:
         """Between the goroutine blocks of a dump, a line that is not part of it: a log line
@@ -339,8 +383,7 @@ class _Segmenter(BlockReader):
                     return None  # (a goroutine seen already: the next dump)
                 cur.goleak_ids += ids
                 return k
-            if (_TRAILER_RE.match(text) or _PREAMBLE_START_RE.match(text) or _GOLEAK_START in text
-                    or _PROFILE_HDR_RE.match(text)):
+            if self.kinds(text)[0] in _ENDS_DUMP or _GOLEAK_START in text:
                 break
         Work.visits += min(len(lines), i + _LOG_GAP) - i
         return None
@@ -358,7 +401,9 @@ class _Segmenter(BlockReader):
                 lines[i] = line[pos:]
         return i
 
-    def _noise(self, lines: list[str], i: int, base: int, line: str) -> int:
+    def _noise(self, lines: list[str], i: int, base: int, line: str, value: Any) -> int:
+        """A line outside any dump: goleak's report, a test's name, a dump behind a log prefix,
+        a header the grammar refuses (a Diagnostic), or the go command's line after a dump."""
         lineno = base + i + 1
         if _GOLEAK_START in line:
             # goleak's report: the goroutines it lists follow, one dump
@@ -371,31 +416,12 @@ class _Segmenter(BlockReader):
             m = _TEST_NAME.search(line)
             if m is not None:
                 self.last_test = m.group(1)
-        if line and (line[0] in "pfSPru[\tg" or "goroutine " in line or "panic: " in line
-                     or "profile: total" in line or "fatal error: " in line or "SIG" in line):
-            if _PREAMBLE_START_RE.match(line):
-                if line.startswith("runtime: ") or line.startswith("unexpected fault address"):
-                    # only a preamble when a fatal error follows soon
-                    if not any(
-                        lines[k].lstrip("\t").startswith("fatal error: ")
-                        for k in range(i + 1, min(i + 6, len(lines)))
-                    ):
-                        return i + 1
-                cur = self._open(lineno)
-                cur.preamble.append(line)
-                cur.preamble_lines.append(lineno)
-                self.state = State.PREAMBLE
-                return i + 1
-            if _PROFILE_HDR_RE.match(line):
-                cur = self._open(lineno)
-                name, total = parse_line("profile_header", line)
-                cur.profile, cur.total = name, total
-                self.state = State.PROFILE
-                return i + 1
+        if "goroutine " in line or "panic: " in line or "profile: total" in line or "fatal error: " in line \
+                or "SIG" in line:
             pos = find_dump_start(line)
-            if pos > 0 and not HEADER_ANYWHERE.match(line, pos) and not _PROFILE_HDR_RE.match(line[pos:]) and not any(
-                HEADER_ANYWHERE.search(lines[k]) for k in range(i + 1, min(i + 200, len(lines)))
-            ):
+            if pos > 0 and not HEADER_ANYWHERE.match(line, pos) \
+                    and self.kinds(line[pos:])[0] is not Kind.PROFILE_HEADER and not any(
+                        HEADER_ANYWHERE.search(lines[k]) for k in range(i + 1, min(i + 200, len(lines)))):
                 pos = -1  # a preamble-like phrase in a log line with no dump after it
             if pos > 0:
                 # a dump behind a log prefix (or after a prompt): re-read without the prefix
@@ -412,7 +438,7 @@ class _Segmenter(BlockReader):
                 return i + 1
         if self.dumps and self.dumps[-1].end_line >= lineno - 2:
             text = line if self.prefix is None else self.prefix.strip_loose(line)
-            if _TRAILER_RE.match(text):
+            if self.kinds(text)[0] is Kind.GO_LINE:
                 # go test's lines after the dump ("FAIL\tpkg\t0.45s"): they name the package
                 last = self.dumps[-1]
                 trailer = (*last.trailer, text)
@@ -441,36 +467,100 @@ class _Segmenter(BlockReader):
         count, pcs, labels, frames, line = rec
         self.cur.records.append(ProfileRecord(count, pcs, tuple(frames), labels, line))
 
-    def _profile_line(self, line: str, lineno: int, i: int) -> int:
+    def _profile_record(self, lines: list[str], i: int, base: int, line: str, value: Any) -> int:
+        assert self.cur is not None
+        self._end_record()
+        count, pcs = value
+        self.record = [count, pcs, (), [], base + i + 1]
+        self.cur.end_line = base + i + 1
+        return i + 1
+
+    def _profile_end_record(self, lines: list[str], i: int, base: int, line: str, value: Any) -> int:
+        self._end_record()
+        return i + 1
+
+    def _profile_comment(self, lines: list[str], i: int, base: int, line: str, value: Any) -> int:
+        """``# labels: {…}`` or a frame ``#\t0xPC\tFUNC+0xOFF\tFILE:LINE`` of the current record."""
         cur = self.cur
         assert cur is not None
+        lineno = base + i + 1
+        if self.record is None:
+            return self._end_dump(lines, i, base, line, value)
+        norm = re.sub(r"[ \t]{2,}|\t", "\t", line) if "  " in line or "\t" not in line else line
         try:
-            if line == "":
-                self._end_record()
-                return i + 1
-            if _PROFILE_REC_RE.match(line):
-                self._end_record()
-                count, pcs = parse_line("profile_record", line)
-                self.record = [count, pcs, (), [], lineno]
-                cur.end_line = lineno
-                return i + 1
-            if line.startswith("#") and self.record is not None:
-                norm = re.sub(r"[ \t]{2,}|\t", "\t", line) if "  " in line or "\t" not in line else line
-                if norm.startswith("# labels: "):
-                    self.record[2] = parse_line("profile_labels", norm.replace("\t", " ").replace(
-                        "# labels: ", "# labels: ", 1))
-                else:
-                    if norm.startswith("# "):
-                        norm = "#\t" + norm[2:].lstrip()
-                    pc, fn, off, file, ln = parse_line("profile_frame", norm)
-                    self.record[3].append(ProfileFrame(pc, None if fn is None else split_function(fn), off,
-                                                       file, ln))
-                cur.end_line = lineno
-                return i + 1
+            if norm.startswith("# labels: "):
+                self.record[2] = parse_line("profile_labels", norm.replace("\t", " "))
+            else:
+                if norm.startswith("# "):
+                    norm = "#\t" + norm[2:].lstrip()
+                pc, fn, off, file, ln = parse_line("profile_frame", norm)
+                self.record[3].append(ProfileFrame(pc, None if fn is None else split_function(fn), off, file, ln))
         except GrammarError as e:
             self._diag(lineno, str(e), line, e.expected, "warning")
             return i + 1
-        self._close()
-        return i
+        cur.end_line = lineno
+        return i + 1
 
 
+Action = Callable[[_Segmenter, list[str], int, int, str, Any], int]
+
+#: The segmenter's one transition table: for each state, what to do with each kind of line
+#: (kinds.Kind, decided by the grammar); ``None`` is every other kind. Goroutine headers are
+#: taken before this table (feed: blocks and runs of blocks, which put the state to BLOCKS).
+TRANSITIONS: dict[State, dict[Kind | None, Action]] = {
+    # NOISE: outside any dump (the start; after a dump ends). Expects anything. A crash's first
+    # line goes to PREAMBLE, a profile header to PROFILE, a goroutine header (feed) or goleak's
+    # report to BLOCKS; a go command line just after a dump joins that dump's trailer.
+    State.NOISE: {
+        Kind.PANIC: _Segmenter._open_preamble,
+        Kind.SIGNAME: _Segmenter._open_preamble,
+        Kind.PC: _Segmenter._open_preamble,
+        Kind.NOTE: _Segmenter._note,
+        Kind.PROFILE_HEADER: _Segmenter._open_profile,
+        None: _Segmenter._noise,
+    },
+    # PREAMBLE: the lines before a crash's goroutines (panic chain, fatal error, signal, PC=).
+    # From NOISE. An empty line goes to BLOCKS (goroutines follow) or NOISE (none printed);
+    # "runtime stack:" to BLOCKS.
+    State.PREAMBLE: {
+        Kind.BLANK: _Segmenter._preamble_end,
+        Kind.RUNTIME_STACK: _Segmenter._stack_block,
+        None: _Segmenter._preamble_line,
+    },
+    # BLOCKS: between goroutine blocks. From a header (feed), PREAMBLE, goleak's report. A
+    # register line goes to REGISTERS; a go command line ends the dump (NOISE); a log line is
+    # skipped when the dump's next header follows, else the dump ends (NOISE).
+    State.BLOCKS: {
+        Kind.BLANK: _Segmenter._skip,
+        Kind.RUNTIME_STACK: _Segmenter._stack_block,
+        Kind.REGISTER: _Segmenter._registers,
+        Kind.GO_LINE: _Segmenter._trailer,
+        None: _Segmenter._blocks_other,
+    },
+    # REGISTERS: a register dump (a fatal signal). From BLOCKS or RELAY. "-----" opens a
+    # thread's relay section (GOTRACEBACK=crash, to RELAY); a header starts the next dump (feed).
+    State.REGISTERS: {
+        Kind.BLANK: _Segmenter._skip,
+        Kind.RUNTIME_STACK: _Segmenter._stack_block,
+        Kind.REGISTER: _Segmenter._registers,
+        Kind.SEPARATOR: _Segmenter._open_relay,
+        Kind.GO_LINE: _Segmenter._trailer,
+        None: _Segmenter._blocks_other,
+    },
+    # RELAY: a crash thread's signal lines (SIGQUIT: quit / PC=…), before its goroutines. From
+    # REGISTERS; its goroutine headers go to BLOCKS (feed), anything else ends the dump.
+    State.RELAY: {
+        Kind.BLANK: _Segmenter._skip,
+        Kind.SIGNAME: _Segmenter._relay_signame,
+        Kind.PC: _Segmenter._relay_pc,
+        None: _Segmenter._relay_other,
+    },
+    # PROFILE: a pprof debug=1 profile. From NOISE (its header). Records ("N @ 0x…"), their
+    # "#" lines and empty lines; anything else ends the dump (NOISE).
+    State.PROFILE: {
+        Kind.BLANK: _Segmenter._profile_end_record,
+        Kind.PROFILE_RECORD: _Segmenter._profile_record,
+        Kind.PROFILE_COMMENT: _Segmenter._profile_comment,
+        None: _Segmenter._end_dump,
+    },
+}
