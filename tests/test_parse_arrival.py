@@ -136,3 +136,34 @@ def test_gotraceback_crash_keeps_every_goroutine(path: Path, variant: str) -> No
     got = parse_all(make(text))
     assert len(got) == len(want) and [len(d.threads) for d in got] == [len(d.threads) for d in want]
     assert _gs(got) == _gs(want)
+
+
+@pytest.mark.parametrize("size", [64, 97, 1000, 4096])
+def test_log_lines_between_blocks_across_pieces(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, size: int) -> None:
+    """Variant, read in small pieces: a piece may end right after a log line between two blocks;
+    the dump still is not split (the lines wait for the next piece)."""
+    import importlib
+
+    chunks = importlib.import_module("stackparse.parsing.chunks")
+    text = V.interleaved_logs((CORPUS / "go1.19" / "bug_abba_mutex.sigquit.txt").read_text(), 3, True)
+    text += "\n" + V.interleaved_logs((CORPUS / "go1.27" / "fmt_states.sigquit-crash.txt").read_text(), 4, True)
+    want = parse_all(text)
+    assert len(want) == 2
+    f = tmp_path / "app.log"
+    f.write_text(text)
+    monkeypatch.setattr(chunks, "CHUNK", size)
+    got = parse_file_all(f)
+    assert [len(d.all_goroutines) for d in got] == [len(d.all_goroutines) for d in want]
+    assert _gs(got) == _gs(want)
+
+
+def test_goleak_report_read_in_small_pieces(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib
+
+    chunks = importlib.import_module("stackparse.parsing.chunks")
+    f = tmp_path / "ci.log"
+    f.write_text(V.prefixed((GOTEST / "stuck.gotest.txt").read_text(), "kubectl"))
+    want = [(d.test_report, len(d.goroutines)) for d in parse_all(f.read_text())]
+    for size in (50, 333, 2048):
+        monkeypatch.setattr(chunks, "CHUNK", size)
+        assert [(d.test_report, len(d.goroutines)) for d in parse_file_all(f)] == want

@@ -43,6 +43,8 @@ _GOLEAK_ENTRY = re.compile(r"Goroutine ([0-9]{1,20}) in state .*, with .* on top
 #: go test's lines naming a test: "=== RUN   TestX", "--- FAIL: TestX (0.45s)".
 _TEST_NAME = re.compile(r"(?:--- FAIL: |=== (?:RUN|CONT|PAUSE) +)(\S+)")
 
+#: _header_ahead's answer when the piece of input ends before it can decide.
+_UNDECIDED = -1
 #: Kinds of line that end a dump or start the next one (see _header_ahead).
 _ENDS_DUMP = frozenset((Kind.GO_LINE, Kind.PANIC, Kind.SIGNAME, Kind.PC, Kind.NOTE, Kind.PROFILE_HEADER))
 #: Lines in a row without the learned log prefix after which the prefixed output is over.
@@ -56,6 +58,7 @@ class _Segmenter(BlockReader):
                  keep: bool = True) -> None:
         self.lines = _Lines(memo)
         self.kinds = Classifier()
+        self.final = True  # (the piece being read is the input's last)
         self.memo = memo
         self.sink = sink
         self.keep = keep
@@ -139,6 +142,7 @@ class _Segmenter(BlockReader):
     # ------------------------------------------------------------------ feeding
     def feed(self, lines: list[str], base: int, final: bool) -> None:
         """Read ``lines`` (line ``base + i + 1`` of the input is ``lines[i]``)."""
+        self.final = final
         if self.pending:
             # a block was cut by the previous chunk's end: glue it to this chunk
             fresh = len(self.pending)  # (the pending lines lost their prefix already)
@@ -261,7 +265,9 @@ class _Segmenter(BlockReader):
         if nxt is not None and (nxt.startswith("goroutine ") or nxt == "runtime stack:"):
             self.state = State.BLOCKS
             return i + 1
-        k = self._header_ahead(lines, i + 1) if nxt else None
+        k = self._header_ahead(lines, i + 1)
+        if k == _UNDECIDED:
+            return self._keep(lines, i, base)
         if k is not None:
             self.state = State.BLOCKS
             return k
@@ -313,6 +319,8 @@ class _Segmenter(BlockReader):
     def _blocks_other(self, lines: list[str], i: int, base: int, line: str, value: Any) -> int:
         """Not part of the dump: a log line between its blocks (it goes on after it), else its end."""
         k = self._interleaved(lines, i, line)
+        if k == _UNDECIDED:
+            return self._keep(lines, i, base)
         if k is not None:
             return k
         self._close()
@@ -333,10 +341,18 @@ class _Segmenter(BlockReader):
 
     def _relay_other(self, lines: list[str], i: int, base: int, line: str, value: Any) -> int:
         k = self._header_ahead(lines, i, relay=True)
+        if k == _UNDECIDED:
+            return self._keep(lines, i, base)
         if k is not None:  # (log lines between a thread's signal lines and its goroutines)
             return k
         self._close()
         return i
+
+    def _keep(self, lines: list[str], i: int, base: int) -> int:
+        """Read ``lines[i:]`` again with the next piece of the input (a verdict needs it)."""
+        self.pending = lines[i:]
+        self.pending_start = base + i + 1
+        return len(lines)
 
     def _end_dump(self, lines: list[str], i: int, base: int, line: str, value: Any) -> int:
         self._close()
@@ -361,7 +377,8 @@ class _Segmenter(BlockReader):
     def _header_ahead(self, lines: list[str], i: int, relay: bool = False) -> int | None:
         """The next goroutine header of the current dump within ``_LOG_GAP`` lines from ``i``,
         past log lines and goleak's entry lines (whose ids it notes); None when something that
-        ends a dump, or a goroutine the dump has already, comes first."""
+        ends a dump, or a goroutine the dump has already, comes first; ``_UNDECIDED`` when this
+        piece of the input ends first (the caller keeps the lines for the next piece)."""
         cur = self.cur
         assert cur is not None
         ids: list[int] = []
@@ -385,6 +402,9 @@ class _Segmenter(BlockReader):
                 return k
             if self.kinds(text)[0] in _ENDS_DUMP or _GOLEAK_START in text:
                 break
+        else:
+            if i + _LOG_GAP > len(lines) and not self.final:
+                return _UNDECIDED
         Work.visits += min(len(lines), i + _LOG_GAP) - i
         return None
 
@@ -422,6 +442,8 @@ class _Segmenter(BlockReader):
             if pos > 0 and not HEADER_ANYWHERE.match(line, pos) \
                     and self.kinds(line[pos:])[0] is not Kind.PROFILE_HEADER and not any(
                         HEADER_ANYWHERE.search(lines[k]) for k in range(i + 1, min(i + 200, len(lines)))):
+                if i + 200 > len(lines) and not self.final:
+                    return self._keep(lines, i, base)  # (the next piece may hold the dump)
                 pos = -1  # a preamble-like phrase in a log line with no dump after it
             if pos > 0:
                 # a dump behind a log prefix (or after a prompt): re-read without the prefix
