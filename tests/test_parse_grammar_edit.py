@@ -55,3 +55,17 @@ def test_with_the_grammar_line_the_header_is_read() -> None:
     groups = _grouped()
     assert sum(1 for v in groups.values() if v) == sum(1 for ln in text.splitlines()
                                                        if ln.startswith("goroutine ") and "synctest group" in ln)
+
+
+def test_profile_rule_of_dump_lark_runs_on_every_profile() -> None:
+    """dump.lark's ``profile`` rule reads each pprof debug=1 profile's lines: a real one passes;
+    a variant made by code with a record line in the middle of another record's frames (no
+    empty line between) is reported at that line."""
+    real = (CORPUS / "go1.27" / "bug_abba_mutex.pprof1.txt").read_text()
+    assert [x for d in parse_all(real) for x in d.diagnostics] == []
+    lines = real.split("\n")
+    k = next(i for i, ln in enumerate(lines) if ln.startswith("#\t") and lines[i - 1].startswith("#\t"))
+    variant = "\n".join([*lines[:k], "1 @ 0x1", *lines[k:]])
+    notes = [x for d in parse_all(variant) for x in d.diagnostics]
+    assert len(notes) == 1 and notes[0].line == k + 1 and "profile" in notes[0].message
+    assert "BLANK" in notes[0].expected

@@ -94,6 +94,7 @@ class _DumpBuilder:
         self.goleak: tuple[str, ...] | None = None  # a goleak report: the failing test(s)
         self.goleak_ids: list[int] = []  # the goroutines goleak listed
         self.quoted = False  # opened by a preamble line quoted inside a log line
+        self.profile_kinds: list[tuple[str, int]] = []  # a profile's lines, as dump.lark's tokens
 
     def is_empty(self) -> bool:
         """No goroutine, profile record or stack: at most a preamble."""
@@ -107,6 +108,7 @@ class _DumpBuilder:
         preamble, kind, diags = _build_preamble(self.preamble, self.preamble_lines)
         if self.profile is not None:
             kind = "profile"
+            diags += _check_profile(self.profile_kinds)
         threads = tuple(
             ThreadSection(sig, tuple(gs), tuple(regs)) for sig, gs, regs in self.threads
         )
@@ -135,6 +137,19 @@ class _DumpBuilder:
             end_line=self.end_line,
             test_report=report,
         )
+
+
+def _check_profile(kinds: list[tuple[str, int]]) -> list[Diagnostic]:
+    """Run dump.lark's ``profile`` rule over a pprof debug=1 profile's lines (their kinds and
+    line numbers); a record also ends where the dump ends. What it refuses is a Diagnostic."""
+    if kinds and kinds[-1][0] != "BLANK":
+        kinds = [*kinds, ("BLANK", kinds[-1][1])]
+    try:
+        parse_structure("profile", kinds)
+    except GrammarError as e:
+        line = e.column if e.column is not None else (kinds[0][1] if kinds else 0)
+        return [Diagnostic(line, "profile: " + str(e), "", e.expected, "warning")]
+    return []
 
 
 #: " (5s)" after a test's name in a timeout's "running tests:" list.

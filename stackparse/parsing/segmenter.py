@@ -255,6 +255,7 @@ class _Segmenter(BlockReader):
     def _open_profile(self, lines: list[str], i: int, base: int, line: str, value: Any) -> int:
         cur = self._open(base + i + 1)
         cur.profile, cur.total = value
+        cur.profile_kinds.append(("PROFILE_HEADER", base + i + 1))
         self.state = State.PROFILE
         return i + 1
 
@@ -494,11 +495,14 @@ class _Segmenter(BlockReader):
         self._end_record()
         count, pcs = value
         self.record = [count, pcs, (), [], base + i + 1]
+        self.cur.profile_kinds.append(("PROFILE_RECORD", base + i + 1))
         self.cur.end_line = base + i + 1
         return i + 1
 
     def _profile_end_record(self, lines: list[str], i: int, base: int, line: str, value: Any) -> int:
         self._end_record()
+        assert self.cur is not None
+        self.cur.profile_kinds.append(("BLANK", base + i + 1))
         return i + 1
 
     def _profile_comment(self, lines: list[str], i: int, base: int, line: str, value: Any) -> int:
@@ -512,11 +516,13 @@ class _Segmenter(BlockReader):
         try:
             if norm.startswith("# labels: "):
                 self.record[2] = parse_line("profile_labels", norm.replace("\t", " "))
+                cur.profile_kinds.append(("PROFILE_LABELS", lineno))
             else:
                 if norm.startswith("# "):
                     norm = "#\t" + norm[2:].lstrip()
                 pc, fn, off, file, ln = parse_line("profile_frame", norm)
                 self.record[3].append(ProfileFrame(pc, None if fn is None else split_function(fn), off, file, ln))
+                cur.profile_kinds.append(("PROFILE_FRAME", lineno))
         except GrammarError as e:
             self._diag(lineno, str(e), line, e.expected, "warning")
             return i + 1
