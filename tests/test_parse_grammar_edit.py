@@ -69,3 +69,18 @@ def test_profile_rule_of_dump_lark_runs_on_every_profile() -> None:
     notes = [x for d in parse_all(variant) for x in d.diagnostics]
     assert len(notes) == 1 and notes[0].line == k + 1 and "profile" in notes[0].message
     assert "BLANK" in notes[0].expected
+
+
+def test_dump_rule_of_dump_lark_runs_on_every_dump() -> None:
+    """dump.lark's ``dump`` rule (preamble, blocks, registers, relay sections) reads every dump as
+    the segmenter found it: no real corpus dump is refused; a variant made by code of a
+    GOTRACEBACK=crash dump whose first thread section lost its ``PC=`` line is refused there."""
+    for path in sorted(CORPUS.glob("go1.2[37]/*.txt")):
+        for d in parse_all(path.read_bytes()):
+            assert not [x for x in d.diagnostics if x.message.startswith("dump:")], path
+    lines = (CORPUS / "go1.27" / "fmt_states.sigquit-crash.txt").read_text().split("\n")
+    k = lines.index("-----")
+    pc = next(j for j in range(k, k + 5) if lines[j].startswith("PC="))
+    variant = "\n".join(lines[:pc] + lines[pc + 1 :])
+    notes = [x for d in parse_all(variant) for x in d.diagnostics if x.message.startswith("dump:")]
+    assert len(notes) == 1 and notes[0].line == pc + 1 and "PC" in notes[0].expected

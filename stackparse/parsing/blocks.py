@@ -212,6 +212,9 @@ class BlockReader:
             h = b + 1
         if h > i:
             cur.end_line = max(cur.end_line, base + h - 1)
+            for _ in range(2):  # (dump.lark's `dump` rule reads a run as two blocks: see mark)
+                cur.mark("GOROUTINE_BLOCK", base + h - 1)
+                cur.mark("BLANK", base + h - 1)
         # the next run reads up to twice as many blocks; after a block it could not read, few
         self.window = min(self.window * 2, _RUN_MAX) if h > last else _RUN_MIN
         return h
@@ -427,6 +430,8 @@ class BlockReader:
             k += 2
         cur.runtime_stack = tuple(frames)
         cur.end_line = base + k
+        cur.mark("RUNTIME_STACK_BLOCK", base + i + 1)
+        cur.mark("BLANK", base + k)
         self.state = State.BLOCKS
         return k
 

@@ -95,6 +95,23 @@ class _DumpBuilder:
         self.goleak_ids: list[int] = []  # the goroutines goleak listed
         self.quoted = False  # opened by a preamble line quoted inside a log line
         self.profile_kinds: list[tuple[str, int]] = []  # a profile's lines, as dump.lark's tokens
+        self.shape: list[tuple[str, int]] = []  # the dump after its preamble, as dump.lark's tokens
+
+    def mark(self, token: str, line: int) -> None:
+        """Note a part of the dump for dump.lark's ``dump`` rule. Repeats that the grammar reads
+        alike are kept short (two blocks, two register lines, one empty line), so the rule's work
+        does not grow with the dump."""
+        shape = self.shape
+        if token == "BLANK":
+            if shape and shape[-1][0] == "BLANK":
+                return
+        elif token == "REGISTER":
+            if len(shape) >= 2 and shape[-1][0] == shape[-2][0] == "REGISTER":
+                return
+        elif token == "GOROUTINE_BLOCK" and len(shape) >= 4 and shape[-1][0] == shape[-3][0] == "BLANK" \
+                and shape[-2][0] == shape[-4][0] == "GOROUTINE_BLOCK":
+            return
+        shape.append((token, line))
 
     def is_empty(self) -> bool:
         """No goroutine, profile record or stack: at most a preamble."""
@@ -105,10 +122,12 @@ class _DumpBuilder:
                     or self.runtime_stack is not None)
 
     def build(self) -> Dump:
-        preamble, kind, diags = _build_preamble(self.preamble, self.preamble_lines)
+        preamble, kind, diags, pkinds = _build_preamble(self.preamble, self.preamble_lines)
         if self.profile is not None:
             kind = "profile"
             diags += _check_profile(self.profile_kinds)
+        else:
+            diags += _check_dump(pkinds, self.shape, self.start_line)
         threads = tuple(
             ThreadSection(sig, tuple(gs), tuple(regs)) for sig, gs, regs in self.threads
         )
@@ -137,6 +156,33 @@ class _DumpBuilder:
             end_line=self.end_line,
             test_report=report,
         )
+
+
+def _check_dump(preamble: list[tuple[str, int]], shape: list[tuple[str, int]], line: int) -> list[Diagnostic]:
+    """Run dump.lark's ``dump`` rule over the dump: its preamble's line kinds, then its parts as
+    the segmenter read them (blocks, register lines, relay sections). Cached per distinct shape."""
+    kinds = [*preamble, ("BLANK", line)] if preamble else []
+    kinds += shape
+    key = tuple(k for k, _ in kinds)
+    verdict = _DUMP_VERDICTS.get(key)
+    if verdict is None:
+        try:
+            parse_structure("dump", kinds)
+            verdict = ("", "", -1)
+        except GrammarError as e:
+            pos = next((i for i, (_, ln) in enumerate(kinds) if ln == e.column), -1) if e.column is not None else -1
+            verdict = (str(e), e.expected, pos)
+        if len(_DUMP_VERDICTS) > 4096:
+            _DUMP_VERDICTS.clear()
+        _DUMP_VERDICTS[key] = verdict
+    message, expected, pos = verdict
+    if not message:
+        return []
+    at = kinds[pos][1] if 0 <= pos < len(kinds) else line
+    return [Diagnostic(at, "dump: " + message, "", expected, "warning")]
+
+
+_DUMP_VERDICTS: dict[tuple[str, ...], tuple[str, str, int]] = {}
 
 
 def _check_profile(kinds: list[tuple[str, int]]) -> list[Diagnostic]:
@@ -172,7 +218,8 @@ def with_package(report: TestReport, trailer: list[str] | tuple[str, ...]) -> Te
 _RECOVERED = (" [recovered, repanicked]", " [recovered]")
 
 
-def _build_preamble(lines: list[str], linenos: list[int]) -> tuple[Preamble, str, list[Diagnostic]]:
+def _build_preamble(lines: list[str], linenos: list[int]
+                    ) -> tuple[Preamble, str, list[Diagnostic], list[tuple[str, int]]]:
     panics: list[list[Any]] = []  # [value, recovered, repanicked]
     fatal: str | None = None
     signal: Signal | None = None
@@ -260,6 +307,7 @@ def _build_preamble(lines: list[str], linenos: list[int]) -> tuple[Preamble, str
         Preamble(tuple(chain), fatal, signal, timeout, tuple(running), tuple(lines)),
         kind,
         diags,
+        [(k, linenos[i]) for k, i in kinds],
     )
 
 

@@ -159,6 +159,9 @@ class _Half:
         cur.goroutines.extend(gs if seg.keep else repeat(_PLACEHOLDER, len(gs)))
         cur.ids.update(ids)
         cur.end_line = max(cur.end_line, base + end_line)
+        for _ in range(2):  # (dump.lark's `dump` rule reads them as two blocks)
+            cur.mark("GOROUTINE_BLOCK", cur.end_line)
+            cur.mark("BLANK", cur.end_line)
         self.taken = len(gs)
         return base + n_lines, self.start + offset
 

@@ -127,6 +127,8 @@ class _Segmenter(BlockReader):
                 cur.goroutines.append(g)
             else:
                 cur.goroutines.append(_PLACEHOLDER)
+        cur.mark("GOROUTINE_BLOCK", lineno)
+        cur.mark("BLANK", lineno)
         cur.end_line = max(cur.end_line, lineno)
         if g.truncated:
             cur.truncated = True
@@ -235,6 +237,8 @@ class _Segmenter(BlockReader):
 
     # ------------------------------------------------------------------ actions (see TRANSITIONS)
     def _skip(self, lines: list[str], i: int, base: int, line: str, value: Any) -> int:
+        if self.cur is not None:
+            self.cur.mark("BLANK", base + i + 1)
         return i + 1
 
     def _open_preamble(self, lines: list[str], i: int, base: int, line: str, value: Any) -> int:
@@ -297,6 +301,7 @@ class _Segmenter(BlockReader):
         assert cur is not None
         (self.relay[2] if self.relay is not None else cur.registers).extend(value)
         cur.end_line = base + i + 1
+        cur.mark("REGISTER", base + i + 1)
         self.state = State.REGISTERS
         return i + 1
 
@@ -306,6 +311,7 @@ class _Segmenter(BlockReader):
         self.relay = [None, [], [], []]
         self.state = State.RELAY
         self.cur.end_line = base + i + 1
+        self.cur.mark("SEPARATOR", base + i + 1)
         return i + 1
 
     def _trailer(self, lines: list[str], i: int, base: int, line: str, value: Any) -> int:
@@ -328,8 +334,9 @@ class _Segmenter(BlockReader):
         return i  # re-read as noise
 
     def _relay_signame(self, lines: list[str], i: int, base: int, line: str, value: Any) -> int:
-        assert self.relay is not None
+        assert self.relay is not None and self.cur is not None
         self.relay[3].append(line)
+        self.cur.mark("SIGNAME", base + i + 1)
         return i + 1
 
     def _relay_pc(self, lines: list[str], i: int, base: int, line: str, value: Any) -> int:
@@ -338,6 +345,8 @@ class _Segmenter(BlockReader):
         relay[3].append(line)
         pc, m, code, addr = value
         relay[0] = Signal(relay[3][0] if relay[3] else "", None, addr, pc, m, code)
+        assert self.cur is not None
+        self.cur.mark("PC", base + i + 1)
         return i + 1
 
     def _relay_other(self, lines: list[str], i: int, base: int, line: str, value: Any) -> int:
