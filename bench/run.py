@@ -12,11 +12,10 @@ own Python process, so that peak RSS (VmHWM) belongs to that measurement alone:
 floor        read the file, ``data.split(b"\\n")``, look every line up in a dict: the least work
              any Python parser that reads every line does. ``floor-noread`` is the same loop
              timed after the read.
-parse        ``stackparse.parse_file(path)``, as installed: with the compiled frame lookup
-             (``stackparse/_speedups.c``) when it is built, one process.
-parse-py     the same with ``STACKPARSE_NO_SPEEDUPS=1``: the pure-Python reader, as on a machine
-             without a C compiler (its default reads a file of 48 MiB or more with two processes
-             when a second CPU is there; the forked child's peak RSS is reported apart).
+parse        ``stackparse.parse_file(path)`` as a user calls it (pure Python; a file of 48 MiB or
+             more is read by two processes when a second CPU is there; the forked child's peak
+             RSS is reported apart).
+parse-1      the same in one process (``STACKPARSE_WORKERS=1``).
 analyze      ``stackparse.analyze(dump)`` on the parsed dump (the parse is not counted). In the same
              process, the *analysis floor* (:func:`_analysis_floor`): the time to make only what
              the analysis hands back (a Blocking per goroutine, the graph's nodes and edges) and
@@ -146,10 +145,8 @@ def child(kind: str, path: str) -> dict:
         if kind == "analyze":
             import stackparse.analysis  # (imports are not timed)
         base = _rss_kb()
-        if kind in ("parse", "parse-py"):
-            # parse: the default; parse-py: the same in a process started with STACKPARSE_NO_SPEEDUPS=1
-            parse_mod = sys.modules["stackparse.parse"]
-            out["compiled"] = parse_mod._speedups is not None
+        if kind in ("parse", "parse-1"):
+            # parse: the default; parse-1: the same in a process started with STACKPARSE_WORKERS=1
             t0 = time.perf_counter()
             dump = stackparse.parse_file(path)
             out["seconds"] = time.perf_counter() - t0
@@ -181,7 +178,7 @@ def child(kind: str, path: str) -> dict:
 
 def run_child(kind: str, path: str, timeout: float) -> dict:
     cmd = [sys.executable, os.path.abspath(__file__), "--child", kind, path]
-    env = dict(os.environ, STACKPARSE_NO_SPEEDUPS="1") if kind == "parse-py" else None
+    env = dict(os.environ, STACKPARSE_WORKERS="1") if kind == "parse-1" else None
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=ROOT, env=env)
     if p.returncode != 0:
         raise RuntimeError(f"{kind} on {path} failed:\n{p.stderr[-2000:]}")
@@ -256,10 +253,10 @@ def measure(path: str, repeat: int, timeout: float, skip_parse: bool, analyze_ti
             p = run_child("parse", path, timeout)
             parses.append(p)
             ratios.append(p["seconds"] / f["seconds"])
-            p1 = run_child("parse-py", path, timeout)
+            p1 = run_child("parse-1", path, timeout)
             ones.append(p1)
             ratios_py.append(p1["seconds"] / f["seconds"])
-    res: dict = {"path": path, "bytes": size, "floor": floors, "parse": parses, "parse-py": ones}
+    res: dict = {"path": path, "bytes": size, "floor": floors, "parse": parses, "parse-1": ones}
     res["floor_s"] = statistics.median(x["seconds"] for x in floors)
     res["floor_noread_s"] = statistics.median(x["noread"] for x in floors)
     res["floor_rss"] = max(x["peak_rss_kb"] for x in floors)
@@ -271,7 +268,6 @@ def measure(path: str, repeat: int, timeout: float, skip_parse: bool, analyze_ti
         res["parse_py_s"] = statistics.median(x["seconds"] for x in ones)
         res["parse_py_rss"] = max(x["peak_rss_kb"] for x in ones)
         res["child_rss"] = max(x["child_peak_rss_kb"] for x in ones + parses)
-        res["compiled"] = parses[0].get("compiled")
         res["goroutines"] = parses[0]["goroutines"]
         try:
             a = run_child("analyze", path, analyze_timeout)
@@ -287,7 +283,7 @@ def measure(path: str, repeat: int, timeout: float, skip_parse: bool, analyze_ti
 
 def table(results: list[dict]) -> str:
     rows = [("dump", "MiB", "gor.", "floor MiB/s", "floor-noread", "parse MiB/s", "parse/floor",
-             "pure-Python parse/floor", "parse RSS MiB", "RSS/input", "pure-Python RSS/input", "its child RSS MiB", "analyze s", "analyze MiB/s", "analyze/parse", "analysis floor/parse", "stream MiB/s", "stream RSS MiB")]
+             "1-process parse/floor", "parse RSS MiB", "RSS/input", "1-process RSS/input", "its child RSS MiB", "analyze s", "analyze MiB/s", "analyze/parse", "analysis floor/parse", "stream MiB/s", "stream RSS MiB")]
     for r in results:
         mib = r["bytes"] / MiB
         s = r["stream"]
@@ -355,10 +351,7 @@ def main(argv: list[str] | None = None) -> int:
         repeat = args.repeat if not skip else 1
         results.append(measure(path, repeat, args.timeout, skip, args.analyze_timeout))
         print(table(results[-1:]), file=sys.stderr)
-    compiled = {r.get("compiled") for r in results} - {None}
-    how = ("compiled module built (frame lookup, analysis loops)" if compiled == {True} else
-           "compiled module NOT built: parse and analyze run in pure Python" if compiled == {False} else "")
-    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cpus; {how}; "
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cpus; pure Python; "
           "floor = read + split(b'\\n') + dict lookup "
           "per line; ratios are medians of paired runs")
     print(table(results))

@@ -37,7 +37,7 @@ from .model import (
     Signal,
     ThreadSection,
 )
-from .parse import ParseError, iter_goroutines, parse, parse_all, parse_args, parse_file, parse_file_all
+from .parsing import ParseError, iter_goroutines, parse, parse_all, parse_args, parse_file, parse_file_all
 
 if TYPE_CHECKING:
     from .analysis import (

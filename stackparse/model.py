@@ -11,6 +11,7 @@ docs/architecture.md: READ IT before writing a stage.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Literal, NamedTuple
@@ -33,6 +34,7 @@ __all__ = [
     "ProfileFrame",
     "ProfileRecord",
     "Signal",
+    "TestReport",
     "ThreadSection",
 ]
 
@@ -86,17 +88,53 @@ class ArgGroup:
     items: tuple[Arg, ...]
 
     def to_dict(self) -> Any:
-        return [a.to_dict() for a in self.items]
+        """Nested lists of words, built without recursion (a group may nest deeply)."""
+        out: list[Any] = []
+        todo: list[tuple[tuple[Arg, ...], int, list[Any]]] = [(self.items, 0, out)]
+        while todo:
+            items, k, target = todo.pop()
+            while k < len(items):
+                a = items[k]
+                k += 1
+                if isinstance(a, ArgGroup):
+                    inner: list[Any] = []
+                    target.append(inner)
+                    todo.append((items, k, target))
+                    items, k, target = a.items, 0, inner
+                else:
+                    target.append(a.to_dict())
+        return out
 
 
 Arg = ArgWord | ArgGroup
 
 
 def _parse_args_text(text: str) -> tuple[Arg, ...] | None:
-    # Imported lazily: parse.py imports this module.
-    from .parse import parse_args
+    """The arguments of an argument list the grammar accepted when the frame was read: ``{``,
+    ``}`` and words separated by ``, `` (None for ``...``). Read with an explicit stack, so
+    depth costs no recursion; text outside that language (a Frame made by hand) still reads,
+    as words."""
+    if text == "...":
+        return None
+    stack: list[list[Arg]] = [[]]
+    for tok in _ARG_TOKENS.findall(text):
+        if tok == "{":
+            stack.append([])
+        elif tok == "}":
+            if len(stack) > 1:
+                items = stack.pop()
+                stack[-1].append(ArgGroup(tuple(items)))
+        elif tok[-1] == "?":
+            stack[-1].append(ArgWord(tok[:-1], True))
+        else:
+            stack[-1].append(ArgWord(tok, False))
+    while len(stack) > 1:  # (unbalanced text from a hand-made Frame)
+        items = stack.pop()
+        stack[-1].append(ArgGroup(tuple(items)))
+    return tuple(stack[0])
 
-    return parse_args(text)
+
+_ARG_TOKENS = re.compile(r"\{|\}|[^{}, ]+")
 
 
 _args_cache = lru_cache(maxsize=65536)(_parse_args_text)
@@ -443,6 +481,30 @@ class Diagnostic:
         return s
 
 
+@dataclass(frozen=True, slots=True)
+class TestReport:
+    """What ``go test`` or goleak printed around a dump.
+
+    ``tool`` is ``"goleak"`` (a ``found unexpected goroutines:`` report: the dump's goroutines are
+    the ones it listed, ``goroutine_ids``) or ``"go test"`` (a ``panic: test timed out after …``
+    dump). ``tests``: for goleak the failing test (empty for ``VerifyTestMain``, which checks the
+    whole package), for a timeout the tests that were running. ``package``: the import path of
+    the ``FAIL\tpkg\t…`` line that follows, when there is one.
+    """
+
+    __test__ = False  # (not a pytest test class)
+
+    tool: str
+    tests: tuple[str, ...] = ()
+    package: str | None = None
+    goroutine_ids: tuple[int, ...] = ()
+    timeout: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"tool": self.tool, "tests": list(self.tests), "package": self.package,
+                "goroutine_ids": list(self.goroutine_ids), "timeout": self.timeout}
+
+
 #: Kinds of dump, from what starts it.
 DumpKind = Literal[
     "stack",  # runtime.Stack / debug.Stack / pprof goroutine debug=2: no preamble
@@ -479,6 +541,7 @@ class Dump:
     truncated: bool = False
     start_line: int = 0
     end_line: int = 0
+    test_report: TestReport | None = None
 
     @property
     def all_goroutines(self) -> tuple[Goroutine, ...]:
@@ -510,4 +573,5 @@ class Dump:
             "truncated": self.truncated,
             "start_line": self.start_line,
             "end_line": self.end_line,
+            "test_report": None if self.test_report is None else self.test_report.to_dict(),
         }

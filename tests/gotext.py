@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from stackparse.grammar import split_function
 from stackparse.model import Ancestor, CreatedBy, Elision, Frame, Goroutine
+from stackparse.parsing.grammar import split_function
 
 # ------------------------------------------------------------------ writer
 

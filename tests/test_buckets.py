@@ -150,7 +150,7 @@ def test_partition_properties(shapes: list[tuple[str, int, int, int | None]]) ->
 
 
 def test_corpus_abba_sigquit_buckets_the_three_waiters() -> None:
-    parse = pytest.importorskip("stackparse.parse")
+    parse = pytest.importorskip("stackparse.parsing")
     path = CORPUS / "go1.27" / "bug_abba_mutex.sigquit.txt"
     if not path.exists():
         pytest.skip("corpus dump not generated")
@@ -189,7 +189,7 @@ def _reference_bucketize(dump: Dump) -> list[Bucket]:
     "path", sorted(CORPUS.glob("go1.*/*.txt"))[::5], ids=lambda p: f"{p.parent.name}/{p.name}"
 )
 def test_bucketize_agrees_with_the_plain_grouping_on_corpus(path: Path) -> None:
-    parse = pytest.importorskip("stackparse.parse")
+    parse = pytest.importorskip("stackparse.parsing")
     for dump in parse.parse_all(path.read_bytes()):
         if not dump.goroutines:
             continue

@@ -298,7 +298,7 @@ def test_watch_rejects_bad_interval():
 
 
 def _parse():
-    mod = pytest.importorskip("stackparse.parse", reason="stackparse.parse not written yet")
+    mod = pytest.importorskip("stackparse.parsing", reason="stackparse.parsing not written yet")
     return mod.parse
 
 

@@ -23,7 +23,7 @@ REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "corpus"
 SCHEMA_DIR = REPO / "stackparse" / "schema"
 
-parse = pytest.importorskip("stackparse.parse", reason="stackparse.parse not written yet")
+parse = pytest.importorskip("stackparse.parsing", reason="stackparse.parsing not written yet")
 detect = pytest.importorskip("stackparse.analysis", reason="stackparse.analysis not written yet")
 
 # An AB-BA deadlock as Go 1.22+ prints it (GOTRACEBACK=all), and a healthy dump.
@@ -420,14 +420,31 @@ def test_parse_several_dumps(tmp_path: Path) -> None:
     p.write_text("panic: first\n\n" + DEADLOCK + "\nexit status 2\npanic: second\n\n" + HEALTHY)
     if len(parse.parse_all(p.read_text())) != 2:
         pytest.skip("parser does not split these two dumps")
-    r = run("parse", str(p))
-    assert r.exit_code == 0
-    assert "holds 2 dumps" in r.stderr
-    assert json.loads(r.stdout)["schema"] == "stackparse/dump/1"
-    r = run("parse", "--all", str(p))
+    r = run("parse", str(p))  # every dump, JSON {"dumps": [...]}
+    assert r.exit_code == 0 and r.stderr == ""
     d = json.loads(r.stdout)
     validate(d, "dump-1.json")
-    assert len(d["dumps"]) == 2 and r.stderr == ""
+    assert [x["preamble"]["panics"][0]["value"] for x in d["dumps"]] == ["first", "second"]
+    assert json.loads(run("parse", "--all", str(p)).stdout) == d  # (--all: kept, the default now)
+    r = run("parse", "--format", "text", str(p))  # a section per dump
+    assert r.stdout.count("==> ") == 2 and "(dump 2 of 2, lines" in r.stdout
+    # analyze: JSON {"dumps": [analysis, ...]}, text a section per dump
+    r = run("analyze", "--format", "json", "--fail-on", "never", str(p))
+    assert r.exit_code == 0, r.stderr
+    docs = json.loads(r.stdout)["dumps"]
+    assert len(docs) == 2 and all(x["schema"] == "stackparse/analysis/1" for x in docs)
+    assert any(f["kind"] == "deadlock" for f in docs[0]["findings"])
+    assert not any(f["kind"] == "deadlock" for f in docs[1]["findings"])
+    r = run("analyze", "--fail-on", "never", str(p))
+    assert "(dump 1) <==" in r.stdout and "(dump 2) <==" in r.stdout
+
+
+def test_parse_one_dump_keeps_its_shape_and_no_phantom(tmp_path: Path) -> None:
+    """A crash message quoted in a log line before the dump: one dump, today's JSON shape."""
+    p = tmp_path / "app.log"
+    p.write_text("2026/11/23 18:40:59 ERROR worker crashed: panic: first\nrestarting\n\npanic: first\n\n" + DEADLOCK)
+    d = json.loads(run("parse", str(p)).stdout)
+    assert d["schema"] == "stackparse/dump/1" and [g["id"] for g in d["goroutines"]] == [1, 7, 8]
 
 
 # --------------------------------------------------------------------------- corpus

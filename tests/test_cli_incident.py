@@ -32,7 +32,7 @@ PROGRAMS = REPO / "corpus" / "programs"
 
 from goserver import closed_port as _closed_port
 
-pytest.importorskip("stackparse.parse", reason="stackparse.parse not written yet")
+pytest.importorskip("stackparse.parsing", reason="stackparse.parsing not written yet")
 pytest.importorskip("stackparse.analysis", reason="stackparse.analysis not written yet")
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-parse_mod = pytest.importorskip("stackparse.parse", reason="the parser (stackparse.parse) has not landed yet")
+parse_mod = pytest.importorskip("stackparse.parsing", reason="the parser (stackparse.parsing) has not landed yet")
 
 from stackparse.analysis import analyze
 

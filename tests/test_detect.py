@@ -21,7 +21,7 @@ from stackparse.analysis import doomed as doomed_mod
 from stackparse.analysis.graph import build_graph
 from stackparse.analysis.nodes import gnode
 from stackparse.model import Dump, Preamble, ProfileFrame, ProfileRecord
-from stackparse.parse import parse
+from stackparse.parsing import parse
 
 MAIN = G(1, "running", "main.main()", created_by=None)
 
@@ -282,7 +282,7 @@ def _corpus_sample() -> list[Path]:
 
 @pytest.mark.parametrize("path", _corpus_sample(), ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_fast_walks_agree_with_plain_ones_on_corpus(path: Path) -> None:
-    from stackparse.parse import parse_all
+    from stackparse.parsing import parse_all
 
     for dump in parse_all(path.read_bytes()):
         if not dump.goroutines:

@@ -281,7 +281,7 @@ created by main.handleRequest in goroutine 1
 
 
 def test_real_pipeline():
-    parse = pytest.importorskip("stackparse.parse", reason="stackparse.parse not written yet").parse
+    parse = pytest.importorskip("stackparse.parsing", reason="stackparse.parsing not written yet").parse
     pytest.importorskip("stackparse.analysis", reason="stackparse.analysis not written yet")
     d = diff(parse(OLD), parse(NEW))  # Dumps: analysed by diff with detect.analyze
     assert (d.old_total, d.new_total) == (2, 6)

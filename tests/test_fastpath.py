@@ -9,7 +9,6 @@ line checks must accept exactly what the grammar accepts.
 
 from __future__ import annotations
 
-import importlib
 import os
 
 import pytest
@@ -19,9 +18,11 @@ from gotext import args_texts, dumps, function_names, write_dump
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import stackparse.parsing.lines as L  # noqa: N812
 from stackparse import parse_all
-from stackparse.grammar import GrammarError, parse_line
-from stackparse.parse import _Lines, args_ok, parse_args
+from stackparse.parsing.args import args_ok, parse_args
+from stackparse.parsing.grammar import GrammarError, parse_line
+from stackparse.parsing.lines import _Lines
 
 ALL = corpus_dumps()
 # the pure-grammar path is slow: every 4th corpus dump in CI, all of them with STACKPARSE_FULL=1
@@ -121,17 +122,16 @@ def test_register_lines_read_by_shape(path, monkeypatch) -> None:  # type: ignor
     """GOTRACEBACK=crash prints fp=/sp=/pc= on every file line, so each one is new: the grammar
     reads the register suffix once per shape, not once per line (a 149 MB crash dump took 200 s
     when it did), and the records stay those of the grammar alone."""
-    P = importlib.import_module("stackparse.parse")
     data = path.read_bytes()
     calls: list[str] = []
-    real = P.parse_line
+    real = L.parse_line
 
     def counting(rule, text):  # type: ignore[no-untyped-def]
         if rule == "fileline":
             calls.append(text)
         return real(rule, text)
 
-    monkeypatch.setattr(P, "parse_line", counting)
+    monkeypatch.setattr(L, "parse_line", counting)
     fast = parse_all(data)
     with_regs = [line for line in data.decode().splitlines() if line.startswith("\t") and " fp=0x" in line]
     assert len(with_regs) > 10

@@ -1,4 +1,4 @@
-"""Differential tests of the call-line fast path (``stackparse.parse._call_fast``) against the grammar.
+"""Differential tests of the call-line fast path (``stackparse.parsing.args._call_fast``) against the grammar.
 
 The fast path reads a call line ``FUNC(ARGS)`` without a regular expression over the arguments:
 it splits at the last ``(``, turns every ``0x`` into ``X`` and every hex digit into ``h`` (the
@@ -15,7 +15,6 @@ what the grammar's ``call`` rule gives; what it declines goes to the exact path.
 
 from __future__ import annotations
 
-import importlib
 import os
 
 import pytest
@@ -24,11 +23,9 @@ from gotext import args_texts, dumps, function_names, write_dump
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from stackparse import parse_all
-from stackparse.grammar import GrammarError, parse_line, split_function
-
-# (``import stackparse.parse as P`` would give the function stackparse.parse, not the module)
-P = importlib.import_module("stackparse.parse")
+import stackparse.parsing.args as P  # noqa: N812
+from stackparse import ParseError, parse_all
+from stackparse.parsing.grammar import GrammarError, parse_line, split_function
 
 settings.register_profile(
     "fastpath", max_examples=int(os.environ.get("STACKPARSE_HYPOTHESIS_EXAMPLES", "300")), deadline=None,
@@ -117,8 +114,8 @@ def test_memo_equals_grammar_on_corpus(path) -> None:  # type: ignore[no-untyped
     text = path.read_bytes()
     try:
         fast = parse_all(text)
-    except P.ParseError:
-        with pytest.raises(P.ParseError):
+    except ParseError:
+        with pytest.raises(ParseError):
             parse_all(text, memo=False)
         return
     assert fast == parse_all(text, memo=False)

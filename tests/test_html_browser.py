@@ -251,7 +251,7 @@ created by main.main in goroutine 1
 
 def real_analysis() -> Any:
     """The same deadlock through the real pipeline; skips until parse/detect exist."""
-    parse_mod = pytest.importorskip("stackparse.parse", reason="stackparse.parse not written yet")
+    parse_mod = pytest.importorskip("stackparse.parsing", reason="stackparse.parsing not written yet")
     detect = pytest.importorskip("stackparse.analysis", reason="stackparse.analysis not written yet")
     dump = parse_mod.parse(DEADLOCK_DUMP.format(payload=PAYLOAD))
     return detect.analyze(dump)

@@ -2,14 +2,13 @@
 
 A big file is split at a goroutine header near its middle; a forked child reads the plain blocks
 from there and this process takes them only when they are what it would have read itself
-(stackparse/parse.py, "two processes"). These tests force the split on real dumps and on
+(stackparse/parsing/parallel.py). These tests force the split on real dumps and on
 variants made from them (named as such), and check both that the records are equal and, where
 the child's part must be taken or must be refused, that it was.
 """
 
 from __future__ import annotations
 
-import importlib
 import os
 import re
 from pathlib import Path
@@ -17,9 +16,8 @@ from pathlib import Path
 import pytest
 from corpusutil import corpus_dumps, dump_id
 
+import stackparse.parsing.parallel as P  # noqa: N812
 from stackparse import parse_file_all
-
-P = importlib.import_module("stackparse.parse")
 
 if P._workers(2, 1) < 2:  # one CPU, or not Linux: parse_file never forks here
     pytest.skip("two processes are not used on this machine", allow_module_level=True)

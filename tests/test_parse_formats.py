@@ -6,7 +6,7 @@ language, not corpus dumps."""
 from __future__ import annotations
 
 from stackparse import parse, parse_all
-from stackparse.grammar import split_function
+from stackparse.parsing.grammar import split_function
 
 GO14 = """panic: runtime error: invalid memory address or nil pointer dereference
 [signal 0xb code=0x1 addr=0x0 pc=0x400c4b]

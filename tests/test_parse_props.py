@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 
 import pytest
@@ -19,9 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from variants import prefixed_with
 
-import stackparse.grammar as grammar
-
-P = importlib.import_module("stackparse.parse")  # the module; stackparse.parse is the function
+import stackparse.parsing.grammar as grammar
 from stackparse import ParseError, parse, parse_all
 
 
@@ -66,23 +63,13 @@ def test_arbitrary_input_only_parse_error(data) -> None:  # type: ignore[no-unty
     ["goroutine 1 [running]:", "main.main()", "\t/x.go:1 +0x1", "", "created by main.f", "panic: x",
      "goroutine profile: total 3", "1 @ 0x1 0x2", "#\t0x1\tmain.f+0x1\t/x.go:3"])), max_size=80))
 def test_grammar_calls_linear_in_lines(lines) -> None:  # type: ignore[no-untyped-def]
-    calls = 0
-    real = grammar.parse_line
-
-    def counting(rule: str, text: str):  # type: ignore[no-untyped-def]
-        nonlocal calls
-        calls += 1
-        return real(rule, text)
-
     text = "\n".join(lines)
-    P.parse_line = counting  # type: ignore[assignment]
+    grammar.Work.reset()
     try:
-        try:
-            parse_all(text, memo=False)
-        except ParseError:
-            pass
-    finally:
-        P.parse_line = real  # type: ignore[assignment]
+        parse_all(text, memo=False)
+    except ParseError:
+        pass
+    calls = grammar.Work.lines + grammar.Work.sequences
     n = text.count("\n") + 1
     assert calls <= 6 * n + 6
 

@@ -133,8 +133,7 @@ def test_files_gz_and_streaming(tmp_path: Path) -> None:
 
 def test_parse_file_small_chunks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Chunk boundaries fall anywhere: inside blocks, inside a prefixed dump."""
-    P = importlib.import_module("stackparse.parse")
-
+    P = importlib.import_module("stackparse.parsing.chunks")
     src = CORPUS / "go1.27" / "fmt_frames.sigquit-crash.txt"
     text = V.prefixed(src.read_text(), "containerd")
     f = tmp_path / "d.log"
@@ -163,11 +162,11 @@ def _reference_chunks(data: bytes, size: int) -> list[bytes]:
 @given(st.binary(max_size=300).map(lambda b: b.translate(bytes.maketrans(bytes(range(256)), b"a\n" * 128))),
        st.integers(1, 40))
 def test_chunks_cut_where_the_rule_says(data: bytes, size: int) -> None:
-    """parse._chunks (which avoids copying each piece twice) cuts exactly where the plain rule
+    """parsing.chunks._chunks (which avoids copying each piece twice) cuts exactly where the plain rule
     does, whatever the read size, with empty lines across two reads."""
     import io
 
-    P = importlib.import_module("stackparse.parse")
+    P = importlib.import_module("stackparse.parsing.chunks")
     old = P.CHUNK
     P.CHUNK = size
     try:

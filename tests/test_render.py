@@ -381,7 +381,7 @@ def test_json_validates_against_schema() -> None:
 
 
 def test_dump_json_validates_against_schema() -> None:
-    pytest.importorskip("stackparse.parse")  # Frame.args parses lazily
+    pytest.importorskip("stackparse.parsing")  # Frame.args parses lazily
     d = json.loads(render_dump_json(abba_dump("boom")))
     assert d["schema"] == "stackparse/dump/1"
     validate(d, load_schema("dump-1.json"))
@@ -389,7 +389,7 @@ def test_dump_json_validates_against_schema() -> None:
 
 def test_schemas_are_valid_json_schema_when_jsonschema_is_installed() -> None:
     jsonschema = pytest.importorskip("jsonschema")
-    pytest.importorskip("stackparse.parse")
+    pytest.importorskip("stackparse.parsing")
     for name in ("analysis-1.json", "dump-1.json"):
         jsonschema.Draft202012Validator.check_schema(load_schema(name))
     jsonschema.validate(abba_analysis().to_dict(), load_schema("analysis-1.json"))
@@ -614,7 +614,7 @@ def corpus_files() -> list[Path]:
 
 @pytest.mark.parametrize("path", corpus_files()[:80], ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_every_format_on_corpus(path: Path) -> None:
-    parse = pytest.importorskip("stackparse.parse")
+    parse = pytest.importorskip("stackparse.parsing")
     detect = pytest.importorskip("stackparse.analysis")
     dumps = parse.parse_all(path.read_text(errors="replace"))
     if not dumps:
@@ -692,7 +692,7 @@ def test_json_renderers_write_what_json_dumps_writes_on_corpus(path: Path) -> No
     json.dumps(indent=2) writes for the same document."""
     from stackparse.render.jsonout import analysis_dict
 
-    parse = pytest.importorskip("stackparse.parse")
+    parse = pytest.importorskip("stackparse.parsing")
     detect = pytest.importorskip("stackparse.analysis")
     for dump in parse.parse_all(path.read_bytes()):
         a = detect.analyze(dump)
@@ -757,7 +757,7 @@ def test_view_finds_graph_nodes_in_either_goroutine_spelling() -> None:
 
 def test_text_report_sums_up_lock_contention_no_finding_explains() -> None:
     from stackparse.analysis import analyze
-    from stackparse.parse import parse_file
+    from stackparse.parsing import parse_file
 
     a = analyze(parse_file(CORPUS / "go1.27" / "healthy_tenant_contention.stack.txt"))
     text = render_text(a)
@@ -798,7 +798,7 @@ def test_text_report_sums_up_lock_contention_no_finding_explains() -> None:
 
 def test_text_notes_alike_are_folded() -> None:
     from stackparse.analysis import analyze
-    from stackparse.parse import parse_file
+    from stackparse.parsing import parse_file
 
     a = analyze(parse_file(CORPUS / "go1.27" / "healthy_tenant_contention.stack.txt"))
     alike = [n for n in a.notes if n.endswith("possible releasers, kept 16")]

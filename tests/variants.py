@@ -104,3 +104,30 @@ def shell_session(text: str) -> str:
 
 def truncated(text: str, at: int) -> str:
     return text[:at]
+
+
+def interleaved_logs(text: str, seed: int = 0, blank_after: bool = False) -> str:
+    """Log lines another goroutine wrote while the dump was printed, between goroutine blocks
+    (before about half of the headers), as Go 1.19 services show them."""
+    rnd = random.Random(seed)
+    out: list[str] = []
+    for line in text.split("\n"):
+        if line.startswith("goroutine ") and out and out[-1] == "" and rnd.random() < 0.5:
+            out.append(rnd.choice([n for n in NOISE if n]))
+            if blank_after:
+                out.append("")
+        out.append(line)
+    return "\n".join(out)
+
+
+def quoted_crash_before(text: str) -> str:
+    """A log line quoting the dump's first line ("panic: …") before the dump, then a log line
+    and an empty line, as a supervisor that logs the crash message first writes it."""
+    first = text.split("\n", 1)[0]
+    return f"2026/11/23 18:40:59 ERROR worker crashed: {first}\nrestarting worker\n\n{text}"
+
+
+def logfmt_escaped(text: str) -> str:
+    """The whole dump in one logfmt line, newlines and tabs escaped (\\n, \\t)."""
+    body = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
+    return f'time=2026-11-23T18:40:59Z level=info msg="started"\ntime=2026-11-23T18:41:00Z level=error msg="{body}"\n'

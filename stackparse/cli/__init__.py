@@ -7,7 +7,7 @@
     stackparse diff    OLD NEW [--format text|json] [--fail-on LEVEL] [--fail-on-growth N]
 
 Reading the input (files, gzip, directories, stdin, URLs through :mod:`stackparse.capture`) and
-choosing an exit status is all this package does: parsing is :func:`stackparse.parse.parse_all`,
+choosing an exit status is all this package does: parsing is :func:`stackparse.parsing.parse_all`,
 analysis :func:`stackparse.analysis.analyze`, output :mod:`stackparse.render`, comparison
 :func:`stackparse.diff.diff`, source lines :class:`stackparse.source.SourceMap`.
 

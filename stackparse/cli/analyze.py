@@ -207,7 +207,7 @@ def analyze_cmd(
             continue
         if leak_profile and _is_url(src):
             dumps = _with_leak_marks(src, dumps, timeout, max_bytes)
-        if single_doc and len(dumps) > 1:
+        if single_doc and fmt != "json" and len(dumps) > 1:  # json: {"dumps": [...]} for several
             _note(f"note: {_display(src)} holds {len(dumps)} dumps; --format {fmt} shows the first")
             dumps = dumps[:1]
         for i, d in enumerate(dumps):
@@ -370,6 +370,10 @@ def _render(
         return "".join(parts)
     s, _, d, a = results[0]
     if fmt == "json":
+        if len(results) > 1:  # several dumps in the one input: every analysis
+            from ..render.jsonout import analysis_dict, dumps_indented
+
+            return dumps_indented({"dumps": [analysis_dict(ra, rd, **lim) for _, _, rd, ra in results]}) + "\n"
         return render.render_json(a, dump=d, **lim)
     if fmt == "dot":
         return render.render_dot(a, all=all_, dump=d, **lim)

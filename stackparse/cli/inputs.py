@@ -7,7 +7,6 @@ import dataclasses
 import gc
 import gzip
 import importlib
-import inspect
 import os
 import sys
 import zlib
@@ -150,13 +149,6 @@ def _decode(source: str, data: bytes) -> str:
     return data.decode("utf-8", errors="replace")
 
 
-def _accepts(fn: Callable[..., Any], name: str) -> bool:
-    try:
-        return name in inspect.signature(fn).parameters
-    except (TypeError, ValueError):
-        return False
-
-
 @contextmanager
 def _progress(label: str, size: int, enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
     """A progress bar on stderr for big inputs when stderr is a terminal, else None."""
@@ -177,7 +169,8 @@ def _parse_source(
     source: str, timeout: float | None, progress: bool, max_bytes: int | None = None
 ) -> list[Any]:
     """Every dump in ``source`` (a file, ``-`` or a URL); InputError when there is none."""
-    parse = _parsing()
+    from .. import parsing as parse
+
     name = _display(source)
     # A one-shot process: no cyclic garbage collection while parsing (the records are acyclic),
     # and afterwards the records are moved out of the collector's reach (gc.freeze below), so
@@ -185,9 +178,9 @@ def _parse_source(
     gc_was = gc.isenabled()
     gc.disable()
     try:
-        by_file = getattr(parse, "parse_file_all", None)
+        by_file = parse.parse_file_all
         size = _file_size(source)
-        if by_file is not None and size > 0:
+        if size > 0:
             # A file: the parser reads it in pieces of a few MB (bounded memory), with a
             # progress bar for big ones on a terminal.
             _decode(source, _head(source))  # binary / corrupt gzip -> one clear error first
@@ -196,11 +189,7 @@ def _parse_source(
             text = ""
         else:
             text = _decode(source, _read_bytes(source, timeout, max_bytes))
-            with _progress(f"parsing {name}", len(text), progress) as cb:
-                if cb is not None and _accepts(parse.parse_all, "progress"):
-                    dumps = list(parse.parse_all(text, progress=cb))
-                else:
-                    dumps = list(parse.parse_all(text))
+            dumps = list(parse.parse_all(text))
     except parse.ParseError as e:
         # "no goroutine dump found" / "empty input: no goroutine dump": the parser's words for
         # input that is text but holds no dump (a passing go test log)

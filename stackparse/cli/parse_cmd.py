@@ -6,7 +6,7 @@ import click
 
 from .. import render
 from .inputs import _display, _parse_source
-from .output import _note, _write
+from .output import _write
 
 
 @click.command("parse")
@@ -19,18 +19,22 @@ from .output import _note, _write
     show_default=True,
     help="Output format.",
 )
-@click.option("--all", "all_", is_flag=True, help="Print every dump of the input, not only the first.")
+@click.option("--all", "all_", is_flag=True, hidden=True, help="(Every dump is printed; kept for old scripts.)")
 def parse_cmd(source: str, fmt: str, all_: bool) -> None:
-    """Parse a dump (FILE, .gz, or - for stdin) and print its records."""
+    """Parse a dump (FILE, .gz, or - for stdin) and print its records.
+
+    An input holding several dumps (a log of several crashes, go test output of several
+    packages) prints every one: in JSON as {"dumps": [...]}, in text a section per dump."""
     dumps = _parse_source(source, None, progress=fmt == "text")
-    if len(dumps) > 1 and not all_:
-        _note(
-            f"note: {_display(source)} holds {len(dumps)} dumps; printing the first (--all prints every one)"
-        )
     if fmt == "json":
-        out = (
-            render.render_dumps_json(dumps) if all_ and len(dumps) > 1 else render.render_dump_json(dumps[0])
-        )
+        out = render.render_dumps_json(dumps) if len(dumps) > 1 else render.render_dump_json(dumps[0])
+    elif len(dumps) == 1:
+        out = render.render_dump_text(dumps[0])
     else:
-        out = "\n".join(render.render_dump_text(d) for d in (dumps if all_ else dumps[:1]))
+        n = len(dumps)
+        out = "\n".join(
+            f"==> {_display(source)} (dump {k + 1} of {n}, lines {d.start_line}-{d.end_line}) <==\n"
+            + render.render_dump_text(d)
+            for k, d in enumerate(dumps)
+        )
     _write(out)

@@ -17,6 +17,7 @@ __all__ = [
     "decode",
     "find_dump_start",
     "normalize_indent",
+    "unescape_lines",
     "unwrap_json",
 ]
 
@@ -85,6 +86,13 @@ class PrefixShape:
             return ""  # an empty dump line whose prefix lost its trailing blank
         return None
 
+    def strip_loose(self, line: str) -> str:
+        """The line without the prefix's shape and any blanks after it (so that go test's
+        summary lines after an indented report are seen too); the line itself when it does not
+        carry the prefix."""
+        m = self.bare.match(line)
+        return line[m.end() :] if m else line
+
     def __repr__(self) -> str:
         return f"PrefixShape({self.literal!r})"
 
@@ -114,7 +122,10 @@ def unwrap_json(text: str) -> str | None:
     """
     if '"' not in text or "goroutine " not in text:
         return None
-    out: list[str] = []
+    # go test -json runs packages in parallel: their events interleave, so each package's
+    # output is put back together on its own (in the order packages first speak)
+    streams: dict[str, list[str]] = {"": []}
+    out = streams[""]
     found = False
     for raw in text.split("\n"):
         s = raw.strip()
@@ -151,7 +162,28 @@ def unwrap_json(text: str) -> str | None:
         # go test -json "Output" and Docker's "log" carry raw chunks of a stream (a long line
         # may be split over several records); other fields hold whole messages.
         raw_stream = "Output" in obj or "log" in obj
-        out.append(piece if raw_stream or piece.endswith("\n") else piece + "\n")
+        pkg = obj.get("Package") if "Action" in obj and "Output" in obj else None
+        target = out if not isinstance(pkg, str) else streams.setdefault(pkg, [])
+        target.append(piece if raw_stream or piece.endswith("\n") else piece + "\n")
     if not found:
         return None
-    return "".join(out)
+    return "".join("".join(s) for s in streams.values())
+
+
+#: An escaped dump inside one log line: "\ngoroutine 1 [" (JSON, logfmt, Go's %q).
+_ESCAPED_DUMP = re.compile(r"\\n(?:\\t)?goroutine [0-9]+ ")
+_LINE_ESCAPES = re.compile(r"\\(?:n|t|r|\"|\\)")
+_LINE_ESCAPE_OF = {"\\n": "\n", "\\t": "\t", "\\r": "", '\\"': '"', "\\\\": "\\"}
+
+
+def unescape_lines(text: str) -> str:
+    """Expand the log lines that hold a whole dump with literal ``\\n`` and ``\\t`` escapes (a
+    logger that quoted a multi-line message); other lines are left alone."""
+    if _ESCAPED_DUMP.search(text) is None:
+        return text
+    out = []
+    for line in text.split("\n"):
+        if "\\n" in line and _ESCAPED_DUMP.search(line):
+            line = _LINE_ESCAPES.sub(lambda m: _LINE_ESCAPE_OF[m.group(0)], line)
+        out.append(line)
+    return "\n".join(out)
