@@ -85,6 +85,38 @@ def test_fatal_error_names_the_goroutine_that_wrote_the_map(version: str) -> Non
     assert json_of(path)["panic"]["goroutine"] == gid
 
 
+@pytest.mark.parametrize(
+    "path",
+    corpus("go1.*/fmt_panic_closed_send.natural*.txt"),
+    ids=lambda p: f"{p.parent.name}/{p.name}",
+)
+def test_send_on_closed_channel_names_the_sender_with_its_id_and_line(path: Path) -> None:
+    # the shape of the Go 1.3 report (the culprit shown as one cut-off bucket line with
+    # no id and no file:line), captured on the Go versions we have: a worker's send on a channel
+    # the collector closed, among goroutines blocked elsewhere (natural-all / natural-system)
+    dump = path.read_text()
+    # its header (GOTRACEBACK=system adds gp=, m=) and, below runtime frames, main.worker
+    sender = re.search(r"^goroutine (\d+) [^\n]*\[running\]:\n(?:.*\n){0,8}?main\.worker\(", dump, re.M)
+    assert sender is not None
+    gid = int(sender.group(1))
+    lines = text_of(path).splitlines()
+    assert lines[0].startswith(f"Panic in goroutine {gid}, "), lines[0]
+    assert lines[1] == "panic: send on closed channel"
+    assert lines[2].strip() == f"in goroutine {gid} [running] at"
+    assert re.fullmatch(r"\s+main\.worker  fmt_panic_closed_send/main\.go:21", lines[3]), lines[3]
+    assert all(len(line) <= 80 for line in lines[:24]), [line for line in lines[:24] if len(line) > 80]
+    # in the goroutine list too, the sender is a whole line with its id, not a cut-off bucket
+    listed = "\n".join(lines[lines.index(next(x for x in lines if x.startswith("Goroutines: "))) :])
+    # (below the runtime's own frames with GOTRACEBACK=system)
+    bucket = rf"^\S+\s+\[running\] goroutine {gid}\n(?: +\S.*\n){{0,4}}? +main\.worker  fmt_panic_closed_send/main\.go:21$"
+    assert re.search(bucket, listed, re.M), listed
+    d = json_of(path)["panic"]
+    assert d["message"] == "panic: send on closed channel"
+    assert d["goroutine"] == gid and d["state"] == "running"
+    assert d["frame"]["function"] == "main.worker" and d["frame"]["line"] == 21
+    assert d["frame"]["file"].endswith("/fmt_panic_closed_send/main.go")
+
+
 def test_panic_in_a_library_names_the_caller_in_the_program() -> None:
     path = CORPUS / "go1.27" / "fmt_fatal_unlock.natural.txt"
     lines = text_of(path).splitlines()[:6]
