@@ -8,7 +8,7 @@ The pipeline, one module per stage, each importing only the stages before it::
 >>> dump = stackparse.parse_file("corpus/go1.27/bug_abba_mutex.stack.txt")
 >>> analysis = stackparse.analyze(dump)
 >>> [(str(f.kind), str(f.confidence)) for f in analysis.findings]
-['deadlock']
+[('deadlock', 'high')]
 
 ``analyze`` (and the stages behind it, which need networkx) is imported on first use, so that
 a program that only parses does not pay for the graph library.

@@ -61,3 +61,13 @@ def test_library_section_runs(monkeypatch: pytest.MonkeyPatch) -> None:
     result = runner.summarize(verbose=False)
     assert result.attempted >= 15
     assert result.failed == 0, "".join(out)
+
+
+def test_package_docstring_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The example of ``stackparse``'s own docstring (``help(stackparse)``) is real too."""
+    import stackparse
+
+    monkeypatch.chdir(REPO)
+    result = doctest.testmod(stackparse, optionflags=doctest.ELLIPSIS, report=False)
+    assert result.attempted >= 3
+    assert result.failed == 0
