@@ -18,12 +18,22 @@ README = REPO / "README.md"
 PYBLOCK = re.compile(r"```python\n(.*?)```", re.S)
 
 
+def _section_bounds(text: str) -> tuple[int, int]:
+    start = text.index("\n## Library\n")
+    return start, text.index("\n## ", start + 1)
+
+
+def library_section_text() -> str:
+    text = README.read_text()
+    start, end = _section_bounds(text)
+    return text[start:end]
+
+
 def library_blocks() -> list[tuple[int, str]]:
     """(line number in the README, 0-based, of its first line; text) of each ```python block of
     the Library section."""
     text = README.read_text()
-    start = text.index("\n## Library\n")
-    end = text.index("\n## ", start + 1)
+    start, end = _section_bounds(text)
     return [(text[: m.start(1)].count("\n"), m.group(1)) for m in PYBLOCK.finditer(text, start, end)]
 
 
@@ -71,3 +81,18 @@ def test_package_docstring_runs(monkeypatch: pytest.MonkeyPatch) -> None:
     result = doctest.testmod(stackparse, optionflags=doctest.ELLIPSIS, report=False)
     assert result.attempted >= 3
     assert result.failed == 0
+
+
+def test_types_the_library_section_names_are_exported() -> None:
+    """The sentence "Every type these return is exported from `stackparse`: ..." lists names that
+    ``from stackparse import <name>`` gives."""
+    import stackparse
+
+    text = library_section_text()
+    m = re.search(r"Every type these return is exported from `stackparse`:(.*?)\n\n", text, re.S)
+    assert m is not None
+    names = re.findall(r"`([A-Z]\w+)`", m.group(1))
+    assert {"Analysis", "Finding", "Site", "Edge", "Blocking", "Bucket", "WaitGraph", "Kind", "Confidence"} <= set(names)
+    for name in names:
+        assert name in stackparse.__all__, name
+        assert getattr(stackparse, name).__name__ in (name, "str"), name
