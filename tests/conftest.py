@@ -23,3 +23,11 @@ DUMP_EXAMPLES = max(10, settings.default.max_examples // 4)
 
 #: the real Go pprof server's fixtures (pprofserver_bin, go_server) for the live tests
 pytest_plugins = ["goserver"]
+
+
+def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def]
+    """Tests that start a Dask cluster (tests/test_fleet*.py) run last: distributed leaves its
+    threads running in the process afterwards, and the parser reads a big file with two
+    processes only when it can fork safely, with no other thread alive
+    (``parsing.parallel._workers``), which tests/test_parallel.py checks."""
+    items.sort(key=lambda item: item.nodeid.startswith("tests/test_fleet"))
