@@ -25,9 +25,43 @@ DUMP_EXAMPLES = max(10, settings.default.max_examples // 4)
 pytest_plugins = ["goserver"]
 
 
+#: Corpus cases the analysis does not meet yet (issue 15's recall gap), one test node id per
+#: line. Each is marked xfail(strict=True): it must still fail, so a case the analysis comes to
+#: meet turns the run red until its line is removed. The calibration table
+#: (corpus/calibrate.py) reports the same misses as figures.
+KNOWN_MISSES = os.path.join(os.path.dirname(__file__), "corpus_known_misses.txt")
+
+
+def _known_misses() -> dict[str, str]:
+    out: dict[str, str] = {}
+    reason = "not found by the analysis yet"
+    try:
+        with open(KNOWN_MISSES, encoding="utf-8") as fh:
+            for line in fh:
+                line = line.strip()
+                if line.startswith("# reason:"):
+                    reason = line[len("# reason:") :].strip()
+                elif line and not line.startswith("#"):
+                    out[line] = reason
+    except FileNotFoundError:
+        pass
+    return out
+
+
 def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def]
-    """Tests that start a Dask cluster (tests/test_fleet*.py) run last: distributed leaves its
-    threads running in the process afterwards, and the parser reads a big file with two
-    processes only when it can fork safely, with no other thread alive
-    (``parsing.parallel._workers``), which tests/test_parallel.py checks."""
+    """Two things, once the tests are collected:
+
+    * the known misses (above) are marked xfail(strict=True);
+    * tests that start a Dask cluster (tests/test_fleet*.py) run last: distributed leaves its
+      threads running in the process afterwards, and the parser reads a big file with two
+      processes only when it can fork safely, with no other thread alive
+      (``parsing.parallel._workers``), which tests/test_parallel.py checks.
+    """
+    import pytest
+
+    misses = _known_misses()
+    for item in items:
+        reason = misses.get(item.nodeid)
+        if reason is not None:
+            item.add_marker(pytest.mark.xfail(strict=True, reason=f"known miss (issue 15): {reason}"))
     items.sort(key=lambda item: item.nodeid.startswith("tests/test_fleet"))
