@@ -24,9 +24,10 @@ from .confidence import CONFIDENCE, Confidence, Kind, conf_rank, up
 from .doomed import Detection, site
 from .findings import Finding
 from .graph import Edge
+from .holders import top_word0
 from .nodes import gid_of, gnode, is_gnode
 
-__all__ = ["MAX_CYCLES", "behind", "deadlocks", "late_deadlocks"]
+__all__ = ["MAX_CYCLES", "behind", "deadlocks", "late_deadlocks", "waitgroup_cycles"]
 
 #: Cycle enumeration budget per strongly connected component.
 MAX_CYCLES = 32
@@ -320,3 +321,146 @@ def behind(det: Detection) -> None:
             f = det.findings[idx]
             det.findings[idx] = dataclasses.replace(f, blocked_behind=tuple(sorted(got)))
             det.claimed.update(got)
+
+
+def waitgroup_cycles(det: Detection) -> None:
+    """A WaitGroup wait and the goroutines it started, waiting on each other (``medium``).
+
+    Evidence needed, all read in the dump (each written into the finding):
+
+    * goroutine W waits in ``WaitGroup.Wait`` and the WaitGroup's only possible releasers (the
+      graph's ``can-release`` edges) are goroutines W started from the function it waits in
+      (creator goroutine id printed, creator function on W's stack);
+    * every goroutine W started is doomed (none is alive to drain or close anything), and each
+      waits definitely: on the same WaitGroup (a Wait inside a worker), or in a plain channel
+      send or receive (never a ``select``: its cases are not printed);
+    * for a channel wait: its possible counterparts in the graph are W or W's children, and the
+      channel (its address when printed, else every non-receiver pointer argument the worker
+      carries, at least one) is carried by nobody outside W and its children: only W's frame
+      could serve it, and W is in Wait;
+    * no live goroutine related to W or its children is in sight (creator group, children,
+      pointer sharers).
+
+    Counts play no part: one worker is enough, and many workers alone prove nothing.
+    """
+    if det.global_dl:
+        return
+    ix = det.wg.index
+    if ix is None or ix.partial:
+        return
+    succ = det._succ
+    for w in sorted(det.doomed):
+        if w in det.claimed:
+            continue
+        bl = det.b[w]
+        if bl.op != "waitgroup-wait":
+            continue
+        r = det.res_of(w)
+        if r is None:
+            continue
+        kids = [k for k in ix.children.get(w, ()) if k in det.gs]
+        if not kids or any(k in det.claimed or k not in det.doomed for k in kids):
+            continue
+        wg_frames = {f.function.full for f in det.gs[w].frames}
+        if any((cb := det.gs[k].created_by) is None or cb.function.full not in wg_frames for k in kids):
+            continue
+        members = {w, *kids}
+        releasers = {gid_of(v) for v in succ[r]}
+        if None in releasers or not releasers <= members:
+            continue
+        if not releasers and not _kept_inside(det, w, r, kids, members):
+            continue
+        reasons = _worker_waits(det, w, r, kids, members)
+        if reasons is None:
+            continue
+        if det.wg.related is not None and det.wg.related.alive(sorted(members)):
+            continue
+        if not releasers:
+            reasons.append(
+                f"evidence: nobody outside these goroutines carries the WaitGroup ({r}), and nothing else in "
+                "sight can call Done"
+            )
+        gids = sorted(members)
+        nodes = {gnode(g) for g in gids}
+        res = sorted({x for x in (det.res_of(g) for g in gids) if x is not None})
+        edges = tuple(
+            Edge(u, v, d["kind"], d["confidence"], d["evidence"])
+            for u in sorted(nodes | set(res))
+            for v, d in sorted(succ[u].items())
+            if v in nodes or v in res
+        )
+        fn = site(det.gs[w], bl)[0]
+        notes = (
+            f"evidence: goroutine {w} waits in WaitGroup.Wait in {fn}; only the "
+            f"{len(kids)} goroutine(s) it started there can call Done, and each of them waits itself",
+            *reasons,
+            "evidence: none of these goroutines' relatives (creator group, children, pointer sharers) is alive",
+        )
+        det.claimed.update(gids)
+        det.findings.append(
+            Finding(
+                kind=Kind.DEADLOCK,
+                confidence=Confidence.MEDIUM,
+                title=f"deadlock: goroutine {w} ({fn}) waits for a WaitGroup the {len(kids)} goroutine(s) "
+                "it started cannot release: they wait for it in turn",
+                goroutines=tuple(gids),
+                resources=tuple(res),
+                edges=edges,
+                count=len(gids),
+                rule="waitgroup-cycle",
+                notes=notes,
+            )
+        )
+
+
+def _kept_inside(det: Detection, w: int, r: str, kids: list[int], members: set[int]) -> bool:
+    """A WaitGroup with no releaser in sight still closes the cycle when every child of W waits
+    on it too, and its address is printed, on the heap, and carried by nobody outside W and its
+    children."""
+    ix = det.wg.index
+    assert ix is not None
+    addr = det.b[w].address
+    if addr is None or addr < ix.static_limit or addr in ix.word_overflow:
+        return False
+    if any(det.b[k].op != "waitgroup-wait" or det.res_of(k) != r for k in kids):
+        return False
+    return members.issuperset(ix.word_gids.get(addr, ()))
+
+
+def _worker_waits(det: Detection, w: int, r: str, kids: list[int], members: set[int]) -> list[str] | None:
+    """Why each of W's children waits for W (or for the same WaitGroup), or None when one does
+    not definitely (see :func:`waitgroup_cycles`)."""
+    ix = det.wg.index
+    assert ix is not None
+    succ = det._succ
+    out: dict[str, None] = {}
+    for k in kids:
+        bk = det.b[k]
+        if bk.op == "waitgroup-wait" and det.res_of(k) == r:
+            out["evidence: a goroutine it started waits on the same WaitGroup (Wait inside a worker)"] = None
+            continue
+        if bk.op not in ("chan-send", "chan-recv"):
+            return None
+        rk = det.res_of(k)
+        if rk is not None and not {gid_of(v) for v in succ[rk]} <= members:
+            return None
+        if bk.address is not None:
+            words = [bk.address] if bk.address in {x for x, _ in ix.gwords.get(k, ())} else []
+        else:
+            frames = det.gs[k].frames
+            words = [
+                x
+                for x, fi in ix.gwords.get(k, ())
+                if not frames[fi].function.receiver or top_word0(frames[fi].args_text) != x
+            ]
+        if not words:
+            return None
+        for x in words:
+            if x in ix.word_overflow or not members.issuperset(ix.word_gids.get(x, ())):
+                return None
+        what = "send on" if bk.op == "chan-send" else "receive from"
+        out[
+            f"evidence: goroutine(s) it started {what} a channel nobody outside it and them carries "
+            f"({', '.join(hex(x) for x in words[:3])}): only its own frame could serve them"
+        ] = None
+    return list(out)
