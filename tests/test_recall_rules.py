@@ -49,3 +49,14 @@ def test_wait_inside_a_worker_is_a_deadlock() -> None:
     [f] = [f for f in a.at_least("medium") if f.rule == "waitgroup-cycle"]
     assert set(f.goroutines) == _fn_gids(a, "main.indexAll") | _fn_gids(a, "main.indexSegment")
     assert any("waits on the same WaitGroup" in n for n in f.notes), f.notes
+
+
+@pytest.mark.parametrize("name", ["bug_dl_recursive.stack.txt", "bug_dl_once_recursive.stack.txt"])
+def test_recursive_relock_is_a_self_deadlock(name: str) -> None:
+    """runDuScan's (*dirNode).totalSize (and pluginBoot's (*pluginSet).load through sync.Once)
+    blocks on a lock while the same function is on its stack again below it; the goroutine
+    carries the lock's struct and nobody else does. Before: a low "lock with no holder" leak."""
+    a = _analyze("go1.27", name)
+    [f] = [f for f in a.findings if f.kind == "deadlock"]
+    assert f.at_least("medium") and len(f.goroutines) == 1 and len(f.blocked_behind) == 1
+    assert any("self-deadlock by recursion?" in e.evidence for e in f.edges if e.kind == "held-by"), f.edges

@@ -194,6 +194,15 @@ def _in_frame_holders(ix: GraphIndex, ws: list[int], lock: int, cands: dict[int,
         if site is None or site >= len(frames):
             continue
         sf = frames[site]
+        rec = _recursion(ix, gid, lock, site)
+        if rec is not None:
+            score, rev = 2, ("recursion", *rec)
+            if ix.alive_related([gid]):
+                score, rev = 1, ("recursion+open", *rec)
+            old = cands.get(gid)
+            if old is None or old[:2] <= (1, score):
+                cands[gid] = (1, score, 0, rev)
+            continue
         r = top_word0(sf.args_text) if sf.function.receiver else None
         if r is None or r < limit or not 0 <= lock - r <= CONTAINER_SPAN:
             continue
@@ -203,6 +212,23 @@ def _in_frame_holders(ix: GraphIndex, ws: list[int], lock: int, cands: dict[int,
         old = cands.get(gid)
         if old is None or old[:2] < (1, score):
             cands[gid] = (1, score, 0, ev)
+
+
+def _recursion(ix: GraphIndex, gid: int, lock: int, site: int) -> tuple[int, int] | None:
+    """A waiter whose blocking function is on its own stack again below the blocking frame (a
+    recursive call, direct or through other frames), which carries the lock (its address or a
+    pointer at most CONTAINER_SPAN bytes below it) in a frame below the blocking one: the outer
+    call, past the lock call its inner one blocks at, may hold the lock it locks again. (frame
+    index of the outer call, word carried), or None."""
+    frames = ix.gs[gid].frames
+    fn = frames[site].function.full
+    outer = next((i for i in range(site + 1, len(frames)) if frames[i].function.full == fn), None)
+    if outer is None:
+        return None
+    for g2, fi, w, _how in ix.lock_ev.get(lock, ()):
+        if g2 == gid and fi > site and w >= ix.static_limit:
+            return (outer, w)
+    return None
 
 
 def _crowded_relockers(ix: GraphIndex, cands: dict[int, tuple[int, int, int, Any]], wset: set[int]) -> None:
@@ -281,6 +307,13 @@ def _holder_evidence(ix: GraphIndex, gid: int, ev: tuple[str, int, int], lock: i
             f"self-deadlock in one frame?: goroutine {gid} blocks in {f.function.full}, a method whose receiver "
             f"{w:#x} {off}, and no other goroutine carries it: the lock was taken earlier in this frame "
             "(a second Lock where an Unlock was meant) or by its callers"
+        )
+    if form == "recursion":
+        sf = frames[ix.b[gid].site or 0]
+        return (
+            f"self-deadlock by recursion?: goroutine {gid} blocks in {sf.function.full} (line {sf.line}), which "
+            f"is also on its stack below, at line {f.line} (frame {fi}): the outer call may hold the lock the "
+            f"inner one takes again; the goroutine carries it ({w:#x}) and no other goroutine does"
         )
     return f"re-lock?: {where}, above the blocking call, points {lock - w} bytes below the lock"
 
