@@ -60,3 +60,15 @@ def test_recursive_relock_is_a_self_deadlock(name: str) -> None:
     [f] = [f for f in a.findings if f.kind == "deadlock"]
     assert f.at_least("medium") and len(f.goroutines) == 1 and len(f.blocked_behind) == 1
     assert any("self-deadlock by recursion?" in e.evidence for e in f.edges if e.kind == "held-by"), f.edges
+
+
+def test_callback_reentering_its_object_is_a_self_deadlock() -> None:
+    """bug_dl_callback: hubEventSource's (*watchHub).Notify calls a watcher that calls
+    (*watchHub).Watch, which locks the hub again; two hubLateWatcher goroutines wait in Watch at
+    one place (mutual exclusion sets them aside). Before: a low "lock with no holder" leak."""
+    a = _analyze("go1.27", "bug_dl_callback.stack.txt")
+    [f] = [f for f in a.findings if f.kind == "deadlock"]
+    assert f.at_least("medium")
+    assert set(f.goroutines) == _fn_gids(a, "main.hubEventSource")
+    assert set(f.blocked_behind) == _fn_gids(a, "main.hubLateWatcher")
+    assert any("a method of the same type" in e.evidence for e in f.edges if e.kind == "held-by"), f.edges

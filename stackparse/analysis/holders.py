@@ -216,13 +216,29 @@ def _in_frame_holders(ix: GraphIndex, ws: list[int], lock: int, cands: dict[int,
 
 def _recursion(ix: GraphIndex, gid: int, lock: int, site: int) -> tuple[int, int] | None:
     """A waiter whose blocking function is on its own stack again below the blocking frame (a
-    recursive call, direct or through other frames), which carries the lock (its address or a
+    recursive call, direct or through other frames; or, when the blocking method's receiver is
+    the lock's struct, another method of the same type: a callback re-entering it), which carries the lock (its address or a
     pointer at most CONTAINER_SPAN bytes below it) in a frame below the blocking one: the outer
     call, past the lock call its inner one blocks at, may hold the lock it locks again. (frame
     index of the outer call, word carried), or None."""
     frames = ix.gs[gid].frames
-    fn = frames[site].function.full
+    sf = frames[site]
+    fn = sf.function.full
     outer = next((i for i in range(site + 1, len(frames)) if frames[i].function.full == fn), None)
+    if outer is None and sf.function.receiver:
+        # a caller that is a method of the same type, when the blocking method's receiver is
+        # the lock's struct (a callback that re-enters the object: Notify -> hook -> Watch)
+        r = top_word0(sf.args_text)
+        if r is not None and r >= ix.static_limit and 0 <= lock - r <= CONTAINER_SPAN:
+            outer = next(
+                (
+                    i
+                    for i in range(site + 1, len(frames))
+                    if frames[i].function.receiver == sf.function.receiver
+                    and frames[i].function.package == sf.function.package
+                ),
+                None,
+            )
     if outer is None:
         return None
     for g2, fi, w, _how in ix.lock_ev.get(lock, ()):
@@ -311,8 +327,9 @@ def _holder_evidence(ix: GraphIndex, gid: int, ev: tuple[str, int, int], lock: i
     if form == "recursion":
         sf = frames[ix.b[gid].site or 0]
         return (
-            f"self-deadlock by recursion?: goroutine {gid} blocks in {sf.function.full} (line {sf.line}), which "
-            f"is also on its stack below, at line {f.line} (frame {fi}): the outer call may hold the lock the "
+            f"self-deadlock by recursion?: goroutine {gid} blocks in {sf.function.full} (line {sf.line}), and "
+            + ("it is" if f.function.full == sf.function.full else f"{f.function.full}, a method of the same type, is")
+            + f" on its stack below, at line {f.line} (frame {fi}): the outer call may hold the lock the "
             f"inner one takes again; the goroutine carries it ({w:#x}) and no other goroutine does"
         )
     return f"re-lock?: {where}, above the blocking call, points {lock - w} bytes below the lock"
