@@ -72,3 +72,18 @@ def test_callback_reentering_its_object_is_a_self_deadlock() -> None:
     assert set(f.goroutines) == _fn_gids(a, "main.hubEventSource")
     assert set(f.blocked_behind) == _fn_gids(a, "main.hubLateWatcher")
     assert any("a method of the same type" in e.evidence for e in f.edges if e.kind == "held-by"), f.edges
+
+
+def test_reentrant_reader_behind_a_writer_is_singled_out() -> None:
+    """bug_rwr_recursive: enabledAll holds f.mu.RLock and calls enabled, which RLocks again
+    behind flagUpdater's pending Lock; flagDashboard's RLock arrives later. The inlined RLock
+    prints no RWMutex address. Before: three low "lock with no holder" leaks. Now both readers
+    queue behind the writer (their receiver is the struct the writer carries), the one with
+    (*featureFlags).enabledAll below is the read holder, and the late reader is behind."""
+    a = _analyze("go1.27", "bug_rwr_recursive.stack.txt")
+    [f] = [f for f in a.findings if f.kind == "deadlock"]
+    assert f.at_least("medium")
+    assert set(f.goroutines) == _fn_gids(a, "main.flagEvaluator") | _fn_gids(a, "main.flagUpdater")
+    assert set(f.blocked_behind) == _fn_gids(a, "main.flagDashboard")
+    assert any("only goroutine" in e.evidence and "re-enters RLock" in e.evidence for e in f.edges), f.edges
+    assert any("the struct goroutine" in e.evidence for e in f.edges if e.kind == "waits-for")

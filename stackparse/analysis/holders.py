@@ -28,10 +28,11 @@ from operator import attrgetter, itemgetter
 from typing import Any
 
 from ..model import Goroutine
-from .blocking import Blockings, top_words
+from .blocking import Blockings
 from .confidence import down
 from .index import CONTAINER_SPAN, MAX_CANDIDATES, GraphIndex
 from .nodes import gnode
+from .reentry import match_unprinted_readers, recursion_evidence, top_word0
 
 __all__ = ["infer_lock_holders", "infer_rw_writers", "is_go_wrapper"]
 
@@ -194,7 +195,7 @@ def _in_frame_holders(ix: GraphIndex, ws: list[int], lock: int, cands: dict[int,
         if site is None or site >= len(frames):
             continue
         sf = frames[site]
-        rec = _recursion(ix, gid, lock, site)
+        rec = recursion_evidence(ix, gid, lock, site)
         if rec is not None:
             score, rev = 2, ("recursion", *rec)
             if ix.alive_related([gid]):
@@ -212,39 +213,6 @@ def _in_frame_holders(ix: GraphIndex, ws: list[int], lock: int, cands: dict[int,
         old = cands.get(gid)
         if old is None or old[:2] < (1, score):
             cands[gid] = (1, score, 0, ev)
-
-
-def _recursion(ix: GraphIndex, gid: int, lock: int, site: int) -> tuple[int, int] | None:
-    """A waiter whose blocking function is on its own stack again below the blocking frame (a
-    recursive call, direct or through other frames; or, when the blocking method's receiver is
-    the lock's struct, another method of the same type: a callback re-entering it), which carries the lock (its address or a
-    pointer at most CONTAINER_SPAN bytes below it) in a frame below the blocking one: the outer
-    call, past the lock call its inner one blocks at, may hold the lock it locks again. (frame
-    index of the outer call, word carried), or None."""
-    frames = ix.gs[gid].frames
-    sf = frames[site]
-    fn = sf.function.full
-    outer = next((i for i in range(site + 1, len(frames)) if frames[i].function.full == fn), None)
-    if outer is None and sf.function.receiver:
-        # a caller that is a method of the same type, when the blocking method's receiver is
-        # the lock's struct (a callback that re-enters the object: Notify -> hook -> Watch)
-        r = top_word0(sf.args_text)
-        if r is not None and r >= ix.static_limit and 0 <= lock - r <= CONTAINER_SPAN:
-            outer = next(
-                (
-                    i
-                    for i in range(site + 1, len(frames))
-                    if frames[i].function.receiver == sf.function.receiver
-                    and frames[i].function.package == sf.function.package
-                ),
-                None,
-            )
-    if outer is None:
-        return None
-    for g2, fi, w, _how in ix.lock_ev.get(lock, ()):
-        if g2 == gid and fi > site and w >= ix.static_limit:
-            return (outer, w)
-    return None
 
 
 def _crowded_relockers(ix: GraphIndex, cands: dict[int, tuple[int, int, int, Any]], wset: set[int]) -> None:
@@ -514,6 +482,8 @@ def infer_rw_writers(ix: GraphIndex) -> None:
             writers[addr].append(gid)
     if not writers and len(unknown_writers) == 1:
         _unprinted_gate(ix, unknown_writers[0])
+    if writers:
+        match_unprinted_readers(ix, writers)
     gates = [n for n in ix.waiters if n.endswith("#writer")]
     orphan_gates = []
     for gate in gates:
@@ -561,17 +531,46 @@ def infer_rw_writers(ix: GraphIndex) -> None:
         base = gate[: -len("#writer")]
         if base not in ix.G:
             continue
-        if any(d["kind"] == "held-by" for _, _, d in ix.G.out_edges(base, data=True)):
-            continue
+        held = [(v, d) for _, v, d in ix.G.out_edges(base, data=True) if d["kind"] == "held-by"]
         waiting_writers = [w for w in ix.waiters.get(base, [])]
         if not waiting_writers:
             continue
         readers = ix.waiters.get(gate, [])
+        # low candidates by elimination that are all blocked readers: a reader re-entering RLock
+        # (recursion_evidence) may still single one out below
+        weak = held and all(d["confidence"] == "low" and v in {gnode(r) for r in readers} for v, d in held)
+        if held and not weak:
+            continue
         # holder candidates among goroutines carrying the address were added already; here by
         # elimination: the blocked readers themselves (recursive RLock) when nothing alive is near
         if ix.alive_related(readers + waiting_writers):
             continue
         conf = "medium" if len(readers) == 1 else "low"
+        addr = ix.G.nodes[base]["address"]
+        reentrant = []
+        if addr is not None:
+            for r in readers:
+                rev = recursion_evidence(ix, r, addr, ix.b[r].site or 0)
+                if rev is not None:
+                    reentrant.append((r, rev))
+        if len(readers) > 1 and len(reentrant) == 1:
+            # one reader re-enters RLock from a caller (recursion, or a method of the same type
+            # below it): it holds the read lock; the others arrived after the writer
+            r, rev = reentrant[0]
+            for v, _ in held:
+                ix.G.remove_edge(base, v)
+            ix.add_edge(
+                base,
+                gnode(r),
+                "held-by",
+                "medium",
+                f"by elimination: the writer waits for active readers, nothing alive is related, and of the "
+                f"{len(readers)} blocked readers only goroutine {r} re-enters RLock: "
+                + _holder_evidence(ix, r, ("recursion", *rev), addr),
+            )
+            continue
+        if held:
+            continue
         for r in readers[:MAX_CANDIDATES]:
             ix.add_edge(
                 base,
@@ -600,11 +599,3 @@ def is_go_wrapper(f: Any, g: Goroutine) -> bool:
     return (
         bool(_WRAPPER.search(name)) and name.count(".") == cb.function.full.count(".") + 1 and f.args_text in ("", "{}")
     )
-
-
-def top_word0(args_text: str) -> int | None:
-    """The first argument word of a frame when it is printed exactly (a method's receiver)."""
-    ws = top_words(args_text)
-    if ws and ws[0][1]:
-        return ws[0][0]
-    return None
