@@ -87,3 +87,19 @@ def test_reentrant_reader_behind_a_writer_is_singled_out() -> None:
     assert set(f.blocked_behind) == _fn_gids(a, "main.flagDashboard")
     assert any("only goroutine" in e.evidence and "re-enters RLock" in e.evidence for e in f.edges), f.edges
     assert any("the struct goroutine" in e.evidence for e in f.edges if e.kind == "waits-for")
+
+
+def test_rlock_behind_a_writer_that_holds_the_lock() -> None:
+    """bug_abba_rw: restock holds the inventory's write lock and waits for the order book's
+    mutex; placeOrder holds the order book and waits in an inlined RLock (no address printed).
+    No writer waits in Lock, so a writer holds the RWMutex: restock is the only goroutine other
+    than the blocked readers carrying its address. Before: three low leaks."""
+    a = _analyze("go1.27", "bug_abba_rw.stack.txt")
+    [f] = [f for f in a.findings if f.kind == "deadlock"]
+    assert f.at_least("medium") and "recursive RLock" not in f.title
+    members = set(f.goroutines) | set(f.blocked_behind)
+    assert _fn_gids(a, "main.restock") | _fn_gids(a, "main.placeOrder") <= set(f.goroutines)
+    assert _fn_gids(a, "main.stockViewer") <= members
+    ev = [e.evidence for e in f.edges]
+    assert any("so a writer holds it" in e for e in ev), ev
+    assert any("as an argument, the RWMutex goroutine" in e for e in ev), ev

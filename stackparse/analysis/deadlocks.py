@@ -283,7 +283,7 @@ def deadlock_title(det: Detection, gids: list[int], res: list[str], edges: tuple
     if len(gids) == 1:
         r = res[0] if res else "?"
         return f"self-deadlock: goroutine {names[0]} waits for {r}, which it already holds (re-lock)"
-    if any(k == "rwmutex-writer" for k in kinds):
+    if any(k == "rwmutex-writer" for k in kinds) and any(det.b[g].op == "rwmutex-lock" for g in gids):
         return f"RWMutex deadlock: recursive RLock behind a pending writer: goroutines {', '.join(names)}{more}"
     through = ", ".join(res[:4]) + ("..." if len(res) > 4 else "")
     who = ", ".join(names) + more

@@ -32,7 +32,7 @@ from .blocking import Blockings
 from .confidence import down
 from .index import CONTAINER_SPAN, MAX_CANDIDATES, GraphIndex
 from .nodes import gnode
-from .reentry import match_unprinted_readers, recursion_evidence, top_word0
+from .reentry import held_write_lock, match_unprinted_readers, recursion_evidence, top_word0
 
 __all__ = ["infer_lock_holders", "infer_rw_writers", "is_go_wrapper"]
 
@@ -482,8 +482,7 @@ def infer_rw_writers(ix: GraphIndex) -> None:
             writers[addr].append(gid)
     if not writers and len(unknown_writers) == 1:
         _unprinted_gate(ix, unknown_writers[0])
-    if writers:
-        match_unprinted_readers(ix, writers)
+    match_unprinted_readers(ix, writers)
     gates = [n for n in ix.waiters if n.endswith("#writer")]
     orphan_gates = []
     for gate in gates:
@@ -500,6 +499,9 @@ def infer_rw_writers(ix: GraphIndex) -> None:
                 )
         else:
             orphan_gates.append(gate)
+    if not unknown_writers:
+        for gate in orphan_gates:
+            held_write_lock(ix, gate)
     if orphan_gates and unknown_writers:
         conf = "medium" if len(orphan_gates) == 1 and len(unknown_writers) == 1 else "low"
         for gate in orphan_gates:

@@ -17,7 +17,7 @@ from .blocking import top_words
 from .index import CONTAINER_SPAN, GraphIndex
 from .nodes import gnode
 
-__all__ = ["match_unprinted_readers", "recursion_evidence", "top_word0"]
+__all__ = ["held_write_lock", "match_unprinted_readers", "recursion_evidence", "top_word0"]
 
 
 def top_word0(args_text: str) -> int | None:
@@ -93,28 +93,88 @@ def match_unprinted_readers(ix: GraphIndex, writers: dict[int, list[int]]) -> No
         if len(fits) != 1:
             continue
         addr, carriers = fits[0]
-        base = f"rwmutex@{addr:#x}"
-        gate = f"{base}#writer"
-        ix.add_res(gate, "rwmutex-writer", addr, "any")
-        src = gnode(gid)
-        if ix.G.has_edge(src, old):
-            ix.G.remove_edge(src, old)
-        if old in ix.waiters:
-            ix.waiters[old] = [x for x in ix.waiters[old] if x != gid]
-            if not ix.waiters[old]:
-                del ix.waiters[old]
-                if ix.G.degree(old) == 0:
-                    ix.G.remove_node(old)
-        ix.G.add_edge(
-            src,
-            gate,
-            kind="waits-for",
-            confidence="medium",
-            evidence=(
-                "RLock blocks behind a pending writer; the RWMutex's address is not printed, but "
-                f"{frames[site].function.full}'s receiver {r:#x} is the struct goroutine {carriers[0]} "
-                f"carries while it waits to Lock the RWMutex at {addr:#x}, {addr - r} bytes into it"
-            ),
-        )
-        ix.waiters[gate].append(gid)
-        ix.res_node[gid] = gate
+        _move_reader(ix, gid, old, addr, (
+            "RLock blocks behind a pending writer; the RWMutex's address is not printed, but "
+            f"{frames[site].function.full}'s receiver {r:#x} is the struct goroutine {carriers[0]} "
+            f"carries while it waits to Lock the RWMutex at {addr:#x}, {addr - r} bytes into it"
+        ))
+    _readers_of_known_gates(ix)
+
+
+def _move_reader(ix: GraphIndex, gid: int, old: str, addr: int, evidence: str) -> None:
+    """Move reader ``gid``'s wait from its own ``rwmutex?g<id>`` node to the gate of the RWMutex
+    at ``addr`` (``medium``, with ``evidence``)."""
+    base = f"rwmutex@{addr:#x}"
+    gate = f"{base}#writer"
+    ix.add_res(gate, "rwmutex-writer", addr, "any")
+    src = gnode(gid)
+    if ix.G.has_edge(src, old):
+        ix.G.remove_edge(src, old)
+    if old in ix.waiters:
+        ix.waiters[old] = [x for x in ix.waiters[old] if x != gid]
+        if not ix.waiters[old]:
+            del ix.waiters[old]
+            if ix.G.degree(old) == 0:
+                ix.G.remove_node(old)
+    ix.G.add_edge(src, gate, kind="waits-for", confidence="medium", evidence=evidence)
+    ix.waiters[gate].append(gid)
+    ix.res_node[gid] = gate
+
+
+def _readers_of_known_gates(ix: GraphIndex) -> None:
+    """Readers blocked in an inlined RLock (no address printed) whose blocking frame carries,
+    as exactly printed arguments, the address of exactly one RWMutex another reader already
+    waits on (its gate node): they wait on that same RWMutex (``medium``)."""
+    gates = {ix.G.nodes[n]["address"]: n for n in list(ix.waiters) if n.endswith("#writer")}
+    gates.pop(None, None)
+    if not gates:
+        return
+    for gid, bl in list(ix.b.items()):
+        if bl.system or bl.op != "rwmutex-rlock":
+            continue
+        old = ix.res_node.get(gid)
+        if old is None or not str(old).startswith("rwmutex?"):
+            continue
+        frames = ix.gs[gid].frames
+        site = bl.site
+        if site is None or site >= len(frames):
+            continue
+        words = {w for w, exact in top_words(frames[site].args_text) if exact and w is not None}
+        fits = sorted(w for w in words if w in gates and w >= ix.static_limit)
+        if len(fits) != 1:
+            continue
+        addr = fits[0]
+        others = [x for x in ix.waiters.get(gates[addr], ()) if x != gid]
+        if not others:
+            continue
+        _move_reader(ix, gid, old, addr, (
+            "RLock blocks behind a writer; the RWMutex's address is not printed, but "
+            f"{frames[site].function.full} carries {addr:#x} as an argument, the RWMutex goroutine {others[0]} "
+            "waits to read too"
+        ))
+
+
+def held_write_lock(ix: GraphIndex, gate: str) -> None:
+    """An RLock waits only while a writer holds or waits for the RWMutex. With no writer waiting
+    in sight (an orphan gate), a writer holds it: when exactly one goroutine other than its
+    blocked readers carries the RWMutex's address exactly (a heap address), it is taken as that
+    writer (``can-release``, ``medium``: the readers wait until it unlocks). Nothing is added
+    when none or several do."""
+    addr = ix.G.nodes[gate]["address"]
+    if addr is None or addr < ix.static_limit or addr in ix.word_overflow:
+        return
+    readers = set(ix.waiters.get(gate, ()))
+    cands = [
+        g for g in ix.word_gids.get(addr, ()) if g not in readers and not ix.b[g].system and not ix.b[g].dumper
+    ]
+    if len(cands) != 1:
+        return
+    c = cands[0]
+    ix.add_edge(
+        gate,
+        gnode(c),
+        "can-release",
+        "medium",
+        f"no writer waits for the RWMutex at {addr:#x} in sight, so a writer holds it: goroutine {c} is the "
+        "only goroutine other than its blocked readers that carries its address",
+    )
