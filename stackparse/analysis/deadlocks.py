@@ -198,7 +198,7 @@ def one_deadlock(det: Detection, comp: set[str]) -> None:
     if (
         not related_alive
         and strong
-        and kinds & {"mutex", "rwmutex", "waitgroup", "sema"}
+        and kinds & {"mutex", "rwmutex", "rwmutex-writer", "waitgroup", "sema"}
         and conf_rank(conf) < conf_rank("medium")
     ):
         conf = up(conf, cap="medium")
