@@ -203,6 +203,13 @@ def one_deadlock(det: Detection, comp: set[str]) -> None:
     ):
         conf = up(conf, cap="medium")
         notes.append("closed world: no live goroutine related to the cycle is in sight, so nothing can break it")
+    if not related_alive and conf_rank(conf) < conf_rank("medium") and _holders_inside(det, gids, core):
+        conf = Confidence.MEDIUM
+        notes.append(
+            "evidence: each of these goroutines waits for a lock whose every possible holder is another of "
+            "them (no other goroutine carries it, nothing alive is related): whichever holds which, some of "
+            "them wait on each other"
+        )
     # ambiguous lock holders outside the cycle lower the confidence
     for r in res:
         if graph.nodes[r].get("semantics") == "one":
@@ -247,6 +254,25 @@ def one_deadlock(det: Detection, comp: set[str]) -> None:
         return
     det.claimed.update(gids)
     det.findings.append(f)
+
+
+def _holders_inside(det: Detection, gids: list[int], core: set[str]) -> bool:
+    """Every goroutine of ``gids`` waits on a mutex (one holder) whose every ``held-by``
+    candidate is another goroutine of ``core``, and there is at least one. Then each goroutine
+    waits for another of the set, whoever the real holders are, so the set holds a cycle."""
+    succ = det._succ
+    if len(gids) < 2:
+        return False
+    for g in gids:
+        r = det.res_of(g)
+        if r is None or r not in core or det._node[r].get("kind") not in ("mutex", "rwmutex"):
+            return False
+        if det._node[r].get("semantics") != "one":
+            return False
+        hs = [(v, d) for v, d in succ[r].items()]
+        if not hs or any(d["kind"] != "held-by" or v not in core or v == gnode(g) for v, d in hs):
+            return False
+    return True
 
 
 def cycle_note(det: Detection, core: set[str]) -> str:
