@@ -128,3 +128,16 @@ def test_lock_cycle_whose_holders_are_only_known_as_candidates() -> None:
     stages = _fn_gids(a, "main.ingestStage") | _fn_gids(a, "main.indexStage") | _fn_gids(a, "main.storeStage")
     assert set(f.goroutines) == stages
     assert any("whichever holds which" in n for n in f.notes), f.notes
+
+
+def test_relock_of_a_package_level_mutex_among_queued_waiters() -> None:
+    """bug_dl_global_mutex: loadPlugins holds registryMu and calls registerPlugin, which locks it
+    again; two pluginProbe goroutines queue in registerPlugin at one place. Nobody carries the
+    (package-level) lock. The two probes stand at one place and cannot both hold it from there,
+    so the lone re-locker is left. Before: three low candidates and a low leak."""
+    a = _analyze("go1.27", "bug_dl_global_mutex.stack.txt")
+    [f] = [f for f in a.findings if f.kind == "deadlock"]
+    assert f.at_least("medium")
+    assert set(f.goroutines) == _fn_gids(a, "main.pluginLoader")
+    assert set(f.blocked_behind) == _fn_gids(a, "main.pluginProbe")
+    assert any("stand two or more at one place" in e.evidence for e in f.edges if e.kind == "held-by"), f.edges

@@ -32,7 +32,7 @@ from .blocking import Blockings
 from .confidence import down
 from .index import CONTAINER_SPAN, MAX_CANDIDATES, GraphIndex
 from .nodes import gnode
-from .reentry import held_write_lock, match_unprinted_readers, recursion_evidence, top_word0
+from .reentry import held_write_lock, match_unprinted_readers, recursion_evidence, top_word0, unprinted_gate
 
 __all__ = ["infer_lock_holders", "infer_rw_writers", "is_go_wrapper"]
 
@@ -352,7 +352,18 @@ def eliminate(ix: GraphIndex, node: str, ws: list[int]) -> None:
     # 1. a waiter whose callers could have taken the lock (self re-lock)
     relockers = [w for w in ws if has_callers(ix, w)]
     if relockers:
+        # mutual exclusion: re-lockers standing two or more at one place (the same function and
+        # line in every frame) cannot all hold the lock from there; ruled out while a lone one is left
+        lone, set_aside = _lone(ix, relockers)
+        if set_aside:
+            relockers = lone
         conf = "medium" if len(relockers) == 1 else "low"
+        why = (
+            f"; {len(set_aside)} other waiter(s) (goroutine {', '.join(map(str, set_aside[:5]))}) stand two or more "
+            "at one place, and a mutex has one holder: ruled out"
+            if set_aside
+            else ""
+        )
         for w in relockers[:MAX_CANDIDATES]:
             ix.add_edge(
                 node,
@@ -360,7 +371,7 @@ def eliminate(ix: GraphIndex, node: str, ws: list[int]) -> None:
                 "held-by",
                 conf,
                 "by elimination: no other goroutine carries this lock and nothing alive is related; "
-                f"a caller of {site_func(ix, w)} in goroutine {w} may hold it (re-lock)",
+                f"a caller of {site_func(ix, w)} in goroutine {w} may hold it (re-lock)" + why,
             )
         return
     # 2. a stuck sibling that does not wait on this lock
@@ -375,11 +386,7 @@ def eliminate(ix: GraphIndex, node: str, ws: list[int]) -> None:
     if stuck_sib:
         # mutual exclusion: candidates standing two or more at one place (the same function and
         # line in every frame) cannot all hold the lock; ruled out while a lone one is left
-        points: dict[tuple[Any, ...], list[int]] = defaultdict(list)
-        for x in stuck_sib[: 4 * MAX_CANDIDATES]:
-            points[tuple((f.function.full, f.line) for f in ix.gs[x].frames)].append(x)
-        alone = [x for xs in points.values() if len(xs) == 1 for x in xs]
-        crowd = sorted(set(stuck_sib) - set(alone)) if alone else []
+        alone, crowd = _lone(ix, stuck_sib)
         ranked = sorted(alone) if alone else stuck_sib
         why = ""
         if crowd:
@@ -404,6 +411,17 @@ def eliminate(ix: GraphIndex, node: str, ws: list[int]) -> None:
     ix.G.nodes[node]["orphan"] = True
 
 
+def _lone(ix: GraphIndex, gids: list[int]) -> tuple[list[int], list[int]]:
+    """(those of ``gids`` alone at their place, the others) when at least one is alone, else
+    (``gids``' first ones, []): two or more at one place (the same function and line in every
+    frame) cannot all hold one mutex from there."""
+    points: dict[tuple[Any, ...], list[int]] = defaultdict(list)
+    for x in gids[: 4 * MAX_CANDIDATES]:
+        points[tuple((f.function.full, f.line) for f in ix.gs[x].frames)].append(x)
+    alone = [x for xs in points.values() if len(xs) == 1 for x in xs]
+    return (alone, sorted(set(gids) - set(alone))) if alone else (list(gids), [])
+
+
 def has_callers(ix: GraphIndex, gid: int) -> bool:
     """Does the blocking call site have a user caller (a go-statement wrapper does not count)?"""
     bl = ix.b[gid]
@@ -424,49 +442,6 @@ def site_func(ix: GraphIndex, gid: int) -> str:
 # ------------------------------------------------------------------ RWMutex writers
 
 
-def _unprinted_gate(ix: GraphIndex, writer: int) -> None:
-    """runtime.Stack and pprof dumps print no RWMutex address when RLock and Lock are inlined
-    (``sync.(*RWMutex).RLock(...)``): readers blocked in RLock then each wait on a node of their
-    own. When the dump holds exactly one pending writer, also unprinted, and no RWMutex is
-    printed at all, an RLock waits only while a writer is pending, so the readers queue behind
-    that writer (medium, "the only pending writer in sight"): their waits move to its gate."""
-    if ix.b[writer].role != "writer-readers":
-        return
-    base = ix.res_node.get(writer)
-    readers = [
-        gid
-        for gid, bl in ix.b.items()
-        if not bl.system and bl.op == "rwmutex-rlock" and str(ix.res_node.get(gid, "")).startswith("rwmutex?")
-    ]
-    if base is None or not readers:
-        return
-    gate = f"{base}#writer"
-    ix.G.add_node(gate, type="resource", kind="rwmutex-writer", address=None, semantics="any")
-    for r in readers:
-        old = ix.res_node[r]
-        src = gnode(r)
-        if ix.G.has_edge(src, old):
-            ix.G.remove_edge(src, old)
-        if old in ix.waiters:
-            ix.waiters[old] = [x for x in ix.waiters[old] if x != r]
-            if not ix.waiters[old]:
-                del ix.waiters[old]
-                if ix.G.degree(old) == 0:
-                    ix.G.remove_node(old)
-        ix.G.add_edge(
-            src,
-            gate,
-            kind="waits-for",
-            confidence="medium",
-            evidence=(
-                f"RLock blocks behind a pending writer; the RWMutex's address is not printed: goroutine {writer} "
-                "is the only pending writer in sight"
-            ),
-        )
-        ix.waiters[gate].append(r)
-        ix.res_node[r] = gate
-
-
 def infer_rw_writers(ix: GraphIndex) -> None:
     """RLock waiters queue behind a pending writer: the gate node -> writer goroutines."""
     writers: dict[int, list[int]] = defaultdict(list)
@@ -481,7 +456,7 @@ def infer_rw_writers(ix: GraphIndex) -> None:
         else:
             writers[addr].append(gid)
     if not writers and len(unknown_writers) == 1:
-        _unprinted_gate(ix, unknown_writers[0])
+        unprinted_gate(ix, unknown_writers[0])
     match_unprinted_readers(ix, writers)
     gates = [n for n in ix.waiters if n.endswith("#writer")]
     orphan_gates = []

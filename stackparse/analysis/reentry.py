@@ -6,6 +6,8 @@ candidates).
   frame (recursion), or a method of the same type is, when the blocking method's receiver is the
   lock's struct (a callback re-entering its object); the goroutine carries the lock and nobody
   else does.
+* :func:`unprinted_gate`: with one pending writer and no RWMutex printed at all, the readers
+  queue behind that writer.
 * :func:`match_unprinted_readers`: an inlined RLock prints no RWMutex address; a reader blocked
   in a method whose receiver is the very struct a pending writer carries, and whose RWMutex
   that writer waits to Lock lies inside it, waits behind that writer.
@@ -17,7 +19,7 @@ from .blocking import top_words
 from .index import CONTAINER_SPAN, GraphIndex
 from .nodes import gnode
 
-__all__ = ["held_write_lock", "match_unprinted_readers", "recursion_evidence", "top_word0"]
+__all__ = ["held_write_lock", "match_unprinted_readers", "recursion_evidence", "top_word0", "unprinted_gate"]
 
 
 def top_word0(args_text: str) -> int | None:
@@ -178,3 +180,46 @@ def held_write_lock(ix: GraphIndex, gate: str) -> None:
         f"no writer waits for the RWMutex at {addr:#x} in sight, so a writer holds it: goroutine {c} is the "
         "only goroutine other than its blocked readers that carries its address",
     )
+
+
+def unprinted_gate(ix: GraphIndex, writer: int) -> None:
+    """runtime.Stack and pprof dumps print no RWMutex address when RLock and Lock are inlined
+    (``sync.(*RWMutex).RLock(...)``): readers blocked in RLock then each wait on a node of their
+    own. When the dump holds exactly one pending writer, also unprinted, and no RWMutex is
+    printed at all, an RLock waits only while a writer is pending, so the readers queue behind
+    that writer (medium, "the only pending writer in sight"): their waits move to its gate."""
+    if ix.b[writer].role != "writer-readers":
+        return
+    base = ix.res_node.get(writer)
+    readers = [
+        gid
+        for gid, bl in ix.b.items()
+        if not bl.system and bl.op == "rwmutex-rlock" and str(ix.res_node.get(gid, "")).startswith("rwmutex?")
+    ]
+    if base is None or not readers:
+        return
+    gate = f"{base}#writer"
+    ix.G.add_node(gate, type="resource", kind="rwmutex-writer", address=None, semantics="any")
+    for r in readers:
+        old = ix.res_node[r]
+        src = gnode(r)
+        if ix.G.has_edge(src, old):
+            ix.G.remove_edge(src, old)
+        if old in ix.waiters:
+            ix.waiters[old] = [x for x in ix.waiters[old] if x != r]
+            if not ix.waiters[old]:
+                del ix.waiters[old]
+                if ix.G.degree(old) == 0:
+                    ix.G.remove_node(old)
+        ix.G.add_edge(
+            src,
+            gate,
+            kind="waits-for",
+            confidence="medium",
+            evidence=(
+                f"RLock blocks behind a pending writer; the RWMutex's address is not printed: goroutine {writer} "
+                "is the only pending writer in sight"
+            ),
+        )
+        ix.waiters[gate].append(r)
+        ix.res_node[r] = gate
