@@ -141,3 +141,21 @@ def test_relock_of_a_package_level_mutex_among_queued_waiters() -> None:
     assert set(f.goroutines) == _fn_gids(a, "main.pluginLoader")
     assert set(f.blocked_behind) == _fn_gids(a, "main.pluginProbe")
     assert any("stand two or more at one place" in e.evidence for e in f.edges if e.kind == "held-by"), f.edges
+
+
+def test_two_peers_sending_to_each_other_are_a_deadlock() -> None:
+    """bug_chan_pingpong: peerAlpha and peerBeta both send first on the two unbuffered channels
+    only they carry. Before: two medium "send whose receiver is gone" leaks, not a deadlock."""
+    a = _analyze("go1.27", "bug_chan_pingpong.stack.txt")
+    [f] = [f for f in a.findings if f.kind == "deadlock"]
+    assert f.confidence == "medium" and f.rule == "sender-cycle"
+    assert set(f.goroutines) == _fn_gids(a, "main.peerAlpha") | _fn_gids(a, "main.peerBeta")
+    assert any("is itself blocked sending, so none can receive" in n for n in f.notes), f.notes
+
+
+def test_senders_alike_on_one_result_channel_stay_a_leak() -> None:
+    """bug_ncast_first_wins: several senders alike on one result channel after the caller took
+    the first answer: a leak, not a sender cycle."""
+    a = _analyze("go1.27", "bug_ncast_first_wins.stack.txt")
+    assert not [f for f in a.findings if f.rule == "sender-cycle"]
+    assert any(f.kind == "leak" and f.at_least("medium") for f in a.findings)

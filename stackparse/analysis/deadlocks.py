@@ -22,12 +22,13 @@ import networkx as nx
 
 from .confidence import CONFIDENCE, Confidence, Kind, conf_rank, up
 from .doomed import Detection, site
+from .evidence import creator_gone
 from .findings import Finding
 from .graph import Edge
 from .holders import top_word0
 from .nodes import gid_of, gnode, is_gnode
 
-__all__ = ["MAX_CYCLES", "behind", "deadlocks", "late_deadlocks", "waitgroup_cycles"]
+__all__ = ["MAX_CYCLES", "behind", "deadlocks", "late_deadlocks", "sender_cycles", "waitgroup_cycles"]
 
 #: Cycle enumeration budget per strongly connected component.
 MAX_CYCLES = 32
@@ -490,3 +491,100 @@ def _worker_waits(det: Detection, w: int, r: str, kids: list[int], members: set[
             f"({', '.join(hex(x) for x in words[:3])}): only its own frame could serve them"
         ] = None
     return list(out)
+
+
+def sender_cycles(det: Detection) -> None:
+    """Goroutines blocked sending on channels that only they carry (``medium``).
+
+    Evidence needed, all read in the dump: a set of two or more doomed goroutines, each blocked
+    in a plain channel send (never a ``select``) at a site of its own (senders alike at one site
+    are an N-cast leak, not a cycle), each carrying at least one exact heap pointer
+    argument that is not a method receiver, every such word carried by nobody outside the set
+    (the channel's printed address among them when the runtime prints it); each member's
+    possible counterparts in the graph are in the set; the function that started each has
+    returned (nobody can still hold the channels in a local); nothing alive is related. Then
+    every goroutine that could receive is itself blocked sending: they wait on each other.
+    """
+    if det.global_dl:
+        return
+    ix = det.wg.index
+    if ix is None or ix.partial:
+        return
+    succ = det._succ
+    words_of: dict[int, list[int]] = {}
+    for g in sorted(det.doomed):
+        if g in det.claimed or det.b[g].op != "chan-send":
+            continue
+        frames = det.gs[g].frames
+        ws = [
+            w
+            for w, fi in ix.gwords.get(g, ())
+            if w >= ix.static_limit
+            and w not in ix.word_overflow
+            and (not frames[fi].function.receiver or top_word0(frames[fi].args_text) != w)
+        ]
+        addr = det.b[g].address
+        if ws and (addr is None or addr in ws):
+            words_of[g] = ws
+    # group the senders by the words they share; a word anyone else carries spoils its group
+    parent = {g: g for g in words_of}
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    spoiled: set[int] = set()
+    for g, ws in words_of.items():
+        for w in ws:
+            for o in ix.word_gids.get(w, ()):
+                if o not in words_of:
+                    spoiled.add(g)
+                elif find(o) != find(g):
+                    parent[find(o)] = find(g)
+    groups: dict[int, list[int]] = {}
+    for g in words_of:
+        groups.setdefault(find(g), []).append(g)
+    bad_roots = {find(g) for g in spoiled}
+    for root, gids in groups.items():
+        if len(gids) < 2 or root in bad_roots:
+            continue
+        members = set(gids)
+        # a cycle, not senders alike on one result channel (N-cast, first error): each member
+        # stands alone at its own blocking site
+        if len({site(det.gs[g], det.b[g]) for g in gids}) != len(gids):
+            continue
+        gone = [creator_gone(det, g) for g in gids]
+        if not all(gone):
+            continue
+        ok = True
+        for g in gids:
+            r = det.res_of(g)
+            if r is not None and not {gid_of(v) for v in succ[r]} <= members:
+                ok = False
+                break
+        if not ok or (det.wg.related is not None and det.wg.related.alive(sorted(gids))):
+            continue
+        gids = sorted(gids)
+        shared = sorted({w for g in gids for w in words_of[g]})
+        names = ", ".join(f"{g} ({site(det.gs[g], det.b[g])[0]})" for g in gids[:4])
+        det.claimed.update(gids)
+        det.findings.append(
+            Finding(
+                kind=Kind.DEADLOCK,
+                confidence=Confidence.MEDIUM,
+                title=f"deadlock: {len(gids)} goroutines all blocked sending on channels only they carry: {names}",
+                goroutines=tuple(gids),
+                resources=tuple(sorted({x for x in map(det.res_of, gids) if x is not None})),
+                edges=tuple(det.waits_edges(gids)),
+                count=len(gids),
+                rule="sender-cycle",
+                notes=(
+                    "evidence: every goroutine that carries these channels ("
+                    + ", ".join(hex(w) for w in shared[:6])
+                    + ") is itself blocked sending, so none can receive",
+                    f"evidence: {gone[0]}; nothing alive related to them is in sight",
+                ),
+            )
+        )
