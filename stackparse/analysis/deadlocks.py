@@ -22,7 +22,7 @@ import networkx as nx
 
 from .confidence import CONFIDENCE, Confidence, Kind, conf_rank, up
 from .doomed import Detection, site
-from .evidence import creator_gone
+from .evidence import creator_gone, min_ticket
 from .findings import Finding
 from .graph import Edge
 from .holders import top_word0
@@ -211,6 +211,11 @@ def one_deadlock(det: Detection, comp: set[str]) -> None:
             "them (no other goroutine carries it, nothing alive is related): whichever holds which, some of "
             "them wait on each other"
         )
+    if not related_alive and conf_rank(conf) < conf_rank("medium") and not selects_in(det, res):
+        sealed = _sealed(det, gids, core)
+        if sealed:
+            conf = Confidence.MEDIUM
+            notes.append(sealed)
     # ambiguous lock holders outside the cycle lower the confidence
     for r in res:
         if graph.nodes[r].get("semantics") == "one":
@@ -255,6 +260,62 @@ def one_deadlock(det: Detection, comp: set[str]) -> None:
         return
     det.claimed.update(gids)
     det.findings.append(f)
+
+
+def selects_in(det: Detection, res: list[str]) -> bool:
+    return any(kinds_of(det.G, r) == "select" for r in res)
+
+
+#: Definite waits a sealed cycle may go through (never a select: its cases are not printed).
+_SEALED_OPS = frozenset({"chan-send", "chan-recv", "cond-wait"})
+
+
+def _sealed(det: Detection, gids: list[int], core: set[str]) -> str | None:
+    """A cycle of goroutines in definite channel or Cond waits whose only possible counterparts
+    are each other (a receive only with its channel's address printed and carried; a Cond wait
+    only at notify-list ticket 0), sealed off from everything else: the function that started each has
+    returned, and every pointer argument they carry (at least one each, heap words, method
+    receivers included only if others are there too) is carried by nobody outside the cycle.
+    The evidence, or None."""
+    ix = det.wg.index
+    if ix is None or ix.partial or len(gids) < 2:
+        return None
+    members = set(gids)
+    gone = []
+    for g in gids:
+        bl = det.b[g]
+        if bl.op not in _SEALED_OPS:
+            return None
+        # a receive may be woken by the runtime (a timer's channel) or a closure no stack shows:
+        # only with its channel printed and carried by the goroutine itself
+        if bl.op == "chan-recv" and (bl.address is None or bl.address not in {w for w, _ in ix.gwords.get(g, ())}):
+            return None
+        # a Cond whose notify list handed out tickets before this wait has a signaller somewhere
+        if bl.op == "cond-wait" and min_ticket(det, [g]):
+            return None
+        r = det.res_of(g)
+        if r is None or r not in core or not {gid_of(v) for v in det._succ[r]} <= members:
+            return None
+        why = creator_gone(det, g)
+        if why is None:
+            return None
+        gone.append(why)
+        frames = det.gs[g].frames
+        words = [w for w, _ in ix.gwords.get(g, ()) if w >= ix.static_limit]
+        plain = any(
+            not frames[fi].function.receiver or top_word0(frames[fi].args_text) != w
+            for w, fi in ix.gwords.get(g, ())
+            if w >= ix.static_limit
+        )
+        if not words or not plain:
+            return None
+        for w in words:
+            if w in ix.word_overflow or not members.issuperset(ix.word_gids.get(w, ())):
+                return None
+    return (
+        f"evidence: sealed cycle: each waits in a channel or Cond operation only another of them can end; "
+        f"{gone[0]}; no goroutine outside them carries any pointer they carry, and nothing alive is related"
+    )
 
 
 def _holders_inside(det: Detection, gids: list[int], core: set[str]) -> bool:
