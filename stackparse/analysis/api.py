@@ -12,7 +12,7 @@ from ..model import Dump
 from .blocking import classify_all
 from .confidence import conf_rank
 from .contention import lock_contention
-from .deadlocks import behind, deadlocks, late_deadlocks
+from .deadlocks import behind, deadlocks, late_deadlocks, sender_cycles, waitgroup_cycles
 from .doomed import Detection, compute_doomed
 from .findings import MAX_SITES, Analysis, Finding, Site
 from .graph import WaitGraph, build_graph
@@ -27,6 +27,8 @@ def detect(dump: Dump, wg: WaitGraph) -> tuple[list[Finding], frozenset[int], li
     det = Detection(dump, wg)
     compute_doomed(det)
     deadlocks(det)
+    waitgroup_cycles(det)
+    sender_cycles(det)
     behind(det)
     leaks(det)
     late_deadlocks(det)

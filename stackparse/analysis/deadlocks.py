@@ -22,11 +22,13 @@ import networkx as nx
 
 from .confidence import CONFIDENCE, Confidence, Kind, conf_rank, up
 from .doomed import Detection, site
+from .evidence import creator_gone, min_ticket
 from .findings import Finding
 from .graph import Edge
+from .holders import top_word0
 from .nodes import gid_of, gnode, is_gnode
 
-__all__ = ["MAX_CYCLES", "behind", "deadlocks", "late_deadlocks"]
+__all__ = ["MAX_CYCLES", "behind", "deadlocks", "late_deadlocks", "sender_cycles", "waitgroup_cycles"]
 
 #: Cycle enumeration budget per strongly connected component.
 MAX_CYCLES = 32
@@ -197,11 +199,23 @@ def one_deadlock(det: Detection, comp: set[str]) -> None:
     if (
         not related_alive
         and strong
-        and kinds & {"mutex", "rwmutex", "waitgroup", "sema"}
+        and kinds & {"mutex", "rwmutex", "rwmutex-writer", "waitgroup", "sema"}
         and conf_rank(conf) < conf_rank("medium")
     ):
         conf = up(conf, cap="medium")
         notes.append("closed world: no live goroutine related to the cycle is in sight, so nothing can break it")
+    if not related_alive and conf_rank(conf) < conf_rank("medium") and _holders_inside(det, gids, core):
+        conf = Confidence.MEDIUM
+        notes.append(
+            "evidence: each of these goroutines waits for a lock whose every possible holder is another of "
+            "them (no other goroutine carries it, nothing alive is related): whichever holds which, some of "
+            "them wait on each other"
+        )
+    if not related_alive and conf_rank(conf) < conf_rank("medium") and not selects_in(det, res):
+        sealed = _sealed(det, gids, core)
+        if sealed:
+            conf = Confidence.MEDIUM
+            notes.append(sealed)
     # ambiguous lock holders outside the cycle lower the confidence
     for r in res:
         if graph.nodes[r].get("semantics") == "one":
@@ -248,6 +262,81 @@ def one_deadlock(det: Detection, comp: set[str]) -> None:
     det.findings.append(f)
 
 
+def selects_in(det: Detection, res: list[str]) -> bool:
+    return any(kinds_of(det.G, r) == "select" for r in res)
+
+
+#: Definite waits a sealed cycle may go through (never a select: its cases are not printed).
+_SEALED_OPS = frozenset({"chan-send", "chan-recv", "cond-wait"})
+
+
+def _sealed(det: Detection, gids: list[int], core: set[str]) -> str | None:
+    """A cycle of goroutines in definite channel or Cond waits whose only possible counterparts
+    are each other (a receive only with its channel's address printed and carried; a Cond wait
+    only at notify-list ticket 0), sealed off from everything else: the function that started each has
+    returned, and every pointer argument they carry (at least one each, heap words, method
+    receivers included only if others are there too) is carried by nobody outside the cycle.
+    The evidence, or None."""
+    ix = det.wg.index
+    if ix is None or ix.partial or len(gids) < 2:
+        return None
+    members = set(gids)
+    gone = []
+    for g in gids:
+        bl = det.b[g]
+        if bl.op not in _SEALED_OPS:
+            return None
+        # a receive may be woken by the runtime (a timer's channel) or a closure no stack shows:
+        # only with its channel printed and carried by the goroutine itself
+        if bl.op == "chan-recv" and (bl.address is None or bl.address not in {w for w, _ in ix.gwords.get(g, ())}):
+            return None
+        # a Cond whose notify list handed out tickets before this wait has a signaller somewhere
+        if bl.op == "cond-wait" and min_ticket(det, [g]):
+            return None
+        r = det.res_of(g)
+        if r is None or r not in core or not {gid_of(v) for v in det._succ[r]} <= members:
+            return None
+        why = creator_gone(det, g)
+        if why is None:
+            return None
+        gone.append(why)
+        frames = det.gs[g].frames
+        words = [w for w, _ in ix.gwords.get(g, ()) if w >= ix.static_limit]
+        plain = any(
+            not frames[fi].function.receiver or top_word0(frames[fi].args_text) != w
+            for w, fi in ix.gwords.get(g, ())
+            if w >= ix.static_limit
+        )
+        if not words or not plain:
+            return None
+        for w in words:
+            if w in ix.word_overflow or not members.issuperset(ix.word_gids.get(w, ())):
+                return None
+    return (
+        f"evidence: sealed cycle: each waits in a channel or Cond operation only another of them can end; "
+        f"{gone[0]}; no goroutine outside them carries any pointer they carry, and nothing alive is related"
+    )
+
+
+def _holders_inside(det: Detection, gids: list[int], core: set[str]) -> bool:
+    """Every goroutine of ``gids`` waits on a mutex (one holder) whose every ``held-by``
+    candidate is another goroutine of ``core``, and there is at least one. Then each goroutine
+    waits for another of the set, whoever the real holders are, so the set holds a cycle."""
+    succ = det._succ
+    if len(gids) < 2:
+        return False
+    for g in gids:
+        r = det.res_of(g)
+        if r is None or r not in core or det._node[r].get("kind") not in ("mutex", "rwmutex"):
+            return False
+        if det._node[r].get("semantics") != "one":
+            return False
+        hs = [(v, d) for v, d in succ[r].items()]
+        if not hs or any(d["kind"] != "held-by" or v not in core or v == gnode(g) for v, d in hs):
+            return False
+    return True
+
+
 def cycle_note(det: Detection, core: set[str]) -> str:
     sub = det.G.subgraph(core)
     cycles = []
@@ -282,7 +371,7 @@ def deadlock_title(det: Detection, gids: list[int], res: list[str], edges: tuple
     if len(gids) == 1:
         r = res[0] if res else "?"
         return f"self-deadlock: goroutine {names[0]} waits for {r}, which it already holds (re-lock)"
-    if any(k == "rwmutex-writer" for k in kinds):
+    if any(k == "rwmutex-writer" for k in kinds) and any(det.b[g].op == "rwmutex-lock" for g in gids):
         return f"RWMutex deadlock: recursive RLock behind a pending writer: goroutines {', '.join(names)}{more}"
     through = ", ".join(res[:4]) + ("..." if len(res) > 4 else "")
     who = ", ".join(names) + more
@@ -320,3 +409,243 @@ def behind(det: Detection) -> None:
             f = det.findings[idx]
             det.findings[idx] = dataclasses.replace(f, blocked_behind=tuple(sorted(got)))
             det.claimed.update(got)
+
+
+def waitgroup_cycles(det: Detection) -> None:
+    """A WaitGroup wait and the goroutines it started, waiting on each other (``medium``).
+
+    Evidence needed, all read in the dump (each written into the finding):
+
+    * goroutine W waits in ``WaitGroup.Wait`` and the WaitGroup's only possible releasers (the
+      graph's ``can-release`` edges) are goroutines W started from the function it waits in
+      (creator goroutine id printed, creator function on W's stack);
+    * every goroutine W started is doomed (none is alive to drain or close anything), and each
+      waits definitely: on the same WaitGroup (a Wait inside a worker), or in a plain channel
+      send or receive (never a ``select``: its cases are not printed);
+    * for a channel wait: its possible counterparts in the graph are W or W's children, and the
+      channel (its address when printed, else every non-receiver pointer argument the worker
+      carries, at least one) is carried by nobody outside W and its children: only W's frame
+      could serve it, and W is in Wait;
+    * no live goroutine related to W or its children is in sight (creator group, children,
+      pointer sharers).
+
+    Counts play no part: one worker is enough, and many workers alone prove nothing.
+    """
+    if det.global_dl:
+        return
+    ix = det.wg.index
+    if ix is None or ix.partial:
+        return
+    succ = det._succ
+    for w in sorted(det.doomed):
+        if w in det.claimed:
+            continue
+        bl = det.b[w]
+        if bl.op != "waitgroup-wait":
+            continue
+        r = det.res_of(w)
+        if r is None:
+            continue
+        kids = [k for k in ix.children.get(w, ()) if k in det.gs]
+        if not kids or any(k in det.claimed or k not in det.doomed for k in kids):
+            continue
+        wg_frames = {f.function.full for f in det.gs[w].frames}
+        if any((cb := det.gs[k].created_by) is None or cb.function.full not in wg_frames for k in kids):
+            continue
+        members = {w, *kids}
+        releasers = {gid_of(v) for v in succ[r]}
+        if None in releasers or not releasers <= members:
+            continue
+        if not releasers and not _kept_inside(det, w, r, kids, members):
+            continue
+        reasons = _worker_waits(det, w, r, kids, members)
+        if reasons is None:
+            continue
+        if det.wg.related is not None and det.wg.related.alive(sorted(members)):
+            continue
+        if not releasers:
+            reasons.append(
+                f"evidence: nobody outside these goroutines carries the WaitGroup ({r}), and nothing else in "
+                "sight can call Done"
+            )
+        gids = sorted(members)
+        nodes = {gnode(g) for g in gids}
+        res = sorted({x for x in (det.res_of(g) for g in gids) if x is not None})
+        edges = tuple(
+            Edge(u, v, d["kind"], d["confidence"], d["evidence"])
+            for u in sorted(nodes | set(res))
+            for v, d in sorted(succ[u].items())
+            if v in nodes or v in res
+        )
+        fn = site(det.gs[w], bl)[0]
+        notes = (
+            f"evidence: goroutine {w} waits in WaitGroup.Wait in {fn}; only the "
+            f"{len(kids)} goroutine(s) it started there can call Done, and each of them waits itself",
+            *reasons,
+            "evidence: none of these goroutines' relatives (creator group, children, pointer sharers) is alive",
+        )
+        det.claimed.update(gids)
+        det.findings.append(
+            Finding(
+                kind=Kind.DEADLOCK,
+                confidence=Confidence.MEDIUM,
+                title=f"deadlock: goroutine {w} ({fn}) waits for a WaitGroup the {len(kids)} goroutine(s) "
+                "it started cannot release: they wait for it in turn",
+                goroutines=tuple(gids),
+                resources=tuple(res),
+                edges=edges,
+                count=len(gids),
+                rule="waitgroup-cycle",
+                notes=notes,
+            )
+        )
+
+
+def _kept_inside(det: Detection, w: int, r: str, kids: list[int], members: set[int]) -> bool:
+    """A WaitGroup with no releaser in sight still closes the cycle when every child of W waits
+    on it too, and its address is printed, on the heap, and carried by nobody outside W and its
+    children."""
+    ix = det.wg.index
+    assert ix is not None
+    addr = det.b[w].address
+    if addr is None or addr < ix.static_limit or addr in ix.word_overflow:
+        return False
+    if any(det.b[k].op != "waitgroup-wait" or det.res_of(k) != r for k in kids):
+        return False
+    return members.issuperset(ix.word_gids.get(addr, ()))
+
+
+def _worker_waits(det: Detection, w: int, r: str, kids: list[int], members: set[int]) -> list[str] | None:
+    """Why each of W's children waits for W (or for the same WaitGroup), or None when one does
+    not definitely (see :func:`waitgroup_cycles`)."""
+    ix = det.wg.index
+    assert ix is not None
+    succ = det._succ
+    out: dict[str, None] = {}
+    for k in kids:
+        bk = det.b[k]
+        if bk.op == "waitgroup-wait" and det.res_of(k) == r:
+            out["evidence: a goroutine it started waits on the same WaitGroup (Wait inside a worker)"] = None
+            continue
+        if bk.op not in ("chan-send", "chan-recv"):
+            return None
+        rk = det.res_of(k)
+        if rk is not None and not {gid_of(v) for v in succ[rk]} <= members:
+            return None
+        if bk.address is not None:
+            words = [bk.address] if bk.address in {x for x, _ in ix.gwords.get(k, ())} else []
+        else:
+            frames = det.gs[k].frames
+            words = [
+                x
+                for x, fi in ix.gwords.get(k, ())
+                if not frames[fi].function.receiver or top_word0(frames[fi].args_text) != x
+            ]
+        if not words:
+            return None
+        for x in words:
+            if x in ix.word_overflow or not members.issuperset(ix.word_gids.get(x, ())):
+                return None
+        what = "send on" if bk.op == "chan-send" else "receive from"
+        out[
+            f"evidence: goroutine(s) it started {what} a channel nobody outside it and them carries "
+            f"({', '.join(hex(x) for x in words[:3])}): only its own frame could serve them"
+        ] = None
+    return list(out)
+
+
+def sender_cycles(det: Detection) -> None:
+    """Goroutines blocked sending on channels that only they carry (``medium``).
+
+    Evidence needed, all read in the dump: a set of two or more doomed goroutines, each blocked
+    in a plain channel send (never a ``select``) at a site of its own (senders alike at one site
+    are an N-cast leak, not a cycle), each carrying at least one exact heap pointer
+    argument that is not a method receiver, every such word carried by nobody outside the set
+    (the channel's printed address among them when the runtime prints it); each member's
+    possible counterparts in the graph are in the set; the function that started each has
+    returned (nobody can still hold the channels in a local); nothing alive is related. Then
+    every goroutine that could receive is itself blocked sending: they wait on each other.
+    """
+    if det.global_dl:
+        return
+    ix = det.wg.index
+    if ix is None or ix.partial:
+        return
+    succ = det._succ
+    words_of: dict[int, list[int]] = {}
+    for g in sorted(det.doomed):
+        if g in det.claimed or det.b[g].op != "chan-send":
+            continue
+        frames = det.gs[g].frames
+        ws = [
+            w
+            for w, fi in ix.gwords.get(g, ())
+            if w >= ix.static_limit
+            and w not in ix.word_overflow
+            and (not frames[fi].function.receiver or top_word0(frames[fi].args_text) != w)
+        ]
+        addr = det.b[g].address
+        if ws and (addr is None or addr in ws):
+            words_of[g] = ws
+    # group the senders by the words they share; a word anyone else carries spoils its group
+    parent = {g: g for g in words_of}
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    spoiled: set[int] = set()
+    for g, ws in words_of.items():
+        for w in ws:
+            for o in ix.word_gids.get(w, ()):
+                if o not in words_of:
+                    spoiled.add(g)
+                elif find(o) != find(g):
+                    parent[find(o)] = find(g)
+    groups: dict[int, list[int]] = {}
+    for g in words_of:
+        groups.setdefault(find(g), []).append(g)
+    bad_roots = {find(g) for g in spoiled}
+    for root, gids in groups.items():
+        if len(gids) < 2 or root in bad_roots:
+            continue
+        members = set(gids)
+        # a cycle, not senders alike on one result channel (N-cast, first error): each member
+        # stands alone at its own blocking site
+        if len({site(det.gs[g], det.b[g]) for g in gids}) != len(gids):
+            continue
+        gone = [creator_gone(det, g) for g in gids]
+        if not all(gone):
+            continue
+        ok = True
+        for g in gids:
+            r = det.res_of(g)
+            if r is not None and not {gid_of(v) for v in succ[r]} <= members:
+                ok = False
+                break
+        if not ok or (det.wg.related is not None and det.wg.related.alive(sorted(gids))):
+            continue
+        gids = sorted(gids)
+        shared = sorted({w for g in gids for w in words_of[g]})
+        names = ", ".join(f"{g} ({site(det.gs[g], det.b[g])[0]})" for g in gids[:4])
+        det.claimed.update(gids)
+        det.findings.append(
+            Finding(
+                kind=Kind.DEADLOCK,
+                confidence=Confidence.MEDIUM,
+                title=f"deadlock: {len(gids)} goroutines all blocked sending on channels only they carry: {names}",
+                goroutines=tuple(gids),
+                resources=tuple(sorted({x for x in map(det.res_of, gids) if x is not None})),
+                edges=tuple(det.waits_edges(gids)),
+                count=len(gids),
+                rule="sender-cycle",
+                notes=(
+                    "evidence: every goroutine that carries these channels ("
+                    + ", ".join(hex(w) for w in shared[:6])
+                    + ") is itself blocked sending, so none can receive",
+                    f"evidence: {gone[0]}; nothing alive related to them is in sight",
+                ),
+            )
+        )

@@ -20,13 +20,22 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from .blocking import top_words
 from .confidence import Confidence, min_conf
 from .doomed import Detection, site
 from .findings import Finding
 from .holders import top_word0
 from .nodes import gid_of, is_gnode
 
-__all__ = ["FAR_BEYOND_POOL", "SiteEvidence", "channel_site_evidence", "creator_exited", "dep_conf", "stuck_confidence"]
+__all__ = [
+    "FAR_BEYOND_POOL",
+    "SiteEvidence",
+    "channel_site_evidence",
+    "creator_exited",
+    "dep_conf",
+    "min_ticket",
+    "stuck_confidence",
+]
 
 #: Goroutines parked at one channel site: this many is far beyond any fixed pool size.
 FAR_BEYOND_POOL = 1000
@@ -192,3 +201,20 @@ def dep_conf(det: Detection, releasers: Iterable[str]) -> str:
     sc: dict[int, str] = det.sc or {}
     vals = [sc.get(gid_of(v) or -1, "medium") for v in releasers if is_gnode(v)]
     return min_conf(*vals) if vals else "certain"
+
+
+def min_ticket(det: Detection, waiters: list[int]) -> int:
+    """The lowest notify-list ticket the waiters hold, as ``sync.runtime_notifyListWait(l, t)``
+    prints it exactly (0 when no waiter's ticket is printed exactly): tickets are handed out in
+    order, one per Wait, so a lowest ticket above 0 means earlier waits were woken by a signal."""
+    out: int | None = None
+    for gid in waiters:
+        for f in det.gs[gid].frames:
+            if f.function.full == "sync.runtime_notifyListWait":
+                ws = top_words(f.args_text)
+                if len(ws) > 1 and ws[1][1] and ws[1][0] is not None:
+                    out = ws[1][0] if out is None else min(out, ws[1][0])
+                break
+        else:
+            return 0  # a waiter whose ticket is not shown: no claim
+    return out or 0

@@ -28,10 +28,11 @@ from operator import attrgetter, itemgetter
 from typing import Any
 
 from ..model import Goroutine
-from .blocking import Blockings, top_words
+from .blocking import Blockings
 from .confidence import down
 from .index import CONTAINER_SPAN, MAX_CANDIDATES, GraphIndex
 from .nodes import gnode
+from .reentry import held_write_lock, match_unprinted_readers, recursion_evidence, top_word0, unprinted_gate
 
 __all__ = ["infer_lock_holders", "infer_rw_writers", "is_go_wrapper"]
 
@@ -194,6 +195,15 @@ def _in_frame_holders(ix: GraphIndex, ws: list[int], lock: int, cands: dict[int,
         if site is None or site >= len(frames):
             continue
         sf = frames[site]
+        rec = recursion_evidence(ix, gid, lock, site)
+        if rec is not None:
+            score, rev = 2, ("recursion", *rec)
+            if ix.alive_related([gid]):
+                score, rev = 1, ("recursion+open", *rec)
+            old = cands.get(gid)
+            if old is None or old[:2] <= (1, score):
+                cands[gid] = (1, score, 0, rev)
+            continue
         r = top_word0(sf.args_text) if sf.function.receiver else None
         if r is None or r < limit or not 0 <= lock - r <= CONTAINER_SPAN:
             continue
@@ -282,6 +292,14 @@ def _holder_evidence(ix: GraphIndex, gid: int, ev: tuple[str, int, int], lock: i
             f"{w:#x} {off}, and no other goroutine carries it: the lock was taken earlier in this frame "
             "(a second Lock where an Unlock was meant) or by its callers"
         )
+    if form == "recursion":
+        sf = frames[ix.b[gid].site or 0]
+        return (
+            f"self-deadlock by recursion?: goroutine {gid} blocks in {sf.function.full} (line {sf.line}), and "
+            + ("it is" if f.function.full == sf.function.full else f"{f.function.full}, a method of the same type, is")
+            + f" on its stack below, at line {f.line} (frame {fi}): the outer call may hold the lock the "
+            f"inner one takes again; the goroutine carries it ({w:#x}) and no other goroutine does"
+        )
     return f"re-lock?: {where}, above the blocking call, points {lock - w} bytes below the lock"
 
 
@@ -334,7 +352,18 @@ def eliminate(ix: GraphIndex, node: str, ws: list[int]) -> None:
     # 1. a waiter whose callers could have taken the lock (self re-lock)
     relockers = [w for w in ws if has_callers(ix, w)]
     if relockers:
+        # mutual exclusion: re-lockers standing two or more at one place (the same function and
+        # line in every frame) cannot all hold the lock from there; ruled out while a lone one is left
+        lone, set_aside = _lone(ix, relockers)
+        if set_aside:
+            relockers = lone
         conf = "medium" if len(relockers) == 1 else "low"
+        why = (
+            f"; {len(set_aside)} other waiter(s) (goroutine {', '.join(map(str, set_aside[:5]))}) stand two or more "
+            "at one place, and a mutex has one holder: ruled out"
+            if set_aside
+            else ""
+        )
         for w in relockers[:MAX_CANDIDATES]:
             ix.add_edge(
                 node,
@@ -342,7 +371,7 @@ def eliminate(ix: GraphIndex, node: str, ws: list[int]) -> None:
                 "held-by",
                 conf,
                 "by elimination: no other goroutine carries this lock and nothing alive is related; "
-                f"a caller of {site_func(ix, w)} in goroutine {w} may hold it (re-lock)",
+                f"a caller of {site_func(ix, w)} in goroutine {w} may hold it (re-lock)" + why,
             )
         return
     # 2. a stuck sibling that does not wait on this lock
@@ -357,11 +386,7 @@ def eliminate(ix: GraphIndex, node: str, ws: list[int]) -> None:
     if stuck_sib:
         # mutual exclusion: candidates standing two or more at one place (the same function and
         # line in every frame) cannot all hold the lock; ruled out while a lone one is left
-        points: dict[tuple[Any, ...], list[int]] = defaultdict(list)
-        for x in stuck_sib[: 4 * MAX_CANDIDATES]:
-            points[tuple((f.function.full, f.line) for f in ix.gs[x].frames)].append(x)
-        alone = [x for xs in points.values() if len(xs) == 1 for x in xs]
-        crowd = sorted(set(stuck_sib) - set(alone)) if alone else []
+        alone, crowd = _lone(ix, stuck_sib)
         ranked = sorted(alone) if alone else stuck_sib
         why = ""
         if crowd:
@@ -386,6 +411,17 @@ def eliminate(ix: GraphIndex, node: str, ws: list[int]) -> None:
     ix.G.nodes[node]["orphan"] = True
 
 
+def _lone(ix: GraphIndex, gids: list[int]) -> tuple[list[int], list[int]]:
+    """(those of ``gids`` alone at their place, the others) when at least one is alone, else
+    (``gids``' first ones, []): two or more at one place (the same function and line in every
+    frame) cannot all hold one mutex from there."""
+    points: dict[tuple[Any, ...], list[int]] = defaultdict(list)
+    for x in gids[: 4 * MAX_CANDIDATES]:
+        points[tuple((f.function.full, f.line) for f in ix.gs[x].frames)].append(x)
+    alone = [x for xs in points.values() if len(xs) == 1 for x in xs]
+    return (alone, sorted(set(gids) - set(alone))) if alone else (list(gids), [])
+
+
 def has_callers(ix: GraphIndex, gid: int) -> bool:
     """Does the blocking call site have a user caller (a go-statement wrapper does not count)?"""
     bl = ix.b[gid]
@@ -406,49 +442,6 @@ def site_func(ix: GraphIndex, gid: int) -> str:
 # ------------------------------------------------------------------ RWMutex writers
 
 
-def _unprinted_gate(ix: GraphIndex, writer: int) -> None:
-    """runtime.Stack and pprof dumps print no RWMutex address when RLock and Lock are inlined
-    (``sync.(*RWMutex).RLock(...)``): readers blocked in RLock then each wait on a node of their
-    own. When the dump holds exactly one pending writer, also unprinted, and no RWMutex is
-    printed at all, an RLock waits only while a writer is pending, so the readers queue behind
-    that writer (medium, "the only pending writer in sight"): their waits move to its gate."""
-    if ix.b[writer].role != "writer-readers":
-        return
-    base = ix.res_node.get(writer)
-    readers = [
-        gid
-        for gid, bl in ix.b.items()
-        if not bl.system and bl.op == "rwmutex-rlock" and str(ix.res_node.get(gid, "")).startswith("rwmutex?")
-    ]
-    if base is None or not readers:
-        return
-    gate = f"{base}#writer"
-    ix.G.add_node(gate, type="resource", kind="rwmutex-writer", address=None, semantics="any")
-    for r in readers:
-        old = ix.res_node[r]
-        src = gnode(r)
-        if ix.G.has_edge(src, old):
-            ix.G.remove_edge(src, old)
-        if old in ix.waiters:
-            ix.waiters[old] = [x for x in ix.waiters[old] if x != r]
-            if not ix.waiters[old]:
-                del ix.waiters[old]
-                if ix.G.degree(old) == 0:
-                    ix.G.remove_node(old)
-        ix.G.add_edge(
-            src,
-            gate,
-            kind="waits-for",
-            confidence="medium",
-            evidence=(
-                f"RLock blocks behind a pending writer; the RWMutex's address is not printed: goroutine {writer} "
-                "is the only pending writer in sight"
-            ),
-        )
-        ix.waiters[gate].append(r)
-        ix.res_node[r] = gate
-
-
 def infer_rw_writers(ix: GraphIndex) -> None:
     """RLock waiters queue behind a pending writer: the gate node -> writer goroutines."""
     writers: dict[int, list[int]] = defaultdict(list)
@@ -463,7 +456,8 @@ def infer_rw_writers(ix: GraphIndex) -> None:
         else:
             writers[addr].append(gid)
     if not writers and len(unknown_writers) == 1:
-        _unprinted_gate(ix, unknown_writers[0])
+        unprinted_gate(ix, unknown_writers[0])
+    match_unprinted_readers(ix, writers)
     gates = [n for n in ix.waiters if n.endswith("#writer")]
     orphan_gates = []
     for gate in gates:
@@ -480,6 +474,9 @@ def infer_rw_writers(ix: GraphIndex) -> None:
                 )
         else:
             orphan_gates.append(gate)
+    if not unknown_writers:
+        for gate in orphan_gates:
+            held_write_lock(ix, gate)
     if orphan_gates and unknown_writers:
         conf = "medium" if len(orphan_gates) == 1 and len(unknown_writers) == 1 else "low"
         for gate in orphan_gates:
@@ -511,17 +508,46 @@ def infer_rw_writers(ix: GraphIndex) -> None:
         base = gate[: -len("#writer")]
         if base not in ix.G:
             continue
-        if any(d["kind"] == "held-by" for _, _, d in ix.G.out_edges(base, data=True)):
-            continue
+        held = [(v, d) for _, v, d in ix.G.out_edges(base, data=True) if d["kind"] == "held-by"]
         waiting_writers = [w for w in ix.waiters.get(base, [])]
         if not waiting_writers:
             continue
         readers = ix.waiters.get(gate, [])
+        # low candidates by elimination that are all blocked readers: a reader re-entering RLock
+        # (recursion_evidence) may still single one out below
+        weak = held and all(d["confidence"] == "low" and v in {gnode(r) for r in readers} for v, d in held)
+        if held and not weak:
+            continue
         # holder candidates among goroutines carrying the address were added already; here by
         # elimination: the blocked readers themselves (recursive RLock) when nothing alive is near
         if ix.alive_related(readers + waiting_writers):
             continue
         conf = "medium" if len(readers) == 1 else "low"
+        addr = ix.G.nodes[base]["address"]
+        reentrant = []
+        if addr is not None:
+            for r in readers:
+                rev = recursion_evidence(ix, r, addr, ix.b[r].site or 0)
+                if rev is not None:
+                    reentrant.append((r, rev))
+        if len(readers) > 1 and len(reentrant) == 1:
+            # one reader re-enters RLock from a caller (recursion, or a method of the same type
+            # below it): it holds the read lock; the others arrived after the writer
+            r, rev = reentrant[0]
+            for v, _ in held:
+                ix.G.remove_edge(base, v)
+            ix.add_edge(
+                base,
+                gnode(r),
+                "held-by",
+                "medium",
+                f"by elimination: the writer waits for active readers, nothing alive is related, and of the "
+                f"{len(readers)} blocked readers only goroutine {r} re-enters RLock: "
+                + _holder_evidence(ix, r, ("recursion", *rev), addr),
+            )
+            continue
+        if held:
+            continue
         for r in readers[:MAX_CANDIDATES]:
             ix.add_edge(
                 base,
@@ -550,11 +576,3 @@ def is_go_wrapper(f: Any, g: Goroutine) -> bool:
     return (
         bool(_WRAPPER.search(name)) and name.count(".") == cb.function.full.count(".") + 1 and f.args_text in ("", "{}")
     )
-
-
-def top_word0(args_text: str) -> int | None:
-    """The first argument word of a frame when it is printed exactly (a method's receiver)."""
-    ws = top_words(args_text)
-    if ws and ws[0][1]:
-        return ws[0][0]
-    return None

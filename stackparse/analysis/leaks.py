@@ -19,10 +19,9 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from ..model import Goroutine
-from .blocking import top_words
 from .confidence import Confidence, Kind, conf_rank, min_conf
 from .doomed import Detection, plural, site
-from .evidence import _alone_carries, channel_site_evidence, creator_gone, dep_conf
+from .evidence import _alone_carries, channel_site_evidence, creator_gone, dep_conf, min_ticket
 from .findings import Finding
 from .nodes import gid_of, gnode
 
@@ -187,23 +186,6 @@ def cond_leaks(det: Detection, rest: list[int]) -> None:
             edges=tuple(det.waits_edges(waiters)),
             notes=tuple(notes),
         )
-
-
-def min_ticket(det: Detection, waiters: list[int]) -> int:
-    """The lowest notify-list ticket the waiters hold, as ``sync.runtime_notifyListWait(l, t)``
-    prints it exactly (0 when no waiter's ticket is printed exactly): tickets are handed out in
-    order, one per Wait, so a lowest ticket above 0 means earlier waits were woken by a signal."""
-    out: int | None = None
-    for gid in waiters:
-        for f in det.gs[gid].frames:
-            if f.function.full == "sync.runtime_notifyListWait":
-                ws = top_words(f.args_text)
-                if len(ws) > 1 and ws[1][1] and ws[1][0] is not None:
-                    out = ws[1][0] if out is None else min(out, ws[1][0])
-                break
-        else:
-            return 0  # a waiter whose ticket is not shown: no claim
-    return out or 0
 
 
 def site_leaks(det: Detection, rest: list[int]) -> None:

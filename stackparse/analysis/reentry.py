@@ -1,0 +1,225 @@
+"""Re-entry: a goroutine that blocks on a lock it may already hold, read from its own stack
+(part of the holders family, :mod:`.holders`, which offers what this module finds as holder
+candidates).
+
+* :func:`recursion_evidence`: the blocking function is on the stack again below the blocking
+  frame (recursion), or a method of the same type is, when the blocking method's receiver is the
+  lock's struct (a callback re-entering its object); the goroutine carries the lock and nobody
+  else does.
+* :func:`unprinted_gate`: with one pending writer and no RWMutex printed at all, the readers
+  queue behind that writer.
+* :func:`match_unprinted_readers`: an inlined RLock prints no RWMutex address; a reader blocked
+  in a method whose receiver is the very struct a pending writer carries, and whose RWMutex
+  that writer waits to Lock lies inside it, waits behind that writer.
+"""
+
+from __future__ import annotations
+
+from .blocking import top_words
+from .index import CONTAINER_SPAN, GraphIndex
+from .nodes import gnode
+
+__all__ = ["held_write_lock", "match_unprinted_readers", "recursion_evidence", "top_word0", "unprinted_gate"]
+
+
+def top_word0(args_text: str) -> int | None:
+    """The first argument word of a frame when it is printed exactly (a method's receiver)."""
+    ws = top_words(args_text)
+    if ws and ws[0][1]:
+        return ws[0][0]
+    return None
+
+
+def recursion_evidence(ix: GraphIndex, gid: int, lock: int, site: int) -> tuple[int, int] | None:
+    """A waiter whose blocking function is on its own stack again below the blocking frame (a
+    recursive call, direct or through other frames; or, when the blocking method's receiver is
+    the lock's struct, another method of the same type: a callback re-entering it), which
+    carries the lock (its address or a pointer at most CONTAINER_SPAN bytes below it) in a
+    frame below the blocking one: the outer call, past the lock call its inner one blocks at,
+    may hold the lock it locks again. (frame index of the outer call, word carried), or None."""
+    frames = ix.gs[gid].frames
+    sf = frames[site]
+    fn = sf.function.full
+    outer = next((i for i in range(site + 1, len(frames)) if frames[i].function.full == fn), None)
+    if outer is None and sf.function.receiver:
+        # a caller that is a method of the same type, when the blocking method's receiver is
+        # the lock's struct (a callback that re-enters the object: Notify -> hook -> Watch)
+        r = top_word0(sf.args_text)
+        if r is not None and r >= ix.static_limit and 0 <= lock - r <= CONTAINER_SPAN:
+            outer = next(
+                (
+                    i
+                    for i in range(site + 1, len(frames))
+                    if frames[i].function.receiver == sf.function.receiver
+                    and frames[i].function.package == sf.function.package
+                ),
+                None,
+            )
+    if outer is None:
+        return None
+    for w, fi in ix.gwords.get(gid, ()):
+        if fi > site and w >= ix.static_limit and 0 <= lock - w <= CONTAINER_SPAN:
+            return (outer, w)
+    return None
+
+
+def match_unprinted_readers(ix: GraphIndex, writers: dict[int, list[int]]) -> None:
+    """Readers blocked in an inlined RLock (their node ``rwmutex?g<id>``: no address printed)
+    whose blocking frame is a method whose receiver ``r`` is printed exactly, when exactly one
+    RWMutex ``L`` with pending writers (``writers``: address -> writer ids) lies at most
+    CONTAINER_SPAN bytes above ``r`` and one of its writers carries ``r`` itself: an RLock waits
+    only while a writer is pending, and reader and writer work on the one struct, so the reader
+    queues behind that writer's gate (``medium``; the evidence says so). Readers that match no
+    writer, or several, are left as they were."""
+    limit = ix.static_limit
+    for gid, bl in list(ix.b.items()):
+        if bl.system or bl.op != "rwmutex-rlock":
+            continue
+        old = ix.res_node.get(gid)
+        if old is None or not str(old).startswith("rwmutex?"):
+            continue
+        frames = ix.gs[gid].frames
+        site = bl.site
+        if site is None or site >= len(frames) or not frames[site].function.receiver:
+            continue
+        r = top_word0(frames[site].args_text)
+        if r is None or r < limit:
+            continue
+        fits = []
+        for addr, ws in writers.items():
+            if not 0 <= addr - r <= CONTAINER_SPAN:
+                continue
+            carriers = [w for w in ws if any(x == r for x, _ in ix.gwords.get(w, ()))]
+            if carriers:
+                fits.append((addr, carriers))
+        if len(fits) != 1:
+            continue
+        addr, carriers = fits[0]
+        _move_reader(ix, gid, old, addr, (
+            "RLock blocks behind a pending writer; the RWMutex's address is not printed, but "
+            f"{frames[site].function.full}'s receiver {r:#x} is the struct goroutine {carriers[0]} "
+            f"carries while it waits to Lock the RWMutex at {addr:#x}, {addr - r} bytes into it"
+        ))
+    _readers_of_known_gates(ix)
+
+
+def _move_reader(ix: GraphIndex, gid: int, old: str, addr: int, evidence: str) -> None:
+    """Move reader ``gid``'s wait from its own ``rwmutex?g<id>`` node to the gate of the RWMutex
+    at ``addr`` (``medium``, with ``evidence``)."""
+    base = f"rwmutex@{addr:#x}"
+    gate = f"{base}#writer"
+    ix.add_res(gate, "rwmutex-writer", addr, "any")
+    src = gnode(gid)
+    if ix.G.has_edge(src, old):
+        ix.G.remove_edge(src, old)
+    if old in ix.waiters:
+        ix.waiters[old] = [x for x in ix.waiters[old] if x != gid]
+        if not ix.waiters[old]:
+            del ix.waiters[old]
+            if ix.G.degree(old) == 0:
+                ix.G.remove_node(old)
+    ix.G.add_edge(src, gate, kind="waits-for", confidence="medium", evidence=evidence)
+    ix.waiters[gate].append(gid)
+    ix.res_node[gid] = gate
+
+
+def _readers_of_known_gates(ix: GraphIndex) -> None:
+    """Readers blocked in an inlined RLock (no address printed) whose blocking frame carries,
+    as exactly printed arguments, the address of exactly one RWMutex another reader already
+    waits on (its gate node): they wait on that same RWMutex (``medium``)."""
+    gates = {ix.G.nodes[n]["address"]: n for n in list(ix.waiters) if n.endswith("#writer")}
+    gates.pop(None, None)
+    if not gates:
+        return
+    for gid, bl in list(ix.b.items()):
+        if bl.system or bl.op != "rwmutex-rlock":
+            continue
+        old = ix.res_node.get(gid)
+        if old is None or not str(old).startswith("rwmutex?"):
+            continue
+        frames = ix.gs[gid].frames
+        site = bl.site
+        if site is None or site >= len(frames):
+            continue
+        words = {w for w, exact in top_words(frames[site].args_text) if exact and w is not None}
+        fits = sorted(w for w in words if w in gates and w >= ix.static_limit)
+        if len(fits) != 1:
+            continue
+        addr = fits[0]
+        others = [x for x in ix.waiters.get(gates[addr], ()) if x != gid]
+        if not others:
+            continue
+        _move_reader(ix, gid, old, addr, (
+            "RLock blocks behind a writer; the RWMutex's address is not printed, but "
+            f"{frames[site].function.full} carries {addr:#x} as an argument, the RWMutex goroutine {others[0]} "
+            "waits to read too"
+        ))
+
+
+def held_write_lock(ix: GraphIndex, gate: str) -> None:
+    """An RLock waits only while a writer holds or waits for the RWMutex. With no writer waiting
+    in sight (an orphan gate), a writer holds it: when exactly one goroutine other than its
+    blocked readers carries the RWMutex's address exactly (a heap address), it is taken as that
+    writer (``can-release``, ``medium``: the readers wait until it unlocks). Nothing is added
+    when none or several do."""
+    addr = ix.G.nodes[gate]["address"]
+    if addr is None or addr < ix.static_limit or addr in ix.word_overflow:
+        return
+    readers = set(ix.waiters.get(gate, ()))
+    cands = [
+        g for g in ix.word_gids.get(addr, ()) if g not in readers and not ix.b[g].system and not ix.b[g].dumper
+    ]
+    if len(cands) != 1:
+        return
+    c = cands[0]
+    ix.add_edge(
+        gate,
+        gnode(c),
+        "can-release",
+        "medium",
+        f"no writer waits for the RWMutex at {addr:#x} in sight, so a writer holds it: goroutine {c} is the "
+        "only goroutine other than its blocked readers that carries its address",
+    )
+
+
+def unprinted_gate(ix: GraphIndex, writer: int) -> None:
+    """runtime.Stack and pprof dumps print no RWMutex address when RLock and Lock are inlined
+    (``sync.(*RWMutex).RLock(...)``): readers blocked in RLock then each wait on a node of their
+    own. When the dump holds exactly one pending writer, also unprinted, and no RWMutex is
+    printed at all, an RLock waits only while a writer is pending, so the readers queue behind
+    that writer (medium, "the only pending writer in sight"): their waits move to its gate."""
+    if ix.b[writer].role != "writer-readers":
+        return
+    base = ix.res_node.get(writer)
+    readers = [
+        gid
+        for gid, bl in ix.b.items()
+        if not bl.system and bl.op == "rwmutex-rlock" and str(ix.res_node.get(gid, "")).startswith("rwmutex?")
+    ]
+    if base is None or not readers:
+        return
+    gate = f"{base}#writer"
+    ix.G.add_node(gate, type="resource", kind="rwmutex-writer", address=None, semantics="any")
+    for r in readers:
+        old = ix.res_node[r]
+        src = gnode(r)
+        if ix.G.has_edge(src, old):
+            ix.G.remove_edge(src, old)
+        if old in ix.waiters:
+            ix.waiters[old] = [x for x in ix.waiters[old] if x != r]
+            if not ix.waiters[old]:
+                del ix.waiters[old]
+                if ix.G.degree(old) == 0:
+                    ix.G.remove_node(old)
+        ix.G.add_edge(
+            src,
+            gate,
+            kind="waits-for",
+            confidence="medium",
+            evidence=(
+                f"RLock blocks behind a pending writer; the RWMutex's address is not printed: goroutine {writer} "
+                "is the only pending writer in sight"
+            ),
+        )
+        ix.waiters[gate].append(r)
+        ix.res_node[r] = gate

@@ -1,0 +1,182 @@
+"""Recall rules on real corpus dumps: each test fails without its rule (the goroutines were a
+``low`` lead or unnamed before), and checks that the finding shows its evidence."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import stackparse
+
+CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+
+
+def _analyze(version: str, name: str) -> stackparse.Analysis:
+    p = CORPUS / version / name
+    if not p.exists():
+        pytest.skip(f"{p} is not in the corpus")
+    return stackparse.analyze(stackparse.parse(p.read_text()))
+
+
+def _fn_gids(a: stackparse.Analysis, fn: str) -> set[int]:
+    assert a.dump is not None
+    return {g.id for g in a.dump.goroutines if any(f.function.full == fn for f in g.frames)}
+
+
+@pytest.mark.parametrize(
+    ("version", "name"),
+    [("go1.27", "bug_wg_wait_before_drain.stack.txt"), ("go1.27", "bug_wg_errors_unbuffered.stack.txt")],
+)
+def test_waitgroup_wait_before_draining_is_a_deadlock(version: str, name: str) -> None:
+    """The collector waits in wg.Wait for workers it started; they block sending on a channel
+    nobody outside them carries (only the collector's frame could read it). Before: a low
+    "WaitGroup wait that cannot return" lead."""
+    a = _analyze(version, name)
+    dl = [f for f in a.at_least("medium") if f.rule == "waitgroup-cycle"]
+    assert len(dl) == 1, [(f.rule, f.confidence, f.title) for f in a.findings]
+    f = dl[0]
+    assert f.kind == "deadlock" and f.confidence == "medium"
+    assert any("only its own frame could serve them" in n for n in f.notes), f.notes
+    assert any(e.kind == "can-release" and "started by the waiter" in e.evidence for e in f.edges)
+
+
+def test_wait_inside_a_worker_is_a_deadlock() -> None:
+    """indexAll starts three indexSegment goroutines that each call wg.Wait on the group before
+    their own Done: all four wait on one WaitGroup nobody else carries. Before: a low "WaitGroup
+    wait with no worker in sight"."""
+    a = _analyze("go1.27", "bug_wg_wait_in_worker.stack.txt")
+    [f] = [f for f in a.at_least("medium") if f.rule == "waitgroup-cycle"]
+    assert set(f.goroutines) == _fn_gids(a, "main.indexAll") | _fn_gids(a, "main.indexSegment")
+    assert any("waits on the same WaitGroup" in n for n in f.notes), f.notes
+
+
+@pytest.mark.parametrize("name", ["bug_dl_recursive.stack.txt", "bug_dl_once_recursive.stack.txt"])
+def test_recursive_relock_is_a_self_deadlock(name: str) -> None:
+    """runDuScan's (*dirNode).totalSize (and pluginBoot's (*pluginSet).load through sync.Once)
+    blocks on a lock while the same function is on its stack again below it; the goroutine
+    carries the lock's struct and nobody else does. Before: a low "lock with no holder" leak."""
+    a = _analyze("go1.27", name)
+    [f] = [f for f in a.findings if f.kind == "deadlock"]
+    assert f.at_least("medium") and len(f.goroutines) == 1 and len(f.blocked_behind) == 1
+    assert any("self-deadlock by recursion?" in e.evidence for e in f.edges if e.kind == "held-by"), f.edges
+
+
+def test_callback_reentering_its_object_is_a_self_deadlock() -> None:
+    """bug_dl_callback: hubEventSource's (*watchHub).Notify calls a watcher that calls
+    (*watchHub).Watch, which locks the hub again; two hubLateWatcher goroutines wait in Watch at
+    one place (mutual exclusion sets them aside). Before: a low "lock with no holder" leak."""
+    a = _analyze("go1.27", "bug_dl_callback.stack.txt")
+    [f] = [f for f in a.findings if f.kind == "deadlock"]
+    assert f.at_least("medium")
+    assert set(f.goroutines) == _fn_gids(a, "main.hubEventSource")
+    assert set(f.blocked_behind) == _fn_gids(a, "main.hubLateWatcher")
+    assert any("a method of the same type" in e.evidence for e in f.edges if e.kind == "held-by"), f.edges
+
+
+def test_reentrant_reader_behind_a_writer_is_singled_out() -> None:
+    """bug_rwr_recursive: enabledAll holds f.mu.RLock and calls enabled, which RLocks again
+    behind flagUpdater's pending Lock; flagDashboard's RLock arrives later. The inlined RLock
+    prints no RWMutex address. Before: three low "lock with no holder" leaks. Now both readers
+    queue behind the writer (their receiver is the struct the writer carries), the one with
+    (*featureFlags).enabledAll below is the read holder, and the late reader is behind."""
+    a = _analyze("go1.27", "bug_rwr_recursive.stack.txt")
+    [f] = [f for f in a.findings if f.kind == "deadlock"]
+    assert f.at_least("medium")
+    assert set(f.goroutines) == _fn_gids(a, "main.flagEvaluator") | _fn_gids(a, "main.flagUpdater")
+    assert set(f.blocked_behind) == _fn_gids(a, "main.flagDashboard")
+    assert any("only goroutine" in e.evidence and "re-enters RLock" in e.evidence for e in f.edges), f.edges
+    assert any("the struct goroutine" in e.evidence for e in f.edges if e.kind == "waits-for")
+
+
+def test_rlock_behind_a_writer_that_holds_the_lock() -> None:
+    """bug_abba_rw: restock holds the inventory's write lock and waits for the order book's
+    mutex; placeOrder holds the order book and waits in an inlined RLock (no address printed).
+    No writer waits in Lock, so a writer holds the RWMutex: restock is the only goroutine other
+    than the blocked readers carrying its address. Before: three low leaks."""
+    a = _analyze("go1.27", "bug_abba_rw.stack.txt")
+    [f] = [f for f in a.findings if f.kind == "deadlock"]
+    assert f.at_least("medium") and "recursive RLock" not in f.title
+    members = set(f.goroutines) | set(f.blocked_behind)
+    assert _fn_gids(a, "main.restock") | _fn_gids(a, "main.placeOrder") <= set(f.goroutines)
+    assert _fn_gids(a, "main.stockViewer") <= members
+    ev = [e.evidence for e in f.edges]
+    assert any("so a writer holds it" in e for e in ev), ev
+    assert any("as an argument, the RWMutex goroutine" in e for e in ev), ev
+
+
+def test_write_lock_held_across_a_channel_wait() -> None:
+    """bug_chanlock_rwmutex: schemaMigrator holds s.mu's write lock while it waits for done;
+    migrationWorker must RLock s.mu before it closes done. The cycle runs through the RWMutex's
+    reader side (its writer gate), which counts as a lock for the closed-world raise. Before: a
+    low cycle, reported as leads."""
+    a = _analyze("go1.27", "bug_chanlock_rwmutex.stack.txt")
+    [f] = [f for f in a.findings if f.kind == "deadlock"]
+    assert f.at_least("medium")
+    assert _fn_gids(a, "main.schemaMigrator") | _fn_gids(a, "main.migrationWorker") <= set(f.goroutines)
+    assert any("closed world" in n for n in f.notes), f.notes
+
+
+def test_lock_cycle_whose_holders_are_only_known_as_candidates() -> None:
+    """bug_cycle3_global: three stages each hold one package-level mutex and want the next; no
+    goroutine carries a lock address, so each lock's holder is "one of the two other stuck
+    stages". Whoever holds which, each waits for another of the three: a cycle. Before: three
+    low "no holder" leaks."""
+    a = _analyze("go1.27", "bug_cycle3_global.stack.txt")
+    [f] = [f for f in a.findings if f.kind == "deadlock"]
+    assert f.at_least("medium")
+    stages = _fn_gids(a, "main.ingestStage") | _fn_gids(a, "main.indexStage") | _fn_gids(a, "main.storeStage")
+    assert set(f.goroutines) == stages
+    assert any("whichever holds which" in n for n in f.notes), f.notes
+
+
+def test_relock_of_a_package_level_mutex_among_queued_waiters() -> None:
+    """bug_dl_global_mutex: loadPlugins holds registryMu and calls registerPlugin, which locks it
+    again; two pluginProbe goroutines queue in registerPlugin at one place. Nobody carries the
+    (package-level) lock. The two probes stand at one place and cannot both hold it from there,
+    so the lone re-locker is left. Before: three low candidates and a low leak."""
+    a = _analyze("go1.27", "bug_dl_global_mutex.stack.txt")
+    [f] = [f for f in a.findings if f.kind == "deadlock"]
+    assert f.at_least("medium")
+    assert set(f.goroutines) == _fn_gids(a, "main.pluginLoader")
+    assert set(f.blocked_behind) == _fn_gids(a, "main.pluginProbe")
+    assert any("stand two or more at one place" in e.evidence for e in f.edges if e.kind == "held-by"), f.edges
+
+
+def test_two_peers_sending_to_each_other_are_a_deadlock() -> None:
+    """bug_chan_pingpong: peerAlpha and peerBeta both send first on the two unbuffered channels
+    only they carry. Before: two medium "send whose receiver is gone" leaks, not a deadlock."""
+    a = _analyze("go1.27", "bug_chan_pingpong.stack.txt")
+    [f] = [f for f in a.findings if f.kind == "deadlock"]
+    assert f.confidence == "medium"
+    assert set(f.goroutines) == _fn_gids(a, "main.peerAlpha") | _fn_gids(a, "main.peerBeta")
+    assert any("is itself blocked sending, so none can receive" in n or "sealed cycle" in n for n in f.notes), f.notes
+
+
+def test_senders_alike_on_one_result_channel_stay_a_leak() -> None:
+    """bug_ncast_first_wins: several senders alike on one result channel after the caller took
+    the first answer: a leak, not a sender cycle."""
+    a = _analyze("go1.27", "bug_ncast_first_wins.stack.txt")
+    assert not [f for f in a.findings if f.rule == "sender-cycle"]
+    assert any(f.kind == "leak" and f.at_least("medium") for f in a.findings)
+
+
+@pytest.mark.parametrize("version", ["go1.27", "go1.21"])
+def test_broadcast_under_lock_then_send_is_a_sealed_cycle(version: str) -> None:
+    """bug_cond_broadcast_under_lock: stageGate broadcasts and then, still holding the Cond's
+    lock, sends to stageRunner, which must re-take that lock inside Cond.Wait before it can
+    receive. Only the two carry the stage; the function that started them has returned. Before:
+    two leaks (a deadlock below medium)."""
+    a = _analyze(version, "bug_cond_broadcast_under_lock.stack.txt")
+    [f] = [f for f in a.findings if f.kind == "deadlock"]
+    assert f.at_least("medium")
+    assert set(f.goroutines) == _fn_gids(a, "main.stageRunner") | _fn_gids(a, "main.stageGate")
+    assert any("sealed cycle" in n for n in f.notes), f.notes
+
+
+def test_cond_queue_with_a_signalled_history_is_not_sealed() -> None:
+    """healthy_cond_queue: consumers in Cond.Wait and a producer on its ticker carry the one
+    queue nobody else carries; the consumers' notify-list tickets are above 0, so a signaller
+    exists: no deadlock at medium."""
+    a = _analyze("go1.27", "healthy_cond_queue.stack.txt")
+    assert not a.at_least("medium")
