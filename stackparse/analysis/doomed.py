@@ -46,10 +46,6 @@ def is_global_deadlock(dump: Dump) -> bool:
     return fe.startswith("all goroutines are asleep")
 
 
-def plural(n: int, word: str) -> str:
-    return f"{n} {word}" + ("" if n == 1 else "s")
-
-
 class Detection:
     """What the detection rules share while they run over one graph."""
 

@@ -31,7 +31,7 @@ from ..model import Goroutine
 from .blocking import Blockings
 from .confidence import down
 from .index import CONTAINER_SPAN, MAX_CANDIDATES, GraphIndex
-from .nodes import gnode
+from .nodes import gnode, plural
 from .reentry import held_write_lock, match_unprinted_readers, recursion_evidence, top_word0, unprinted_gate
 
 __all__ = ["infer_lock_holders", "infer_rw_writers", "is_go_wrapper"]
@@ -171,8 +171,9 @@ def infer_lock_holders(ix: GraphIndex) -> None:
         if cands and not any(c[0] for c in cands.values()):
             # every goroutine carrying it stands at a crowded point: none of them holds it
             ix.notes.append(
-                f"{node}: the {len(cands)} goroutine(s) carrying the lock's address each stand where two or "
-                "more goroutines carry one same lock, which its single holder cannot: none is taken as the holder"
+                f"{node}: the {plural(len(cands), 'goroutine')} carrying the lock's address "
+                + ("stands" if len(cands) == 1 else "each stand")
+                + " at a line where several goroutines carry the same lock, so none is taken as the holder"
             )
             ix.G.nodes[node]["other_candidates"] = sorted(cands)[:MAX_CANDIDATES]
             cands = {}
@@ -322,15 +323,21 @@ def emit_holders(
         conf = "low"
     why = ""
     if other:
-        why += f"; {other} other goroutine(s) carry a pointer below it that is more likely another object's"
+        why += (
+            f"; {plural(other, 'other goroutine')} "
+            + ("carries" if other == 1 else "carry")
+            + " a pointer below it that is more likely another object's"
+        )
         if offsets:
             why += f" (not {', '.join(map(str, sorted(offsets)))} bytes below, where its waiters reach it)"
         else:
             why += " (with another lock between it and this one)"
     if crowd:
         why += (
-            f"; {crowd} other goroutine(s) carrying it stand where two or more goroutines carry one same lock, "
-            "which its single holder cannot"
+            f"; {plural(crowd, 'other goroutine')} "
+            + ("carries it too, but at a line" if crowd == 1 else "carry it too, but each at a line")
+            + " where several goroutines carry the same lock, so "
+            + ("it is not the one holder" if crowd == 1 else "none of them is the one holder")
         )
     for gid, ev in top:
         amb = f" (one of {len(top)} candidates)" if len(top) > 1 else ""
@@ -391,7 +398,7 @@ def eliminate(ix: GraphIndex, node: str, ws: list[int]) -> None:
         why = ""
         if crowd:
             why = (
-                f"; {len(crowd)} other candidate(s) (goroutine {', '.join(map(str, crowd[:5]))}) stand two or more "
+                f"; {plural(len(crowd), 'other candidate')} (goroutine {', '.join(map(str, crowd[:5]))}) stand two or more "
                 "at one place, and a mutex has one holder: ruled out"
             )
         conf = "medium" if len(ranked) == 1 else "low"
@@ -402,8 +409,8 @@ def eliminate(ix: GraphIndex, node: str, ws: list[int]) -> None:
                 "held-by",
                 conf,
                 f"by elimination: goroutine {x} ({site_func(ix, x)}, {ix.b[x].state}) is "
-                + ("the only" if len(ranked) == 1 else f"one of {len(ranked)}")
-                + " stuck goroutine(s) related to the waiters that do not wait on the lock, "
+                + ("the only stuck goroutine" if len(ranked) == 1 else f"one of {len(ranked)} stuck goroutines")
+                + " related to the waiters that do not wait on the lock, "
                 "and no goroutine carries its address (a package-level lock?)"
                 + why,
             )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-__all__ = ["NodeId", "gid_of", "gnode", "is_gnode"]
+__all__ = ["NodeId", "gid_of", "gnode", "is_gnode", "plural"]
 
 #: A node of the wait-for graph: a ``str`` spelled as above.
 NodeId: TypeAlias = str
@@ -35,3 +35,8 @@ def gid_of(node: str) -> int | None:
         if rest.isdigit():
             return int(rest)
     return None
+
+
+def plural(n: int, word: str) -> str:
+    """``1 goroutine``, ``3 goroutines``: the count and the word as evidence sentences say them."""
+    return f"{n} {word}" + ("" if n == 1 else "s")

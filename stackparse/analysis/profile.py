@@ -10,8 +10,9 @@ from ..buckets import bucketize
 from ..model import Dump, ProfileRecord
 from .blocking import is_machinery
 from .confidence import Confidence, Kind
-from .doomed import LEAK_COUNT_HIGH, plural
+from .doomed import LEAK_COUNT_HIGH
 from .findings import Analysis, Finding, Site
+from .nodes import plural
 
 __all__ = ["analyze_records"]
 

@@ -11,7 +11,6 @@ analysis's free text (finding titles, notes, evidence) through :func:`readable`.
 from __future__ import annotations
 
 import re
-from typing import Any
 
 __all__ = ["KIND_NAMES", "plural", "readable", "resource_phrase", "short_file"]
 
@@ -65,50 +64,6 @@ _ONE = [
 
 
 
-def _n_goroutines(m: re.Match[str], one: str, many: str) -> str:
-    n = int(m.group(1))
-    return (one if n == 1 else many).format(n=n)
-
-
-# The analysis's longer sentences, said plainly (with the right number).
-_PHRASES: list[tuple[re.Pattern[str], Any]] = [
-    (
-        re.compile(
-            r"(\d+) other goroutine\(s\) carrying it stand where two or more goroutines carry one same lock, "
-            r"which its single holder cannot"
-        ),
-        lambda m: _n_goroutines(
-            m,
-            "1 other goroutine carries it too, but at a line where several goroutines carry the same lock, "
-            "so it is not the one holder",
-            "{n} other goroutines carry it too, but each at a line where several goroutines carry the same "
-            "lock, so none of them is the one holder",
-        ),
-    ),
-    (
-        re.compile(
-            r"the (\d+) goroutine\(s\) carrying the lock's address each stand where two or more goroutines carry "
-            r"one same lock, which its single holder cannot: none is taken as the holder"
-        ),
-        lambda m: _n_goroutines(
-            m,
-            "the 1 goroutine carrying the lock's address stands at a line where several goroutines carry the "
-            "same lock, so it is not taken as the holder",
-            "the {n} goroutines carrying the lock's address each stand at a line where several goroutines carry "
-            "the same lock, so none is taken as the holder",
-        ),
-    ),
-    (
-        re.compile(r"(\d+) other goroutine\(s\) carry a pointer below it"),
-        lambda m: _n_goroutines(
-            m, "1 other goroutine carries a pointer below it", "{n} other goroutines carry a pointer below it"
-        ),
-    ),
-    (re.compile(r"is the only stuck goroutine\(s\) related"), "is the only stuck goroutine related"),
-    (re.compile(r"is the one of the stuck goroutine\(s\) related"), "is one of the stuck goroutines related"),
-]
-
-
 def short_file(file: str) -> str:
     """A path as reports print it: from its import path or as ``dir/file.go``."""
     for marker in ("/pkg/mod/", "/src/"):
@@ -128,8 +83,6 @@ def _key_sub(m: re.Match[str]) -> str:
 def readable(text: str) -> str:
     """The analysis's free text for a reader: graph keys as :func:`resource_phrase`, node ids
     (``g12``) as ``goroutine 12``, absolute file paths shortened, and the plurals of one."""
-    for pat, rep in _PHRASES:
-        text = pat.sub(rep, text)
     text = _KEY.sub(_key_sub, text)
     text = _NODE.sub(lambda m: f"goroutine {m.group(1)}", text)
     text = _PATH.sub(lambda m: f"({short_file(m.group(1))}:{m.group(2)})", text)
