@@ -106,9 +106,14 @@ def match_unprinted_readers(ix: GraphIndex, writers: dict[int, list[int]]) -> No
 def _move_reader(ix: GraphIndex, gid: int, old: str, addr: int, evidence: str) -> None:
     """Move reader ``gid``'s wait from its own ``rwmutex?g<id>`` node to the gate of the RWMutex
     at ``addr`` (``medium``, with ``evidence``)."""
-    base = f"rwmutex@{addr:#x}"
-    gate = f"{base}#writer"
+    gate = f"rwmutex@{addr:#x}#writer"
     ix.add_res(gate, "rwmutex-writer", addr, "any")
+    _rewire(ix, gid, old, gate, evidence)
+
+
+def _rewire(ix: GraphIndex, gid: int, old: str, gate: str, evidence: str) -> None:
+    """Goroutine ``gid`` waits on ``gate`` (``medium``, with ``evidence``) instead of ``old``; ``old``
+    goes when nothing else is attached to it."""
     src = gnode(gid)
     if ix.G.has_edge(src, old):
         ix.G.remove_edge(src, old)
@@ -200,26 +205,9 @@ def unprinted_gate(ix: GraphIndex, writer: int) -> None:
         return
     gate = f"{base}#writer"
     ix.G.add_node(gate, type="resource", kind="rwmutex-writer", address=None, semantics="any")
+    evidence = (
+        f"RLock blocks behind a pending writer; the RWMutex's address is not printed: goroutine {writer} "
+        "is the only pending writer in sight"
+    )
     for r in readers:
-        old = ix.res_node[r]
-        src = gnode(r)
-        if ix.G.has_edge(src, old):
-            ix.G.remove_edge(src, old)
-        if old in ix.waiters:
-            ix.waiters[old] = [x for x in ix.waiters[old] if x != r]
-            if not ix.waiters[old]:
-                del ix.waiters[old]
-                if ix.G.degree(old) == 0:
-                    ix.G.remove_node(old)
-        ix.G.add_edge(
-            src,
-            gate,
-            kind="waits-for",
-            confidence="medium",
-            evidence=(
-                f"RLock blocks behind a pending writer; the RWMutex's address is not printed: goroutine {writer} "
-                "is the only pending writer in sight"
-            ),
-        )
-        ix.waiters[gate].append(r)
-        ix.res_node[r] = gate
+        _rewire(ix, r, ix.res_node[r], gate, evidence)
