@@ -412,3 +412,13 @@ def test_crash_file_reads_as_the_same_text_on_stdin(path: Path) -> None:
     assert r.exit_code in (0, 1)
     assert from_file == r.output
     assert "==> " not in from_file and from_file.startswith(("Panic", "Fatal error"))
+
+
+def test_import_path_locations_are_not_cut() -> None:
+    """A location whose file is an import path (-trimpath, Debian's builds: ``go.etcd.io/etcd/
+    etcdmain/etcd.go:286``) is printed whole: only absolute paths are shortened (a real etcd
+    server's SIGQUIT dump, corpus/servers)."""
+    path = CORPUS / "servers" / "etcd" / "etcd.load.sigquit.txt"
+    text = text_of(path)
+    assert "go.etcd.io/etcd/" in text
+    assert not re.search(r"\w\((?:[\w-]+/)*[\w-]+\.go:\d+\)", text), re.search(r".*\w\([\w/.-]+\.go:\d+\).*", text)

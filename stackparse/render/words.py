@@ -53,7 +53,8 @@ def resource_phrase(kind: str, address: str | None, part: str = "") -> str:
 # mutex@0xc000012345, rwmutex@0xc0..#writer, chan?g1077, rwmutex?g14#writer, select?g12, chan:0x.. (older spelling)
 _KEY = re.compile(r"\b([a-z][a-z-]*)(?:[@:](0x[0-9a-f]+)\??|\?g\d+)(?:#([a-z]+))?(?![\w@?#])")
 _NODE = re.compile(r"(?<![\w.:/@?])g:?(\d+)\b(?![.(\w])")
-_PATH = re.compile(r"\(?(/[^\s():,]+\.(?:go|s|c)):(\d+)\)?")
+# an absolute path (not the tail of an import path such as go.etcd.io/etcd/x.go, as -trimpath prints)
+_PATH = re.compile(r"(?<![\w.\-/])\(?(/[^\s():,]+\.(?:go|s|c)):(\d+)\)?")
 _ONE = [
     (re.compile(r"\b1 goroutines\b"), "1 goroutine"),
     (re.compile(r"\b1 goroutine wait\b"), "1 goroutine waits"),
