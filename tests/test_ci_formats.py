@@ -503,3 +503,18 @@ def test_live_goleak_to_github(tmp_path: Path) -> None:
         _, props, _ = parse_command(line)
         seen.add((props["file"], int(props["line"])))
     assert marker("leaky", "fanout", "first-wins") in seen and marker("leaky", "pool", "send-under-lock") in seen
+
+
+def test_ci_messages_use_readers_words() -> None:
+    """The SARIF and workflow-command texts say what the text report says: no graph keys
+    (``mutex@0x…``, ``chan?g12``), no node ids (``g:20``), no ``goroutine(s)``."""
+    internal = re.compile(r"\b[a-z-]+@0x[0-9a-f]+|\b[a-z-]+\?g\d+|\bg:\d+|\(s\)")
+    for version in VERSIONS:
+        for name in ("hang", "leaky", "mixed"):
+            doc, _ = sarif_of(GOTEST / version / f"{name}.gotest.txt")
+            results = doc["runs"][0]["results"]
+            assert results
+            for r in results:
+                texts = [r["message"]["text"], *(x["message"]["text"] for x in r.get("relatedLocations", []))]
+                for t in texts:
+                    assert not internal.search(t), (name, version, internal.search(t), t[:300])

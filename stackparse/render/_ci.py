@@ -24,6 +24,7 @@ from typing import Any
 from ..model import Dump, Frame
 from ..source import SourceMap, is_std_path
 from ._common import EDGE_WORDS, NFinding, View, confidence_rank, goroutine_id, is_user_package, location
+from .words import plural, readable
 
 __all__ = [
     "CIItem",
@@ -251,7 +252,7 @@ def related_sites(view: View, repo: RepoPaths, finding: Any, primary: Located | 
             text += f"; {what} {EDGE_WORDS.get(e.kind, e.kind)} it ({e.confidence})"
             if e.evidence:
                 text += f": {e.evidence}"
-            add(gid, role, text)
+            add(gid, role, readable(text))
     for gid in finding.goroutines:
         add(gid, "member", f"goroutine {gid} ({view.goroutine_status(gid)}) is part of this finding")
     for gid in finding.blocked_behind:
@@ -267,7 +268,7 @@ def evidence_lines(view: View, finding: Any, limit: int = 12) -> list[str]:
         line += f" ({e.confidence})"
         if e.evidence:
             line += f": {e.evidence}"
-        lines.append(line)
+        lines.append(readable(line))
     if len(finding.edges) > limit:
         lines.append(f"... and {len(finding.edges) - limit} more edges")
     return lines
@@ -366,13 +367,13 @@ def finding_message(
 ) -> str:
     """The text of a CI report of one finding: title, the test, its goroutines, the evidence
     (one line per edge), the holders / releasers, the analysis notes, the dump it comes from."""
-    text = finding.title.rstrip(".") + "."
+    text = readable(finding.title).rstrip(".") + "."
     if ctx is not None:
         s = ctx.sentence()
         text += " " + s[:1].upper() + s[1:] + "."
     lines = goroutine_lines(view, finding.goroutines)
     if finding.blocked_behind:
-        lines.append(f"{len(finding.blocked_behind)} more goroutine(s) blocked behind it")
+        lines.append(f"{plural(len(finding.blocked_behind), 'more goroutine')} blocked behind it")
     if lines:
         text += "\n" + "\n".join(lines)
     ev = evidence_lines(view, finding)
@@ -382,7 +383,7 @@ def finding_message(
         if r.role in ("holder", "releaser"):
             text += f"\n{r.role.capitalize()} at {r.where.path}:{r.where.line}: goroutine {r.where.goroutine}"
     for n in finding.notes:
-        text += f"\nNote: {n}"
+        text += f"\nNote: {readable(n)}"
     if label:
         text += f"\n(dump: {label})"
     return text
