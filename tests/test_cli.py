@@ -236,6 +236,7 @@ def test_closed_pipe_in_a_real_process(tmp_path: Path) -> None:
     proc.stdout.read(100)
     proc.stdout.close()
     err = proc.stderr.read().decode()
+    proc.stderr.close()
     proc.wait(timeout=120)
     assert err == "", err
     assert proc.returncode in (0, 141)
