@@ -414,7 +414,7 @@ def svg(pic: Picture, prefix: str) -> str:
     keys = list(pic.nodes)
     if not keys:
         return ""
-    lay = layered_layout(keys, [(e.source, e.target) for e in pic.edges])
+    lay = layered_layout(keys, [(e.source, e.target) for e in pic.edges], weights=pic.weights)
     # every arrow ends at a port of its own on the left side of its target, its label just above
     # the straight end of the arrow, in the gap left of the target: labels of one target are a port
     # apart, of two targets in one column lie beside their own boxes, of two columns in two gaps
@@ -462,15 +462,16 @@ def svg(pic: Picture, prefix: str) -> str:
         ),
         "</defs>",
     ]
+    labels: list[str] = []
     for i, e in enumerate(pic.edges):
         sx, sy, sw, sh = box[e.source]
-        tx, ty, tw, th = box[e.target]
+        tx = box[e.target][0]
         color = _CYCLE if e.cycle else "#555"
         marker = f"{p}-c" if e.cycle else f"{p}-a"
         dash = "" if e.kind == "waits-for" else ' stroke-dasharray="5,3"'
         wdt = 2.5 if e.cycle else 1.3
         py = port[i]
-        ex = tx - len(e.label) * _CHAR_W - 16  # the straight end of the arrow, under its label
+        ex = tx - lab - 16  # the straight end of every arrow, as long as the longest label
         if lay.layer[e.target] > lay.layer[e.source]:
             x1, y1 = sx + sw, sy + sh / 2
             mx = (x1 + ex) / 2
@@ -485,10 +486,13 @@ def svg(pic: Picture, prefix: str) -> str:
         tip = esc(e.evidence or e.label)
         out.append(
             f'<g><title>{tip}</title><path d="{d}" fill="none" stroke="{color}" stroke-width="{wdt}"{dash} '
-            f'marker-end="url(#{marker})"/>'
-            f'<text class="el" x="{tx - 10:.1f}" y="{py - 4:.1f}" text-anchor="end" fill="{color}" '
-            f'stroke="#fcfcfc" stroke-width="3" paint-order="stroke">{esc(e.label)}</text></g>'
+            f'marker-end="url(#{marker})"/></g>'
         )
+        labels.append(  # drawn over every arrow, on a halo of the background
+            f'<text class="el" x="{tx - 10:.1f}" y="{py - 4:.1f}" text-anchor="end" fill="{color}" '
+            f'stroke="#fcfcfc" stroke-width="3" paint-order="stroke"><title>{tip}</title>{esc(e.label)}</text>'
+        )
+    out.extend(labels)
     for k in keys:
         n = pic.nodes[k]
         x, y, w, h = box[k]

@@ -87,7 +87,9 @@ def site_picture(view: View, limit: int = SITES_DRAWN, arrows: int = EDGES_DRAWN
         ((len(ids), a, b) for (a, b), ids in waiters.items() if a in keys and b in keys),
         key=lambda t: (-t[0], keys[t[1]], keys[t[2]]),
     )
+    pic.weights = {}
     for n, a, b in pairs[:arrows]:
+        pic.weights[(keys[a], keys[b])] = float(n)
         what = "+".join(k for k, _ in kinds[(a, b)].most_common())
         label = f"{n} via {what}"
         evidence = f"{n} goroutine{'s' if n != 1 else ''} at {a[1] or a[0]} wait via {what} on {b[1] or b[0]}"
@@ -95,8 +97,9 @@ def site_picture(view: View, limit: int = SITES_DRAWN, arrows: int = EDGES_DRAWN
     rest = pairs[arrows:]
     if rest:
         pic.caption = (
-            f"{len(rest)} weaker arrow{'s' if len(rest) != 1 else ''} not drawn "
-            f"({sum(n for n, _, _ in rest)} waiting goroutines between drawn sites)"
+            f"{len(rest)} weaker arrow{'s' if len(rest) != 1 else ''} not drawn: "
+            f"{sum(n for n, _, _ in rest)} waits from one drawn site to another (a goroutine counted "
+            "once per site that can release it)"
         )
     # no cycle marking: between sites a loop is common (workers of one pool release each other)
     # and says nothing alarming by itself
