@@ -472,7 +472,11 @@ def svg(pic: Picture, prefix: str) -> str:
         wdt = 2.5 if e.cycle else 1.3
         py = port[i]
         ex = tx - lab - 16  # the straight end of every arrow, as long as the longest label
-        if lay.layer[e.target] > lay.layer[e.source]:
+        if lay.layer[e.target] > lay.layer[e.source] + 1:  # over the columns between, not through them
+            x1, y1 = sx + sw / 2, sy
+            c = (64 - y1 - py) / 6  # the arc's top at y=8, above every box
+            d = f"M{x1:.1f},{y1:.1f} C{x1:.1f},{c:.1f} {ex - 60:.1f},{c:.1f} {ex - 30:.1f},{py:.1f} L{tx:.1f},{py:.1f}"
+        elif lay.layer[e.target] > lay.layer[e.source]:
             x1, y1 = sx + sw, sy + sh / 2
             mx = (x1 + ex) / 2
             d = f"M{x1:.1f},{y1:.1f} C{mx:.1f},{y1:.1f} {mx:.1f},{py:.1f} {ex:.1f},{py:.1f} L{tx:.1f},{py:.1f}"
@@ -490,7 +494,8 @@ def svg(pic: Picture, prefix: str) -> str:
         )
         labels.append(  # drawn over every arrow, on a halo of the background
             f'<text class="el" x="{tx - 10:.1f}" y="{py - 4:.1f}" text-anchor="end" fill="{color}" '
-            f'stroke="#fcfcfc" stroke-width="3" paint-order="stroke"><title>{tip}</title>{esc(e.label)}</text>'
+            f'stroke="#fcfcfc" stroke-width="7" stroke-linejoin="round" paint-order="stroke">'
+            f"<title>{tip}</title>{esc(e.label)}</text>"
         )
     out.extend(labels)
     for k in keys:
