@@ -475,7 +475,10 @@ def svg(pic: Picture, prefix: str) -> str:
         if lay.layer[e.target] > lay.layer[e.source] + 1:  # over the columns between, not through them
             x1, y1 = sx + sw / 2, sy
             arc = (64 - y1 - py) / 6  # the arc's top at y=8, above every box
-            d = f"M{x1:.1f},{y1:.1f} C{x1:.1f},{arc:.1f} {ex - 60:.1f},{arc:.1f} {ex - 30:.1f},{py:.1f} L{tx:.1f},{py:.1f}"
+            d = (
+                f"M{x1:.1f},{y1:.1f} C{x1:.1f},{arc:.1f} {ex - 60:.1f},{arc:.1f} {ex - 30:.1f},{py:.1f} "
+                f"L{tx:.1f},{py:.1f}"
+            )
         elif lay.layer[e.target] > lay.layer[e.source]:
             x1, y1 = sx + sw, sy + sh / 2
             mx = (x1 + ex) / 2
