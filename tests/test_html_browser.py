@@ -564,6 +564,15 @@ def test_screenshots_of_a_small_and_a_large_report(tmp_path, size):
             "bubbles:true,cancelable:true}));})()"
         )
         assert b.ws.evaluate("document.querySelector('svg.pz').viewBox.baseVal.width") < vw
+        # the arrow labels as chromium lays them out: none overlaps another label or a box
+        labels, boxes, hits = b.ws.evaluate(
+            "(function(){var s=document.querySelector('svg.pz'),f=function(q){return [].slice.call("
+            "s.querySelectorAll(q)).map(function(e){return e.getBBox();});},t=f('text.el'),r=f('rect'),n=0,"
+            "o=function(a,c){return a.x<c.x+c.width&&c.x<a.x+a.width&&a.y<c.y+c.height&&c.y<a.y+a.height;};"
+            "for(var i=0;i<t.length;i++){for(var j=i+1;j<t.length;j++)if(o(t[i],t[j]))n++;"
+            "for(var k=0;k<r.length;k++)if(o(t[i],r[k]))n++;}return [t.length,r.length,n];})()"
+        )
+        assert labels >= (1 if size == "small" else 10) and boxes >= 2 and hits == 0, (labels, boxes, hits)
     finally:
         b.close()
     shot = tmp_path / f"report-{size}.png"

@@ -193,8 +193,9 @@ def site_graph(view: View) -> list[str]:
         "<h2>Where goroutines wait</h2>",
         f'<p class="muted">One box per blocking site with its goroutine count; an arrow when goroutines '
         f"of one site wait on a lock or channel a goroutine of the other can release (drag to pan, wheel to "
-        f"zoom{more}).</p>",
+        f"zoom{more}). Each arrow is labelled, at its end, with how many goroutines wait that way.</p>",
         svg(pic, "sites"),
+        *([f'<p class="muted caption">{esc(pic.caption)}</p>'] if pic.caption else []),
     ]
 
 
@@ -396,6 +397,9 @@ _LINE_H = 15
 _COL_GAP = 90
 _ROW_GAP = 26
 _MAX_CHARS = 32
+#: room for one arrow's end on a box's side, and the width of a character of an SVG label
+_PORT_H = 16
+_CHAR_W = 6.7
 _CYCLE = "#d62728"
 _BOLD = ' font-weight="bold"'
 
@@ -410,20 +414,36 @@ def svg(pic: Picture, prefix: str) -> str:
     keys = list(pic.nodes)
     if not keys:
         return ""
-    lay = layered_layout(keys, [(e.source, e.target) for e in pic.edges])
-    heights = {k: _LINE_H * len(pic.nodes[k].lines) + 12 for k in keys}
+    lay = layered_layout(keys, [(e.source, e.target) for e in pic.edges], weights=pic.weights)
+    # every arrow ends at a port of its own on the left side of its target, its label just above
+    # the straight end of the arrow, in the gap left of the target: labels of one target are a port
+    # apart, of two targets in one column lie beside their own boxes, of two columns in two gaps
+    ins: dict[str, list[int]] = {k: [] for k in keys}
+    for i, e in enumerate(pic.edges):
+        ins[e.target].append(i)
+    heights = {k: max(_LINE_H * len(pic.nodes[k].lines) + 12, _PORT_H * len(ins[k]) + 12) for k in keys}
     col_h = [sum(heights[k] for k in col) + _ROW_GAP * (len(col) - 1) for col in lay.layers]
     height = max(col_h) + 40
+    lab = max((len(e.label) for e in pic.edges), default=0) * _CHAR_W
+    gap = max(_COL_GAP, lab + 60)
+    left = 20 + (gap - 20 if any(ins[k] for k in lay.layers[0]) else 0)
     box: dict[str, tuple[float, float, float, float]] = {}
     for c, col in enumerate(lay.layers):
         y = 20 + (height - 40 - col_h[c]) / 2
-        x: float = 20 + c * (_NODE_W + _COL_GAP)
+        x: float = left + c * (_NODE_W + gap)
         for k in col:
             box[k] = (x, y, _NODE_W, heights[k])
             y += heights[k] + _ROW_GAP
+    port: dict[int, float] = {}
+    for k, idx in ins.items():
+        idx.sort(key=lambda i: box[pic.edges[i].source][1] + box[pic.edges[i].source][0] / 1e4)
+        _, ty, _, th = box[k]
+        top = ty + (th - _PORT_H * len(idx)) / 2
+        for j, i in enumerate(idx):
+            port[i] = top + _PORT_H * (j + 0.5)
     loops = any(lay.layer[e.target] <= lay.layer[e.source] for e in pic.edges)
     bottom = height + (50 if loops else 0)
-    width = 40 + len(lay.layers) * _NODE_W + (len(lay.layers) - 1) * _COL_GAP
+    width = left + 20 + len(lay.layers) * _NODE_W + (len(lay.layers) - 1) * gap
     p = prefix
     out = [
         f'<div class="graph" style="height:{min(bottom, 640):.0f}px">',
@@ -442,30 +462,45 @@ def svg(pic: Picture, prefix: str) -> str:
         ),
         "</defs>",
     ]
-    for e in pic.edges:
+    labels: list[str] = []
+    for i, e in enumerate(pic.edges):
         sx, sy, sw, sh = box[e.source]
-        tx, ty, tw, th = box[e.target]
+        tx = box[e.target][0]
         color = _CYCLE if e.cycle else "#555"
         marker = f"{p}-c" if e.cycle else f"{p}-a"
         dash = "" if e.kind == "waits-for" else ' stroke-dasharray="5,3"'
         wdt = 2.5 if e.cycle else 1.3
-        if lay.layer[e.target] > lay.layer[e.source]:
-            x1, y1, x2, y2 = sx + sw, sy + sh / 2, tx, ty + th / 2
-            mx = (x1 + x2) / 2
-            d = f"M{x1:.1f},{y1:.1f} C{mx:.1f},{y1:.1f} {mx:.1f},{y2:.1f} {x2:.1f},{y2:.1f}"
-            lx, ly = mx, (y1 + y2) / 2 - 4
-        else:  # backwards or same column: a loop under the drawing
+        py = port[i]
+        ex = tx - lab - 16  # the straight end of every arrow, as long as the longest label
+        if lay.layer[e.target] > lay.layer[e.source] + 1:  # over the columns between, not through them
+            x1, y1 = sx + sw / 2, sy
+            arc = (64 - y1 - py) / 6  # the arc's top at y=8, above every box
+            d = (
+                f"M{x1:.1f},{y1:.1f} C{x1:.1f},{arc:.1f} {ex - 60:.1f},{arc:.1f} {ex - 30:.1f},{py:.1f} "
+                f"L{tx:.1f},{py:.1f}"
+            )
+        elif lay.layer[e.target] > lay.layer[e.source]:
+            x1, y1 = sx + sw, sy + sh / 2
+            mx = (x1 + ex) / 2
+            d = f"M{x1:.1f},{y1:.1f} C{mx:.1f},{y1:.1f} {mx:.1f},{py:.1f} {ex:.1f},{py:.1f} L{tx:.1f},{py:.1f}"
+        else:  # backwards, same column or to itself: down under the drawing, in from the left
             x1, y1 = sx + sw / 2, sy + sh
-            x2, y2 = tx + tw / 2 + (12 if e.source == e.target else 0), ty + th
             low = height + 30
-            d = f"M{x1:.1f},{y1:.1f} C{x1:.1f},{low:.1f} {x2:.1f},{low:.1f} {x2:.1f},{y2:.1f}"
-            lx, ly = (x1 + x2) / 2, low - 6
+            d = (
+                f"M{x1:.1f},{y1:.1f} C{x1:.1f},{low:.1f} {ex - 60:.1f},{low:.1f} {ex - 30:.1f},{py:.1f} "
+                f"L{tx:.1f},{py:.1f}"
+            )
         tip = esc(e.evidence or e.label)
         out.append(
             f'<g><title>{tip}</title><path d="{d}" fill="none" stroke="{color}" stroke-width="{wdt}"{dash} '
-            f'marker-end="url(#{marker})"/>'
-            f'<text x="{lx:.1f}" y="{ly:.1f}" text-anchor="middle" fill="{color}">{esc(e.label)}</text></g>'
+            f'marker-end="url(#{marker})"/></g>'
         )
+        labels.append(  # drawn over every arrow, on a halo of the background
+            f'<text class="el" x="{tx - 10:.1f}" y="{py - 4:.1f}" text-anchor="end" fill="{color}" '
+            f'stroke="#fcfcfc" stroke-width="7" stroke-linejoin="round" paint-order="stroke">'
+            f"<title>{tip}</title>{esc(e.label)}</text>"
+        )
+    out.extend(labels)
     for k in keys:
         n = pic.nodes[k]
         x, y, w, h = box[k]

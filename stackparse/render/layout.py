@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import partial
 
+import networkx as nx
+
 
 @dataclass(frozen=True, slots=True)
 class Layout:
@@ -19,14 +21,26 @@ class Layout:
     layers: tuple[tuple[str, ...], ...]
 
 
-def layered_layout(nodes: list[str], edges: list[tuple[str, str]], sweeps: int = 4) -> Layout:
+def layered_layout(
+    nodes: list[str],
+    edges: list[tuple[str, str]],
+    sweeps: int = 4,
+    weights: dict[tuple[str, str], float] | None = None,
+) -> Layout:
+    """Columns and rows for ``nodes``: an edge points right unless it closes a cycle. With
+    ``weights``, the edges reversed to break cycles are the lightest of each cycle (so the
+    strong waits point right); nodes with no edge at all fill the shortest columns."""
     succ: dict[str, list[str]] = {n: [] for n in nodes}
     for s, t in edges:
         if s in succ and t in succ and t not in succ[s]:
             succ[s].append(t)
-    # 1. Break cycles: DFS (iterative), back edges are reversed.
+    # 1. Break cycles: DFS (iterative), back edges are reversed; or, weighted, the lightest edge
+    # of each cycle networkx finds, until none is left.
     state: dict[str, int] = {}
     back: set[tuple[str, str]] = set()
+    if weights is not None:
+        back = _lightest_cuts(succ, weights)
+        state = {n: 2 for n in nodes}
     for root in nodes:
         if root in state:
             continue
@@ -54,18 +68,12 @@ def layered_layout(nodes: list[str], edges: list[tuple[str, str]], sweeps: int =
             if b not in dag[a]:
                 dag[a].append(b)
                 indeg[b] += 1
-    # 2. Longest-path layering (Kahn's order).
-    layer = {n: 0 for n in nodes}
-    queue = [n for n in nodes if indeg[n] == 0]
-    i = 0
-    while i < len(queue):
-        v = queue[i]
-        i += 1
-        for w in dag[v]:
-            layer[w] = max(layer[w], layer[v] + 1)
-            indeg[w] -= 1
-            if indeg[w] == 0:
-                queue.append(w)
+    # 2. Longest-path layering: networkx's topological generations (a node one column right of
+    # its furthest predecessor).
+    dg = nx.DiGraph()
+    dg.add_nodes_from(nodes)
+    dg.add_edges_from((a, b) for a in nodes for b in dag[a])
+    layer = {n: c for c, gen in enumerate(nx.topological_generations(dg)) for n in gen}
     # Pull each source with a single successor next to it (a group of waiters drawn beside the
     # resource they queue on, not in the first column with a long edge across the picture).
     has_pred = {b for a in nodes for b in dag[a]}
@@ -74,8 +82,16 @@ def layered_layout(nodes: list[str], edges: list[tuple[str, str]], sweeps: int =
             layer[n] = max(layer[n], layer[dag[n][0]] - 1)
     depth = max(layer.values(), default=-1) + 1
     cols: list[list[str]] = [[] for _ in range(depth)]
+    lone = [n for n in nodes if weights is not None and not dag[n] and n not in has_pred]
     for n in nodes:
-        cols[layer[n]].append(n)
+        if n not in lone:
+            cols[layer[n]].append(n)
+    if lone and not any(cols):
+        cols = [[]]
+    for n in lone:  # a site nobody waits on and that waits on nothing drawn: where there is room
+        c = min(range(len(cols)), key=lambda i: (len(cols[i]), i))
+        cols[c].append(n)
+        layer[n] = c
     # 3. Barycentre ordering, sweeping right then left.
     preds: dict[str, list[str]] = {n: [] for n in nodes}
     for a in nodes:
@@ -90,6 +106,19 @@ def layered_layout(nodes: list[str], edges: list[tuple[str, str]], sweeps: int =
             for i, n in enumerate(cols[c]):
                 pos[n] = i
     return Layout(layer, pos, frozenset(back), tuple(tuple(c) for c in cols))
+
+
+def _lightest_cuts(succ: dict[str, list[str]], weights: dict[tuple[str, str], float]) -> set[tuple[str, str]]:
+    g = nx.DiGraph((s, t) for s, ts in succ.items() for t in ts if s != t)
+    cut: set[tuple[str, str]] = set()
+    while True:
+        try:
+            cycle = nx.find_cycle(g)
+        except nx.NetworkXNoCycle:
+            return cut
+        s, t = min(((a, b) for a, b in cycle), key=lambda e: (weights.get(e, 0.0), e))
+        g.remove_edge(s, t)
+        cut.add((s, t))
 
 
 def _barycentre(n: str, nbr: dict[str, list[str]], pos: dict[str, int]) -> float:

@@ -33,6 +33,10 @@ class Picture:
     nodes: dict[str, PNode] = field(default_factory=dict)
     edges: list[PEdge] = field(default_factory=list)
     clusters: list[Cluster] = field(default_factory=list)
+    #: a line said under the drawing (e.g. the arrows left out of it)
+    caption: str = ""
+    #: how heavy an edge (source, target) is, for the layout to keep the heavy ones pointing right
+    weights: dict[tuple[str, str], float] | None = None
 
     def add_node(self, node: PNode, cluster: Cluster | None) -> None:
         if node.key in self.nodes:
