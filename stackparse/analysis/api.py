@@ -12,7 +12,8 @@ from ..model import Dump
 from .blocking import classify_all
 from .confidence import conf_rank
 from .contention import lock_contention
-from .deadlocks import behind, deadlocks, late_deadlocks, sender_cycles, waitgroup_cycles
+from .cycles import sender_cycles, waitgroup_cycles
+from .deadlocks import behind, deadlocks, late_deadlocks
 from .doomed import Detection, compute_doomed
 from .findings import MAX_SITES, Analysis, Finding, Site
 from .graph import WaitGraph, build_graph
