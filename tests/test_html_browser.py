@@ -379,7 +379,7 @@ class Browser:
     """chromium --remote-debugging-port=0 on a page; killed on close."""
 
     def __init__(self, page: Path) -> None:
-        self.profile = tempfile.TemporaryDirectory(prefix="sp-chromium-")
+        self.profile = tempfile.TemporaryDirectory(prefix="sp-chromium-", ignore_cleanup_errors=True)
         self.proc = subprocess.Popen(
             [
                 *_flags(Path(self.profile.name)),
@@ -442,7 +442,7 @@ class Browser:
             except ProcessLookupError:
                 pass
             self.proc.wait(timeout=30)
-            shutil.rmtree(self.profile.name, ignore_errors=True)
+            self.profile.cleanup()
 
 
 # --------------------------------------------------------------------------- tests
