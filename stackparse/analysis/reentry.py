@@ -15,6 +15,8 @@ candidates).
 
 from __future__ import annotations
 
+from typing import Any
+
 from .blocking import top_words
 from .index import CONTAINER_SPAN, GraphIndex
 from .nodes import gnode
@@ -63,6 +65,23 @@ def recursion_evidence(ix: GraphIndex, gid: int, lock: int, site: int) -> tuple[
     return None
 
 
+def _unprinted_readers(ix: GraphIndex) -> list[tuple[int, str, tuple[Any, ...], int]]:
+    """The user goroutines waiting in RLock on an RWMutex whose address the dump does not print
+    (node ``rwmutex?g<id>``), with that node, their frames and the index of the blocking call."""
+    out = []
+    for gid, bl in ix.b.items():
+        if bl.system or bl.op != "rwmutex-rlock":
+            continue
+        old = ix.res_node.get(gid)
+        if old is None or not str(old).startswith("rwmutex?"):
+            continue
+        frames = ix.gs[gid].frames
+        site = bl.site
+        if site is not None and site < len(frames):
+            out.append((gid, str(old), frames, site))
+    return out
+
+
 def match_unprinted_readers(ix: GraphIndex, writers: dict[int, list[int]]) -> None:
     """Readers blocked in an inlined RLock (their node ``rwmutex?g<id>``: no address printed)
     whose blocking frame is a method whose receiver ``r`` is printed exactly, when exactly one
@@ -72,15 +91,8 @@ def match_unprinted_readers(ix: GraphIndex, writers: dict[int, list[int]]) -> No
     queues behind that writer's gate (``medium``; the evidence says so). Readers that match no
     writer, or several, are left as they were."""
     limit = ix.static_limit
-    for gid, bl in list(ix.b.items()):
-        if bl.system or bl.op != "rwmutex-rlock":
-            continue
-        old = ix.res_node.get(gid)
-        if old is None or not str(old).startswith("rwmutex?"):
-            continue
-        frames = ix.gs[gid].frames
-        site = bl.site
-        if site is None or site >= len(frames) or not frames[site].function.receiver:
+    for gid, old, frames, site in _unprinted_readers(ix):
+        if not frames[site].function.receiver:
             continue
         r = top_word0(frames[site].args_text)
         if r is None or r < limit:
@@ -136,16 +148,7 @@ def _readers_of_known_gates(ix: GraphIndex) -> None:
     gates.pop(None, None)
     if not gates:
         return
-    for gid, bl in list(ix.b.items()):
-        if bl.system or bl.op != "rwmutex-rlock":
-            continue
-        old = ix.res_node.get(gid)
-        if old is None or not str(old).startswith("rwmutex?"):
-            continue
-        frames = ix.gs[gid].frames
-        site = bl.site
-        if site is None or site >= len(frames):
-            continue
+    for gid, old, frames, site in _unprinted_readers(ix):
         words = {w for w, exact in top_words(frames[site].args_text) if exact and w is not None}
         fits = sorted(w for w in words if w in gates and w >= ix.static_limit)
         if len(fits) != 1:
