@@ -88,17 +88,22 @@ def forever_leaks(det: Detection, rest: list[int]) -> None:
         )
 
 
+def _waiting_on(det: Detection, gids: list[int], op: str) -> dict[str, list[int]]:
+    """The goroutines of ``gids`` blocked in ``op``, by the resource node they wait on."""
+    out: dict[str, list[int]] = defaultdict(list)
+    for gid in gids:
+        if det.b[gid].op == op:
+            r = det.res_of(gid)
+            if r is not None:
+                out[r].append(gid)
+    return out
+
+
 def waitgroup_leaks(det: Detection, rest: list[int]) -> None:
     """WaitGroup waits whose workers are stuck (one finding: waiters and workers), or with no
     worker in sight (``low``)."""
     succ = det._succ
-    wg_nodes: dict[str, list[int]] = defaultdict(list)
-    for gid in rest:
-        if det.b[gid].op == "waitgroup-wait":
-            r = det.res_of(gid)
-            if r is not None:
-                wg_nodes[r].append(gid)
-    for r, waiters in wg_nodes.items():
+    for r, waiters in _waiting_on(det, rest, "waitgroup-wait").items():
         nums = [gid_of(v) for v in succ[r]]
         workers = [w for w in nums if w is not None and w not in waiters]
         evidence_edges = [det.wg.edge(r, gnode(w)) for w in workers]
@@ -144,13 +149,7 @@ def cond_leaks(det: Detection, rest: list[int]) -> None:
     """Cond waits with no signaller in sight, or whose every signaller is stuck."""
     succ = det._succ
     nodes = det._node
-    cond_nodes: dict[str, list[int]] = defaultdict(list)
-    for gid in rest:
-        if det.b[gid].op == "cond-wait":
-            r = det.res_of(gid)
-            if r is not None:
-                cond_nodes[r].append(gid)
-    for r, waiters in cond_nodes.items():
+    for r, waiters in _waiting_on(det, rest, "cond-wait").items():
         signallers = list(succ[r])
         exact = nodes[r]["address"] is not None
         notes: list[str] = []
