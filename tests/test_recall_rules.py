@@ -174,6 +174,19 @@ def test_broadcast_under_lock_then_send_is_a_sealed_cycle(version: str) -> None:
     assert any("sealed cycle" in n for n in f.notes), f.notes
 
 
+@pytest.mark.parametrize("version", ["go1.27", "go1.21"])
+def test_cond_wait_and_unprinted_receive_is_a_sealed_cycle(version: str) -> None:
+    """bug_cond_chan_cycle: batchWaiter waits in Cond.Wait (ticket 0: never signalled) for
+    batchSignaller, which waits to receive the ack batchWaiter sends only after the signal. The
+    receive's channel is not printed; the batch pointer both carry is carried by nobody else and
+    setup has returned. Before: two low leaks (the sealed rule wanted a printed channel)."""
+    a = _analyze(version, "bug_cond_chan_cycle.stack.txt")
+    [f] = [f for f in a.findings if f.kind == "deadlock"]
+    assert f.confidence == "medium"
+    assert set(f.goroutines) == _fn_gids(a, "main.batchWaiter") | _fn_gids(a, "main.batchSignaller")
+    assert any("sealed cycle" in n and "does not print" in n for n in f.notes), f.notes
+
+
 def test_cond_queue_with_a_signalled_history_is_not_sealed() -> None:
     """healthy_cond_queue: consumers in Cond.Wait and a producer on its ticker carry the one
     queue nobody else carries; the consumers' notify-list tickets are above 0, so a signaller

@@ -291,8 +291,10 @@ def _sealed(det: Detection, gids: list[int], core: set[str]) -> str | None:
         if bl.op not in _SEALED_OPS:
             return None
         # a receive may be woken by the runtime (a timer's channel) or a closure no stack shows:
-        # only with its channel printed and carried by the goroutine itself
-        if bl.op == "chan-recv" and (bl.address is None or bl.address not in {w for w, _ in ix.gwords.get(g, ())}):
+        # a printed channel must be carried by the goroutine itself; an unprinted one is read as
+        # the receive leak rule reads it (evidence._alone_carries): every pointer the goroutine
+        # carries, one at least not a method receiver, carried by nobody outside the cycle (below)
+        if bl.op == "chan-recv" and bl.address is not None and bl.address not in {w for w, _ in ix.gwords.get(g, ())}:
             return None
         # a Cond whose notify list handed out tickets before this wait has a signaller somewhere
         if bl.op == "cond-wait" and min_ticket(det, [g]):
@@ -316,9 +318,16 @@ def _sealed(det: Detection, gids: list[int], core: set[str]) -> str | None:
         for w in words:
             if w in ix.word_overflow or not members.issuperset(ix.word_gids.get(w, ())):
                 return None
+    unprinted = [g for g in gids if det.b[g].op == "chan-recv" and det.b[g].address is None]
     return (
         f"evidence: sealed cycle: each waits in a channel or Cond operation only another of them can end; "
         f"{gone[0]}; no goroutine outside them carries any pointer they carry, and nothing alive is related"
+        + (
+            f" (goroutine {unprinted[0]} receives on a channel the dump does not print: read from the pointers "
+            "it carries, as a lone receiver's leak is)"
+            if unprinted
+            else ""
+        )
     )
 
 
