@@ -187,6 +187,20 @@ def test_cond_wait_and_unprinted_receive_is_a_sealed_cycle(version: str) -> None
     assert any("sealed cycle" in n and "does not print" in n for n in f.notes), f.notes
 
 
+def test_a_listener_beside_the_store_is_not_the_lock_holder() -> None:
+    """bug_dl_missing_unlock on Go 1.21: a net.(*TCPListener) allocated just below the
+    blobStore carries a word 48 bytes below the lock, while every waiter reaches it 16 bytes
+    below, through the main.(*blobStore) receiver. A net type cannot hold a main struct, so the
+    listener (alive, in IO wait) is not the holder, and the uploader's re-lock is found. Before:
+    no finding (the live listener was taken for the holder)."""
+    a = _analyze("go1.21", "bug_dl_missing_unlock.stack.txt")
+    [f] = [f for f in a.findings if f.kind == "deadlock"]
+    assert f.at_least("medium")
+    assert set(f.goroutines) == _fn_gids(a, "main.blobUploader")
+    assert set(f.blocked_behind) == _fn_gids(a, "main.blobReader")
+    assert any("cannot hold the struct the waiters reach the lock through" in n for n in a.notes), a.notes
+
+
 def test_cond_queue_with_a_signalled_history_is_not_sealed() -> None:
     """healthy_cond_queue: consumers in Cond.Wait and a producer on its ticker carry the one
     queue nobody else carries; the consumers' notify-list tickets are above 0, so a signaller

@@ -121,6 +121,7 @@ def infer_lock_holders(ix: GraphIndex) -> None:
         wset = set(ws)
         offsets = waiter_offsets(ix, ws, L)
         crowd = crowd_of.get(L, ())
+        inside = main_struct(ix, ws, L, offsets)
         # gid -> (free, score, fits, how its evidence reads: (form, frame index, word)). free
         # is 0 for a goroutine at a crowded point (see crowded): mutual exclusion rules it out
         # while any other candidate is left; fits is below 0 for a container pointer that is
@@ -136,6 +137,13 @@ def infer_lock_holders(ix: GraphIndex) -> None:
                     continue
                 score, ev = (3, ("exact", fi, w)) if how == "exact" else (2, ("container", fi, w))
                 if how != "exact":
+                    if inside is not None and w < inside[0] and cannot_contain(ix, gid, fi, w):
+                        ix.notes.append(
+                            f"{node}: goroutine {gid} carries {w:#x}, {L - w} bytes below the lock, as the receiver "
+                            f"of {gs[gid].frames[fi].function.full}, a type outside package main that cannot hold "
+                            f"the struct the waiters reach the lock through ({inside[1]}): not its container"
+                        )
+                        continue
                     fits = container_fit(ix, L, w, offsets)
                 if gid in crowd:
                     free = 0
@@ -250,6 +258,35 @@ def waiter_offsets(ix: GraphIndex, ws: list[int], lock: int) -> set[int]:
             if not common:
                 break
     return common or set()
+
+
+def main_struct(ix: GraphIndex, ws: list[int], lock: int, offsets: set[int]) -> tuple[int, str] | None:
+    """(s, method) when the waiters reach the lock through one struct start s (the common offset
+    of :func:`waiter_offsets`) and a waiter carries s as the receiver of a method of a type of
+    package ``main``: the lock lies in that struct, so any object that holds the lock holds it."""
+    if len(offsets) != 1:
+        return None
+    s = lock - next(iter(offsets))
+    for x in ws[:MAX_CANDIDATES]:
+        frames = ix.gs[x].frames
+        for w, fi in ix.gwords.get(x, ()):
+            f = frames[fi]
+            if w == s and f.function.receiver and f.function.package == "main" and top_word0(f.args_text) == w:
+                return (s, f.function.full)
+    return None
+
+
+def cannot_contain(ix: GraphIndex, gid: int, fi: int, w: int) -> bool:
+    """A word carried as the receiver of a method of a non-generic type outside package ``main``
+    points to a value of that type, which cannot hold a struct of package ``main`` (nothing
+    imports main): it is another object, not the container of a lock that lies in one."""
+    f = ix.gs[gid].frames[fi]
+    return (
+        bool(f.function.receiver)
+        and f.function.package != "main"
+        and "[" not in f.function.full
+        and top_word0(f.args_text) == w
+    )
 
 
 def container_fit(ix: GraphIndex, lock: int, w: int, offsets: set[int]) -> int:
