@@ -143,6 +143,20 @@ def test_relock_of_a_package_level_mutex_among_queued_waiters() -> None:
     assert any("stand two or more at one place" in e.evidence for e in f.edges if e.kind == "held-by"), f.edges
 
 
+def test_once_reentry_is_read_from_the_once_code() -> None:
+    """bug_dl_once_recursive on Go 1.21: every argument word is printed 0x0?, so no frame carries
+    the lock; but the lock is called from sync.(*Once).doSlow (a Once's own mutex), and goroutine
+    pluginBoot is the only one with a doSlow frame past its Lock (running the Once's function):
+    it holds the mutex it waits for again. Before: two low "one of the waiters" leads."""
+    a = _analyze("go1.21", "bug_dl_once_recursive.stack.txt")
+    [f] = [f for f in a.findings if f.kind == "deadlock"]
+    assert f.confidence == "medium"
+    assert set(f.goroutines) == _fn_gids(a, "main.pluginBoot")
+    assert set(f.blocked_behind) == _fn_gids(a, "main.pluginUser")
+    [held] = [e for e in f.edges if e.kind == "held-by"]
+    assert "is the only goroutine that does" in held.evidence and "re-entry" in held.evidence, held
+
+
 def test_two_peers_sending_to_each_other_are_a_deadlock() -> None:
     """bug_chan_pingpong: peerAlpha and peerBeta both send first on the two unbuffered channels
     only they carry. Before: two medium "send whose receiver is gone" leaks, not a deadlock."""

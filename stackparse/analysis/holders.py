@@ -32,7 +32,14 @@ from .blocking import Blockings
 from .confidence import down
 from .index import CONTAINER_SPAN, MAX_CANDIDATES, GraphIndex
 from .nodes import gnode, plural
-from .reentry import held_write_lock, match_unprinted_readers, recursion_evidence, top_word0, unprinted_gate
+from .reentry import (
+    held_write_lock,
+    match_unprinted_readers,
+    once_holder,
+    recursion_evidence,
+    top_word0,
+    unprinted_gate,
+)
 
 __all__ = ["infer_lock_holders", "infer_rw_writers", "is_go_wrapper"]
 
@@ -175,6 +182,11 @@ def infer_lock_holders(ix: GraphIndex) -> None:
                 cands[gid] = (free, score, fits, ev)
         if not ix.partial and not any(g not in wset for g in cands):
             _in_frame_holders(ix, ws, L, cands)
+        if not any(c[0] and c[1] >= 2 for c in cands.values()):
+            # no word says who holds it: for a sync.Once's mutex the Once's code does
+            once = once_holder(ix, ws)
+            if once is not None:
+                cands = {once[0]: (1, 2, 0, ("once", once[1], L))}
         _crowded_relockers(ix, cands, wset)
         if cands and not any(c[0] for c in cands.values()):
             # every goroutine carrying it stands at a crowded point: none of them holds it
@@ -323,6 +335,17 @@ def _holder_evidence(ix: GraphIndex, gid: int, ev: tuple[str, int, int], lock: i
         )
     if form == "relock":
         return f"re-lock: {where}, above the blocking call, is the lock's address"
+    if form == "once":
+        return (
+            f"goroutine {gid} runs the function of a sync.Once in {f.function.full} (frame {fi}, line {f.line}), "
+            "and is the only goroutine that does: a Once's mutex is locked only there, and held while that "
+            "function runs, so it holds the one its waiters block on"
+            + (
+                " (its own wait is a re-entry: that function calls Do on the same Once)"
+                if ix.res_node.get(gid) == f"mutex@{lock:#x}"
+                else ""
+            )
+        )
     if form == "in-frame":
         off = "is the lock" if w == lock else f"points {lock - w} bytes below the lock (its struct)"
         return (

@@ -6,6 +6,8 @@ candidates).
   frame (recursion), or a method of the same type is, when the blocking method's receiver is the
   lock's struct (a callback re-entering its object); the goroutine carries the lock and nobody
   else does.
+* :func:`once_holder`: a lock taken in ``sync.(*Once).doSlow`` is a Once's own mutex, held only
+  while the Once's function runs: the one goroutine of the dump inside such a function holds it.
 * :func:`unprinted_gate`: with one pending writer and no RWMutex printed at all, the readers
   queue behind that writer.
 * :func:`match_unprinted_readers`: an inlined RLock prints no RWMutex address; a reader blocked
@@ -21,7 +23,17 @@ from .blocking import top_words
 from .index import CONTAINER_SPAN, GraphIndex
 from .nodes import gnode
 
-__all__ = ["held_write_lock", "match_unprinted_readers", "recursion_evidence", "top_word0", "unprinted_gate"]
+__all__ = [
+    "held_write_lock",
+    "match_unprinted_readers",
+    "once_holder",
+    "recursion_evidence",
+    "top_word0",
+    "unprinted_gate",
+]
+
+#: waiters checked for a Once's Lock call (all of them wait on one lock)
+MAX_ONCE_WAITERS = 16
 
 
 def top_word0(args_text: str) -> int | None:
@@ -63,6 +75,48 @@ def recursion_evidence(ix: GraphIndex, gid: int, lock: int, site: int) -> tuple[
         if fi > site and w >= ix.static_limit and 0 <= lock - w <= CONTAINER_SPAN:
             return (outer, w)
     return None
+
+
+#: the one function that locks a sync.Once's (unexported) mutex, and the frames it calls it through
+_ONCE_SLOW = "sync.(*Once).doSlow"
+_LOCK_FRAMES = frozenset({"sync.(*Mutex).Lock", "sync.(*Mutex).lockSlow"})
+
+
+def _lock_caller(frames: Any) -> int | None:
+    """The index of the frame that calls the blocking Mutex.Lock (the first one below it)."""
+    for i, f in enumerate(frames):
+        if f.function.full in _LOCK_FRAMES:
+            j = i + 1
+            while j < len(frames) and frames[j].function.full in _LOCK_FRAMES:
+                j += 1
+            return j if j < len(frames) else None
+    return None
+
+
+def once_holder(ix: GraphIndex, ws: list[int]) -> tuple[int, int] | None:
+    """The holder of a sync.Once's mutex its waiters block on, by the Once's code: the waiters'
+    Lock is called from ``sync.(*Once).doSlow``, so the lock is that Once's unexported mutex,
+    which only doSlow locks, and holds while it runs ``f``. A doSlow frame that is not itself
+    in that Lock call holds its Once's mutex. When exactly one goroutine in the whole dump (not
+    a partial one) has such a frame, it holds this one: (goroutine id, frame index), else None."""
+    if ix.partial or not ws:
+        return None
+    for x in ws[:MAX_ONCE_WAITERS]:
+        frames = ix.gs[x].frames
+        i = _lock_caller(frames)
+        if i is None or frames[i].function.full != _ONCE_SLOW:
+            return None
+    found: tuple[int, int] | None = None
+    for gid, g in ix.gs.items():
+        frames = g.frames
+        for i, f in enumerate(frames):
+            if f.function.full == _ONCE_SLOW and not (i and frames[i - 1].function.full in _LOCK_FRAMES):
+                if found is not None and found[0] != gid:
+                    return None
+                if found is None:
+                    found = (gid, i)
+                break
+    return found
 
 
 def _unprinted_readers(ix: GraphIndex) -> list[tuple[int, str, tuple[Any, ...], int]]:
