@@ -484,7 +484,16 @@ def _lone(ix: GraphIndex, gids: list[int]) -> tuple[list[int], list[int]]:
     frame) cannot all hold one mutex from there."""
     points: dict[tuple[Any, ...], list[int]] = defaultdict(list)
     for x in gids[: 4 * MAX_CANDIDATES]:
-        points[tuple((f.function.full, f.line) for f in ix.gs[x].frames)].append(x)
+        g = ix.gs[x]
+        # the closure a go statement is wrapped in (one per go statement: gowrap1, gowrap2...)
+        # and runtime.goexit below it only call: they hold nothing, so they make no other place
+        points[
+            tuple(
+                (f.function.full, f.line)
+                for f in g.frames
+                if f.function.full != "runtime.goexit" and not is_go_wrapper(f, g)
+            )
+        ].append(x)
     alone = [x for xs in points.values() if len(xs) == 1 for x in xs]
     return (alone, sorted(set(gids) - set(alone))) if alone else (list(gids), [])
 
