@@ -157,6 +157,34 @@ def test_once_reentry_is_read_from_the_once_code() -> None:
     assert "is the only goroutine that does" in held.evidence and "re-entry" in held.evidence, held
 
 
+def test_go_wrappers_make_no_other_place() -> None:
+    """bug_dl_global_mutex as SIGQUIT prints it: the two pluginProbe goroutines stand at the same
+    line in every frame but their go-statement wrappers (main.setup.gowrap1 / gowrap2), which
+    only call. Standing two at one place, neither holds the package-level lock: the loader's
+    re-lock is left. Before: three low "one of the waiters" candidates."""
+    a = _analyze("go1.27", "bug_dl_global_mutex.sigquit.txt")
+    [f] = [f for f in a.findings if f.kind == "deadlock"]
+    assert f.confidence == "medium"
+    assert set(f.goroutines) == _fn_gids(a, "main.pluginLoader")
+    assert set(f.blocked_behind) == _fn_gids(a, "main.pluginProbe")
+    assert any("stand two or more at one place" in e.evidence for e in f.edges if e.kind == "held-by"), f.edges
+
+
+@pytest.mark.parametrize(("name", "writer"), [("bug_abba_rw", "main.restock"), ("bug_chanlock_rwmutex", "main.schemaMigrator")])
+def test_writer_holding_an_rwmutex_carries_its_struct(name: str, writer: str) -> None:
+    """SIGQUIT prints the RWMutex's exact address (semacquire1's readerSem), 16 bytes into the
+    struct the blocked readers carry; the writer that holds it carries that struct, not the
+    RWMutex itself. It is the only other goroutine that does: the readers wait for it. Before:
+    no writer found, the cycle stayed a low lead."""
+    a = _analyze("go1.27", f"{name}.sigquit.txt")
+    [f] = [f for f in a.findings if f.kind == "deadlock"]
+    assert f.confidence == "medium"
+    assert _fn_gids(a, writer) <= set(f.goroutines)
+    assert any(
+        e.kind == "can-release" and "the struct its readers reach it through" in e.evidence for e in f.edges
+    ), f.edges
+
+
 def test_two_peers_sending_to_each_other_are_a_deadlock() -> None:
     """bug_chan_pingpong: peerAlpha and peerBeta both send first on the two unbuffered channels
     only they carry. Before: two medium "send whose receiver is gone" leaks, not a deadlock."""

@@ -221,16 +221,38 @@ def _readers_of_known_gates(ix: GraphIndex) -> None:
 def held_write_lock(ix: GraphIndex, gate: str) -> None:
     """An RLock waits only while a writer holds or waits for the RWMutex. With no writer waiting
     in sight (an orphan gate), a writer holds it: when exactly one goroutine other than its
-    blocked readers carries the RWMutex's address exactly (a heap address), it is taken as that
-    writer (``can-release``, ``medium``: the readers wait until it unlocks). Nothing is added
-    when none or several do."""
+    blocked readers carries the RWMutex's address exactly (a heap address), or, when none does,
+    the struct every blocked reader reaches it through (the one offset below it their words
+    share), it is taken as that writer (``can-release``, ``medium``: the readers wait until it
+    unlocks). Nothing is added when none or several do."""
     addr = ix.G.nodes[gate]["address"]
     if addr is None or addr < ix.static_limit or addr in ix.word_overflow:
         return
     readers = set(ix.waiters.get(gate, ()))
-    cands = [
-        g for g in ix.word_gids.get(addr, ()) if g not in readers and not ix.b[g].system and not ix.b[g].dumper
-    ]
+
+    def carriers(word: int) -> list[int]:
+        return [
+            g for g in ix.word_gids.get(word, ()) if g not in readers and not ix.b[g].system and not ix.b[g].dumper
+        ]
+
+    cands = carriers(addr)
+    what = "its address"
+    if not cands:
+        # the struct every reader reaches the RWMutex through (one offset below it, heap words)
+        offs: set[int] | None = None
+        for r in sorted(readers)[:MAX_ONCE_WAITERS]:
+            got = {addr - w for w, _ in ix.gwords.get(r, ()) if 0 < addr - w <= CONTAINER_SPAN}
+            offs = got if offs is None else offs & got
+            if not offs:
+                return
+        if not offs or len(offs) != 1:
+            return
+        off = next(iter(offs))
+        struct = addr - off
+        if struct < ix.static_limit or struct in ix.word_overflow:
+            return
+        cands = carriers(struct)
+        what = f"the struct its readers reach it through ({struct:#x}, {off} bytes below it)"
     if len(cands) != 1:
         return
     c = cands[0]
@@ -240,7 +262,7 @@ def held_write_lock(ix: GraphIndex, gate: str) -> None:
         "can-release",
         "medium",
         f"no writer waits for the RWMutex at {addr:#x} in sight, so a writer holds it: goroutine {c} is the "
-        "only goroutine other than its blocked readers that carries its address",
+        f"only goroutine other than its blocked readers that carries {what}",
     )
 
 
