@@ -185,6 +185,36 @@ def test_writer_holding_an_rwmutex_carries_its_struct(name: str, writer: str) ->
     ), f.edges
 
 
+@pytest.mark.parametrize(
+    ("version", "mode"), [("go1.21", "stack"), ("go1.25", "stack"), ("go1.27", "stack"), ("go1.27", "sigquit")]
+)
+def test_mutex_copied_while_locked_is_a_self_deadlock(version: str, mode: str) -> None:
+    """bug_dl_copied_mutex: settings.lookup has a value receiver, printed by value with its
+    mutex's state word 0x1 (locked: update holds the original while it calls lookup); it blocks
+    on a lock nobody carries and no pointer in the receiver reaches: the copy's own. Before: two
+    low "no holder" leaks (the original's struct, carried by the readers below the copy, blurred
+    who holds it)."""
+    a = _analyze(version, f"bug_dl_copied_mutex.{mode}.txt")
+    [f] = [f for f in a.findings if f.kind == "deadlock"]
+    assert f.confidence == "medium"
+    assert set(f.goroutines) == _fn_gids(a, "main.settingsWriter")
+    assert set(f.blocked_behind) == _fn_gids(a, "main.settingsReader")
+    assert "a copy of a mutex taken while it was locked" in f.title
+    assert any(e.kind == "held-by" and e.evidence.startswith("copied while locked") for e in f.edges), f.edges
+
+
+def test_a_value_receiver_with_an_unlocked_mutex_is_no_copy_evidence() -> None:
+    """The same dump with the printed state word of the copy set to 0x0 (a variant made by code,
+    for this test only): an unlocked copy does not explain the wait, so the rule says nothing."""
+    p = CORPUS / "go1.27" / "bug_dl_copied_mutex.stack.txt"
+    text = p.read_text()
+    assert "main.settings.lookup({{{}, {0x1, 0x0}}," in text
+    a = stackparse.analyze(stackparse.parse(text.replace("lookup({{{}, {0x1, 0x0}},", "lookup({{{}, {0x0, 0x0}},")))
+    assert not any(
+        e.evidence.startswith("copied while locked") for f in a.findings for e in f.edges if e.kind == "held-by"
+    )
+
+
 def test_two_peers_sending_to_each_other_are_a_deadlock() -> None:
     """bug_chan_pingpong: peerAlpha and peerBeta both send first on the two unbuffered channels
     only they carry. Before: two medium "send whose receiver is gone" leaks, not a deadlock."""

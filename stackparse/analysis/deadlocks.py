@@ -383,6 +383,8 @@ def deadlock_title(det: Detection, gids: list[int], res: list[str], edges: tuple
     kinds = [graph.nodes[r]["kind"] for r in res]
     if len(gids) == 1:
         r = res[0] if res else "?"
+        if any(e.kind == "held-by" and e.evidence.startswith("copied while locked") for e in edges):
+            return f"self-deadlock: goroutine {names[0]} waits for {r}, a copy of a mutex taken while it was locked"
         return f"self-deadlock: goroutine {names[0]} waits for {r}, which it already holds (re-lock)"
     if any(k == "rwmutex-writer" for k in kinds) and any(det.b[g].op == "rwmutex-lock" for g in gids):
         return f"RWMutex deadlock: recursive RLock behind a pending writer: goroutines {', '.join(names)}{more}"

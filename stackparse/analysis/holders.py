@@ -33,6 +33,7 @@ from .confidence import down
 from .index import CONTAINER_SPAN, MAX_CANDIDATES, GraphIndex
 from .nodes import gnode, plural
 from .reentry import (
+    copied_lock,
     held_write_lock,
     match_unprinted_readers,
     once_holder,
@@ -182,6 +183,13 @@ def infer_lock_holders(ix: GraphIndex) -> None:
                 cands[gid] = (free, score, fits, ev)
         if not ix.partial and not any(g not in wset for g in cands):
             _in_frame_holders(ix, ws, L, cands)
+        if not ix.partial and not any(c[0] and c[1] >= 3 for c in cands.values()):
+            # a lock copied while held: nobody but the copy's goroutine can have it
+            copies = [(x, cp) for x in ws[:MAX_CANDIDATES] if (cp := copied_lock(ix, x, L)) is not None]
+            if len(copies) == 1:
+                x, (fi, state) = copies[0]
+                score = 1 if ix.alive_related([x]) else 2
+                cands = {x: (1, score, 0, ("copied" if score == 2 else "copied+open", fi, state))}
         if not any(c[0] and c[1] >= 2 for c in cands.values()):
             # no word says who holds it: for a sync.Once's mutex the Once's code does
             once = once_holder(ix, ws)
@@ -335,6 +343,13 @@ def _holder_evidence(ix: GraphIndex, gid: int, ev: tuple[str, int, int], lock: i
         )
     if form == "relock":
         return f"re-lock: {where}, above the blocking call, is the lock's address"
+    if form == "copied":
+        return (
+            f"copied while locked: {f.function.full} (frame {fi}) has a value receiver, printed with a locked "
+            f"sync.Mutex inside (state {w:#x}); the lock it blocks on ({lock:#x}) is carried by no other goroutine "
+            "and no pointer in that receiver reaches it: it is the copy's own mutex, taken locked, which nobody "
+            "will unlock"
+        )
     if form == "once":
         return (
             f"goroutine {gid} runs the function of a sync.Once in {f.function.full} (frame {fi}, line {f.line}), "

@@ -6,6 +6,8 @@ candidates).
   frame (recursion), or a method of the same type is, when the blocking method's receiver is the
   lock's struct (a callback re-entering its object); the goroutine carries the lock and nobody
   else does.
+* :func:`copied_lock`: a value receiver printed with a locked mutex inside, blocking on a lock
+  nobody carries and no pointer in it reaches: the copy's own mutex, taken locked.
 * :func:`once_holder`: a lock taken in ``sync.(*Once).doSlow`` is a Once's own mutex, held only
   while the Once's function runs: the one goroutine of the dump inside such a function holds it.
 * :func:`unprinted_gate`: with one pending writer and no RWMutex printed at all, the readers
@@ -19,11 +21,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..model import ArgGroup, ArgWord
 from .blocking import top_words
 from .index import CONTAINER_SPAN, GraphIndex
 from .nodes import gnode
 
 __all__ = [
+    "copied_lock",
     "held_write_lock",
     "match_unprinted_readers",
     "once_holder",
@@ -117,6 +121,66 @@ def once_holder(ix: GraphIndex, ws: list[int]) -> tuple[int, int] | None:
                     found = (gid, i)
                 break
     return found
+
+
+def _locked_mutex(group: ArgGroup, new_layout: bool) -> int | None:
+    """The state word of a locked sync.Mutex printed inside a value: ``{{}, {state, sema}}``
+    (Go 1.24+: noCopy, then internal/sync.Mutex) or, in older layouts, ``{state, sema}``, both
+    words exact and the state's locked bit (1) set. None when there is none."""
+    todo = [group]
+    while todo:
+        g = todo.pop()
+        items = g.items
+        inner = items
+        if new_layout:
+            ok = len(items) == 2 and isinstance(items[0], ArgGroup) and not items[0].items
+            inner = items[1].items if ok and isinstance(items[1], ArgGroup) else ()
+        if len(inner) == 2 and all(isinstance(a, ArgWord) and not a.inaccurate for a in inner):
+            state = inner[0].value if isinstance(inner[0], ArgWord) else None
+            if state is not None and state & 1:
+                return state
+        todo.extend(a for a in items if isinstance(a, ArgGroup))
+    return None
+
+
+def _group_words(group: ArgGroup) -> list[int]:
+    """The exact words printed inside a value, at any depth."""
+    out: list[int] = []
+    todo = [group]
+    while todo:
+        for a in todo.pop().items:
+            if isinstance(a, ArgGroup):
+                todo.append(a)
+            elif not a.inaccurate and a.value is not None:
+                out.append(a.value)
+    return out
+
+
+def copied_lock(ix: GraphIndex, gid: int, lock: int) -> tuple[int, int] | None:
+    """A lock copied while it was held (a value receiver that carries a mutex): the frame that
+    calls the blocking Lock is a method with a value receiver, printed by value with a locked
+    sync.Mutex inside (:func:`_locked_mutex`); the lock is a heap address no other goroutine
+    carries, and no word of that receiver points to it or up to CONTAINER_SPAN bytes below it
+    (no pointer field reaches it). Then the lock is the copy's own mutex, copied locked: nobody
+    holds the copy, and nobody will unlock it. (frame index of the method, state word), or None."""
+    if lock < ix.static_limit or lock in ix.word_overflow:
+        return None
+    if any(g != gid for g in ix.word_gids.get(lock, ())):
+        return None
+    frames = ix.gs[gid].frames
+    i = _lock_caller(frames)
+    if i is None:
+        return None
+    f = frames[i]
+    rcv = f.function.receiver
+    args = f.args
+    if not rcv or rcv.startswith("*") or not args or not isinstance(args[0], ArgGroup):
+        return None
+    new_layout = any(fr.function.full.startswith("internal/sync.") for fr in frames[:i])
+    state = _locked_mutex(args[0], new_layout)
+    if state is None or any(0 <= lock - w <= CONTAINER_SPAN for w in _group_words(args[0])):
+        return None
+    return (i, state)
 
 
 def _unprinted_readers(ix: GraphIndex) -> list[tuple[int, str, tuple[Any, ...], int]]:
