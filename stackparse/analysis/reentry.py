@@ -20,6 +20,7 @@ candidates).
 from __future__ import annotations
 
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from ..model import ArgGroup, ArgWord
 from .blocking import top_words
@@ -81,6 +82,8 @@ def recursion_evidence(ix: GraphIndex, gid: int, lock: int, site: int) -> tuple[
     return None
 
 
+#: per graph index: the goroutines running a Once's function (at most two are looked for)
+_ONCE_RUNNERS: WeakKeyDictionary[GraphIndex, list[tuple[int, int]]] = WeakKeyDictionary()
 #: the one function that locks a sync.Once's (unexported) mutex, and the frames it calls it through
 _ONCE_SLOW = "sync.(*Once).doSlow"
 _LOCK_FRAMES = frozenset({"sync.(*Mutex).Lock", "sync.(*Mutex).lockSlow"})
@@ -110,17 +113,20 @@ def once_holder(ix: GraphIndex, ws: list[int]) -> tuple[int, int] | None:
         i = _lock_caller(frames)
         if i is None or frames[i].function.full != _ONCE_SLOW:
             return None
-    found: tuple[int, int] | None = None
-    for gid, g in ix.gs.items():
-        frames = g.frames
-        for i, f in enumerate(frames):
-            if f.function.full == _ONCE_SLOW and not (i and frames[i - 1].function.full in _LOCK_FRAMES):
-                if found is not None and found[0] != gid:
-                    return None
-                if found is None:
-                    found = (gid, i)
+    runners = _ONCE_RUNNERS.get(ix)
+    if runners is None:
+        # one pass over the dump, whatever the number of Once locks waited on
+        runners = []
+        for gid, g in ix.gs.items():
+            frames = g.frames
+            for i, f in enumerate(frames):
+                if f.function.full == _ONCE_SLOW and not (i and frames[i - 1].function.full in _LOCK_FRAMES):
+                    runners.append((gid, i))  # its first such frame is enough
+                    break
+            if len(runners) > 1:
                 break
-    return found
+        _ONCE_RUNNERS[ix] = runners
+    return runners[0] if len(runners) == 1 else None
 
 
 def _locked_mutex(group: ArgGroup, new_layout: bool) -> int | None:
