@@ -239,7 +239,7 @@ def _frozen(analyze: Any, dump: Any, earlier: list[Any]) -> Any:
     """``analyze(dump[, earlier])``, its objects then moved out of the cyclic collector's reach
     (``gc.freeze``), as the parsed records are (inputs._parse_source): the command keeps every
     analysis until the report is written, and the first collection after the analysis would
-    otherwise scan the millions of objects it made (0.7 s at 100k goroutines)."""
+    otherwise scan the millions of objects it made (figures in bench/README.md)."""
     gc_was = gc.isenabled()
     gc.disable()
     try:

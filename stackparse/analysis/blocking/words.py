@@ -178,8 +178,8 @@ def stacks_words(stacks: list[tuple[Frame, ...]], idxs: list[tuple[int, ...]]) -
     own frame indexes. Stacks with the same indexes are read together, a column of frames at a
     time (:func:`_columns_words`). The argument texts are taken out stack by stack in the given
     (dump) order, each group's row after row in one flat list, whose every ``len(ix)``-th item is
-    a column: reading the frames in the order they lie in memory, not a column at a time across
-    the whole heap, halves the cost of the read at 100k goroutines."""
+    a column: the frames are read in the order they lie in memory, not a column at a time across
+    the whole heap (bench/README.md, "Memory order")."""
     out: list[list[tuple[int, int]]] = [[] for _ in stacks]
     groups: dict[tuple[int, ...], tuple[list[int], list[str], Any]] = {}
     for k, ix in enumerate(idxs):
