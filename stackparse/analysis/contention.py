@@ -61,7 +61,7 @@ def lock_contention(
         if not ws:
             continue
         # the site most waiters call from: they are alike, so a few of them tell
-        at = Counter(map(site, ws[:MAX_SITES_READ])).most_common(1)[0][0]
+        at = site(ws[0]) if len(ws) == 1 else Counter(map(site, ws[:MAX_SITES_READ])).most_common(1)[0][0]
         held = [(v, d["confidence"]) for v, d in g.succ[node].items() if d["kind"] == "held-by"]
         holder = gid_of(held[0][0]) if len(held) == 1 else None
         hsite = hstate = None

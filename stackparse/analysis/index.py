@@ -249,6 +249,9 @@ class GraphIndex:
         self.by_creator = by_creator
         self.children = children
         self._orphan_creators = any(p is None for _, p in by_creator)
+        # stack shape -> (goroutine, creator function) of every goroutine its functions started
+        # with no parent id printed (created_by_frames)
+        self._started_by_shape: dict[int, list[tuple[int, str]]] = {}
         # per creator group: shape -> members, alive ones first (bounded sibling candidates)
         self._groups: dict[tuple[str, int | None], dict[int, list[int]]] = {}
         self._sib_cache: dict[tuple, list[int]] = {}
@@ -394,14 +397,19 @@ class GraphIndex:
 
     def created_by_frames(self, gid: int) -> list[tuple[int, str]]:
         """Goroutines with no parent id whose creator function is on gid's stack (<=1.20)."""
-        out: list[tuple[int, str]] = []
         if not self._orphan_creators:  # 1.21+ prints every creator's goroutine id
-            return out
-        for f in self.gs[gid].frames:
-            for x in self.by_creator.get((f.function.full, None), ())[: 4 * MAX_CANDIDATES]:
-                if x != gid:
-                    out.append((x, f.function.full))
-        return out[: 4 * MAX_CANDIDATES]
+            return []
+        # what the stack's functions started, the same for every goroutine of its shape: read
+        # once per shape (thousands of waiters of one shape ask), then gid itself left out
+        sid = self.shape(gid)
+        every = self._started_by_shape.get(sid)
+        if every is None:
+            every = self._started_by_shape[sid] = [
+                (x, f.function.full)
+                for f in self.gs[gid].frames
+                for x in self.by_creator.get((f.function.full, None), ())[: 4 * MAX_CANDIDATES]
+            ]
+        return [p for p in every if p[0] != gid][: 4 * MAX_CANDIDATES]
 
     def shape(self, gid: int) -> int:
         """The stack shape of a goroutine (its function names), as a small int: equal ids, equal

@@ -3,6 +3,7 @@ goroutineleak profile merged into URL dumps, and ``--watch``."""
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sys
@@ -215,7 +216,7 @@ def analyze_cmd(
             # earlier inputs of the same process (the library keeps only those) feed growth
             earlier = [r[2] for r in results if r[2].goroutines][-4:]
             with _status_line(f"analysing {n:,} goroutines...", progress and n >= STATUS_GOROUTINES):
-                a = detect.analyze(d, earlier) if earlier and d.goroutines else detect.analyze(d)
+                a = _frozen(detect.analyze, d, earlier)
             results.append((_display(src), i if len(dumps) > 1 else None, d, a))
         if fmt == "jsonl":  # stream: one line per dump as soon as it is analysed
             for s, di, d, a in results[-len(dumps) :]:
@@ -232,6 +233,21 @@ def analyze_cmd(
         _note(f"note: {skipped} of {len(inputs)} inputs skipped; the exit status is that of the others")
     ctx = click.get_current_context()
     ctx.exit(_status([a for *_, a in results], fail_on, order))
+
+
+def _frozen(analyze: Any, dump: Any, earlier: list[Any]) -> Any:
+    """``analyze(dump[, earlier])``, its objects then moved out of the cyclic collector's reach
+    (``gc.freeze``), as the parsed records are (inputs._parse_source): the command keeps every
+    analysis until the report is written, and the first collection after the analysis would
+    otherwise scan the millions of objects it made (figures in bench/README.md)."""
+    gc_was = gc.isenabled()
+    gc.disable()
+    try:
+        return analyze(dump, earlier) if earlier and dump.goroutines else analyze(dump)
+    finally:
+        gc.freeze()
+        if gc_was:
+            gc.enable()
 
 
 def _write_ci(results: list[tuple[str, int | None, Any, Any]], fmt: str, repo: Any) -> None:

@@ -176,14 +176,27 @@ def shape_words(stacks: list[tuple[Frame, ...]], idxs: tuple[int, ...]) -> list[
 def stacks_words(stacks: list[tuple[Frame, ...]], idxs: list[tuple[int, ...]]) -> list[list[tuple[int, int]]]:
     """:func:`frame_words` ``(stacks[k], idxs[k])`` for every k: stacks of any shapes, each with its
     own frame indexes. Stacks with the same indexes are read together, a column of frames at a
-    time (:func:`_rows_words`)."""
+    time (:func:`_columns_words`). The argument texts are taken out stack by stack in the given
+    (dump) order, each group's row after row in one flat list, whose every ``len(ix)``-th item is
+    a column: the frames are read in the order they lie in memory, not a column at a time across
+    the whole heap (bench/README.md, "Memory order")."""
     out: list[list[tuple[int, int]]] = [[] for _ in stacks]
-    by_idxs: dict[tuple[int, ...], list[int]] = {}
+    groups: dict[tuple[int, ...], tuple[list[int], list[str], Any]] = {}
     for k, ix in enumerate(idxs):
-        if ix:
-            by_idxs.setdefault(ix, []).append(k)
-    for ix, ks in by_idxs.items():
-        for k, ws in zip(ks, _rows_words([stacks[k] for k in ks], ix, frames=True)):
+        if not ix:
+            continue
+        grp = groups.get(ix)
+        if grp is None:
+            grp = groups[ix] = ([], [], itemgetter(*ix) if len(ix) > 1 else itemgetter(ix[0]))
+        grp[0].append(k)
+        if len(ix) > 1:
+            grp[1].extend(map(_ARGS_TEXT, grp[2](stacks[k])))
+        else:
+            grp[1].append(grp[2](stacks[k]).args_text)
+    for ix, (ks, flat, _) in groups.items():
+        m = len(ix)
+        cols = [flat[j::m] for j in range(m)] if m > 1 else [flat]
+        for k, ws in zip(ks, _columns_words(cols, ix, len(ks))):
             out[k] = ws
     return out
 
@@ -206,16 +219,22 @@ def _rows_words(
     rows: list[tuple[str, ...]] | list[tuple[Frame, ...]], idxs: tuple[int, ...], frames: bool = False
 ) -> list[list[tuple[int, int]]]:
     """:func:`rows_words`; with ``frames=True`` the rows are stacks of Frames, whose argument texts are read."""
-    n = len(rows)
+    # column i only (a full transpose would touch every frame of every stack)
+    cols: Any = (
+        list(map(_ARGS_TEXT, map(itemgetter(i), rows))) if frames else list(map(itemgetter(i), rows)) for i in idxs
+    )
+    return _columns_words(cols, idxs, len(rows))
+
+
+def _columns_words(cols: Iterable[list[str]], idxs: tuple[int, ...], n: int) -> list[list[tuple[int, int]]]:
+    """The words of :func:`rows_words` from its columns: ``cols[j][k]`` is the argument text of frame
+    ``idxs[j]`` of row ``k`` (``n`` rows)."""
     out: list[list[tuple[int, int]]] = [[] for _ in range(n)]
     if not n or not idxs:
         return out
     search = _EXACT_PTR.search
     last = n - 1
-    for i in idxs:
-        # column i only (a full transpose would touch every frame of every stack)
-        col = map(itemgetter(i), rows)
-        texts: Any = list(map(_ARGS_TEXT, col)) if frames else list(col)
+    for i, texts in zip(idxs, cols):
         joined = "\n".join(texts)
         if _column_clean(joined) or search(joined) is None:
             continue
