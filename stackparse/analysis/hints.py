@@ -27,9 +27,9 @@ from collections.abc import Iterable
 from weakref import WeakKeyDictionary
 
 from .blocking.words import top_words
-from .index import GraphIndex
+from .index import CONTAINER_SPAN, MAX_CANDIDATES, GraphIndex
 
-__all__ = ["HINT_MARK", "HintHit", "corroborated_hints", "hint_index"]
+__all__ = ["HINT_MARK", "HintHit", "corroborated_hints", "hint_evidence", "hint_index", "own_words", "waitgroup_hints"]
 
 #: Words every evidence text of a link made of hint words contains (and only those).
 HINT_MARK = "the link rests on printed-maybe-stale words"
@@ -123,3 +123,37 @@ def corroborated_hints(ix: GraphIndex, hits: Iterable[HintHit], skip: set[int]) 
             if h[0] not in out:
                 out[h[0]] = (h, n)
     return out
+
+
+def own_words(ix: GraphIndex, ws: list[int], addr: int) -> set[int]:
+    """The exact heap words the waiters ``ws`` carry at most CONTAINER_SPAN bytes below (or at)
+    ``addr``: the struct they reach the WaitGroup through."""
+    lo = max(addr - CONTAINER_SPAN, ix.static_limit)
+    over = ix.word_overflow
+    return {x for w in ws[:MAX_CANDIDATES] for x, _ in ix.gwords.get(w, ()) if lo <= x <= addr and x not in over}
+
+
+def waitgroup_hints(ix: GraphIndex) -> dict[int, list[HintHit]]:
+    """:func:`hint_index` of the words every WaitGroup's waiters reach it through (one pass)."""
+    targets: set[int] = set()
+    nodes = ix.G.nodes
+    for node, ws in ix.waiters.items():
+        a = nodes[node]
+        if a["kind"] == "waitgroup" and a["address"] is not None:
+            targets |= own_words(ix, ws, a["address"])
+    return hint_index(ix, targets)
+
+
+def hint_evidence(ix: GraphIndex, gid: int, h: HintHit, n: int, addr: int) -> str:
+    """The evidence of a releaser tied to a WaitGroup at ``addr`` by the hint ``h`` that ``n``
+    goroutines print alike."""
+    _, fi, pos = h
+    f = ix.gs[gid].frames[fi]
+    word = top_words(f.args_text)[pos][0]
+    assert word is not None
+    return (
+        f"{f.function.full} (frame {fi}) prints argument {pos} as {word:#x}?, as {n} goroutines do "
+        f"there; the waiter carries {word:#x} exactly, {addr - word} bytes below the WaitGroup; "
+        f"{HINT_MARK}: a ? word is a slot the callee may not have spilled, so it may hold an "
+        "earlier value"
+    )

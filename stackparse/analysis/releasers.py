@@ -24,8 +24,7 @@ from itertools import repeat
 from operator import itemgetter
 from typing import Any
 
-from .blocking.words import top_words
-from .hints import HINT_MARK, HintHit, corroborated_hints, hint_index
+from .hints import HintHit, corroborated_hints, hint_evidence, own_words, waitgroup_hints
 from .index import CONTAINER_SPAN, MAX_CANDIDATES, MAX_SIBLING_GROUP, GraphIndex
 from .nodes import gnode
 
@@ -50,7 +49,6 @@ class Releasers:
         self.ix = ix
         self._shape_members: defaultdict[int, set[int]] | None = None
         self._sorted_words: list[int] | None = None
-        self._hints: dict[int, list[HintHit]] | None = None
 
     def infer_releasers(self) -> None:
         # candidates read the word / creator indexes, never the graph's edges: the can-release
@@ -498,14 +496,14 @@ class Releasers:
             # a container pointer: a worker holding the struct that holds the WaitGroup
             window = self._container_words(addr)
             word_gids = self.ix.word_gids
-            own = self._own_words(ws, addr)
+            own = own_words(self.ix, ws, addr)
             # only when no candidate is alive could hint words change what the dump says
             near: list[Iterable[int]] = [high, made, sib]
             if own:
                 near += [word_gids[w] for w in window if w >= min(own)]
             if own and all(map(self.ix.alive.isdisjoint, near)):
                 # goroutines printing, with ?, the struct the waiter reaches it through (hints.py)
-                hx = self._hints_of()
+                hx = waitgroup_hints(self.ix)
                 for x in sorted(own, reverse=True):
                     for gid, got in corroborated_hints(self.ix, hx.get(x, ()), wss).items():
                         hint.setdefault(gid, got)
@@ -535,45 +533,8 @@ class Releasers:
                 ("medium", made, lambda gids: {c: made[c] for c in gids}),
                 ("medium", cont, ev_cont),
                 ("low", sib, lambda gids: self._ev_siblings(sib, gids, "")),
-                ("low", hint, lambda gids: {g: self._ev_hint(g, *hint[g], addr) for g in gids}),
+                ("low", hint, lambda gids: {g: hint_evidence(self.ix, g, *hint[g], addr) for g in gids}),
             ],
-        )
-
-    def _own_words(self, ws: list[int], addr: int) -> set[int]:
-        """The exact heap words the waiters carry at most CONTAINER_SPAN bytes below (or at) addr:
-        the struct they reach the WaitGroup through."""
-        ix = self.ix
-        lo = max(addr - CONTAINER_SPAN, ix.static_limit)
-        return {
-            x
-            for w in ws[:MAX_CANDIDATES]
-            for x, _ in ix.gwords.get(w, ())
-            if lo <= x <= addr and x not in ix.word_overflow
-        }
-
-    def _hints_of(self) -> dict[int, list[HintHit]]:
-        """:func:`.hints.hint_index` of the words every WaitGroup's waiters reach it through,
-        built once per dump."""
-        if self._hints is None:
-            targets: set[int] = set()
-            nodes = self.ix.G.nodes
-            for node, ws in self.ix.waiters.items():
-                a = nodes[node]
-                if a["kind"] == "waitgroup" and a["address"] is not None:
-                    targets |= self._own_words(ws, a["address"])
-            self._hints = hint_index(self.ix, targets)
-        return self._hints
-
-    def _ev_hint(self, gid: int, h: HintHit, n: int, addr: int) -> str:
-        _, fi, pos = h
-        f = self.ix.gs[gid].frames[fi]
-        word = top_words(f.args_text)[pos][0]
-        assert word is not None
-        return (
-            f"{f.function.full} (frame {fi}) prints argument {pos} as {word:#x}?, as {n} goroutines do "
-            f"there; the waiter carries {word:#x} exactly, {addr - word} bytes below the WaitGroup; "
-            f"{HINT_MARK}: a ? word is a slot the callee may not have spilled, so it may hold an "
-            "earlier value"
         )
 
     def _container_words(self, addr: int) -> list[int]:
