@@ -101,3 +101,34 @@ def test_a_worker_printing_another_struct_is_not_alike() -> None:
     assert text.count(old) == 1
     a = stackparse.analyze(stackparse.parse(text.replace(old, "main.shardRun(0x358412b99000, 0x0?, 0x0?)")))
     assert not _hint_cycles(a)
+
+
+@pytest.mark.parametrize("many", [False, True])
+def test_hint_index_reads_what_a_frame_by_frame_read_finds(many: bool) -> None:
+    """The column read of hints.hint_index (one find per word, or a first read of the column's
+    hint words when more than 16 are looked for) against a plain read of every user frame, on a
+    real server dump full of hint words."""
+    from stackparse.analysis.blocking.words import top_words
+    from stackparse.analysis.graph import build_graph
+    from stackparse.analysis.hints import hint_index
+
+    p = CORPUS / "servers" / "etcd" / "etcd.load.pprof2.txt"
+    if not p.exists():
+        pytest.skip(f"{p} is not in the corpus")
+    d = stackparse.parse(p.read_text())
+    ix = build_graph(d).index
+    assert ix is not None
+    naive: dict[int, list[tuple[int, int, int]]] = {}
+    for gid, g in ix.gs.items():
+        bl = ix.b.get(gid)
+        if bl is None or bl.system or bl.dumper:
+            continue
+        for fi in bl.user_frames:
+            for pos, (v, exact) in enumerate(top_words(g.frames[fi].args_text)):
+                if v is not None and not exact and v >= 1 << 32:
+                    naive.setdefault(v, []).append((gid, fi, pos))
+    shared = sorted(naive, key=lambda v: -len(naive[v]))
+    assert len(shared) > 40 and len(naive[shared[0]]) > 1
+    targets = set(shared[:40] if many else shared[:3]) | {0xC000DEAD00}
+    got = hint_index(ix, targets)
+    assert {v: sorted(h) for v, h in got.items() if h} == {v: sorted(naive[v]) for v in targets if v in naive}
