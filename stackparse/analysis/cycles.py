@@ -326,7 +326,8 @@ def waitgroup_hint_cycles(det: Detection) -> None:
         notes = [
             f"evidence: goroutine {w} waits in WaitGroup.Wait in {wfn}; its only possible releasers, "
             f"goroutines {', '.join(map(str, kids))}, all wait in a channel {op} in {fn}, which nobody but "
-            f"goroutine {w} and they can serve",
+            f"goroutine {w} and they can serve (the channel is not printed: it is read from the struct they "
+            "carry, which nobody else does)",
             f"evidence: {HINT_MARK}: goroutines {', '.join(str(t) for t, _ in tied)} print argument {pos} of "
             f"{fn} as {word:#x}? (maybe stale: a slot the callee may not have spilled), the struct goroutine {w} "
             "carries exactly; nobody else carries it, exactly or so",
