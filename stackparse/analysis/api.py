@@ -12,7 +12,7 @@ from ..model import Dump
 from .blocking import classify_all
 from .confidence import conf_rank
 from .contention import lock_contention
-from .cycles import sender_cycles, waitgroup_cycles
+from .cycles import sender_cycles, waitgroup_cycles, waitgroup_hint_cycles
 from .deadlocks import behind, deadlocks, late_deadlocks
 from .doomed import Detection, compute_doomed
 from .findings import MAX_SITES, Analysis, Finding, Site
@@ -29,6 +29,7 @@ def detect(dump: Dump, wg: WaitGraph) -> tuple[list[Finding], frozenset[int], li
     compute_doomed(det)
     deadlocks(det)
     waitgroup_cycles(det)
+    waitgroup_hint_cycles(det)
     sender_cycles(det)
     behind(det)
     leaks(det)

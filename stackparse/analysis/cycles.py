@@ -8,15 +8,17 @@ runs on a goleak report, which lists only some goroutines.
 
 from __future__ import annotations
 
+from .blocking.words import top_words
 from .confidence import Confidence, Kind
 from .doomed import Detection, site
 from .evidence import creator_gone
 from .findings import Finding
 from .graph import Edge
+from .hints import HINT_MARK, hint_index
 from .holders import top_word0
 from .nodes import gid_of, gnode
 
-__all__ = ["sender_cycles", "waitgroup_cycles"]
+__all__ = ["sender_cycles", "waitgroup_cycles", "waitgroup_hint_cycles"]
 
 
 def waitgroup_cycles(det: Detection) -> None:
@@ -257,3 +259,154 @@ def sender_cycles(det: Detection) -> None:
                 ),
             )
         )
+
+
+def waitgroup_hint_cycles(det: Detection) -> None:
+    """A WaitGroup wait whose only possible releasers wait, at one site, for what only the waiter
+    can do, tied to it by corroborated hint words (``medium``, rule ``waitgroup-hint-cycle``).
+
+    Evidence needed, all read in the dump (each written into the finding):
+
+    * goroutine W waits in ``WaitGroup.Wait``; among the WaitGroup's possible releasers (its
+      ``can-release`` edges) two or more are tied to it by hint words (see :mod:`.hints`: they
+      print, with ``?``, the struct W carries exactly, at the same parameter of one function);
+    * every possible releaser is doomed, waits in a plain channel send or receive (never a
+      ``select``), and stands at the site of those tied ones; one tied only otherwise (a sibling
+      of W) prints at that parameter no exact word and no other hint than that struct (``0x0?``:
+      a slot never written);
+    * their channels' possible counterparts are W and themselves; they carry no exact heap
+      pointer anyone else carries; the struct is carried, exactly or with ``?``, by nobody else;
+    * the functions that started W and them have returned (nobody can hold the channel in a
+      local), and nothing alive related to them is in sight.
+
+    Then the releasers can end only through W, which waits for them. The finding says that the
+    link rests on printed-maybe-stale words.
+    """
+    if det.global_dl:
+        return
+    ix = det.wg.index
+    if ix is None or ix.partial:
+        return
+    succ = det._succ
+    for w in sorted(det.doomed):
+        if w in det.claimed or det.b[w].op != "waitgroup-wait":
+            continue
+        r = det.res_of(w)
+        if r is None:
+            continue
+        edges = succ[r]
+        tied = [(gid_of(v), d["evidence"]) for v, d in edges.items() if HINT_MARK in d["evidence"]]
+        if len(tied) < 2:
+            continue
+        rel = [gid_of(v) for v in edges]
+        if any(k is None or k == w or k in det.claimed or k not in det.doomed for k in rel):
+            continue
+        kids = sorted(k for k in rel if k is not None)
+        members = {w, *kids}
+        got = _tied_struct(det, w, [k for k, _ in tied if k is not None], kids)
+        if got is None:
+            continue
+        word, fn, pos = got
+        if not _served_only_inside(det, kids, members):
+            continue
+        if any(g not in members for g in ix.word_gids.get(word, ())):
+            continue
+        gone = [creator_gone(det, g) for g in sorted(members)]
+        if not all(gone):
+            continue
+        if det.wg.related is not None and det.wg.related.alive(sorted(members)):
+            continue
+        if any(g not in members for g, _, _ in hint_index(ix, {word}).get(word, ())):
+            continue
+        bl = det.b[w]
+        wfn = site(det.gs[w], bl)[0]
+        op = "receive" if det.b[kids[0]].op == "chan-recv" else "send"
+        loose = [k for k in kids if k not in {t for t, _ in tied}]
+        gids = sorted(members)
+        notes = [
+            f"evidence: goroutine {w} waits in WaitGroup.Wait in {wfn}; its only possible releasers, "
+            f"goroutines {', '.join(map(str, kids))}, all wait in a channel {op} in {fn}, which nobody but "
+            f"goroutine {w} and they can serve (the channel is not printed: it is read from the struct they "
+            "carry, which nobody else does)",
+            f"evidence: {HINT_MARK}: goroutines {', '.join(str(t) for t, _ in tied)} print argument {pos} of "
+            f"{fn} as {word:#x}? (maybe stale: a slot the callee may not have spilled), the struct goroutine {w} "
+            "carries exactly; nobody else carries it, exactly or so",
+        ]
+        if loose:
+            notes.append(
+                f"evidence: goroutine(s) {', '.join(map(str, loose))} wait at the same place; their argument {pos} "
+                "is not printed (0x0?: the slot was never written), and they are tied to the waiter only as "
+                "possible releasers"
+            )
+        notes.append(f"evidence: {gone[0]}; nothing alive related to them is in sight")
+        res = sorted({x for x in (det.res_of(g) for g in gids) if x is not None})
+        det.claimed.update(gids)
+        det.findings.append(
+            Finding(
+                kind=Kind.DEADLOCK,
+                confidence=Confidence.MEDIUM,
+                title=f"deadlock: goroutine {w} ({wfn}) waits for a WaitGroup whose only possible releasers, "
+                f"{len(kids)} goroutine(s) in {fn}, wait for it in turn (tied by printed-maybe-stale words)",
+                goroutines=tuple(gids),
+                resources=tuple(res),
+                edges=tuple(det.waits_edges(gids)),
+                count=len(gids),
+                rule="waitgroup-hint-cycle",
+                notes=tuple(notes),
+            )
+        )
+
+
+def _tied_struct(det: Detection, w: int, tied: list[int], kids: list[int]) -> tuple[int, str, int] | None:
+    """(struct word, function, parameter position) when
+    every releaser waits in a plain channel op at one site, the tied ones print the struct word W
+    carries at one parameter of one function, and the others print there nothing exact and no
+    other word."""
+    b = det.b
+    gs = det.gs
+    if any(b[k].op not in ("chan-send", "chan-recv") for k in kids):
+        return None
+    if len({(b[k].op, site(gs[k], b[k])) for k in kids}) != 1:
+        return None
+    t0 = tied[0]
+    slot = None
+    wwords = {x for x, _ in det.wg.index.gwords.get(w, ())} if det.wg.index is not None else set()
+    for f in gs[t0].frames:
+        for pos, (v, exact) in enumerate(top_words(f.args_text)):
+            if v is not None and not exact and v in wwords:
+                slot = (v, f.function.full, pos)
+                break
+        if slot is not None:
+            break
+    if slot is None:
+        return None
+    word, fn, pos = slot
+    for k in kids:
+        fr = [f for f in gs[k].frames if f.function.full == fn]
+        if not fr:
+            return None
+        tw = top_words(fr[0].args_text)
+        if len(tw) <= pos:
+            return None
+        v, exact = tw[pos]
+        if exact or v not in (0, word):
+            return None
+        if k in tied and v != word:
+            return None
+    return slot
+
+
+def _served_only_inside(det: Detection, kids: list[int], members: set[int]) -> bool:
+    """Every releaser's channel has no possible counterpart outside ``members``, and no exact heap
+    pointer a releaser carries is carried outside them."""
+    ix = det.wg.index
+    assert ix is not None
+    succ = det._succ
+    for k in kids:
+        rk = det.res_of(k)
+        if rk is not None and not {gid_of(v) for v in succ[rk]} <= members:
+            return False
+        for x, _ in ix.gwords.get(k, ()):
+            if x >= ix.static_limit and (x in ix.word_overflow or not members.issuperset(ix.word_gids.get(x, ()))):
+                return False
+    return True

@@ -4,7 +4,10 @@ Candidates, strongest first: goroutines carrying the object's own address (``hig
 WaitGroup, the waiter's children and goroutines carrying the struct that holds it (``medium``);
 goroutines sharing an exact pointer with the waiters (``medium`` when alive, else ``low``; a
 pointer carried by more than :data:`~.index.MAX_SHARERS` goroutines is no evidence); and
-*siblings*, goroutines of another stack shape started by the same function as a waiter (``low``).
+*siblings*, goroutines of another stack shape started by the same function as a waiter (``low``);
+for a WaitGroup, goroutines tied to the struct its waiter reaches it through only by corroborated
+hint words (``low``, see :mod:`.hints`). When others carry that struct, a word below its start is
+a neighbour's in the heap, not the WaitGroup's container.
 Siblings are evidence only in a small creator group: in a group of more than
 :data:`~.index.MAX_SIBLING_GROUP` goroutines a wait gets one live sibling, standing for the group.
 
@@ -21,6 +24,7 @@ from itertools import repeat
 from operator import itemgetter
 from typing import Any
 
+from .hints import HintHit, corroborated_hints, hint_evidence, own_words, waitgroup_hints
 from .index import CONTAINER_SPAN, MAX_CANDIDATES, MAX_SIBLING_GROUP, GraphIndex
 from .nodes import gnode
 
@@ -487,16 +491,33 @@ class Releasers:
             sib = self._siblings_of(ws, wss)
         cont: set[int] = set()
         window: list[int] = []
+        hint: dict[int, tuple[HintHit, int]] = {}
         if addr is not None:
             # a container pointer: a worker holding the struct that holds the WaitGroup
             window = self._container_words(addr)
             word_gids = self.ix.word_gids
+            own = own_words(self.ix, ws, addr)
+            # only when no candidate is alive could hint words change what the dump says
+            near: list[Iterable[int]] = [high, made, sib]
+            if own:
+                near += [word_gids[w] for w in window if w >= min(own)]
+            if own and all(map(self.ix.alive.isdisjoint, near)):
+                # goroutines printing, with ?, the struct the waiter reaches it through (hints.py)
+                hx = waitgroup_hints(self.ix)
+                for x in sorted(own, reverse=True):
+                    for gid, got in corroborated_hints(self.ix, hx.get(x, ()), wss).items():
+                        hint.setdefault(gid, got)
+                if hint or any(g not in wss for x in own if x != addr for g in word_gids.get(x, ())):
+                    # others carry that struct itself: a word below its start is a neighbour's
+                    window = [x for x in window if x >= min(own)]
             for word in window:
                 cont.update(word_gids[word])
             cont.difference_update(wss)
             for taken in (high, made, sib):
                 if taken:
                     cont.difference_update(taken)
+            for gid in [g for g in hint if g in high or g in made or g in sib or g in cont]:
+                del hint[gid]
 
         def ev_cont(gids: list[int]) -> dict[int, str]:
             return self._first_carried(window, gids, lambda gid, fi, word: self._ev_container(gid, fi, word, addr))
@@ -512,6 +533,7 @@ class Releasers:
                 ("medium", made, lambda gids: {c: made[c] for c in gids}),
                 ("medium", cont, ev_cont),
                 ("low", sib, lambda gids: self._ev_siblings(sib, gids, "")),
+                ("low", hint, lambda gids: {g: hint_evidence(self.ix, g, *hint[g], addr) for g in gids}),
             ],
         )
 
