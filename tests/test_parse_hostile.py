@@ -120,7 +120,35 @@ HOSTILE_SHAPES = {
     "cgo": lambda n: "goroutine 1 [running]:\n" + "cfunc\n\tpc=0x1\ncfunc\n\tjunk\n" * n,
     "a prefix of its own on every line": lambda n: "".join(f"{_letters(i)}: goroutine {i} [running]:\n" for i in range(n)),
     "profile junk": lambda n: "goroutine profile: total 1\n" + "1 @ 0x1\n# junk\n" * n,
+    # found by the atheris job (fuzz/regressions/): a header quoted on a line the segmenter
+    # reads as no header once looped forever
+    "headers quoted after panic:": lambda n: "".join(
+        f"goroutine {i} [running]:\n" + FRAME + f"\npanic: goroutine {i} [running]:\n" for i in range(n)),
+    "prefixed headers after a register separator": lambda n: "goroutine 1 [running]:\n" + FRAME
+    + "rax    0x0\n-----\n" + "".join(f"> goroutine {i + 2} [running]:\n" + FRAME for i in range(n)),
 }
+
+
+def test_header_quoted_after_panic_starts_the_next_dump() -> None:
+    text = "goroutine 1 [running]:\n" + FRAME + "\npanic: goroutine 2 [running]:\n"
+    dumps = parse_all(text)
+    assert [g.id for g in dumps[0].goroutines] == [1]
+    assert [p.value for d in dumps[1:] for p in d.preamble.panics] == ["goroutine 2 [running]:"]
+
+
+def test_prefixed_header_after_registers_is_read_as_unprefixed() -> None:
+    body = "goroutine 1 [running]:\n" + FRAME + "rax    0x0\n-----\n{}goroutine 2 [running]:\nmain.g()\n\t/a.go:2 +0x1\n"
+    plain, prefixed = parse_all(body.format("")), parse_all(body.format("> "))
+    def ids(ds: list) -> list[list[int]]:  # type: ignore[type-arg]
+        return [[g.id for g in d.goroutines] + [g.id for t in d.threads for g in t.goroutines] for d in ds]
+    assert ids(prefixed) == ids(plain) == [[1, 2]]
+
+
+def test_expected_names_are_the_grammar_literals() -> None:
+    with pytest.raises(ParseError) as e:
+        parse_all("goroutine 9\n", strict=True)
+    assert "__ANON" not in str(e.value)
+    assert "' ['" in str(e.value), str(e.value)
 
 
 def _letters(i: int) -> str:

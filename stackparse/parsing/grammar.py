@@ -129,9 +129,22 @@ class _LineTokenLexer(Lexer):
             yield Token(kind, index)
 
 
+@lru_cache(maxsize=1)
+def _anonymous_terminals() -> dict[str, str]:
+    """What lark's generated terminal names (``__ANON_3``) stand for in lines.lark: the quoted
+    literal or the /regex/, which is what an error message should show a user."""
+    shown: dict[str, str] = {}
+    for t in line_parser().terminals:
+        if t.name.startswith("__"):
+            value = t.pattern.value
+            shown[t.name] = f"/{value}/" if t.pattern.type == "re" else repr(value)
+    return shown
+
+
 def _expected_names(exc: UnexpectedInput) -> str:
     exp = getattr(exc, "expected", None) or getattr(exc, "allowed", None) or ()
-    names = sorted(str(e) for e in exp)
+    anon = _anonymous_terminals()
+    names = sorted(anon.get(str(e), str(e)) for e in exp)
     return ", ".join(names[:6]) + (" …" if len(names) > 6 else "")
 
 

@@ -350,7 +350,7 @@ class _Segmenter(BlockReader):
         return i + 1
 
     def _relay_other(self, lines: list[str], i: int, base: int, line: str, value: Any) -> int:
-        k = self._header_ahead(lines, i, relay=True)
+        k = self._interleaved(lines, i, line, relay=True)
         if k == _UNDECIDED:
             return self._keep(lines, i, base)
         if k is not None:  # (log lines between a thread's signal lines and its goroutines)
@@ -368,7 +368,7 @@ class _Segmenter(BlockReader):
         self._close()
         return i  # re-read as noise
 
-    def _interleaved(self, lines: list[str], i: int, line: str) -> int | None:
+    def _interleaved(self, lines: list[str], i: int, line: str, relay: bool = False) -> int | None:
         """Between the goroutine blocks of a dump, a line that is not part of it: a log line
         another goroutine wrote while the dump was printed, or goleak's ``Goroutine N in state …``
         line. Returns where the dump goes on (the next goroutine header within ``_LOG_GAP`` lines,
@@ -382,7 +382,7 @@ class _Segmenter(BlockReader):
             cur.end_line += 1  # (the end of goleak's list)
             self._close()
             return i + 1
-        return self._header_ahead(lines, i)
+        return self._header_ahead(lines, i, relay)
 
     def _header_ahead(self, lines: list[str], i: int, relay: bool = False) -> int | None:
         """The next goroutine header of the current dump within ``_LOG_GAP`` lines from ``i``,
@@ -403,7 +403,9 @@ class _Segmenter(BlockReader):
                 ids.append(int(m.group(1)))
                 continue
             h = HEADER_ANYWHERE.search(text)
-            if h is not None:
+            if h is not None and k > i:
+                # (not on line i itself: its caller read it as no header, and answering i would
+                # read it again in the same state, forever; e.g. ``panic: goroutine 2 [running]:``)
                 Work.visits += k - i
                 gid = text[h.start() + 10 : text.index(" ", h.start() + 10)]
                 if len(gid) > 20 or (not relay and int(gid) in cur.ids and gid != "0"):
