@@ -11,11 +11,7 @@ reader against the grammar line by line.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from functools import lru_cache
-from itertools import compress, repeat
-from operator import is_
-from typing import Any
 
 from ..model import (
     Arg,
@@ -110,7 +106,8 @@ _BSKELETON = bytes.maketrans(b"0123456789abcdef", b"hhhhhhhhhhhhhhhh")
 _XRUN = re.compile(r"Xh+")
 _NAME_SHAPE = re.compile(r"[^\s(]\S*")
 _skeleton_verdicts: dict[str, bool] = {}  # (skeletons as text, from _call_fast)
-_bskeleton_verdicts: dict[bytes, bool] = {}  # (the same as bytes, from _bulk_frames: never mix the two in one dict)
+#: skeletons as bytes -> lines.fill_frames's verdict (0 rejected, 1 accepted, 2 accepted and shared)
+_bskeleton_verdicts: dict[bytes, int] = {}
 _call_names: dict[str, Function | None] = {}
 _FAST_CACHE_LIMIT = 65536
 
@@ -128,7 +125,6 @@ def _skeleton_ok(skel: str) -> bool:
 
 #: A pointer-sized word in a skeleton: "0x" and five or more hex digits, exact or not ("?").
 _POINTER_SKELETON = re.compile(r"Xh{5}")
-_shared_skeletons: dict[bytes, bool] = {}
 
 
 def _skeleton_shared(skel: str) -> bool:
@@ -136,17 +132,6 @@ def _skeleton_shared(skel: str) -> bool:
     word is mostly a heap address, one per goroutine, exact or not; caching the frames that hold
     one filled the line cache with frames never seen again (see bench/README.md)."""
     return _POINTER_SKELETON.search(skel) is None
-
-
-def _per_skeleton(table: dict[Any, bool], skels: list[bytes], decide: Callable[[str], bool]) -> list[bool]:
-    """``decide`` of every skeleton, cached per skeleton in ``table`` (bounded)."""
-    got = list(map(table.get, skels))
-    if None in got:
-        if len(table) > _FAST_CACHE_LIMIT:
-            table.clear()
-        for k in compress(range(len(skels)), map(is_, got, repeat(None))):
-            got[k] = table[skels[k]] = decide(skels[k].decode("utf-8", "surrogatepass"))
-    return got  # type: ignore[return-value]
 
 
 def _call_name(name: str) -> Function | None:
