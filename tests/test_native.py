@@ -49,3 +49,15 @@ def test_build_hook_reads_the_same_list():
     assert mod._constant(str(ROOT), "GROUP") == native.GROUP
     for name in native.MODULES:
         assert (ROOT / (name.replace(".", "/") + ".py")).exists(), name
+
+
+def test_records_keep_their_types():
+    """Compiled code builds the records with ``tuple.__new__``: they must still be the model's
+    classes (a plain tuple compares equal to a NamedTuple, so equality tests would not see it)."""
+    dump = stackparse.parse_file(ROOT / "corpus" / "go1.27" / "bug_abba_mutex.sigquit.txt")
+    assert dump.goroutines
+    for g in dump.goroutines:
+        assert type(g) is stackparse.Goroutine
+        assert g.frames and all(type(f) is stackparse.Frame for f in g.frames)
+        assert all(type(f.function) is stackparse.Function for f in g.frames)
+        assert g.created_by is None or type(g.created_by) is stackparse.CreatedBy

@@ -102,7 +102,12 @@ def parse_args(text: str) -> tuple[Arg, ...] | None:
 # tests/test_fastpath_calls.py checks this reader against the grammar.
 
 _SKELETON = str.maketrans(dict.fromkeys("0123456789abcdef", "h"))
-_BSKELETON = bytes.maketrans(b"0123456789abcdef", b"hhhhhhhhhhhhhhhh")
+#: The skeletons of lines.fill_frames, made by one translation: hex digits become "h" and "x"
+#: becomes "X" ("0x1f?, {0x0}" -> "hXhh?, {hXh}"), for texts in which every "x" follows a "0"
+#: (checked over a whole batch by counting). Then every "hXh+" run stands for one
+#: "0x[0-9a-f]+" word, or for the tail of a longer hex run, which leaves an "h" before it.
+_BSKELETON = bytes.maketrans(b"0123456789abcdefx", b"hhhhhhhhhhhhhhhhX")
+_HXRUN = re.compile(r"hXh+")
 _XRUN = re.compile(r"Xh+")
 _NAME_SHAPE = re.compile(r"[^\s(]\S*")
 _skeleton_verdicts: dict[str, bool] = {}  # (skeletons as text, from _call_fast)
@@ -121,6 +126,12 @@ def _skeleton_ok(skel: str) -> bool:
             _skeleton_verdicts.clear()
         _skeleton_verdicts[skel] = ok
     return ok
+
+
+def _bskeleton_ok(skel: str) -> bool:
+    """The grammar's verdict on the argument lists of a fill_frames skeleton (see _BSKELETON)."""
+    canon = _HXRUN.sub("0x1", skel)
+    return "h" not in canon and "X" not in canon and args_ok(canon)
 
 
 #: A pointer-sized word in a skeleton: "0x" and five or more hex digits, exact or not ("?").

@@ -22,11 +22,11 @@ from .args import (
     _BSKELETON,
     _CALL_RE,
     _FAST_CACHE_LIMIT,
+    _bskeleton_ok,
     _bskeleton_verdicts,
     _call_fast,
     _call_name,
     _call_names,
-    _skeleton_ok,
     _skeleton_shared,
     args_ok,
 )
@@ -56,7 +56,14 @@ class _Site:
         self.prefix = prefix
         self.start = len(prefix)
         self.fn = fn
-        self.tail = tail
+        # the Frame fields after the arguments, one by one (a Frame is built from them directly)
+        self.file: Any = tail[0]
+        self.line: Any = tail[1]
+        self.offset: Any = tail[2]
+        self.fp: Any = tail[3]
+        self.sp: Any = tail[4]
+        self.pc: Any = tail[5]
+        self.cgo: Any = tail[6]
         self.frames: dict[str, Frame] = {}
 
 
@@ -114,8 +121,11 @@ def fill_frames(rd: _Lines, calls: list[str], files: list[str], frames: list[Any
         return
     joined = "\n".join(args)
     made: list[Frame | None] = [None] * len(new_calls)
-    if "X" not in joined:  # (else "X" in a skeleton would be ambiguous: all by the exact path)
-        skels = joined.encode("utf-8", "surrogatepass").replace(b"0x", b"X").translate(_BSKELETON).split(b"\n")
+    raw = joined.encode("utf-8", "surrogatepass")
+    # skeletons (see args.py) when every "x" follows a "0" and no "X" is there; else all by the
+    # exact path
+    if b"X" not in raw and raw.count(b"x") == raw.count(b"0x"):
+        skels = raw.translate(_BSKELETON).split(b"\n")
         verdicts = _bskeleton_verdicts
         stored = 0
         for p in range(len(new_calls)):
@@ -128,7 +138,7 @@ def fill_frames(rd: _Lines, calls: list[str], files: list[str], frames: list[Any
                 v = _verdict(skel)
             if v == _BAD:
                 continue
-            fr = _tnew(Frame, (st.fn, args[p], *st.tail))
+            fr = _tnew(Frame, (st.fn, args[p], st.file, st.line, st.offset, st.fp, st.sp, st.pc, st.cgo))
             made[p] = fr
             # a site keeps only frames that can come again: a frame with an exact pointer
             # argument (mostly a new object per goroutine) is read again if it ever does
@@ -149,7 +159,7 @@ def fill_frames(rd: _Lines, calls: list[str], files: list[str], frames: list[Any
 def _verdict(skel: bytes) -> int:
     """_BAD, _ONCE or _SHARED for a skeleton not decided yet (kept, bounded)."""
     text = skel.decode("utf-8", "surrogatepass")
-    v = (_SHARED if _skeleton_shared(text) else _ONCE) if _skeleton_ok(text) else _BAD
+    v = (_SHARED if _skeleton_shared(text) else _ONCE) if _bskeleton_ok(text) else _BAD
     if len(_bskeleton_verdicts) > _FAST_CACHE_LIMIT:
         _bskeleton_verdicts.clear()
     _bskeleton_verdicts[skel] = v
