@@ -25,6 +25,17 @@ MODULES: tuple[str, ...] = (
 GROUP = "stackparse.native"
 
 
+_all_compiled: bool | None = None
+
+
+def all_compiled() -> bool:
+    """Whether every module of :data:`MODULES` is loaded compiled (computed once)."""
+    global _all_compiled
+    if _all_compiled is None:
+        _all_compiled = all(compiled().values())
+    return _all_compiled
+
+
 def compiled() -> dict[str, bool]:
     """Each module of :data:`MODULES` -> whether it was loaded from a compiled extension
     (``.so``/``.pyd``) rather than its ``.py`` source."""
