@@ -48,9 +48,10 @@ _after_first = itemgetter(slice(1, None))
 
 class _Site:
     """What one file line teaches about the call lines printed above it: they all name the same
-    function (``prefix`` is ``name(``), their arguments start at ``start``, and the frame's
-    file fields are ``tail``. ``frames``: the frames read at this site whose arguments can come
-    again, by call line text (the line cache of the common case)."""
+    function ``fn`` (``prefix`` is ``name(``), their arguments start at ``start``, and the
+    frame's fields after the arguments (``file`` .. ``cgo``) are the file line's. ``frames``:
+    the frames read at this site whose arguments can come again, by call line text (the line
+    cache of the common case)."""
 
     def __init__(self, prefix: str, fn: Function, tail: tuple[Any, ...]) -> None:
         self.prefix = prefix
