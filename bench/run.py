@@ -12,9 +12,11 @@ own Python process, so that peak RSS (VmHWM) belongs to that measurement alone:
 floor        read the file, ``data.split(b"\\n")``, look every line up in a dict: the least work
              any Python parser that reads every line does. ``floor-noread`` is the same loop
              timed after the read.
-parse        ``stackparse.parse_file(path)`` as a user calls it (pure Python; a file of 48 MiB or
-             more is read by two processes when a second CPU is there; the forked child's peak
-             RSS is reported apart).
+parse        ``stackparse.parse_file(path)`` as a user calls it: compiled by mypyc when this tree
+             was built in place (``python hatch_build.py``), else pure Python (the last line
+             says which). The pure parser reads a file of 48 MiB or more with two processes when
+             a second CPU is there (the forked child's peak RSS is reported apart); the compiled
+             one reads it in one.
 parse-1      the same in one process (``STACKPARSE_WORKERS=1``).
 analyze      ``stackparse.analyze(dump)`` on the parsed dump (the parse is not counted). In the same
              process, the *analysis floor* (:func:`_analysis_floor`): the time to make only what
@@ -174,6 +176,14 @@ def child(kind: str, path: str) -> dict:
 
     out["child_peak_rss_kb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return out
+
+
+def _build() -> str:
+    """Which parser the children import from this tree: compiled by mypyc (built in place with
+    ``python hatch_build.py``) or pure Python."""
+    p = subprocess.run([sys.executable, "-c", "import stackparse.native as n; print(n.all_compiled())"],
+                       capture_output=True, text=True, cwd=ROOT)
+    return "compiled (mypyc)" if p.stdout.strip() == "True" else "pure Python"
 
 
 def run_child(kind: str, path: str, timeout: float) -> dict:
@@ -347,11 +357,11 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     for n, path in paths:
         skip = n is not None and args.stream_only_above is not None and n > args.stream_only_above
-        print(f"# measuring {path} ({os.path.getsize(path) / MiB:.0f} MiB)", file=sys.stderr)
+        print(f"# measuring {path} ({os.path.getsize(path) / MiB:.0f} MiB), parser {_build()}", file=sys.stderr)
         repeat = args.repeat if not skip else 1
         results.append(measure(path, repeat, args.timeout, skip, args.analyze_timeout))
         print(table(results[-1:]), file=sys.stderr)
-    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cpus; pure Python; "
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cpus; parser {_build()}; "
           "floor = read + split(b'\\n') + dict lookup "
           "per line; ratios are medians of paired runs")
     print(table(results))

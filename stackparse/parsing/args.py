@@ -11,11 +11,7 @@ reader against the grammar line by line.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from functools import lru_cache
-from itertools import compress, repeat
-from operator import is_
-from typing import Any
 
 from ..model import (
     Arg,
@@ -106,11 +102,17 @@ def parse_args(text: str) -> tuple[Arg, ...] | None:
 # tests/test_fastpath_calls.py checks this reader against the grammar.
 
 _SKELETON = str.maketrans(dict.fromkeys("0123456789abcdef", "h"))
-_BSKELETON = bytes.maketrans(b"0123456789abcdef", b"hhhhhhhhhhhhhhhh")
+#: The skeletons of lines.fill_frames, made by one translation: hex digits become "h" and "x"
+#: becomes "X" ("0x1f?, {0x0}" -> "hXhh?, {hXh}"), for texts in which every "x" follows a "0"
+#: (checked over a whole batch by counting). Then every "hXh+" run stands for one
+#: "0x[0-9a-f]+" word, or for the tail of a longer hex run, which leaves an "h" before it.
+_BSKELETON = bytes.maketrans(b"0123456789abcdefx", b"hhhhhhhhhhhhhhhhX")
+_HXRUN = re.compile(r"hXh+")
 _XRUN = re.compile(r"Xh+")
 _NAME_SHAPE = re.compile(r"[^\s(]\S*")
 _skeleton_verdicts: dict[str, bool] = {}  # (skeletons as text, from _call_fast)
-_bskeleton_verdicts: dict[bytes, bool] = {}  # (the same as bytes, from _bulk_frames: never mix the two in one dict)
+#: skeletons as bytes -> lines.fill_frames's verdict (0 rejected, 1 accepted, 2 accepted and shared)
+_bskeleton_verdicts: dict[bytes, int] = {}
 _call_names: dict[str, Function | None] = {}
 _FAST_CACHE_LIMIT = 65536
 
@@ -126,9 +128,14 @@ def _skeleton_ok(skel: str) -> bool:
     return ok
 
 
+def _bskeleton_ok(skel: str) -> bool:
+    """The grammar's verdict on the argument lists of a fill_frames skeleton (see _BSKELETON)."""
+    canon = _HXRUN.sub("0x1", skel)
+    return "h" not in canon and "X" not in canon and args_ok(canon)
+
+
 #: A pointer-sized word in a skeleton: "0x" and five or more hex digits, exact or not ("?").
 _POINTER_SKELETON = re.compile(r"Xh{5}")
-_shared_skeletons: dict[bytes, bool] = {}
 
 
 def _skeleton_shared(skel: str) -> bool:
@@ -136,17 +143,6 @@ def _skeleton_shared(skel: str) -> bool:
     word is mostly a heap address, one per goroutine, exact or not; caching the frames that hold
     one filled the line cache with frames never seen again (see bench/README.md)."""
     return _POINTER_SKELETON.search(skel) is None
-
-
-def _per_skeleton(table: dict[Any, bool], skels: list[bytes], decide: Callable[[str], bool]) -> list[bool]:
-    """``decide`` of every skeleton, cached per skeleton in ``table`` (bounded)."""
-    got = list(map(table.get, skels))
-    if None in got:
-        if len(table) > _FAST_CACHE_LIMIT:
-            table.clear()
-        for k in compress(range(len(skels)), map(is_, got, repeat(None))):
-            got[k] = table[skels[k]] = decide(skels[k].decode("utf-8", "surrogatepass"))
-    return got  # type: ignore[return-value]
 
 
 def _call_name(name: str) -> Function | None:

@@ -9,10 +9,7 @@ it can (with a Diagnostic) when the block is not one the grammar accepts.
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Callable
-from itertools import compress, repeat
-from operator import is_
 from typing import Any
 
 from ..model import (
@@ -26,7 +23,7 @@ from ..model import (
 )
 from .build import _PLACEHOLDER, _block_plan, _DumpBuilder, _goroutine
 from .grammar import FileInfo, GrammarError, HeaderInfo, Work, parse_line, split_function
-from .lines import _Lines, _tnew
+from .lines import _Lines, _tnew, fill_frames
 from .states import State
 from .unwrap import HEADER_ANYWHERE, normalize_indent
 
@@ -120,11 +117,11 @@ class BlockReader:
         line); returns the index of the first line not read (``i`` when none was).
 
         Because header + empty line is two lines, a call line of every such block sits at the
-        same parity as the first header: one ``zip`` pairs every call line of the run with its
-        file line, one ``map`` looks all frames up, and the frames not cached yet are read
-        together (``_bulk_frames``). Anything else (an elision line, registers, ancestors, a
-        line the grammar rejects, a repeated id) ends the run there,
-        and the block-at-a-time path reads it. The same grammar verdicts decide both paths.
+        same parity as the first header: two slices pair every call line of the run with its
+        file line, and all frames are looked up and read together (``lines.fill_frames``).
+        Anything else (an elision line, registers, ancestors, a line the grammar rejects, a
+        repeated id) ends the run there, and the block-at-a-time path reads it. The same
+        grammar verdicts decide both paths.
         """
         n = len(lines)
         lc = self.lines
@@ -164,18 +161,11 @@ class BlockReader:
         last = ends[-1]
         calls = lines[i + 1 : last : 2]
         files = lines[i + 2 : last + 1 : 2]
-        cache = lc.frames
-        frames: list[Any]
-        frames = list(map(cache.get, zip(calls, files)))
-        m = len(frames)
+        frames: list[Any] = [None] * len(calls)
         for k in skips:
-            if k < m:
+            if k < len(frames):
                 frames[k] = _SKIP
-        if None in frames:
-            mask = list(map(is_, frames, repeat(None)))
-            where = list(compress(range(m), mask))
-            miss = list(zip(compress(calls, mask), compress(files, mask)))
-            deque(map(frames.__setitem__, where, map(lc.new_frames(miss).__getitem__, miss)), maxlen=0)
+        fill_frames(lc, calls, files, frames)
         out = cur.goroutines if self.keep else None
         sink = self.sink
         h = i
@@ -251,14 +241,10 @@ class BlockReader:
             keys += zip(lines[e + 1 : end : 2], lines[e + 2 : end : 2])
         else:
             keys = list(zip(lines[i + 1 : end : 2], lines[i + 2 : end : 2]))
-        cache = lc.frames
-        frames = list(map(cache.get, keys))
+        frames: list[Any] = [None] * len(keys)
+        fill_frames(lc, [key[0] for key in keys], [key[1] for key in keys], frames)
         if None in frames:
-            # lines not seen yet (mostly call lines whose pointer arguments are new): read in bulk
-            got = lc.new_frames([key for key, fr in zip(keys, frames) if fr is None])
-            frames = [fr if fr is not None else got[key] for key, fr in zip(keys, frames)]
-            if None in frames:
-                return None
+            return None
         return _tnew(Goroutine, (
             gid, t[0], tuple(frames), t[1], t[2], t[3], t[4], t[5], t[6], t[7], t[8], t[9], t[10], t[11],
             elision, created, (), False, False, lineno,

@@ -69,8 +69,9 @@ def parse_file_all(path: str | os.PathLike[str], *, strict: bool = False,
     """Every dump in a file (plain or gzip-compressed), read in pieces of a few MB.
 
     ``workers``: processes reading the file (1 or 2). By default a plain file of at least
-    ``PARALLEL_MIN_BYTES`` is read by two on Linux when a second CPU is there. ``$STACKPARSE_WORKERS``
-    overrides. The result is the same either way (see ``_Half``)."""
+    ``PARALLEL_MIN_BYTES`` is read by two on Linux when a second CPU is there and the parser is
+    not compiled (:mod:`stackparse.native`). ``$STACKPARSE_WORKERS`` overrides. The result is the
+    same either way (see ``_Half``)."""
     total = 0
     try:
         total = os.path.getsize(path)

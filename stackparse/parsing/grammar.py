@@ -11,7 +11,7 @@ import re
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import LarkError, UnexpectedInput, VisitError
@@ -450,9 +450,9 @@ class Work:
     dump.lark (``sequences``, weighted by their length), and lines looked at while looking for
     where a block ends or classifying a line (``visits``)."""
 
-    lines = 0
-    sequences = 0
-    visits = 0
+    lines: ClassVar[int] = 0
+    sequences: ClassVar[int] = 0
+    visits: ClassVar[int] = 0
 
     @classmethod
     def reset(cls) -> None:

@@ -10,8 +10,7 @@ regular expressions only pre-select the rule the grammar then decides.
 from __future__ import annotations
 
 import re
-from itertools import compress, repeat
-from operator import and_, getitem, is_, itemgetter
+from operator import itemgetter
 from typing import Any
 
 from ..model import (
@@ -22,13 +21,12 @@ from ..model import (
 from .args import (
     _BSKELETON,
     _CALL_RE,
+    _FAST_CACHE_LIMIT,
+    _bskeleton_ok,
     _bskeleton_verdicts,
     _call_fast,
     _call_name,
     _call_names,
-    _per_skeleton,
-    _shared_skeletons,
-    _skeleton_ok,
     _skeleton_shared,
     args_ok,
 )
@@ -48,83 +46,150 @@ _fourth = itemgetter(3)
 _after_first = itemgetter(slice(1, None))
 
 
-def _bulk_frames(rd: _Lines, calls: list[str], files: list[str]) -> list[Frame | None]:
-    """The frames of the (call line, file line) pairs ``calls[k], files[k]``, read with C-level
-    operations over all of them at once; ``None`` where the exact path must decide. Frames that
-    can come again are also put into the line cache ``rd.frames``.
+class _Site:
+    """What one file line teaches about the call lines printed above it: they all name the same
+    function (``prefix`` is ``name(``), their arguments start at ``start``, and the frame's
+    file fields are ``tail``. ``frames``: the frames read at this site whose arguments can come
+    again, by call line text (the line cache of the common case)."""
+
+    def __init__(self, prefix: str, fn: Function, tail: tuple[Any, ...]) -> None:
+        self.prefix = prefix
+        self.start = len(prefix)
+        self.fn = fn
+        # the Frame fields after the arguments, one by one (a Frame is built from them directly)
+        self.file: Any = tail[0]
+        self.line: Any = tail[1]
+        self.offset: Any = tail[2]
+        self.fp: Any = tail[3]
+        self.sp: Any = tail[4]
+        self.pc: Any = tail[5]
+        self.cgo: Any = tail[6]
+        self.frames: dict[str, Frame] = {}
+
+
+#: Skeleton verdicts of fill_frames: not an argument list the grammar accepts (the exact path
+#: decides), accepted, accepted and likely to come again (no pointer-sized word).
+_BAD, _ONCE, _SHARED = 0, 1, 2
+
+
+def fill_frames(rd: _Lines, calls: list[str], files: list[str], frames: list[Any]) -> None:
+    """Set ``frames[k]`` to the frame of the pair (``calls[k]``, ``files[k]``) wherever it is
+    ``None``; it stays ``None`` where the grammar rejects the pair. Frames that can come again
+    are kept in their site's table (``_Site.frames``), and a pair seen twice here is one frame.
 
     A file line names one code location, so the function of its call line is known once one
-    pair with that file line has been read (``_split_frames`` learns it): every later call line
-    with that file line must start with the same ``name(`` and end with ``)``, and only its
-    argument list is read, by skeleton (see above).
+    pair with that file line has been read (``_learn_site``): every later call line with that
+    file line must start with the same ``name(`` and end with ``)``, and only its argument list
+    is read, by skeleton (see args.py), the skeletons of all new pairs made by a few operations
+    over their joined text. Anything else goes to the exact path (``_Lines.frame``).
     """
-    if not calls:
-        return []
-    if max(map(len, calls)) > MAX_LINE:
-        return [None] * len(calls)
-    site_of = rd.sites.get
-    sites: list[Any] = list(map(site_of, files))  # site tuples; the None entries are replaced just below
-    if None in sites:
-        unknown = list(map(is_, sites, repeat(None)))
-        _split_frames(rd, list(compress(calls, unknown)), list(compress(files, unknown)))
-        sites = list(map(site_of, files, repeat(_NO_SITE)))
-    ok = list(map(and_, map(str.startswith, calls, map(_first, sites)), map(str.endswith, calls, repeat(")"))))
-    if False in ok:
-        sites = [s if good else _NO_SITE for s, good in zip(sites, ok)]
-    args: list[str] = list(map(getitem, calls, map(_second, sites)))
+    sites = rd.sites
+    index: dict[str, int] = {}  # call line of a new pair -> its place in the lists below
+    new_calls: list[str] = []
+    new_files: list[str] = []
+    args: list[str] = []
+    where: list[_Site | None] = []  # per new pair: its site, or None for the exact path
+    at: list[int] = []  # for every k still to fill: k, then the place of its pair
+    for k in range(len(frames)):
+        if frames[k] is not None:
+            continue
+        call = calls[k]
+        file = files[k]
+        site = sites.get(file)
+        if site is not None:
+            fr = site.frames.get(call)
+            if fr is not None:
+                frames[k] = fr
+                continue
+        p = index.get(call, -1)
+        if p < 0 or new_files[p] != file:
+            p = len(new_calls)
+            index[call] = p
+            new_calls.append(call)
+            new_files.append(file)
+            if site is None:
+                site = _learn_site(rd, call, file)
+            if site is not None and len(call) <= MAX_LINE and call.startswith(site.prefix) and call.endswith(")"):
+                args.append(call[site.start : -1])
+                where.append(site)
+            else:
+                args.append("")
+                where.append(None)
+        at.append(k)
+        at.append(p)
+    if not new_calls:
+        return
     joined = "\n".join(args)
-    if "X" in joined:
-        return [None] * len(calls)
-    skels = joined.encode("utf-8", "surrogatepass").replace(b"0x", b"X").translate(_BSKELETON).split(b"\n")
-    verdicts = _per_skeleton(_bskeleton_verdicts, skels, _skeleton_ok)
-    frames: list[Any] = list(map(_tnew, repeat(Frame), map(tuple.__add__, zip(map(_third, sites), args),
-                                                             map(_fourth, sites))))
-    good = list(map(and_, ok, verdicts))
-    if False in good:
-        frames = [f if g else None for f, g in zip(frames, good)]
-    # the line cache keeps only frames that can come again: a frame with an exact pointer
-    # argument (mostly a new object per goroutine) is read again if it ever does come again
-    shared = _per_skeleton(_shared_skeletons, skels, _skeleton_shared)
-    if False in good:
-        shared = list(map(and_, shared, good))
-    if True in shared:
-        rd.frames.update(zip(zip(compress(calls, shared), compress(files, shared)), compress(frames, shared)))
-    return frames
-
-
-def _split_frames(rd: _Lines, calls: list[str], files: list[str]) -> None:
-    """Learn the sites (``rd.sites``) of file lines not seen yet: split their call lines at the
-    last "(" and check the name with the grammar (cached per name) and the file line."""
-    for call, file in zip(calls, files):
-        if " fp=" in file:
-            # GOTRACEBACK=crash: the site is learnt on the file line without its registers
-            # (_Lines.file reads the registers of each such line)
-            m = _REGS_RE.search(file)
-            if m is not None:
-                file = file[: m.start()]
-        if file in rd.sites:
-            continue
-        name, paren, _ = call.rpartition("(")
-        if not paren:
-            continue
-        fn = _call_names.get(name)
-        if fn is None:
-            fn = _call_name(name)
-            if fn is None:
+    made: list[Frame | None] = [None] * len(new_calls)
+    raw = joined.encode("utf-8", "surrogatepass")
+    # skeletons (see args.py) when every "x" follows a "0" and no "X" is there; else all by the
+    # exact path
+    if b"X" not in raw and raw.count(b"x") == raw.count(b"0x"):
+        skels = raw.translate(_BSKELETON).split(b"\n")
+        verdicts = _bskeleton_verdicts
+        stored = 0
+        for p in range(len(new_calls)):
+            st = where[p]
+            if st is None:
                 continue
-        tail = rd.tails.get(file)
-        if tail is None:
+            skel = skels[p]
+            v = verdicts.get(skel, -1)
+            if v < 0:
+                v = _verdict(skel)
+            if v == _BAD:
+                continue
+            fr = _tnew(Frame, (st.fn, args[p], st.file, st.line, st.offset, st.fp, st.sp, st.pc, st.cgo))
+            made[p] = fr
+            # a site keeps only frames that can come again: a frame with an exact pointer
+            # argument (mostly a new object per goroutine) is read again if it ever does
+            if v == _SHARED:
+                st.frames[new_calls[p]] = fr
+                stored += 1
+        rd.site_frames += stored
+    for p in range(len(new_calls)):
+        if made[p] is None:
             try:
-                tail = rd.tail(file)
+                made[p] = rd.frame(new_calls[p], new_files[p])
             except GrammarError:
-                continue
-            if tail is None:
-                continue
-        rd.sites[file] = (name + "(", slice(len(name) + 1, -1), fn, tail)
+                pass
+    for q in range(0, len(at), 2):
+        frames[at[q]] = made[at[q + 1]]
 
 
-#: A site no call line matches (its prefix holds a NUL, which no call line has).
-_NO_SITE: tuple[Any, ...] = ("\0", slice(0, 0), None, ("", 0, None, None, None, None, False))
+def _verdict(skel: bytes) -> int:
+    """_BAD, _ONCE or _SHARED for a skeleton not decided yet (kept, bounded)."""
+    text = skel.decode("utf-8", "surrogatepass")
+    v = (_SHARED if _skeleton_shared(text) else _ONCE) if _bskeleton_ok(text) else _BAD
+    if len(_bskeleton_verdicts) > _FAST_CACHE_LIMIT:
+        _bskeleton_verdicts.clear()
+    _bskeleton_verdicts[skel] = v
+    return v
+
+
+def _learn_site(rd: _Lines, call: str, file: str) -> _Site | None:
+    """The site (``rd.sites``) of a file line not seen yet, learnt from its first call line:
+    split at the last "(", the name checked with the grammar (cached per name) and the file
+    line read. None when this pair cannot teach it (then the exact path reads the pair)."""
+    if " fp=" in file:
+        return None  # GOTRACEBACK=crash: every such file line differs (_Lines.file reads it)
+    name, paren, _ = call.rpartition("(")
+    if not paren:
+        return None
+    fn = _call_names.get(name)
+    if fn is None:
+        fn = _call_name(name)
+        if fn is None:
+            return None
+    tail = rd.tails.get(file)
+    if tail is None:
+        try:
+            tail = rd.tail(file)
+        except GrammarError:
+            return None
+        if tail is None:
+            return None
+    site = rd.sites[file] = _Site(name + "(", fn, tail)
+    return site
 
 
 # ====================================================================== lines
@@ -150,8 +215,8 @@ class _Lines:
         self.cb: dict[tuple[str, str], CreatedBy] = {}
         # file line -> the end of a Frame tuple (file, line, offset, None, None, None, False)
         self.tails: dict[str, tuple[Any, ...]] = {}
-        # file line -> (call name + "(", slice of a call line's arguments, Function, tail)
-        self.sites: dict[str, tuple[str, slice, Function, tuple[Any, ...]]] = {}
+        self.sites: dict[str, _Site] = {}  # file line -> what it says about its call lines
+        self.site_frames = 0  # frames kept in the sites' tables
         self.regs_shapes: dict[bool, FileInfo] = {}  # register suffixes (with pc=?) the grammar accepted
 
     def trim(self) -> None:
@@ -159,6 +224,10 @@ class _Lines:
                       self.hfast, self.cb, self.tails, self.sites):
             if len(cache) > self.limit:
                 cache.clear()
+        if self.site_frames > self.limit:
+            for site in self.sites.values():
+                site.frames.clear()
+            self.site_frames = 0
 
     # ---------------------------------------------------------------- header
     def header(self, line: str) -> HeaderInfo:
@@ -308,21 +377,6 @@ class _Lines:
         if h.gp is None:
             self.hfast[line[sp:]] = t
         return h.id, t
-
-    def new_frames(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], Frame | None]:
-        """The frames of (call line, file line) pairs not in the line cache, each distinct pair
-        read once: together by _bulk_frames, the rest by the exact path; None for a pair the
-        grammar rejects."""
-        uniq = list(dict.fromkeys(keys))
-        got = dict(zip(uniq, _bulk_frames(self, list(map(_first, uniq)), list(map(_second, uniq)))))
-        if None in got.values():
-            for key, fr in got.items():
-                if fr is None:
-                    try:
-                        got[key] = self.frame(*key)
-                    except GrammarError:
-                        pass
-        return got
 
     # ---------------------------------------------------------------- classification
     def kind(self, line: str) -> tuple[str, Any]:

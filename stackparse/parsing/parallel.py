@@ -23,6 +23,7 @@ from ..model import (
     Frame,
     Goroutine,
 )
+from ..native import all_compiled
 from .build import _PLACEHOLDER, _DumpBuilder
 from .chunks import _chunks
 from .lines import _after_first, _first, _third, _tnew
@@ -52,12 +53,14 @@ _SPLIT_PERCENT = 57
 
 
 def _workers(workers: int | None, size: int) -> int:
-    """How many processes read a file of ``size`` bytes."""
+    """How many processes read a file of ``size`` bytes. By default one when the parser is
+    compiled: taking over the child's part (unpacking and rebuilding its records) costs this
+    process about as much as reading that part (bench/README.md)."""
     if workers is None:
         env = os.environ.get("STACKPARSE_WORKERS", "")
         if env.isdigit():
             workers = int(env)
-        elif size < PARALLEL_MIN_BYTES:
+        elif size < PARALLEL_MIN_BYTES or all_compiled():
             return 1
         else:
             workers = 2
