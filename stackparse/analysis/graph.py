@@ -33,10 +33,11 @@ import networkx as nx
 from ..model import Dump, Goroutine
 from .blocking import FOREVER_OPS, WAIT_OPS, Blocking
 from .confidence import Confidence
-from .holders import infer_lock_holders, infer_rw_writers
+from .holders import infer_lock_holders
 from .index import GraphIndex
 from .nodes import NodeId, gnode
 from .releasers import infer_releasers
+from .writers import infer_rw_writers
 
 __all__ = ["Edge", "WaitGraph", "add_waits", "build_graph"]
 
