@@ -8,6 +8,8 @@ runs on a goleak report, which lists only some goroutines.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from .blocking.words import top_words
 from .confidence import Confidence, Kind
 from .doomed import Detection, site
@@ -19,6 +21,21 @@ from .holders import top_word0
 from .nodes import gid_of, gnode
 
 __all__ = ["sender_cycles", "waitgroup_cycles", "waitgroup_hint_cycles"]
+
+
+def _doomed_wg_waiters(det: Detection) -> Iterator[tuple[int, str]]:
+    """(W, its WaitGroup's node) for each doomed goroutine W in ``WaitGroup.Wait`` not claimed by a
+    finding yet (checked as the caller's loop reaches W), in id order; none when the runtime
+    reported a global deadlock or the dump is partial (a missing goroutine may be a releaser)."""
+    ix = det.wg.index
+    if det.global_dl or ix is None or ix.partial:
+        return
+    for w in sorted(det.doomed):
+        if w in det.claimed or det.b[w].op != "waitgroup-wait":
+            continue
+        r = det.res_of(w)
+        if r is not None:
+            yield w, r
 
 
 def waitgroup_cycles(det: Detection) -> None:
@@ -41,21 +58,10 @@ def waitgroup_cycles(det: Detection) -> None:
 
     Counts play no part: one worker is enough, and many workers alone prove nothing.
     """
-    if det.global_dl:
-        return
     ix = det.wg.index
-    if ix is None or ix.partial:
-        return
     succ = det._succ
-    for w in sorted(det.doomed):
-        if w in det.claimed:
-            continue
-        bl = det.b[w]
-        if bl.op != "waitgroup-wait":
-            continue
-        r = det.res_of(w)
-        if r is None:
-            continue
+    for w, r in _doomed_wg_waiters(det):
+        assert ix is not None
         kids = [k for k in ix.children.get(w, ()) if k in det.gs]
         if not kids or any(k in det.claimed or k not in det.doomed for k in kids):
             continue
@@ -87,7 +93,7 @@ def waitgroup_cycles(det: Detection) -> None:
             for v, d in sorted(succ[u].items())
             if v in nodes or v in res
         )
-        fn = site(det.gs[w], bl)[0]
+        fn = site(det.gs[w], det.b[w])[0]
         notes = (
             f"evidence: goroutine {w} waits in WaitGroup.Wait in {fn}; only the "
             f"{len(kids)} goroutine(s) it started there can call Done, and each of them waits itself",
@@ -282,18 +288,10 @@ def waitgroup_hint_cycles(det: Detection) -> None:
     Then the releasers can end only through W, which waits for them. The finding says that the
     link rests on printed-maybe-stale words.
     """
-    if det.global_dl:
-        return
     ix = det.wg.index
-    if ix is None or ix.partial:
-        return
     succ = det._succ
-    for w in sorted(det.doomed):
-        if w in det.claimed or det.b[w].op != "waitgroup-wait":
-            continue
-        r = det.res_of(w)
-        if r is None:
-            continue
+    for w, r in _doomed_wg_waiters(det):
+        assert ix is not None
         edges = succ[r]
         tied = [(gid_of(v), d["evidence"]) for v, d in edges.items() if HINT_MARK in d["evidence"]]
         if len(tied) < 2:
