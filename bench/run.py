@@ -13,7 +13,7 @@ floor        read the file, ``data.split(b"\\n")``, look every line up in a dict
              any Python parser that reads every line does. ``floor-noread`` is the same loop
              timed after the read.
 parse        ``stackparse.parse_file(path)`` as a user calls it: compiled by mypyc when this tree
-             was built in place (``python hatch_build.py``), else pure Python (the last line
+             was built in place (``python tools/hatch_build.py``), else pure Python (the last line
              says which). The pure parser reads a file of 48 MiB or more with two processes when
              a second CPU is there (the forked child's peak RSS is reported apart); the compiled
              one reads it in one.
@@ -180,7 +180,7 @@ def child(kind: str, path: str) -> dict:
 
 def _build() -> str:
     """Which parser the children import from this tree: compiled by mypyc (built in place with
-    ``python hatch_build.py``) or pure Python."""
+    ``python tools/hatch_build.py``) or pure Python."""
     p = subprocess.run([sys.executable, "-c", "import stackparse.native as n; print(n.all_compiled())"],
                        capture_output=True, text=True, cwd=ROOT)
     return "compiled (mypyc)" if p.stdout.strip() == "True" else "pure Python"

@@ -1,7 +1,7 @@
 """Which modules mypyc compiles, and whether the compiled ones are the ones loaded.
 
-``MODULES`` is the one list of compiled modules: the wheel's build hook (``hatch_build.py``)
-and the in-place build (``python hatch_build.py``) read it, and :func:`compiled` checks it.
+``MODULES`` is the one list of compiled modules: the wheel's build hook (``tools/hatch_build.py``)
+and the in-place build (``python tools/hatch_build.py``) read it, and :func:`compiled` checks it.
 Each is plain typed Python; mypyc compiles the same source, so there is no second
 implementation. Without a C compiler, or with ``STACKPARSE_PURE=1`` at build time, the wheel
 is pure Python and these modules run as source.

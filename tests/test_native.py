@@ -36,9 +36,9 @@ def test_compiled_modules_loaded():
 
 
 def test_build_hook_reads_the_same_list():
-    """hatch_build.py reads MODULES from the source with ast (the build environment cannot
+    """tools/hatch_build.py reads MODULES from the source with ast (the build environment cannot
     import stackparse): the literal it reads is the list the runtime checks."""
-    hook = ROOT / "hatch_build.py"
+    hook = ROOT / "tools" / "hatch_build.py"
     if not hook.exists():
         pytest.skip("no source tree beside the tests")
     spec = importlib.util.spec_from_file_location("stackparse_hatch_build", hook)

@@ -7,8 +7,8 @@ makes a failed compilation fail the build (CI sets it). Editable installs stay p
 
 As a script, in a source tree (needs mypy and setuptools, not hatchling)::
 
-    python hatch_build.py            # compile in place: stackparse/**/*.so beside the .py files
-    python hatch_build.py --clean    # remove them (back to pure Python)
+    python tools/hatch_build.py            # compile in place: stackparse/**/*.so beside the .py files
+    python tools/hatch_build.py --clean    # remove them (back to pure Python)
 
 The C compiler takes ``CC``, ``CFLAGS`` and ``LDFLAGS`` from the environment (setuptools);
 ``MYPYC_OPT_LEVEL`` (default 3) and ``MYPYC_DEBUG_LEVEL`` (default 1) go to mypyc.
@@ -29,7 +29,7 @@ try:
 except ImportError:  # the in-place build needs no hatchling
     BuildHookInterface = object  # type: ignore[assignment,misc]
 
-ROOT = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # (this file is tools/hatch_build.py)
 LIST_FILE = os.path.join("stackparse", "native.py")
 
 
