@@ -24,7 +24,6 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable
-from weakref import WeakKeyDictionary
 
 from .blocking.words import top_words
 from .index import CONTAINER_SPAN, MAX_CANDIDATES, GraphIndex
@@ -48,19 +47,16 @@ def hint_index(ix: GraphIndex, targets: set[int]) -> dict[int, list[HintHit]]:
     """word -> where it is printed with ``?``, for the words of ``targets``, in the user frames of
     every user goroutine (not system ones, not the dumper); positions are top-level argument
     positions. Read a column of frames at a time (goroutines with the same user frames, frame i of
-    each: one text), as the exact words are; memoised per index, so that a later call for words
+    each: one text), as the exact words are; memoised per index (``ix.rule_memo``), so that a later call for words
     an earlier one covered costs nothing."""
-    got = _memo.get(ix)
+    got: tuple[frozenset[int], dict[int, list[HintHit]]] | None = ix.rule_memo.get("hints")
     if got is not None and targets <= got[0]:
         return got[1]
     out: dict[int, list[HintHit]] = defaultdict(list)
     if targets:
         _scan(ix, targets, out)
-    _memo[ix] = (frozenset(targets), out)
+    ix.rule_memo["hints"] = (frozenset(targets), out)
     return out
-
-
-_memo: WeakKeyDictionary[GraphIndex, tuple[frozenset[int], dict[int, list[HintHit]]]] = WeakKeyDictionary()
 
 
 def _scan(ix: GraphIndex, targets: set[int], out: dict[int, list[HintHit]]) -> None:

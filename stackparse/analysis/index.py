@@ -255,6 +255,9 @@ class GraphIndex:
         # per creator group: shape -> members, alive ones first (bounded sibling candidates)
         self._groups: dict[tuple[str, int | None], dict[int, list[int]]] = {}
         self._sib_cache: dict[tuple, list[int]] = {}
+        # a rule's per-dump result, computed once whatever the number of resources asking
+        # (key: the rule's module name; see reentry.once_holder, hints.hint_index)
+        self.rule_memo: dict[str, Any] = {}
         # large creator group -> its alive members (id, shape), those not in a select first
         self._group_live: dict[tuple[str, int | None], list[tuple[int, int]]] = {}
         # creator group -> (creator function, what the evidence of a sibling adds)

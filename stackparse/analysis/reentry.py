@@ -20,11 +20,10 @@ candidates).
 from __future__ import annotations
 
 from typing import Any
-from weakref import WeakKeyDictionary
 
 from ..model import ArgGroup, ArgWord
 from .blocking import top_words
-from .index import CONTAINER_SPAN, GraphIndex
+from .index import CONTAINER_SPAN, MAX_CANDIDATES, GraphIndex
 from .nodes import gnode
 
 __all__ = [
@@ -36,10 +35,6 @@ __all__ = [
     "top_word0",
     "unprinted_gate",
 ]
-
-#: waiters checked for a Once's Lock call (all of them wait on one lock)
-MAX_ONCE_WAITERS = 16
-
 
 def top_word0(args_text: str) -> int | None:
     """The first argument word of a frame when it is printed exactly (a method's receiver)."""
@@ -82,8 +77,6 @@ def recursion_evidence(ix: GraphIndex, gid: int, lock: int, site: int) -> tuple[
     return None
 
 
-#: per graph index: the goroutines running a Once's function (at most two are looked for)
-_ONCE_RUNNERS: WeakKeyDictionary[GraphIndex, list[tuple[int, int]]] = WeakKeyDictionary()
 #: the one function that locks a sync.Once's (unexported) mutex, and the frames it calls it through
 _ONCE_SLOW = "sync.(*Once).doSlow"
 _LOCK_FRAMES = frozenset({"sync.(*Mutex).Lock", "sync.(*Mutex).lockSlow"})
@@ -108,14 +101,15 @@ def once_holder(ix: GraphIndex, ws: list[int]) -> tuple[int, int] | None:
     a partial one) has such a frame, it holds this one: (goroutine id, frame index), else None."""
     if ix.partial or not ws:
         return None
-    for x in ws[:MAX_ONCE_WAITERS]:
+    for x in ws[:MAX_CANDIDATES]:  # (all of them wait on one lock)
         frames = ix.gs[x].frames
         i = _lock_caller(frames)
         if i is None or frames[i].function.full != _ONCE_SLOW:
             return None
-    runners = _ONCE_RUNNERS.get(ix)
+    runners: list[tuple[int, int]] | None = ix.rule_memo.get("once_runners")
     if runners is None:
-        # one pass over the dump, whatever the number of Once locks waited on
+        # one pass over the dump, whatever the number of Once locks waited on (at most two
+        # runners are looked for)
         runners = []
         for gid, g in ix.gs.items():
             frames = g.frames
@@ -125,7 +119,7 @@ def once_holder(ix: GraphIndex, ws: list[int]) -> tuple[int, int] | None:
                     break
             if len(runners) > 1:
                 break
-        _ONCE_RUNNERS[ix] = runners
+        ix.rule_memo["once_runners"] = runners
     return runners[0] if len(runners) == 1 else None
 
 
@@ -310,7 +304,7 @@ def held_write_lock(ix: GraphIndex, gate: str) -> None:
     if not cands:
         # the struct every reader reaches the RWMutex through (one offset below it, heap words)
         offs: set[int] | None = None
-        for r in sorted(readers)[:MAX_ONCE_WAITERS]:
+        for r in sorted(readers)[:MAX_CANDIDATES]:
             got = {addr - w for w, _ in ix.gwords.get(r, ()) if 0 < addr - w <= CONTAINER_SPAN}
             offs = got if offs is None else offs & got
             if not offs:

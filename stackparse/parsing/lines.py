@@ -38,11 +38,9 @@ UNAVAILABLE = "\tgoroutine running on other thread; stack unavailable"
 _tnew = tuple.__new__
 
 
+#: field getters of the goroutine tuples (parallel.py ships them between processes)
 _first = itemgetter(0)
-
-_second = itemgetter(1)
 _third = itemgetter(2)
-_fourth = itemgetter(3)
 _after_first = itemgetter(slice(1, None))
 
 
