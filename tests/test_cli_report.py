@@ -402,7 +402,12 @@ def test_json_keys_are_in_the_schema_and_strict(name: str) -> None:
             validate(doc, schema)
 
 
-@pytest.mark.parametrize("path", corpus("go1.2[37]/fmt_*.natural*.txt"), ids=lambda p: f"{p.parent.name}/{p.name}")
+# (not fmt_panic_quoted_header: a logged dump comes before its crash, two dumps on stdin too)
+@pytest.mark.parametrize(
+    "path",
+    [p for p in corpus("go1.2[37]/fmt_*.natural*.txt") if not p.name.startswith("fmt_panic_quoted_header.")],
+    ids=lambda p: f"{p.parent.name}/{p.name}",
+)
 def test_crash_file_reads_as_the_same_text_on_stdin(path: Path) -> None:
     """A file is read in pieces (parse_file_all), which returns a crash's preamble and its
     goroutines as two dumps; the command joins them: the report of the file is the report of

@@ -33,10 +33,12 @@ def test_corpus_dump(path) -> None:  # type: ignore[no-untyped-def]
     dumps = parse_all(data)
     got = {"dumps": [dump_golden(d) for d in dumps]}
 
-    # every "goroutine N [" header is accounted for: read as a goroutine, or reported
+    # every "goroutine N [" header is accounted for: read as a goroutine, reported, or quoted in
+    # a panic's value (fmt_panic_quoted_header: "panic: goroutine 7 [running]:")
     goroutines = sum(len(d.all_goroutines) for d in dumps)
     unreadable = sum(1 for d in dumps for x in d.diagnostics if "unreadable goroutine header" in x.message)
-    assert goroutines + unreadable == header_count(data)
+    quoted = sum(header_count(p.value.encode()) for d in dumps if d.preamble for p in d.preamble.panics)
+    assert goroutines + unreadable + quoted == header_count(data)
 
     problems = [x for d in dumps for x in d.diagnostics if x.severity != "info"]
     mode = meta_of(path).get("mode", path.name.split(".")[-2])

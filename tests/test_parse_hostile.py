@@ -174,3 +174,22 @@ def test_work_is_linear(shape: str) -> None:
     make = HOSTILE_SHAPES[shape]
     small, big = _work(make(500)), _work(make(2000))
     assert big <= 4 * small * 1.1 + 500, (small, big)
+
+
+@pytest.mark.parametrize("version", ["go1.21", "go1.27"])
+def test_real_panic_quoting_a_header_after_a_logged_dump(version: str) -> None:
+    """A real program (corpus/programs/fmt_panic_quoted_header) logs a dump, then panics with a
+    worker's header line for a goroutine that dump does not have: the shape that once looped the
+    segmenter forever. The logged dump and the crash are two dumps; the quoted line is the
+    panic's value, not a goroutine."""
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "corpus" / version / "fmt_panic_quoted_header.natural.txt"
+    logged, crash = parse_all(path.read_text())
+    assert crash.preamble is not None
+    (quoted,) = [p.value for p in crash.preamble.panics]
+    qid = int(quoted.split()[1])
+    assert quoted == f"goroutine {qid} [running]:"
+    assert qid not in {g.id for g in logged.goroutines} | {g.id for g in crash.goroutines}
+    assert [g.frames[0].function.full for g in crash.goroutines] == ["main.debugDump"]
+    assert "main.waiter" in {g.frames[-1].function.full for g in logged.goroutines}
