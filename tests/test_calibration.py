@@ -1,5 +1,5 @@
-"""corpus/calibrate.py: the arithmetic of the calibration table on hand-made findings (part a), and
-the table computed on the real corpus (part b).
+"""corpus/calibrate.py: the arithmetic of the calibration table (corpus/calib_table.py) on hand-made
+findings (part a), and the table computed on the real corpus (part b).
 
 Part (b) holds two kinds of tests. The structure tests (the set is big enough, every pattern is
 covered, the GC's marks are read) always run. The BAR tests assert the calibration bars of issue 15
@@ -23,11 +23,19 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
 
-_spec = importlib.util.spec_from_file_location("calibrate", CORPUS / "calibrate.py")
-assert _spec and _spec.loader
-cal = importlib.util.module_from_spec(_spec)
-sys.modules["calibrate"] = cal
-_spec.loader.exec_module(cal)
+
+def _load(name: str) -> Any:
+    """corpus/NAME.py as the module NAME (calibrate.py imports calib_table by that name)."""
+    spec = importlib.util.spec_from_file_location(name, CORPUS / f"{name}.py")
+    assert spec and spec.loader
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[name] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+tab = _load("calib_table")  # the scoring and the table (part a)
+cal = _load("calibrate")  # the corpus reading, the runner and the command line (part b)
 
 #: The bars part (b) asserts. The lead sets this at merge, depending on what the analysis reaches.
 ASSERTED_BARS = {"healthy", "precision", "recall", "deadlocks"}
@@ -58,28 +66,28 @@ def fnd(kind: str, level: Any, goroutines: tuple[int, ...] = (), behind: tuple[i
 
 
 def bug_truth(stuck: dict[int, str], gc: set[int] = frozenset(), deadlocks=(), has_ids: bool = True):  # type: ignore[no-untyped-def]
-    return cal.Truth(healthy=False, stuck=dict(stuck), gc_marked=set(gc), has_ids=has_ids, deadlocks=list(deadlocks))
+    return tab.Truth(healthy=False, stuck=dict(stuck), gc_marked=set(gc), has_ids=has_ids, deadlocks=list(deadlocks))
 
 
 # --------------------------------------------------------------------------- (a) arithmetic
 
 
 def test_levels_are_ordered_most_certain_first() -> None:
-    assert cal.LEVELS[:4] == ["certain", "high", "medium", "low"]
-    assert cal.rank("certain") > cal.rank("high") > cal.rank("medium") > cal.rank("low") > cal.rank("bogus")
+    assert tab.LEVELS[:4] == ["certain", "high", "medium", "low"]
+    assert tab.rank("certain") > tab.rank("high") > tab.rank("medium") > tab.rank("low") > tab.rank("bogus")
 
 
 def test_confidence_enums_are_read_through_their_value() -> None:
     class Conf:  # what a str enum member looks like to the script
         value = "high"
 
-    t = cal.Table()
+    t = tab.Table()
     t.add("x", "p", [fnd("leak", Conf(), (1,))], bug_truth({1: "leak"}))
     assert t.cells[("leak", "high")].right == 1
 
 
 def test_precision_counts_a_finding_right_only_when_every_goroutine_it_names_is_stuck() -> None:
-    t = cal.Table()
+    t = tab.Table()
     truth = bug_truth({1: "leak", 2: "leak", 3: "deadlock", 4: "deadlock"})
     t.add(
         "d1",
@@ -103,7 +111,7 @@ def test_precision_counts_a_finding_right_only_when_every_goroutine_it_names_is_
 
 
 def test_precision_adds_up_over_dumps_and_skips_unscored_findings() -> None:
-    t = cal.Table()
+    t = tab.Table()
     for _ in range(3):
         t.add("d", "p", [fnd("leak", "high", (1,))], bug_truth({1: "leak"}))
     t.add("d", "p", [fnd("leak", "high", (9,))], bug_truth({1: "leak"}))
@@ -112,15 +120,15 @@ def test_precision_adds_up_over_dumps_and_skips_unscored_findings() -> None:
     cell = t.cells[("leak", "high")]
     assert (cell.findings, cell.scored, cell.right, cell.unscored) == (5, 4, 3, 1)
     assert cell.precision == 0.75
-    assert cal.Cell().precision is None
+    assert tab.Cell().precision is None
 
 
 def test_every_finding_on_a_healthy_dump_is_wrong_and_medium_ones_are_listed() -> None:
-    t = cal.Table()
-    healthy = cal.Truth(healthy=True)
+    t = tab.Table()
+    healthy = tab.Truth(healthy=True)
     t.add("h1", None, [fnd("leak", "medium", (7, 8)), fnd("leak", "low", (9,)), fnd("deadlock", "high", (1, 2))], healthy)
     # no ids (debug=1): still wrong on a healthy program
-    t.add("h2", None, [fnd("leak", "low", ())], cal.Truth(healthy=True, has_ids=False))
+    t.add("h2", None, [fnd("leak", "low", ())], tab.Truth(healthy=True, has_ids=False))
     assert t.healthy_dumps == 2
     assert len(t.healthy_loud) == 2 and t.healthy_quiet_low == 2
     assert all(c.right == 0 and c.unscored == 0 for c in t.cells.values())
@@ -129,7 +137,7 @@ def test_every_finding_on_a_healthy_dump_is_wrong_and_medium_ones_are_listed() -
 
 
 def test_recall_counts_truth_goroutines_named_at_or_above_each_level_by_kind() -> None:
-    t = cal.Table()
+    t = tab.Table()
     # 1, 2 leaked (GC and expect), 6 GC-marked only (kind leak), 3 a deadlock the GC did not mark
     truth = bug_truth({1: "leak", 2: "leak", 3: "deadlock"}, gc={1, 2, 6})
     truth.stuck[6] = "leak"
@@ -158,7 +166,7 @@ def test_recall_counts_truth_goroutines_named_at_or_above_each_level_by_kind() -
 
 
 def test_gc_recall_is_only_computed_where_the_gc_marked_something() -> None:
-    t = cal.Table()
+    t = tab.Table()
     t.add("old-go", "p", [fnd("leak", "medium", (1,))], bug_truth({1: "leak"}))
     assert not t.recall_gc
     assert t.recall_expected[("*", "medium")].rate == 1.0
@@ -166,13 +174,13 @@ def test_gc_recall_is_only_computed_where_the_gc_marked_something() -> None:
 
 def test_a_deadlock_is_found_only_by_a_medium_deadlock_finding_naming_every_goroutine() -> None:
     want, behind = {3, 4}, {5}
-    assert cal.deadlock_found([fnd("deadlock", "medium", (3, 4), (5,))], want, behind)
-    assert cal.deadlock_found([fnd("deadlock", "high", (3,), (4, 5))], want, behind)
-    assert not cal.deadlock_found([fnd("deadlock", "medium", (3,), (5,))], want, behind)  # 4 missing
-    assert not cal.deadlock_found([fnd("deadlock", "medium", (3, 4))], want, behind)  # 5 missing
-    assert not cal.deadlock_found([fnd("deadlock", "low", (3, 4), (5,))], want, behind)
-    assert not cal.deadlock_found([fnd("leak", "high", (3, 4), (5,))], want, behind)
-    t = cal.Table()
+    assert tab.deadlock_found([fnd("deadlock", "medium", (3, 4), (5,))], want, behind)
+    assert tab.deadlock_found([fnd("deadlock", "high", (3,), (4, 5))], want, behind)
+    assert not tab.deadlock_found([fnd("deadlock", "medium", (3,), (5,))], want, behind)  # 4 missing
+    assert not tab.deadlock_found([fnd("deadlock", "medium", (3, 4))], want, behind)  # 5 missing
+    assert not tab.deadlock_found([fnd("deadlock", "low", (3, 4), (5,))], want, behind)
+    assert not tab.deadlock_found([fnd("leak", "high", (3, 4), (5,))], want, behind)
+    t = tab.Table()
     t.add("d", "p", [fnd("deadlock", "medium", (3,))], bug_truth({3: "deadlock", 4: "deadlock"}, deadlocks=[({3, 4}, set())]))
     assert t.deadlock_misses == ["d: goroutines [3, 4] behind []"]
     assert (t.patterns["p"].deadlock_dumps, t.patterns["p"].deadlock_found) == (1, 0)
@@ -180,7 +188,7 @@ def test_a_deadlock_is_found_only_by_a_medium_deadlock_finding_naming_every_goro
 
 def test_bars_fail_exactly_below_their_thresholds() -> None:
     def table(right: int, total: int, level: str, found: int, marked: int):  # type: ignore[no-untyped-def]
-        t = cal.Table()
+        t = tab.Table()
         stuck = {i: "leak" for i in range(1, marked + 1)}
         findings = [fnd("leak", level, (i,)) for i in range(1, right + 1)]
         findings += [fnd("leak", level, (100 + i,)) for i in range(total - right)]
@@ -203,11 +211,11 @@ def test_bars_fail_exactly_below_their_thresholds() -> None:
 
 
 def test_bars_name_healthy_noise_deadlock_misses_and_a_set_without_gc_truth() -> None:
-    t = cal.Table()
-    t.add("h", None, [fnd("leak", "low", (1,))], cal.Truth(healthy=True))
+    t = tab.Table()
+    t.add("h", None, [fnd("leak", "low", (1,))], tab.Truth(healthy=True))
     fails = t.failures()
     assert fails == ["recall: no GC-marked leaked goroutine in the set (no leak/leakprof pairs found)"]
-    t.add("h", None, [fnd("leak", "medium", (1,))], cal.Truth(healthy=True))
+    t.add("h", None, [fnd("leak", "medium", (1,))], tab.Truth(healthy=True))
     t.add("d", "p", [], bug_truth({1: "deadlock"}, gc={1}, deadlocks=[({1}, set())]))
     fails = t.failures()
     assert any(f.startswith("healthy: 1 finding(s) at medium or above") for f in fails)
@@ -216,7 +224,7 @@ def test_bars_name_healthy_noise_deadlock_misses_and_a_set_without_gc_truth() ->
 
 
 def test_markdown_and_json_carry_the_same_figures() -> None:
-    t = cal.Table()
+    t = tab.Table()
     t.add("d", "ncast", [fnd("leak", "high", (1, 2)), fnd("leak", "medium", (9,))], bug_truth({1: "leak", 2: "leak"}, gc={1, 2}))
     md = t.markdown()
     assert "| leak | high | 1 | 1 | 1 | 100% | ≥ 95% | 2/2 (100%) | 2/2 (100%) |" in md
