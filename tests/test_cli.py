@@ -107,7 +107,7 @@ def load_schema(name: str) -> dict[str, Any]:
 
 
 def validate(instance: Any, schema_name: str) -> None:
-    from test_render import validate as _validate  # the tiny validator lives with the renderer tests
+    from renderutil import validate as _validate  # the tiny validator is shared with the renderer tests
 
     _validate(instance, load_schema(schema_name))
 
@@ -321,7 +321,7 @@ def test_url_input_without_capture_module(monkeypatch: pytest.MonkeyPatch) -> No
 
 
 def test_every_format_is_valid(deadlock_file: Path) -> None:
-    from test_render import check_dot, check_html
+    from renderutil import check_dot, check_html
 
     out = {}
     for fmt in ("text", "json", "jsonl", "dot", "mermaid", "markdown", "html"):
@@ -343,7 +343,7 @@ def test_every_format_is_valid(deadlock_file: Path) -> None:
 
 
 def test_html_escapes_script_in_panic_value(tmp_path: Path) -> None:
-    from test_render import check_html
+    from renderutil import check_html
 
     p = tmp_path / "panic.txt"
     p.write_text("panic: <script>alert(1)</script>\n\n" + DEADLOCK)

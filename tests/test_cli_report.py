@@ -380,7 +380,7 @@ def test_json_keys_are_in_the_schema_and_strict(name: str) -> None:
     """The keys the report adds (verdict, limits, panic, labels, findings_omitted, location) are
     documented in analysis-1.json; the objects whose shape is ours reject an unknown key."""
     sys.path.insert(0, str(Path(__file__).parent))
-    from test_render import load_schema, validate
+    from renderutil import load_schema, validate
 
     schema = load_schema("analysis-1.json")
     d = json_of(CORPUS / "go1.27" / name)
