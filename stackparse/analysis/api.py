@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import dataclasses
 import gc
-import re
 from collections.abc import Sequence
 
 from ..buckets import bucketize_by
 from ..model import Dump
 from .blocking import classify_all
-from .confidence import conf_rank
 from .contention import lock_contention
 from .cycles import sender_cycles, waitgroup_cycles, waitgroup_hint_cycles
 from .deadlocks import behind, deadlocks, late_deadlocks
 from .doomed import Detection, compute_doomed
-from .findings import MAX_SITES, Analysis, Finding, Site
+from .findings import MAX_SITES, Analysis, Finding, Site, most_certain_first
 from .graph import WaitGraph, build_graph
 from .leaks import goleak_verdict, leaks, proven
 from .profile import analyze_records
@@ -70,7 +68,7 @@ def _analyze(dump: Dump) -> Analysis:
     # them again (tests/test_analyze_buckets.py holds the two equal)
     buckets = bucketize_by(dump, blockings.bucket_of)
     return Analysis(
-        findings=tuple(_most_certain_first([_with_sites(f, wg) for f in findings])),
+        findings=tuple(most_certain_first([_with_sites(f, wg) for f in findings])),
         buckets=tuple(buckets),
         blockings=blockings,
         graph=wg.graph,
@@ -97,24 +95,3 @@ def _with_sites(f: Finding, wg: WaitGraph) -> Finding:
         if len(out) >= MAX_SITES:
             break
     return dataclasses.replace(f, sites=tuple(Site(*k) for k in out))
-
-
-_CONTAINS = re.compile(r"contains finding #(\d+): ")
-
-
-def _most_certain_first(findings: list[Finding]) -> list[Finding]:
-    """Stable sort, most certain first; the "contains finding #i" notes of runtime-proven findings
-    follow their findings to their new places."""
-    order = sorted(range(len(findings)), key=lambda i: -conf_rank(findings[i].confidence))
-    new_index = {old: new for new, old in enumerate(order)}
-    out = []
-    for i in order:
-        f = findings[i]
-        if any(n.startswith("contains finding #") for n in f.notes):
-            def renumber(m: re.Match[str]) -> str:
-                return f"contains finding #{new_index[int(m.group(1))]}: "
-
-            notes = tuple(_CONTAINS.sub(renumber, n) for n in f.notes)
-            f = dataclasses.replace(f, notes=notes)
-        out.append(f)
-    return out

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -265,3 +266,24 @@ def _finding_doc(f: Finding, nodes: Any) -> dict[str, Any]:
         "rule": f.rule,
         "sites": [x.to_dict() for x in f.sites],
     }
+
+
+_CONTAINS = re.compile(r"contains finding #(\d+): ")
+
+
+def most_certain_first(findings: list[Finding]) -> list[Finding]:
+    """Stable sort, most certain first; the "contains finding #i" notes of runtime-proven findings
+    follow their findings to their new places."""
+    order = sorted(range(len(findings)), key=lambda i: -conf_rank(findings[i].confidence))
+    new_index = {old: new for new, old in enumerate(order)}
+    out = []
+    for i in order:
+        f = findings[i]
+        if any(n.startswith("contains finding #") for n in f.notes):
+            def renumber(m: re.Match[str]) -> str:
+                return f"contains finding #{new_index[int(m.group(1))]}: "
+
+            notes = tuple(_CONTAINS.sub(renumber, n) for n in f.notes)
+            f = dataclasses.replace(f, notes=notes)
+        out.append(f)
+    return out

@@ -18,7 +18,7 @@ from itertools import pairwise
 
 from ..model import Dump, Goroutine
 from .confidence import Confidence, Kind, conf_rank
-from .findings import Analysis, Finding
+from .findings import Analysis, Finding, most_certain_first
 
 __all__ = ["same_process", "with_growth"]
 
@@ -81,6 +81,5 @@ def with_growth(analysis: Analysis, earlier: Sequence[Dump]) -> Analysis:
         out.append(f)
     if not changed:
         return analysis
-    from .api import _most_certain_first
 
-    return dataclasses.replace(analysis, findings=tuple(_most_certain_first(out)), summary={})
+    return dataclasses.replace(analysis, findings=tuple(most_certain_first(out)), summary={})
