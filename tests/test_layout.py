@@ -20,8 +20,13 @@ MAX_LINES = 620
 #: model -> parsing -> analysis -> render -> cli; diff and fleet sit beside render).
 FORBIDDEN: dict[str, tuple[str, ...]] = {
     "stackparse.model": ("stackparse.parsing", "stackparse.analysis", "stackparse.render", "stackparse.cli"),
-    "stackparse.parsing": ("stackparse.analysis", "stackparse.render", "stackparse.cli", "stackparse.fleet",
-                           "stackparse.diff"),  # fmt: skip
+    "stackparse.parsing": (
+        "stackparse.analysis",
+        "stackparse.render",
+        "stackparse.cli",
+        "stackparse.fleet",
+        "stackparse.diff",
+    ),
     "stackparse.analysis": ("stackparse.render", "stackparse.cli", "stackparse.fleet", "stackparse.diff"),
     "stackparse.render": ("stackparse.cli", "stackparse.fleet"),
 }
