@@ -13,12 +13,14 @@ import importlib
 import importlib.machinery
 
 #: Modules compiled by mypyc, dotted. segmenter.py is here because its class derives from
-#: blocks.BlockReader (a compiled class cannot have an interpreted subclass).
+#: blocks.BlockReader (a compiled class cannot have an interpreted subclass). The analysis
+#: compiles only its small word kernels (analysis/refs.py), not the modules around them.
 MODULES: tuple[str, ...] = (
     "stackparse.parsing.args",
     "stackparse.parsing.lines",
     "stackparse.parsing.blocks",
     "stackparse.parsing.segmenter",
+    "stackparse.analysis.refs",
 )
 
 #: The name mypyc gives the shared library of the group: ``stackparse/native__mypyc.*.so``.
