@@ -14,12 +14,14 @@ import importlib.machinery
 
 #: Modules compiled by mypyc, dotted. segmenter.py is here because its class derives from
 #: blocks.BlockReader (a compiled class cannot have an interpreted subclass). The analysis
-#: compiles only its small word kernels (analysis/refs.py), not the modules around them.
+#: compiles only its small word kernels (analysis/blocking/columns.py, analysis/refs.py), not the
+#: modules around them.
 MODULES: tuple[str, ...] = (
     "stackparse.parsing.args",
     "stackparse.parsing.lines",
     "stackparse.parsing.blocks",
     "stackparse.parsing.segmenter",
+    "stackparse.analysis.blocking.columns",
     "stackparse.analysis.refs",
 )
 

@@ -26,7 +26,7 @@ import networkx as nx
 
 from ..model import Dump, Goroutine
 from .blocking import FOREVER_OPS, LIVE_OPS, WAIT_OPS, Blocking, Blockings, classify_all, is_waiting_library
-from .blocking.words import stacks_words
+from .blocking.columns import stacks_words
 from .confidence import conf_rank
 from .nodes import NodeId, gnode
 from .refs import Row, scan_refs
