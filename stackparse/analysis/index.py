@@ -119,10 +119,13 @@ class GraphIndex:
         return self._gname.get(gid) or gnode(gid)
 
     def add_goroutines(self) -> None:
+        """A node per user goroutine (``type``, ``gid``, ``op``, ``state``); alive, stuck, forever."""
         self.alive: set[int] = set()
         self.stuck: set[int] = set()
         self.forever: set[int] = set()
-        nodes = []
+        gids: list[int] = []
+        names: list[NodeId] = []
+        blocks: list[Blocking] = []
         alive, stuck, forever = self.alive, self.stuck, self.forever
         # goroutine id -> its node name (the very string that keys the graph's dicts)
         self._gname: dict[int, NodeId] = {}
@@ -134,13 +137,30 @@ class GraphIndex:
             if b.system:
                 continue
             name = gname[gid] = gnode(gid)
-            nodes.append((name, {"type": "goroutine", "gid": gid, "op": op, "state": b.state}))
+            gids.append(gid)
+            names.append(name)
+            blocks.append(b)
             # b.live (not system here), select, other: alive; b.waiting or b.forever: stuck
             if op in LIVE_OPS or op == "select" or op == "other":
                 alive.add(gid)
             elif op in WAIT_OPS or op in FOREVER_OPS:
                 stuck.add(gid)
-        self.G.add_nodes_from(nodes)
+        graph = self.G
+        if len(graph):
+            graph.add_nodes_from(
+                (name, {"type": "goroutine", "gid": gid, "op": b.op, "state": b.state})
+                for name, gid, b in zip(names, gids, blocks)
+            )
+            return
+        # Into an empty graph: the nodes without attributes (networkx's fast path; a (node, dict)
+        # pair costs it a caught TypeError), then each one's attribute dict filled in place, in
+        # the order they were added.
+        graph.add_nodes_from(names)
+        for (_, attrs), gid, b in zip(graph.nodes(data=True), gids, blocks):
+            attrs["type"] = "goroutine"
+            attrs["gid"] = gid
+            attrs["op"] = b.op
+            attrs["state"] = b.state
 
     def scan_words(self) -> None:
         """One pass over every exact pointer word of every user goroutine's frames.
