@@ -442,23 +442,28 @@ class GraphIndex:
         object of the same kind that another goroutine identifies exactly -> that object
         (``medium``). Otherwise a single handle is taken as the object itself (``low``).
         """
+        sync = ("mutex", "rwmutex", "waitgroup", "cond")
         known: dict[str, list[int]] = defaultdict(list)
-        for bl in self.b.values():
-            if bl.address is not None and bl.kind in ("mutex", "rwmutex", "waitgroup", "cond"):
-                known[bl.kind].append(bl.address)
+        # (in the same pass) the sync waits with no address but a handle, in goroutine order
+        unknown: list[tuple[int, str, Blocking]] = []
+        for gid, bl in self.b.items():
+            kind = bl.kind
+            if kind not in sync:
+                continue
+            if bl.address is not None:
+                known[kind].append(bl.address)
+            elif bl.handles and not bl.system:
+                unknown.append((gid, kind, bl))
         for k in known:
             known[k] = sorted(set(known[k]))
         self.resolved: dict[int, tuple[int, str, str]] = {}
-        for gid, bl in self.b.items():
-            if bl.system or bl.address is not None or bl.kind not in ("mutex", "rwmutex", "waitgroup", "cond"):
-                continue
-            if not bl.handles:
-                continue
-            addrs = known.get(bl.kind, [])
+        for gid, kind, bl in unknown:
+            addrs = known.get(kind, [])
             hit = None
             for h in bl.handles:
-                if h in addrs:
-                    hit = (h, "medium", f"calling frame argument {h:#x} is the {bl.kind} other goroutines wait on")
+                pos = bisect_left(addrs, h)  # (addrs is sorted: no scan of it per handle)
+                if pos < len(addrs) and addrs[pos] == h:
+                    hit = (h, "medium", f"calling frame argument {h:#x} is the {kind} other goroutines wait on")
                     break
             if hit is None:
                 for h in bl.handles:
@@ -467,7 +472,7 @@ class GraphIndex:
                         hit = (
                             addrs[pos],
                             "low",
-                            f"calling frame argument {h:#x} points {addrs[pos] - h} bytes below a known {bl.kind}",
+                            f"calling frame argument {h:#x} points {addrs[pos] - h} bytes below a known {kind}",
                         )
                         break
             if hit is None and len(bl.handles) == 1:
@@ -475,7 +480,7 @@ class GraphIndex:
                 hit = (
                     h,
                     "low",
-                    f"{bl.kind} call inlined: assumed to be the calling frame's only pointer argument {h:#x}",
+                    f"{kind} call inlined: assumed to be the calling frame's only pointer argument {h:#x}",
                 )
             if hit is not None:
                 self.resolved[gid] = hit
