@@ -11,14 +11,19 @@ from __future__ import annotations
 
 import importlib
 import importlib.machinery
+from collections.abc import Iterable
 
 #: Modules compiled by mypyc, dotted. segmenter.py is here because its class derives from
-#: blocks.BlockReader (a compiled class cannot have an interpreted subclass).
+#: blocks.BlockReader (a compiled class cannot have an interpreted subclass). The analysis
+#: compiles only its small word kernels (analysis/blocking/columns.py, analysis/refs.py), not the
+#: modules around them.
 MODULES: tuple[str, ...] = (
     "stackparse.parsing.args",
     "stackparse.parsing.lines",
     "stackparse.parsing.blocks",
     "stackparse.parsing.segmenter",
+    "stackparse.analysis.blocking.columns",
+    "stackparse.analysis.refs",
 )
 
 #: The name mypyc gives the shared library of the group: ``stackparse/native__mypyc.*.so``.
@@ -29,19 +34,21 @@ _all_compiled: bool | None = None
 
 
 def all_compiled() -> bool:
-    """Whether every module of :data:`MODULES` is loaded compiled (computed once)."""
+    """Whether every parser module of :data:`MODULES` is loaded compiled (computed once). The
+    parser asks (parsing/parallel.py: is a second process worth it?), so the analysis modules are
+    not imported for it (importing the analysis package takes networkx with it)."""
     global _all_compiled
     if _all_compiled is None:
-        _all_compiled = all(compiled().values())
+        _all_compiled = all(compiled([m for m in MODULES if m.startswith("stackparse.parsing.")]).values())
     return _all_compiled
 
 
-def compiled() -> dict[str, bool]:
-    """Each module of :data:`MODULES` -> whether it was loaded from a compiled extension
-    (``.so``/``.pyd``) rather than its ``.py`` source."""
+def compiled(names: Iterable[str] = MODULES) -> dict[str, bool]:
+    """Each module of ``names`` (by default :data:`MODULES`) -> whether it was loaded from a
+    compiled extension (``.so``/``.pyd``) rather than its ``.py`` source."""
     suffixes = tuple(importlib.machinery.EXTENSION_SUFFIXES)
     out: dict[str, bool] = {}
-    for name in MODULES:
+    for name in names:
         path = getattr(importlib.import_module(name), "__file__", None) or ""
         out[name] = path.endswith(suffixes)
     return out

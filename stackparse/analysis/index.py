@@ -17,24 +17,21 @@ pair; every candidate list is capped.
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable
-from itertools import chain
-from operator import itemgetter
 from typing import Any
 
 import networkx as nx
 
 from ..model import Dump, Goroutine
 from .blocking import FOREVER_OPS, LIVE_OPS, WAIT_OPS, Blocking, Blockings, classify_all, is_waiting_library
-from .blocking.words import stacks_words
+from .blocking.columns import stacks_words
 from .confidence import conf_rank
 from .nodes import NodeId, gnode
+from .refs import Row, scan_refs
 
 __all__ = ["CONTAINER_SPAN", "MAX_CANDIDATES", "MAX_SHARERS", "MAX_SIBLING_GROUP", "GraphIndex"]
-
-_FIRST = itemgetter(0)
 
 #: In a 64-bit process no Go heap object lies below this: words under it are static (globals,
 #: types, itabs) or plain integers, never evidence that two goroutines share an object.
@@ -122,10 +119,13 @@ class GraphIndex:
         return self._gname.get(gid) or gnode(gid)
 
     def add_goroutines(self) -> None:
+        """A node per user goroutine (``type``, ``gid``, ``op``, ``state``); alive, stuck, forever."""
         self.alive: set[int] = set()
         self.stuck: set[int] = set()
         self.forever: set[int] = set()
-        nodes = []
+        gids: list[int] = []
+        names: list[NodeId] = []
+        blocks: list[Blocking] = []
         alive, stuck, forever = self.alive, self.stuck, self.forever
         # goroutine id -> its node name (the very string that keys the graph's dicts)
         self._gname: dict[int, NodeId] = {}
@@ -137,101 +137,108 @@ class GraphIndex:
             if b.system:
                 continue
             name = gname[gid] = gnode(gid)
-            nodes.append((name, {"type": "goroutine", "gid": gid, "op": op, "state": b.state}))
+            gids.append(gid)
+            names.append(name)
+            blocks.append(b)
             # b.live (not system here), select, other: alive; b.waiting or b.forever: stuck
             if op in LIVE_OPS or op == "select" or op == "other":
                 alive.add(gid)
             elif op in WAIT_OPS or op in FOREVER_OPS:
                 stuck.add(gid)
-        self.G.add_nodes_from(nodes)
+        graph = self.G
+        if len(graph):
+            graph.add_nodes_from(
+                (name, {"type": "goroutine", "gid": gid, "op": b.op, "state": b.state})
+                for name, gid, b in zip(names, gids, blocks)
+            )
+            return
+        # Into an empty graph: the nodes without attributes (networkx's fast path; a (node, dict)
+        # pair costs it a caught TypeError), then each one's attribute dict filled in place, in
+        # the order they were added.
+        graph.add_nodes_from(names)
+        for (_, attrs), gid, b in zip(graph.nodes(data=True), gids, blocks):
+            attrs["type"] = "goroutine"
+            attrs["gid"] = gid
+            attrs["op"] = b.op
+            attrs["state"] = b.state
 
     def scan_words(self) -> None:
         """One pass over every exact pointer word of every user goroutine's frames.
 
-        Builds ``self.word_refs`` (word -> [(gid, frame index)], capped) for the words that
-        waiting goroutines carry, and ``self.lock_ev`` (lock address -> evidence list) with the
-        sorted-address bisect for locks and their containers.
+        Builds ``self.gwords`` (a waiting goroutine's words from its call site outwards),
+        ``self.word_refs`` / ``word_gids`` (word -> its first carriers, capped) for the words that
+        waiting goroutines carry or that are waited on, and ``self.lock_ev`` (lock address ->
+        evidence list) with the sorted-address bisect for locks and their containers
+        (:func:`.refs.scan_refs`).
         """
         b = self.b
         gs = self.gs
-        # Lock addresses (exact, or guessed from a single handle: resolved later), sorted. In the
-        # same pass: the user goroutines' stacks and user frames, the objects waited on, the waiters.
+        # Lock addresses (exact, or guessed from a single handle: resolved later). In the same
+        # pass: the user goroutines (their stacks, user frames, own lock and call site), the
+        # objects waited on, which of them wait.
         locks: dict[int, str] = {}
         ids: list[int] = []
         stacks: list[tuple[Any, ...]] = []
         ufs: list[tuple[int, ...]] = []
-        addresses: list[int] = []
-        waiting: list[tuple[int, int]] = []
+        owns: list[int | None] = []
+        sites: list[int] = []
+        waits: list[bool] = []
+        addresses: set[int] = set()
         for gid, bl in b.items():
             addr = bl.address
-            if addr is not None and (bl.kind == "mutex" or bl.kind == "rwmutex"):
-                locks[addr] = bl.kind
+            kind = bl.kind
+            if addr is not None and (kind == "mutex" or kind == "rwmutex"):
+                locks[addr] = kind
             if bl.system:
                 continue
             if addr is not None:
-                addresses.append(addr)
+                addresses.add(addr)
             g = gs.get(gid)
             if g is not None:
                 ids.append(gid)
                 stacks.append(g.frames)
                 ufs.append(bl.user_frames)
-            op = bl.op
-            if op in WAIT_OPS or op in FOREVER_OPS:
-                waiting.append((gid, bl.site or 0))
+                owns.append(addr if kind == "mutex" or kind == "rwmutex" else None)
+                sites.append(bl.site or 0)
+                op = bl.op
+                waits.append(op in WAIT_OPS or op in FOREVER_OPS)
         self.lock_addrs = sorted(locks)
         self.lock_kinds = locks
-        lo = (self.lock_addrs[0] - CONTAINER_SPAN) if self.lock_addrs else 1
-        hi = self.lock_addrs[-1] if self.lock_addrs else 0
-        # Words the waiting goroutines carry: who else carries them? Every user goroutine's words,
-        # read in dump order (blocking.stacks_words).
-        all_words = dict(zip(ids, stacks_words(stacks, ufs)))
+        # Every user goroutine's words, read in dump order (blocking.stacks_words); a waiting
+        # goroutine's count from its call site outwards.
+        words = stacks_words(stacks, ufs)
         del stacks, ufs
-        self._all_words = all_words
+        self._all_words = dict(zip(ids, words))
         self.gwords: dict[int, list[tuple[int, int]]] = {}
         gwords = self.gwords
-        for gid, start in waiting:
-            ws = all_words.get(gid)
-            if ws is None:
-                continue
-            if start and ws and ws[0][1] < start:
-                ws = [(w, i) for w, i in ws if i >= start]
-            gwords[gid] = ws
-        interesting: set[int] = set(map(_FIRST, chain.from_iterable(gwords.values())))
+        for k, gid in enumerate(ids):
+            if waits[k]:
+                ws = words[k]
+                start = sites[k]
+                if start and ws and ws[0][1] < start:
+                    ws = words[k] = [(w, i) for w, i in ws if i >= start]
+                gwords[gid] = ws
         # Static words are no shared objects: in a 64-bit process nothing on the Go heap lies
         # below 4 GiB, so a word there is a global, a type or itab, or a plain integer (a
         # duration, a size). Carrying one says nothing about two goroutines (a waited-on object
         # at a static address, a package-level mutex or WaitGroup, is still matched exactly).
-        wide = any(w >= STATIC_LIMIT for w in chain(interesting, addresses)) or any(
-            w >= STATIC_LIMIT for ws in all_words.values() for w, _ in ws
-        )
+        wide = any(w >= STATIC_LIMIT for w in addresses) or any(w >= STATIC_LIMIT for ws in words for w, _ in ws)
         self.static_limit = STATIC_LIMIT if wide else 0
-        if self.static_limit:
-            interesting = {w for w in interesting if w >= STATIC_LIMIT}
-        # the objects waited on (a channel's address, a WaitGroup's...) are looked up too
-        interesting.update(addresses)
-        self.word_refs: dict[int, list[tuple[int, int]]] = {}
-        # word -> the goroutine ids of word_refs[word], in the same order (for set operations)
-        self.word_gids: dict[int, list[int]] = {}
-        word_gids = self.word_gids
-        self.word_overflow: set[int] = set()
+        rows: list[Row] = [row for row in zip(ids, words, owns, sites, waits) if row[1]]
+        # in goroutine order (self.gs), which is the blockings' order when classify_all made them
+        order = [gid for gid in gs if gid in self._all_words]
+        if order != ids:
+            at = {gid: k for k, gid in enumerate(order)}
+            rows.sort(key=lambda row: at[row[0]])
+        refs, gids, overflow, lock_ev = scan_refs(
+            rows, addresses, locks, self.static_limit, MAX_SHARERS, 4 * MAX_CANDIDATES, CONTAINER_SPAN
+        )
+        #: word -> [(gid, frame index)] of its first carriers; word_gids the same goroutine ids
+        self.word_refs: dict[int, list[tuple[int, int]]] = refs
+        self.word_gids: dict[int, list[int]] = gids
+        self.word_overflow: set[int] = overflow
         # lock address -> [(gid, frame idx, word, how)]; how: "exact" | "container"
-        self.lock_ev: dict[int, list[tuple[int, int, int, str]]] = defaultdict(list)
-        lock_ev = self.lock_ev
-        word_refs = self.word_refs
-        overflow = self.word_overflow
-        rows = []
-        for gid in gs:
-            blk = b.get(gid)
-            if blk is None or blk.system:
-                continue
-            ws = gwords.get(gid)
-            if ws is None:
-                ws = all_words[gid]
-            if ws:
-                rows.append((gid, ws, blk.address if blk.kind in ("mutex", "rwmutex") else None, blk.site or 0))
-        args = (rows, interesting, locks, lo, hi, self.lock_addrs, word_refs, word_gids, overflow, lock_ev,
-                MAX_SHARERS, 4 * MAX_CANDIDATES, CONTAINER_SPAN, self.static_limit)  # fmt: skip
-        scan_refs(*args)
+        self.lock_ev: dict[int, list[tuple[int, int, int, str]]] = defaultdict(list, lock_ev)
 
     def compute_related(self) -> None:
         """Creator groups (siblings), children, shapes; relatedness is computed on demand."""
@@ -435,23 +442,28 @@ class GraphIndex:
         object of the same kind that another goroutine identifies exactly -> that object
         (``medium``). Otherwise a single handle is taken as the object itself (``low``).
         """
+        sync = ("mutex", "rwmutex", "waitgroup", "cond")
         known: dict[str, list[int]] = defaultdict(list)
-        for bl in self.b.values():
-            if bl.address is not None and bl.kind in ("mutex", "rwmutex", "waitgroup", "cond"):
-                known[bl.kind].append(bl.address)
+        # (in the same pass) the sync waits with no address but a handle, in goroutine order
+        unknown: list[tuple[int, str, Blocking]] = []
+        for gid, bl in self.b.items():
+            kind = bl.kind
+            if kind not in sync:
+                continue
+            if bl.address is not None:
+                known[kind].append(bl.address)
+            elif bl.handles and not bl.system:
+                unknown.append((gid, kind, bl))
         for k in known:
             known[k] = sorted(set(known[k]))
         self.resolved: dict[int, tuple[int, str, str]] = {}
-        for gid, bl in self.b.items():
-            if bl.system or bl.address is not None or bl.kind not in ("mutex", "rwmutex", "waitgroup", "cond"):
-                continue
-            if not bl.handles:
-                continue
-            addrs = known.get(bl.kind, [])
+        for gid, kind, bl in unknown:
+            addrs = known.get(kind, [])
             hit = None
             for h in bl.handles:
-                if h in addrs:
-                    hit = (h, "medium", f"calling frame argument {h:#x} is the {bl.kind} other goroutines wait on")
+                pos = bisect_left(addrs, h)  # (addrs is sorted: no scan of it per handle)
+                if pos < len(addrs) and addrs[pos] == h:
+                    hit = (h, "medium", f"calling frame argument {h:#x} is the {kind} other goroutines wait on")
                     break
             if hit is None:
                 for h in bl.handles:
@@ -460,7 +472,7 @@ class GraphIndex:
                         hit = (
                             addrs[pos],
                             "low",
-                            f"calling frame argument {h:#x} points {addrs[pos] - h} bytes below a known {bl.kind}",
+                            f"calling frame argument {h:#x} points {addrs[pos] - h} bytes below a known {kind}",
                         )
                         break
             if hit is None and len(bl.handles) == 1:
@@ -468,7 +480,7 @@ class GraphIndex:
                 hit = (
                     h,
                     "low",
-                    f"{bl.kind} call inlined: assumed to be the calling frame's only pointer argument {h:#x}",
+                    f"{kind} call inlined: assumed to be the calling frame's only pointer argument {h:#x}",
                 )
             if hit is not None:
                 self.resolved[gid] = hit
@@ -484,72 +496,3 @@ class GraphIndex:
         if r is not None:
             return f"{bl.kind}@{r[0]:#x}", r[0], r[1], r[2]
         return f"{bl.kind}?g{gid}", None, "certain", "address not in the dump"
-
-
-def scan_refs(
-    rows: list[tuple[int, list[tuple[int, int]], int | None, int]], interesting: set[int], locks: dict[int, str],
-    lo: int, hi: int, lock_addrs: list[int], word_refs: dict[int, list[tuple[int, int]]],
-    word_gids: dict[int, list[int]], overflow: set[int], lock_ev: dict[int, list[tuple[int, int, int, str]]],
-    max_sharers: int, cap: int, span: int, static_limit: int = 0,
-) -> None:  # fmt: skip
-    """The word loop of :meth:`GraphIndex.scan_words`, over ``rows``: ``(gid, words, own lock
-    address or None, call-site index)`` of each user goroutine with words, in goroutine order.
-
-    Fills ``word_refs``/``word_gids`` (the first ``max_sharers`` goroutines carrying each
-    interesting word, once each), ``overflow`` (the words carried by more) and ``lock_ev`` (per
-    lock: the goroutines carrying its address, "exact", or a word up to ``span`` bytes below it,
-    "container": the start of a struct holding it).
-    """
-    # Locks whose evidence list is not full yet: only they can take a container entry (an
-    # exact one is always kept), so a word near a few hundred dense locks looks at the few
-    # still open instead of every lock within span.
-    open_addrs = list(lock_addrs)
-    # words whose further occurrences change nothing (see below)
-    done: set[int] = set()
-    for gid, ws, own, site in rows:
-        seen_locks: set[int] = set()
-        for w, i in ws:
-            if w in done:
-                continue
-            if w in interesting:
-                refs = word_refs.get(w)
-                if refs is None:
-                    word_refs[w] = [(gid, i)]
-                    word_gids[w] = [gid]
-                elif len(refs) < max_sharers:
-                    if refs[-1][0] != gid:
-                        refs.append((gid, i))
-                        word_gids[w].append(gid)
-                else:
-                    overflow.add(w)
-                    if not open_addrs and w not in locks:
-                        # nothing more to do with this word: it overflowed, every lock's
-                        # evidence is full, and it is no lock's own address
-                        done.add(w)
-                        continue
-            if w < lo or w > hi:
-                continue
-            if w in locks and not (w == own and i <= site):
-                # its own lock, at or below its blocking call, is no evidence
-                ev = lock_ev.setdefault(w, [])
-                ev.append((gid, i, w, "exact"))
-                seen_locks.add(w)
-                if len(ev) >= cap:
-                    k = bisect_left(open_addrs, w)
-                    if k < len(open_addrs) and open_addrs[k] == w:
-                        del open_addrs[k]
-            if not open_addrs or w < static_limit:
-                continue  # a static word is no container evidence (see GraphIndex.scan_words)
-            k = bisect_right(open_addrs, w)
-            while k < len(open_addrs) and open_addrs[k] - w <= span:
-                a = open_addrs[k]
-                if a in seen_locks or (a == own and i <= site):
-                    k += 1
-                    continue
-                ev = lock_ev.setdefault(a, [])
-                ev.append((gid, i, w, "container"))
-                seen_locks.add(a)
-                if len(ev) >= cap:
-                    del open_addrs[k]
-                else:
-                    k += 1

@@ -2,12 +2,14 @@
 
 :func:`classify_all` gives the :class:`Blocking` of every goroutine of a dump (keyed by id);
 :mod:`.ops` holds the operation tables, :mod:`.plans` where each stack shape prints its object,
-:mod:`.words` how exact pointer words are read from argument lists.
+:mod:`.words` how exact pointer words are read from argument lists, :mod:`.columns` those of
+many stacks at once.
 """
 
 from __future__ import annotations
 
 from .classify import Blocking, Blockings, classify, classify_all, stack_groups
+from .columns import rows_words, shape_words, stacks_words
 from .ops import (
     FOREVER_OPS,
     LIVE_OPS,
@@ -19,16 +21,7 @@ from .ops import (
     is_system,
     is_waiting_library,
 )
-from .words import (
-    MIN_POINTER,
-    exact_words,
-    frame_words,
-    pointer_words,
-    rows_words,
-    shape_words,
-    stacks_words,
-    top_words,
-)
+from .words import MIN_POINTER, exact_words, frame_words, pointer_words, top_words
 
 __all__ = [
     "FOREVER_OPS",
