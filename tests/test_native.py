@@ -1,7 +1,8 @@
 """The mypyc build: which modules are compiled, and that the installed package loads them.
 
 ``STACKPARSE_EXPECT_COMPILED=1`` (set by .ci/run for the installed wheel) makes the test demand
-that every module of ``stackparse.native.MODULES`` is loaded from its compiled extension.
+that every module of ``stackparse.native.MODULES`` and every kernel of ``KERNELS`` is loaded from
+its compiled extension.
 """
 
 from __future__ import annotations
@@ -22,10 +23,22 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_compiled_reports_every_listed_module():
     got = compiled()
-    assert list(got) == list(native.MODULES)
+    assert list(got) == list(native.MODULES) + list(native.KERNELS)
     for name, is_compiled in got.items():
-        path = importlib.import_module(name).__file__ or ""
+        try:
+            path = importlib.import_module(name).__file__ or ""
+        except ImportError:  # a kernel that was not built (it has no .py source)
+            assert name in native.KERNELS and not is_compiled, name
+            continue
         assert is_compiled == (not path.endswith(".py")), (name, path)
+
+
+def test_all_compiled_asks_only_about_the_parser():
+    """all_compiled() is the parser's question (is a second process worth it?): neither the
+    analysis modules nor the kernels are part of it."""
+    parser = [m for m in native.MODULES if m.startswith("stackparse.parsing.")]
+    assert parser and not set(native.KERNELS) & set(parser)
+    assert native.all_compiled() == all(compiled(parser).values())
 
 
 @pytest.mark.skipif(os.environ.get("STACKPARSE_EXPECT_COMPILED", "") in ("", "0"),
@@ -47,8 +60,13 @@ def test_build_hook_reads_the_same_list():
     spec.loader.exec_module(mod)
     assert mod._constant(str(ROOT), "MODULES") == native.MODULES
     assert mod._constant(str(ROOT), "GROUP") == native.GROUP
+    assert mod._constant(str(ROOT), "KERNELS") == native.KERNELS
     for name in native.MODULES:
         assert (ROOT / (name.replace(".", "/") + ".py")).exists(), name
+    for name in native.KERNELS:  # a kernel is C, with a stub for mypy, and no .py of its own
+        assert (ROOT / (name.replace(".", "/") + ".c")).exists(), name
+        assert (ROOT / (name.replace(".", "/") + ".pyi")).exists(), name
+        assert not (ROOT / (name.replace(".", "/") + ".py")).exists(), name
 
 
 def test_records_keep_their_types():

@@ -2,14 +2,12 @@
 
 The graph stage reads the exact pointer words (:func:`.words.exact_words`) of every user frame of
 every goroutine (:func:`stacks_words`). Goroutines with the same user frame indexes are read
-together: frame ``i`` of each of them is a *column*, whose argument texts are joined and checked
-at once. Most columns of a production dump carry no exact pointer in any goroutine (an argument
-is printed exact or with ``?`` depending on the call site, not on the goroutine) and cost a few
-C-level passes (:func:`_column_clean`); a column that may have one is read in one regex pass when
-the whole column is in the grammar's argument language (:func:`_column_flat`), else text by text.
+together: frame ``i`` of each of them is a *column*, whose argument texts are read at once by
+:func:`column_words`: the C kernel ``_wordscan.c`` (one pass per text) where it was built, else
+its definition :func:`_column_words` (a few C-level string passes over the joined column).
 
 Plain typed Python; mypyc compiles it (``stackparse/native.py: MODULES``): the loops that take
-the argument texts out of the frames and turn the matches into ``(word, frame index)`` pairs.
+the argument texts out of the frames and turn the words into ``(word, frame index)`` pairs.
 """
 
 from __future__ import annotations
@@ -19,7 +17,7 @@ import re
 from ...model import Frame
 from .words import _EXACT_PTR, MIN_POINTER, exact_words
 
-__all__ = ["rows_words", "shape_words", "stacks_words"]
+__all__ = ["column_words", "rows_words", "shape_words", "stacks_words"]
 
 #: The words of one goroutine: ``(word, frame index)``, frames in the order asked, words in
 #: argument order.
@@ -76,35 +74,54 @@ def rows_words(rows: list[tuple[str, ...]], idxs: tuple[int, ...]) -> list[Words
 def _columns_words(cols: list[list[str]], idxs: tuple[int, ...], out: list[Words]) -> None:
     """Append the words of the columns to the rows ``out``: ``cols[j][k]`` is the argument text of
     frame ``idxs[j]`` of row ``k``."""
-    n = len(out)
-    if not n:
+    if not out:
         return
-    search = _EXACT_PTR.search
-    last = n - 1
     for j in range(len(idxs)):
         i = idxs[j]
         texts = cols[j]
-        joined = "\n".join(texts)
-        if _column_clean(joined) or search(joined) is None:
-            continue
-        if _column_flat(joined):
-            # one pass over the column: a word, or "" for the newline that ends a goroutine's text
-            k = 0
-            o = out[0]
-            found: list[str] = _EXACT_HEX_NL.findall(joined)
-            for x in found:
-                if x:
-                    v = int(x, 16)
-                    if v >= MIN_POINTER:
-                        o.append((v, i))
-                elif k < last:
-                    k += 1
-                    o = out[k]
-        else:
-            for k in range(n):
-                o = out[k]
-                for v in exact_words(texts[k]):
-                    o.append((v, i))
+        flat = column_words(texts)
+        for p in range(0, len(flat), 2):
+            k: int = flat[p]
+            v: int = flat[p + 1]
+            o = out[k]
+            if v >= 0:
+                o.append((v, i))
+            else:  # declined by the C kernel: the definition reads it
+                for w in exact_words(texts[k]):
+                    o.append((w, i))
+
+
+def _column_words(texts: list[str]) -> list[int]:
+    """The exact words (:func:`.words.exact_words`) of each text, flat: ``k, word, k, word, ...``
+    in row order, then argument order. The definition of the C kernel's ``column_words`` (same
+    signature; ``_wordscan.c``), which may also give ``k, -1``: "read ``texts[k]`` with
+    exact_words" (this one never does). Most columns carry no exact word (:func:`_column_clean`);
+    a column that may have one is read in one regex pass when it is in the grammar's argument
+    language (:func:`_column_flat`), else text by text."""
+    out: list[int] = []
+    if not texts:
+        return out
+    joined = "\n".join(texts)
+    if _column_clean(joined) or _EXACT_PTR.search(joined) is None:
+        return out
+    if joined.count("\n") == len(texts) - 1 and _column_flat(joined):
+        # one pass over the column: a word, or "" for the newline that ends a text (the count:
+        # no text has a newline of its own, which the parser never gives but a caller could)
+        k = 0
+        for x in _EXACT_HEX_NL.findall(joined):
+            if x:
+                v = int(x, 16)
+                if v >= MIN_POINTER:
+                    out.append(k)
+                    out.append(v)
+            else:
+                k += 1
+    else:
+        for k in range(len(texts)):
+            for v in exact_words(texts[k]):
+                out.append(k)
+                out.append(v)
+    return out
 
 
 #: Hex-class characters (what _EXACT_PTR's run takes) -> "h", "?" -> "?", any other ASCII -> ".".
@@ -144,3 +161,11 @@ def _column_flat(joined: str) -> bool:
         return False
     fm = _SKEL_FLAT.fullmatch
     return all(fm(sk) is not None for sk in set(joined.replace("0x", "X").translate(_SKEL).split("\n")))
+
+
+# The one import site of the C kernel (_wordscan.c, built by tools/hatch_build.py where a C
+# compiler works); without it, its definition.
+try:
+    from ._wordscan import column_words
+except ImportError:
+    column_words = _column_words
