@@ -2,9 +2,11 @@
 
 The promise checked on every input: the library raises nothing but :class:`stackparse.ParseError`
 on bad input, and once a ``Dump`` is returned its ``to_dict()`` (JSON-serialisable) and
-``analyze()`` answer. Any other exception is a finding: atheris reports it, libFuzzer writes the
-input as ``crash-<sha1>`` and the run fails. Under .ci/fuzz the mypyc-compiled parser modules
-are built with AddressSanitizer and UBSan, so a memory error or undefined behaviour in them
+``analyze()`` answer; and the C kernel ``_wordscan.column_words`` gives its pure definition's
+words on the input's lines and argument lists (:func:`check_kernel`). Any other exception is a
+finding: atheris reports it, libFuzzer writes the
+input as ``crash-<sha1>`` and the run fails. Under .ci/fuzz the mypyc-compiled modules and the
+C kernels are built with AddressSanitizer and UBSan, so a memory error or undefined behaviour in them
 aborts the run too.
 
 The input's length picks the entry point (so every seed meets all of them as it mutates):
@@ -42,6 +44,12 @@ with atheris.instrument_imports(include=["stackparse"]):
     import stackparse
     import stackparse.analysis  # imported lazily by stackparse.analyze: instrument it now
     from stackparse import ParseError, analyze, parse, parse_all
+    from stackparse.analysis.blocking import columns, words
+
+try:  # the C kernel (stackparse/native.py: KERNELS), checked against its definition below
+    from stackparse.analysis.blocking._wordscan import column_words as kernel_column_words
+except ImportError:  # not built: --expect-compiled refuses that where it is required
+    kernel_column_words = None
 
 _WARM = "goroutine 1 [chan receive]:\nmain.f(0x1, {0x2})\n\t/a.go:1 +0x1\ncreated by main.main\n\t/a.go:2 +0x2\n"
 
@@ -84,8 +92,34 @@ def _plant(kind: str) -> None:
         probe = ctypes.CDLL(os.environ["STACKPARSE_FUZZ_PROBE"])
         probe.probe_add.argtypes = [ctypes.c_int, ctypes.c_int]
         probe.probe_add(2**31 - 1, 1)
+    elif kind == "kernel":
+        pass  # check_kernel compares with a definition that has one more word
     elif kind == "exception":
         raise ValueError("planted by STACKPARSE_FUZZ_PLANT=exception")
+
+
+def check_kernel(text: str) -> None:
+    """The C kernel's words equal its pure definition's (``columns._column_words``) on columns
+    made of the input: its lines, and each line's parenthesised part (an argument list)."""
+    if kernel_column_words is None:
+        return
+    lines = text.split("\n")
+    parts = [ln[ln.find("(") + 1 : ln.rfind(")")] for ln in lines if "(" in ln and ")" in ln]
+    for texts in (lines, parts):
+        flat = kernel_column_words(texts)
+        got: list[int] = []
+        for p in range(0, len(flat), 2):
+            k, v = flat[p], flat[p + 1]
+            if v == -1:  # declined: the caller reads the text with exact_words
+                for w in words.exact_words(texts[k]):
+                    got += (k, w)
+            else:
+                got += (k, v)
+        want = columns._column_words(texts)
+        if _PLANT == "kernel":  # the selftest: a kernel that lost a word must be caught
+            want = [*want, len(texts), words.MIN_POINTER]
+        if got != want:
+            raise AssertionError(f"_wordscan.column_words differs from its definition: {got[:8]} != {want[:8]}")
 
 
 def one_input(data: bytes) -> None:
@@ -93,6 +127,7 @@ def one_input(data: bytes) -> None:
         _plant(_PLANT)
     mode = len(data) % 4
     text = data.decode("utf-8", "replace")
+    check_kernel(text if mode != 3 else data.decode("latin-1"))
     try:
         if mode == 0:
             dumps = parse_all(text)
