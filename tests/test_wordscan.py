@@ -122,6 +122,13 @@ def test_not_a_list_or_not_str():
         kernel()(["0x10000", b"0x10000"])
 
 
+def test_str_subclass_is_declined():
+    class S(str):
+        pass
+
+    assert kernel()([S("0x10000"), "0x20000"]) == [0, -1, 1, 0x20000]
+
+
 def test_corpus_args_texts():
     dumps = sorted(ROOT.glob("corpus/go1.*/*.txt"))
     if not dumps:

@@ -8,7 +8,7 @@
  * The result is flat: k0, v0, k1, v1, ... in row order, then argument order. v >= 0 is an exact
  * word of texts[k] (stackparse/analysis/blocking/words.py: exact_words); v == -1 says the kernel
  * declined texts[k] and the caller reads it with exact_words. The kernel decides only what is
- * certain the cheap way and declines the rest: a text that is not ASCII (str.strip and int read
+ * certain the cheap way and declines the rest: a str subclass, a text that is not ASCII (str.strip and int read
  * Unicode spaces and digits), a "0x" token with '_' (int's digit separators), more than 16 hex
  * digits, or an ASCII control character at a token's edge or inside a word (str.strip's
  * whitespace). No state, no caches, no call back into Python code: each text is held by a strong
@@ -158,8 +158,8 @@ column_words(PyObject *module, PyObject *texts)
             goto error;
         }
 #endif
-        if (!PyUnicode_IS_ASCII(text)) {
-            r = 1;
+        if (!PyUnicode_CheckExact(text) || !PyUnicode_IS_ASCII(text)) {
+            r = 1; /* a str subclass may read differently (its methods are the definition's) */
         } else {
             const unsigned char *s = (const unsigned char *)PyUnicode_DATA(text);
             Py_ssize_t n = PyUnicode_GET_LENGTH(text);
