@@ -9,7 +9,7 @@ from typing import IO
 Progress = Callable[[int, int], None]
 
 #: Bytes read at a time by parse_file / iter_goroutines.
-CHUNK = 8 << 20
+CHUNK = 1 << 20
 
 
 def _chunks(stream: IO[bytes], progress: Progress | None = None, total: int = 0, done: int = 0,
