@@ -99,6 +99,7 @@ def one_input(data: bytes) -> None:
         _plant(_PLANT)
     mode = len(data) % 4
     text = data.decode("utf-8", "replace")
+    _check_arg_classes(text)
     try:
         if mode == 0:
             dumps = parse_all(text)
@@ -114,7 +115,6 @@ def one_input(data: bytes) -> None:
         return
     if not dumps:
         raise AssertionError("parse_all returned no dump and raised nothing")
-    _check_arg_classes(text)
     for d in dumps:
         json.dumps(d.to_dict())
         a = analyze(d)
