@@ -42,6 +42,12 @@ with atheris.instrument_imports(include=["stackparse"]):
     import stackparse
     import stackparse.analysis  # imported lazily by stackparse.analyze: instrument it now
     from stackparse import ParseError, analyze, parse, parse_all
+    from stackparse.parsing import args as pyargs
+
+try:  # the compiled skeletons (stackparse/native.py: EXTENSIONS), checked against the Python ones
+    from stackparse.parsing import _argskel
+except ImportError:
+    _argskel = None  # type: ignore[assignment]
 
 _WARM = "goroutine 1 [chan receive]:\nmain.f(0x1, {0x2})\n\t/a.go:1 +0x1\ncreated by main.main\n\t/a.go:2 +0x2\n"
 
@@ -93,6 +99,7 @@ def one_input(data: bytes) -> None:
         _plant(_PLANT)
     mode = len(data) % 4
     text = data.decode("utf-8", "replace")
+    _check_arg_classes(text)
     try:
         if mode == 0:
             dumps = parse_all(text)
@@ -113,6 +120,17 @@ def one_input(data: bytes) -> None:
         a = analyze(d)
         if a is None:
             raise AssertionError("analyze returned None")
+
+
+def _check_arg_classes(text: str) -> None:
+    """The compiled skeletons (``_argskel``) equal the Python ones on the input's lines and on
+    the text between each line's first "(" and its end."""
+    if _argskel is None:
+        return
+    lines = text.split("\n")[:4096]
+    texts = lines + [ln[ln.find("(") + 1 : -1] for ln in lines]
+    if _argskel.arg_classes(texts) != pyargs.arg_classes(texts):
+        raise AssertionError("_argskel.arg_classes differs from args.arg_classes")
 
 
 _PLANT = ""

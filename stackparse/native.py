@@ -26,6 +26,13 @@ MODULES: tuple[str, ...] = (
     "stackparse.analysis.refs",
 )
 
+#: C extensions (module -> its one source file), each a whole public function of a module above
+#: compiled by hand, imported at one site with that module's function as the fallback
+#: (``lines.py`` imports ``arg_classes``); built with the mypyc modules, fuzzed with them.
+EXTENSIONS: dict[str, str] = {
+    "stackparse.parsing._argskel": "stackparse/parsing/_argskel.c",
+}
+
 #: The name mypyc gives the shared library of the group: ``stackparse/native__mypyc.*.so``.
 GROUP = "stackparse.native"
 

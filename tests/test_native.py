@@ -7,6 +7,7 @@ that every module of ``stackparse.native.MODULES`` is loaded from its compiled e
 from __future__ import annotations
 
 import importlib
+import importlib.machinery
 import importlib.util
 import os
 from pathlib import Path
@@ -33,6 +34,8 @@ def test_compiled_reports_every_listed_module():
 def test_compiled_modules_loaded():
     missing = [name for name, ok in compiled().items() if not ok]
     assert not missing, f"not compiled: {missing} (stackparse from {stackparse.__file__})"
+    for name in native.EXTENSIONS:  # the C extensions are built with them
+        assert isinstance(importlib.import_module(name).__loader__, importlib.machinery.ExtensionFileLoader), name
 
 
 def test_build_hook_reads_the_same_list():
@@ -49,6 +52,9 @@ def test_build_hook_reads_the_same_list():
     assert mod._constant(str(ROOT), "GROUP") == native.GROUP
     for name in native.MODULES:
         assert (ROOT / (name.replace(".", "/") + ".py")).exists(), name
+    assert mod._constant(str(ROOT), "EXTENSIONS") == native.EXTENSIONS
+    for source in native.EXTENSIONS.values():
+        assert (ROOT / source).exists(), source
 
 
 def test_records_keep_their_types():

@@ -1,4 +1,4 @@
-"""Compile the modules of ``stackparse/native.py: MODULES`` with mypyc.
+"""Compile the modules of ``stackparse/native.py: MODULES`` with mypyc, and its C ``EXTENSIONS``.
 
 As hatchling's build hook (``[tool.hatch.build.targets.wheel.hooks.custom]``): a wheel with
 the compiled modules when mypyc and a C compiler work, else a pure-Python wheel with a
@@ -60,6 +60,10 @@ def compile_modules(root: str, out_dir: str) -> list[str]:
         exts = mypycify(paths, opt_level=os.environ.get("MYPYC_OPT_LEVEL", "3"),
                         debug_level=os.environ.get("MYPYC_DEBUG_LEVEL", "1"),
                         group_name=_constant(root, "GROUP"), target_dir=os.path.join(work, "c"))
+        from setuptools import Extension
+
+        for name, source in _constant(root, "EXTENSIONS").items():
+            exts.append(Extension(name, [source]))
         dist = Distribution({"name": "stackparse-native", "ext_modules": exts, "script_name": "hatch_build.py"})
         cmd: Any = dist.get_command_obj("build_ext")
         cmd.build_lib = out_dir
