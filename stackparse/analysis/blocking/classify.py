@@ -18,11 +18,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from itertools import islice
 from operator import attrgetter, itemgetter
 from typing import Any
 
 from ...model import Dump, Frame, Goroutine
+from .groups import stack_groups
 from .ops import FOREVER_OPS, LIVE_OPS, WAIT_OPS, is_system
 from .plans import _shape_plan
 from .words import _EXACT_PTR, MIN_POINTER, _exact_words, exact_words, top_words
@@ -401,32 +401,3 @@ def _compile_plan(g: Goroutine, funcs: tuple[str, ...], key: tuple[Any, ...]) ->
         plan.detail,
         plan.user,
     )
-
-
-def stack_groups(goroutines: tuple[Goroutine, ...]) -> tuple[list[int], list[int]]:
-    """``(group_of, reps)``: goroutines with equal states, the same creator function object,
-    the same "is goroutine 1", and in every frame the same function object and an equal file and
-    line form one group (numbered in order of first appearance); ``group_of[k]`` is the group of
-    ``goroutines[k]`` and ``reps[j]`` the index of group ``j``'s first goroutine.
-
-    Functions are compared by identity (the parser shares one ``Function`` per name; its hash is
-    Python code), so goroutines in one group have equal stacks by value and whatever is looked
-    up by value once per group is what each would get. (Equal functions that are distinct
-    objects put their goroutines in two groups: only the work is repeated.)"""
-    seen: dict[tuple[Any, ...], int] = {}
-    group_of: list[int] = []
-    reps: list[int] = []
-    for k, g in enumerate(goroutines):
-        cb = g.created_by
-        frames = g.frames
-        if frames:
-            fns, _, files, lines = islice(zip(*frames), 4)
-        else:
-            fns = files = lines = ()
-        key = (g.state, id(None if cb is None else cb.function), g.id == 1, tuple(map(id, fns)), files, lines)
-        grp = seen.get(key)
-        if grp is None:
-            grp = seen[key] = len(reps)
-            reps.append(k)
-        group_of.append(grp)
-    return group_of, reps
