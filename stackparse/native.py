@@ -15,13 +15,15 @@ import importlib.machinery
 #: Modules compiled by mypyc, dotted. segmenter.py is here because its class derives from
 #: blocks.BlockReader (a compiled class cannot have an interpreted subclass). The analysis's
 #: compiled modules are small kernels over the model's NamedTuples (fields read as tuple items
-#: once compiled), named for what they do: blocking/groups.py groups goroutines by stack.
+#: once compiled), named for what they do: blocking/groups.py groups goroutines by stack, blocking/sitewords.py
+#: reads the two argument words classify_all needs per goroutine.
 MODULES: tuple[str, ...] = (
     "stackparse.parsing.args",
     "stackparse.parsing.lines",
     "stackparse.parsing.blocks",
     "stackparse.parsing.segmenter",
     "stackparse.analysis.blocking.groups",
+    "stackparse.analysis.blocking.sitewords",
 )
 
 #: The name mypyc gives the shared library of the group: ``stackparse/native__mypyc.*.so``.

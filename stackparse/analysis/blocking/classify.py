@@ -16,16 +16,18 @@ goroutines of one shape.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from operator import attrgetter, itemgetter
 from typing import Any
 
-from ...model import Dump, Frame, Goroutine
+from ...model import Dump, Goroutine
 from .groups import stack_groups
 from .ops import FOREVER_OPS, LIVE_OPS, WAIT_OPS, is_system
 from .plans import _shape_plan
-from .words import _EXACT_PTR, MIN_POINTER, _exact_words, exact_words, top_words
+from .sitewords import arg_word as _word
+from .sitewords import object_address as _object_address
+from .sitewords import site_handles as _site_handles
+from .words import exact_words, top_words
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,58 +210,10 @@ def _blocking(
     return b
 
 
-def _object_address(
-    frames: tuple[Frame, ...],
-    sources: Iterable[tuple[int, int, int, str]],
-    word: Callable[[str, int], tuple[int | None, bool] | None],
-) -> tuple[int | None, str, int | None]:
-    """(address, how it was found, hint) of the object waited on, from a plan's sources (frame,
-    argument, offset, description) in order: the first exact pointer-sized word gives the
-    address; an inexact one (``0x…?``) only a hint."""
-    hint = None
-    for fi, ai, delta, desc in sources:
-        if fi >= len(frames):
-            continue
-        w = word(frames[fi].args_text, ai)
-        if w is None:
-            continue
-        v, exact = w
-        if v is None:
-            continue
-        if exact and v >= MIN_POINTER:
-            return v - delta, f"{desc}: argument {ai} = {v:#x}" + (f" - {delta}" if delta else ""), hint
-        if hint is None and v >= MIN_POINTER:
-            hint = v - delta
-    return None, "", hint
-
-
 def _listed_word(args_text: str, ai: int) -> tuple[int | None, bool] | None:
     """``top_words(args_text)[ai]`` (cached per text), or None when there is no such word."""
     ws = top_words(args_text)
     return ws[ai] if ai < len(ws) else None
-
-
-def _word(args_text: str, ai: int) -> tuple[int | None, bool] | None:
-    """``top_words(args_text)[ai]``, or None when there is no such word. The first word is read
-    without splitting the whole list (the texts of a dump are unique: nothing to cache)."""
-    if ai or "{" in args_text or "}" in args_text:
-        ws = top_words(args_text)
-        return ws[ai] if ai < len(ws) else None
-    if not args_text or args_text == "...":
-        return None
-    c = args_text.find(",")
-    item = (args_text if c < 0 else args_text[:c]).strip()
-    if not item.startswith("0x"):
-        return None if not item and c < 0 else (None, False)
-    if item.endswith("?"):
-        try:
-            return (int(item.rstrip("?"), 16), False)
-        except ValueError:
-            return (None, False)
-    try:
-        return (int(item, 16), True)
-    except ValueError:
-        return (None, False)
 
 
 def classify_all(dump: Dump) -> Blockings:
@@ -366,14 +320,6 @@ def _classify_rows(
             detail,
             user,
         )
-
-
-def _site_handles(text: str) -> tuple[int, ...]:
-    """The exact pointer words of the call site's arguments, each once (``Blocking.handles``)."""
-    if "0x" not in text or _EXACT_PTR.search(text) is None:
-        return ()
-    handles = _exact_words.__wrapped__(text)  # without its cache: the texts of a dump are unique
-    return tuple(dict.fromkeys(handles)) if len(handles) > 1 else handles
 
 
 def _compile_plan(g: Goroutine, funcs: tuple[str, ...], key: tuple[Any, ...]) -> tuple[Any, ...]:
