@@ -44,6 +44,9 @@ __all__ = ["holder_evidence", "infer_lock_holders", "is_go_wrapper"]
 _FIRST = itemgetter(0)
 #: a frame's place in the code: (function, file, line)
 _POINT = attrgetter("function.full", "file", "line")
+_ID = attrgetter("id")
+#: how the node of a lock is spelled (:mod:`.nodes`: ``KIND@0x…``, ``KIND?g…``)
+_LOCK_PREFIXES = ("mutex@", "mutex?", "rwmutex@", "rwmutex?")
 
 
 def crowded(ix: GraphIndex) -> dict[int, set[int]]:
@@ -77,7 +80,7 @@ def crowded(ix: GraphIndex) -> dict[int, set[int]]:
     # is made once per (bucket, fi), which keeps deep stacks (GOTRACEBACK=crash) cheap.
     bucket: dict[int, int] = {}
     if isinstance(b, Blockings) and b.goroutines is ix.dump.goroutines:
-        bucket = {g.id: k for g, k in zip(b.goroutines, b.bucket_of)}
+        bucket = dict(zip(map(_ID, b.goroutines), b.bucket_of))
     prefix_ids: dict[tuple[Any, ...], int] = {}
     by_bucket: dict[tuple[int, int], int] = {}
 
@@ -118,8 +121,11 @@ def infer_lock_holders(ix: GraphIndex) -> None:
     gs = ix.gs
     bs = ix.b
     crowd_of = crowded(ix)
+    nodes = ix.G.nodes
     for node, ws in list(ix.waiters.items()):
-        attrs = ix.G.nodes[node]
+        if not node.startswith(_LOCK_PREFIXES):  # (a lock's node is spelled as one)
+            continue
+        attrs = nodes[node]
         if attrs["kind"] not in ("mutex", "rwmutex") or attrs["address"] is None:
             continue
         L = attrs["address"]  # noqa: N806
