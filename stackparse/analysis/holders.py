@@ -274,8 +274,9 @@ def waiter_offsets(ix: GraphIndex, ws: list[int], lock: int) -> set[int]:
     the span."""
     common: set[int] | None = None
     gwords = ix.gwords
+    low = lock - CONTAINER_SPAN  # (0 < lock - w <= CONTAINER_SPAN)
     for x in ws[:MAX_CANDIDATES]:
-        offs = {lock - w for w, _ in gwords.get(x, ()) if 0 < lock - w <= CONTAINER_SPAN}
+        offs = {lock - w for w, _ in gwords.get(x, ()) if low <= w < lock}
         if offs:
             common = offs if common is None else common & offs
             if not common:
@@ -386,11 +387,23 @@ def emit_holders(
     ix: GraphIndex, node: str, cands: dict[int, tuple[int, int, int, Any]], lock: int, offsets: set[int]
 ) -> None:
     best = max(c[:3] for c in cands.values())
-    top = [(gid, c[3]) for gid, c in cands.items() if c[:3] == best]
-    conf = {3: "high", 2: "medium", 1: "low"}.get(best[1], "low")
-    # set aside for standing at a crowded point, or (same score) for pointing into another object
-    crowd = sum(1 for c in cands.values() if c[0] < best[0])
-    other = sum(1 for c in cands.values() if c[:2] == best[:2] and c[2] < best[2])
+    bfree, bscore, bfits = best
+    # the best candidates (in offer order), the weaker ones (with their scores), and those set
+    # aside for standing at a crowded point, or (same score) for pointing into another object
+    top: list[tuple[int, Any]] = []
+    weaker: list[tuple[int, int]] = []
+    crowd = other = 0
+    for gid, c in cands.items():
+        free, score, fits, ev = c
+        if free == bfree and score == bscore and fits == bfits:
+            top.append((gid, ev))
+            continue
+        weaker.append((gid, score))
+        if free < bfree:
+            crowd += 1
+        elif score == bscore and fits < bfits:
+            other += 1
+    conf = {3: "high", 2: "medium", 1: "low"}.get(bscore, "low")
     if len(top) > 1:
         conf = down(conf)
     if len(top) > MAX_CANDIDATES:
@@ -421,7 +434,7 @@ def emit_holders(
         amb = f" (one of {len(top)} candidates)" if len(top) > 1 else ""
         ix.add_edge(node, gnode(gid), "held-by", conf, holder_evidence(ix, gid, ev, lock) + amb + why)
     # weaker candidates are recorded on the node for the renderer
-    rest = sorted((gid, c[1]) for gid, c in cands.items() if c[:3] < best)
+    rest = sorted(weaker)
     if rest:
         ix.G.nodes[node]["other_candidates"] = [gid for gid, _ in rest[:MAX_CANDIDATES]]
 
