@@ -15,8 +15,10 @@ import importlib.machinery
 #: Modules compiled by mypyc, dotted. segmenter.py is here because its class derives from
 #: blocks.BlockReader (a compiled class cannot have an interpreted subclass). The analysis's
 #: compiled modules are small kernels over the model's NamedTuples (fields read as tuple items
-#: once compiled), named for what they do: blocking/groups.py groups goroutines by stack, blocking/sitewords.py
-#: reads the two argument words classify_all needs per goroutine.
+#: once compiled), named for what they do: blocking/groups.py groups goroutines by stack,
+#: blocking/sitewords.py reads the two argument words classify_all needs per goroutine,
+#: blocking/rows.py is classify_all's per-goroutine loop (the Blocking record itself,
+#: blocking/record.py, stays an interpreted dataclass: the loop fills its slots).
 MODULES: tuple[str, ...] = (
     "stackparse.parsing.args",
     "stackparse.parsing.lines",
@@ -24,6 +26,7 @@ MODULES: tuple[str, ...] = (
     "stackparse.parsing.segmenter",
     "stackparse.analysis.blocking.groups",
     "stackparse.analysis.blocking.sitewords",
+    "stackparse.analysis.blocking.rows",
 )
 
 #: The name mypyc gives the shared library of the group: ``stackparse/native__mypyc.*.so``.
