@@ -20,7 +20,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from itertools import repeat
+from itertools import filterfalse, repeat
 from operator import itemgetter
 from typing import Any
 
@@ -116,7 +116,7 @@ class Releasers:
     def _shared_evidence(self, words: set[int], gids: list[int]) -> dict[int, str]:
         """Evidence of sharers: the first of ``words`` (in set order) each carries, and where."""
         overflow = self.ix.word_overflow
-        return self._first_carried(filter(lambda w: w not in overflow, words), gids, self._ev_shared)
+        return self._first_carried(filterfalse(overflow.__contains__, words), gids, self._ev_shared)
 
     def _first_carried(
         self, words: Iterable[int], gids: Iterable[int], ev: Callable[[int, int, int], str]
@@ -416,17 +416,26 @@ class Releasers:
             # below finds only its siblings: the same, without its sets and loops.
             w = ws[0]
             words = self._shared_words(ws, [])
-            if words.issubset(self._unshared) or not self._sharers(words, {w}).difference(
-                self._members(self.ix.shape(w))
-            ):
+            if words.issubset(self._unshared):
                 self._emit_one_waiter_siblings(node, w)
                 return
+            shared = self._sharers(words, {w})
+            if not shared.difference(self._members(self.ix.shape(w))):
+                self._emit_one_waiter_siblings(node, w)
+                return
+            # (the general path's words and sharers: the same calls, made once)
+            pre: tuple[set[int], set[int]] | None = (words, shared)
+        else:
+            pre = None
         wss = set(ws)
         high = self._exact_refs(addr, wss)
         shape = self.ix.shape
         shapes = {shape(w) for w in wss}
-        words = self._shared_words(ws, [addr] if addr else [])
-        shared = self._sharers(words, wss)
+        if pre is None:
+            words = self._shared_words(ws, [addr] if addr else [])
+            shared = self._sharers(words, wss)
+        else:
+            words, shared = pre
         if shared:
             if high:
                 shared.difference_update(high)
