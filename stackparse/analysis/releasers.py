@@ -49,6 +49,7 @@ class Releasers:
         self.ix = ix
         self._shape_members: defaultdict[int, set[int]] | None = None
         self._sorted_words: list[int] | None = None
+        self._shared_texts: dict[tuple[int, int, int], str] = {}
         #: the resources that had out-edges when the pass began (see _has_out)
         self._had_out: set[str] | None = None
 
@@ -157,8 +158,14 @@ class Releasers:
         return got.get(sid, set())
 
     def _ev_shared(self, gid: int, fi: int, word: int) -> str:
-        fn = self.ix.gs[gid].frames[fi].function.full
-        return f"{fn} (frame {fi}) carries {word:#x}, which the waiter carries too"
+        """The evidence of a sharer, written once per (goroutine, frame, word): a goroutine sharing
+        a word with many waits is the candidate of each of them."""
+        key = (gid, fi, word)
+        got = self._shared_texts.get(key)
+        if got is None:
+            fn = self.ix.gs[gid].frames[fi].function.full
+            got = self._shared_texts[key] = f"{fn} (frame {fi}) carries {word:#x}, which the waiter carries too"
+        return got
 
     def _ev_container(self, gid: int, fi: int, word: int, addr: int) -> str:
         fn = self.ix.gs[gid].frames[fi].function.full
