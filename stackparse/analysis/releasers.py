@@ -50,8 +50,6 @@ class Releasers:
         self._shape_members: defaultdict[int, set[int]] | None = None
         self._sorted_words: list[int] | None = None
         self._shared_texts: dict[tuple[int, int, int], str] = {}
-        #: the resources that had out-edges when the pass began (see _has_out)
-        self._had_out: set[str] | None = None
 
     def infer_releasers(self) -> None:
         # candidates read the word / creator indexes, never the graph's edges: the can-release
@@ -65,8 +63,6 @@ class Releasers:
         self._word_pos: dict[int, dict[int, int]] = {}
         self._one_waiter: dict[tuple[Any, ...], tuple[list[int], list[str], list[str], str]] = {}
         nodes = self.ix.G.nodes
-        # the waited-on nodes with out-edges already (a lock's held-by, a writer gate's): read once
-        self._had_out = {u for u, _ in self.ix.G.out_edges(list(self.ix.waiters))}
         for node, ws in list(self.ix.waiters.items()):
             attrs = nodes[node]
             kind = attrs["kind"]
@@ -230,7 +226,7 @@ class Releasers:
                     sel = [g for g in take if g in gids]
                     if sel:
                         text.update(ev(sel))
-        if self._has_out(node):
+        if self.ix.G.out_degree(node):
             # out-edges already there: keep the strongest of each (not the case for releasers)
             for conf, take, _ in kept:
                 for gid in take:
@@ -272,7 +268,7 @@ class Releasers:
                 large,
             )
         part, vs, heads, large = plan
-        if len(part) > MAX_CANDIDATES or self._has_out(node):
+        if len(part) > MAX_CANDIDATES or self.ix.G.out_degree(node):
             self._emit_siblings(node, dict.fromkeys(part, w))
             return
         if vs:
@@ -299,7 +295,7 @@ class Releasers:
                 if a:
                     kept.append(min(a))
         text = self._ev_siblings(sib, kept, "goroutine ")
-        if self._has_out(node):
+        if self.ix.G.out_degree(node):
             for gid in kept:
                 self.ix.add_edge(node, gnode(gid), "can-release", "low", text[gid])
             return
@@ -311,14 +307,6 @@ class Releasers:
                 [{"kind": "can-release", "confidence": "low", "evidence": text[g]} for g in kept],
             )
         )
-
-    def _has_out(self, node: str) -> bool:
-        """Whether ``node`` has out-edges. A resource's releaser edges are added at the end of the
-        pass, or while it is visited when it had out-edges before (then through add_edge): no
-        other resource's visit adds any to it, so what it had when the pass began is the answer."""
-        if self._had_out is None:
-            return bool(self.ix.G.out_degree(node))
-        return node in self._had_out
 
     def _exact_refs(self, addr: int | None, wss: set[int]) -> dict[int, int]:
         """Goroutines (not waiters) carrying the object's own address -> frame index."""
