@@ -15,8 +15,13 @@ from collections.abc import Iterable
 
 #: Modules compiled by mypyc, dotted. segmenter.py is here because its class derives from
 #: blocks.BlockReader (a compiled class cannot have an interpreted subclass). The analysis
-#: compiles only its small word kernels (analysis/blocking/columns.py, analysis/refs.py), not the
-#: modules around them.
+#: compiles only small kernels over the model's NamedTuples (fields read as tuple items once
+#: compiled), named for what they do, not the modules around them: blocking/columns.py reads the
+#: exact pointer words of columns of frames, analysis/refs.py is the word loop of the graph
+#: index, blocking/groups.py groups goroutines by stack, blocking/sitewords.py reads the two
+#: argument words classify_all needs per goroutine, blocking/rows.py is classify_all's
+#: per-goroutine loop (the Blocking record itself, blocking/record.py, stays an interpreted
+#: dataclass: the loop fills its slots).
 MODULES: tuple[str, ...] = (
     "stackparse.parsing.args",
     "stackparse.parsing.lines",
@@ -24,6 +29,9 @@ MODULES: tuple[str, ...] = (
     "stackparse.parsing.segmenter",
     "stackparse.analysis.blocking.columns",
     "stackparse.analysis.refs",
+    "stackparse.analysis.blocking.groups",
+    "stackparse.analysis.blocking.sitewords",
+    "stackparse.analysis.blocking.rows",
 )
 
 #: C extensions (module -> its one source file), each a whole public function of a module above
