@@ -6,7 +6,7 @@ on bad input, and once a ``Dump`` is returned its ``to_dict()`` (JSON-serialisab
 words on the input's lines and argument lists (:func:`check_kernel`). Any other exception is a
 finding: atheris reports it, libFuzzer writes the
 input as ``crash-<sha1>`` and the run fails. Under .ci/fuzz the mypyc-compiled modules and the
-C kernels are built with AddressSanitizer and UBSan, so a memory error or undefined behaviour in them
+C extensions are built with AddressSanitizer and UBSan, so a memory error or undefined behaviour in them
 aborts the run too.
 
 The input's length picks the entry point (so every seed meets all of them as it mutates):
@@ -45,8 +45,13 @@ with atheris.instrument_imports(include=["stackparse"]):
     import stackparse.analysis  # imported lazily by stackparse.analyze: instrument it now
     from stackparse import ParseError, analyze, parse, parse_all
     from stackparse.analysis.blocking import columns, words
+    from stackparse.parsing import args as pyargs
 
-try:  # the C kernel (stackparse/native.py: KERNELS), checked against its definition below
+try:  # the compiled skeletons (stackparse/native.py: EXTENSIONS), checked against the Python ones
+    from stackparse.parsing import _argskel
+except ImportError:
+    _argskel = None  # type: ignore[assignment]
+try:  # the C kernel of the exact words (EXTENSIONS), checked against its definition below
     from stackparse.analysis.blocking._wordscan import column_words as kernel_column_words
 except ImportError:  # not built: --expect-compiled refuses that where it is required
     kernel_column_words = None
@@ -98,6 +103,46 @@ def _plant(kind: str) -> None:
         raise ValueError("planted by STACKPARSE_FUZZ_PLANT=exception")
 
 
+def one_input(data: bytes) -> None:
+    if _PLANT:
+        _plant(_PLANT)
+    mode = len(data) % 4
+    text = data.decode("utf-8", "replace")
+    _check_arg_classes(text)
+    check_kernel(text if mode != 3 else data.decode("latin-1"))
+    try:
+        if mode == 0:
+            dumps = parse_all(text)
+        elif mode == 1:
+            dumps = [parse(text)]
+        elif mode == 2:
+            dumps = parse_all(text, strict=True)
+        else:
+            dumps = parse_all(data)
+    except ParseError as e:
+        if not str(e) or e.line < 1:
+            raise AssertionError(f"ParseError without a message or line: {e!r}") from e
+        return
+    if not dumps:
+        raise AssertionError("parse_all returned no dump and raised nothing")
+    for d in dumps:
+        json.dumps(d.to_dict())
+        a = analyze(d)
+        if a is None:
+            raise AssertionError("analyze returned None")
+
+
+def _check_arg_classes(text: str) -> None:
+    """The compiled skeletons (``_argskel``) equal the Python ones on the input's lines and on
+    the text between each line's first "(" and its end."""
+    if _argskel is None:
+        return
+    lines = text.split("\n")[:4096]
+    texts = lines + [ln[ln.find("(") + 1 : -1] for ln in lines]
+    if _argskel.arg_classes(texts) != pyargs.arg_classes(texts):
+        raise AssertionError("_argskel.arg_classes differs from args.arg_classes")
+
+
 def check_kernel(text: str) -> None:
     """The C kernel's words equal its pure definition's (``columns._column_words``) on columns
     made of the input: its lines, and each line's parenthesised part (an argument list)."""
@@ -120,34 +165,6 @@ def check_kernel(text: str) -> None:
             want = [*want, len(texts), words.MIN_POINTER]
         if got != want:
             raise AssertionError(f"_wordscan.column_words differs from its definition: {got[:8]} != {want[:8]}")
-
-
-def one_input(data: bytes) -> None:
-    if _PLANT:
-        _plant(_PLANT)
-    mode = len(data) % 4
-    text = data.decode("utf-8", "replace")
-    check_kernel(text if mode != 3 else data.decode("latin-1"))
-    try:
-        if mode == 0:
-            dumps = parse_all(text)
-        elif mode == 1:
-            dumps = [parse(text)]
-        elif mode == 2:
-            dumps = parse_all(text, strict=True)
-        else:
-            dumps = parse_all(data)
-    except ParseError as e:
-        if not str(e) or e.line < 1:
-            raise AssertionError(f"ParseError without a message or line: {e!r}") from e
-        return
-    if not dumps:
-        raise AssertionError("parse_all returned no dump and raised nothing")
-    for d in dumps:
-        json.dumps(d.to_dict())
-        a = analyze(d)
-        if a is None:
-            raise AssertionError("analyze returned None")
 
 
 _PLANT = ""

@@ -1,13 +1,10 @@
 """Which modules mypyc compiles, and whether the compiled ones are the ones loaded.
 
-``MODULES`` is the one list of mypyc-compiled modules, ``KERNELS`` the list of hand-written C
-kernels: the wheel's build hook (``tools/hatch_build.py``) and the in-place build (``python
-tools/hatch_build.py``) read them, and :func:`compiled` checks them.
-Each of MODULES is plain typed Python; mypyc compiles the same source, so there is no second
-implementation. A kernel is the one exception issue 16 allows: a small C function whose
-pure-Python definition (same signature) stands in where it was not built, and which the tests and
-the fuzz job check against that definition. Without a C compiler, or with ``STACKPARSE_PURE=1``
-at build time, the wheel is pure Python.
+``MODULES`` is the one list of compiled modules: the wheel's build hook (``tools/hatch_build.py``)
+and the in-place build (``python tools/hatch_build.py``) read it, and :func:`compiled` checks it.
+Each is plain typed Python; mypyc compiles the same source, so there is no second
+implementation. Without a C compiler, or with ``STACKPARSE_PURE=1`` at build time, the wheel
+is pure Python and these modules run as source.
 """
 
 from __future__ import annotations
@@ -18,8 +15,13 @@ from collections.abc import Iterable
 
 #: Modules compiled by mypyc, dotted. segmenter.py is here because its class derives from
 #: blocks.BlockReader (a compiled class cannot have an interpreted subclass). The analysis
-#: compiles only its small word kernels (analysis/blocking/columns.py, analysis/refs.py), not the
-#: modules around them.
+#: compiles only small kernels over the model's NamedTuples (fields read as tuple items once
+#: compiled), named for what they do, not the modules around them: blocking/columns.py reads the
+#: exact pointer words of columns of frames, analysis/refs.py is the word loop of the graph
+#: index, blocking/groups.py groups goroutines by stack, blocking/sitewords.py reads the two
+#: argument words classify_all needs per goroutine, blocking/rows.py is classify_all's
+#: per-goroutine loop (the Blocking record itself, blocking/record.py, stays an interpreted
+#: dataclass: the loop fills its slots).
 MODULES: tuple[str, ...] = (
     "stackparse.parsing.args",
     "stackparse.parsing.lines",
@@ -27,15 +29,19 @@ MODULES: tuple[str, ...] = (
     "stackparse.parsing.segmenter",
     "stackparse.analysis.blocking.columns",
     "stackparse.analysis.refs",
+    "stackparse.analysis.blocking.groups",
+    "stackparse.analysis.blocking.sitewords",
+    "stackparse.analysis.blocking.rows",
 )
 
-#: Hand-written C kernels, dotted: each is one pure function over public Python types, built from
-#: the ``.c`` file of the same path by the same hook as a plain setuptools extension, and imported
-#: at one site that falls back to its pure-Python definition (issue 16). Not part of
-#: :func:`all_compiled` (the parser's question).
-KERNELS: tuple[str, ...] = (
-    "stackparse.analysis.blocking._wordscan",  # columns.column_words: exact words of a column
-)
+#: C extensions (module -> its one source file), each a whole public function of a module above
+#: compiled by hand, imported at one site with that module's function as the fallback
+#: (``lines.py`` imports ``arg_classes``); built with the mypyc modules, fuzzed with them.
+EXTENSIONS: dict[str, str] = {
+    "stackparse.parsing._argskel": "stackparse/parsing/_argskel.c",
+    # columns.column_words: the exact pointer words of a column of argument texts
+    "stackparse.analysis.blocking._wordscan": "stackparse/analysis/blocking/_wordscan.c",
+}
 
 #: The name mypyc gives the shared library of the group: ``stackparse/native__mypyc.*.so``.
 GROUP = "stackparse.native"
@@ -54,17 +60,17 @@ def all_compiled() -> bool:
     return _all_compiled
 
 
-def compiled(names: Iterable[str] = MODULES + KERNELS) -> dict[str, bool]:
-    """Each module of ``names`` (by default :data:`MODULES` and :data:`KERNELS`) -> whether it was
-    loaded from a compiled extension (``.so``/``.pyd``) rather than its ``.py`` source (a kernel
-    that was not built has no source: False)."""
+def compiled(names: Iterable[str] = (*MODULES, *EXTENSIONS)) -> dict[str, bool]:
+    """Each module of ``names`` (by default :data:`MODULES` and :data:`EXTENSIONS`) -> whether it
+    was loaded from a compiled extension (``.so``/``.pyd``) rather than its ``.py`` source (a C
+    extension that was not built has no source: False)."""
     suffixes = tuple(importlib.machinery.EXTENSION_SUFFIXES)
     out: dict[str, bool] = {}
     for name in names:
         try:
             path = getattr(importlib.import_module(name), "__file__", None) or ""
         except ImportError:
-            if name not in KERNELS:
+            if name not in EXTENSIONS:
                 raise
             path = ""
         out[name] = path.endswith(suffixes)

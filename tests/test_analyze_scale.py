@@ -32,7 +32,7 @@ from stackparse.analysis.blocking import (
     stacks_words,
     top_words,
 )
-from stackparse.analysis.blocking.classify import _word
+from stackparse.analysis.blocking.sitewords import arg_word as _word
 from stackparse.analysis.blocking.words import _exact_words, _exact_words_split
 from stackparse.analysis.graph import build_graph
 from stackparse.analysis.index import MAX_CANDIDATES

@@ -119,3 +119,55 @@ def test_memo_equals_grammar_on_corpus(path) -> None:  # type: ignore[no-untyped
             parse_all(text, memo=False)
         return
     assert fast == parse_all(text, memo=False)
+
+
+# ---------------------------------------------------------------------- argument skeletons
+#
+# lines.fill_frames reads the argument lists of new call lines by skeleton classes
+# (args.arg_classes, or the same function compiled: stackparse/parsing/_argskel.c): a skeleton
+# whose verdict is not BAD must stand only for argument lists the grammar accepts, and the
+# compiled function must give exactly what the Python one gives.
+
+try:
+    from stackparse.parsing import _argskel
+except ImportError:  # (a pure-Python install)
+    _argskel = None  # type: ignore[assignment]
+
+_SKEL_EXAMPLES = [line[line.index("(") + 1 : -1] for line in [
+    "main.f(0x1, 0xc000123456?, {0x0, 0x5}, ...)", "main.f(0X1)", "main.f(00x1)", "main.f(0x1x)", "main.f(0x)",
+    "main.f(x1)", "main.f(1f)", "main.f(12, 0x1?)", "main.f({{}}, {0x1}})", "main.f(0x1,0x2)", "main.f(0xA)",
+    "main.f(0x0x1)", "main.f(0xé)", "main.f(é)", "main.f(0x1\n0x2)", "main.f()", "main.f(_?)",
+]]
+
+
+def _check_classes(texts: list[str]) -> None:
+    classes, which = P.arg_classes(texts)
+    assert len(which) == len(texts) and len(set(classes)) == len(classes)
+    if _argskel is not None:
+        assert _argskel.arg_classes(texts) == (classes, which)
+    for text, k in zip(texts, which):
+        if P.skeleton_verdict(classes[k]) != P.BAD:
+            assert _grammar(f"main.f({text})") == (split_function("main.f"), text), text
+
+
+@settings(settings.get_profile("fastpath"))
+@given(st.lists(st.one_of(args_texts, _TRICKY, st.text(max_size=12)), max_size=8))
+def test_arg_classes_agree_with_grammar(texts: list[str]) -> None:
+    _check_classes(texts)
+
+
+def test_arg_classes_examples() -> None:
+    _check_classes(_SKEL_EXAMPLES)
+    _check_classes([])
+    classes, which = P.arg_classes(["0x1f?, {0x0}", "0x2a?, {0x5}", "é"])
+    assert classes == ["Xhh?, {Xh}", "!"] and which == [0, 0, 1]
+    assert [P.skeleton_verdict(c) for c in classes] == [P.SHARED, P.BAD]
+    assert P.skeleton_verdict(P.arg_classes(["0xc000123456"])[0][0]) == P.ONCE
+
+
+def test_arg_classes_compiled_takes_a_list_of_str() -> None:
+    if _argskel is None:
+        pytest.skip("stackparse.parsing._argskel is not built")
+    for bad in (("0x1",), ["0x1", b"0x2"], None):
+        with pytest.raises(TypeError):
+            _argskel.arg_classes(bad)  # type: ignore[arg-type]

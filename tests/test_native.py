@@ -1,13 +1,13 @@
 """The mypyc build: which modules are compiled, and that the installed package loads them.
 
 ``STACKPARSE_EXPECT_COMPILED=1`` (set by .ci/run for the installed wheel) makes the test demand
-that every module of ``stackparse.native.MODULES`` and every kernel of ``KERNELS`` is loaded from
-its compiled extension.
+that every module of ``stackparse.native.MODULES`` is loaded from its compiled extension.
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.machinery
 import importlib.util
 import os
 from pathlib import Path
@@ -23,21 +23,21 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_compiled_reports_every_listed_module():
     got = compiled()
-    assert list(got) == list(native.MODULES) + list(native.KERNELS)
+    assert list(got) == list(native.MODULES) + list(native.EXTENSIONS)
     for name, is_compiled in got.items():
         try:
             path = importlib.import_module(name).__file__ or ""
-        except ImportError:  # a kernel that was not built (it has no .py source)
-            assert name in native.KERNELS and not is_compiled, name
+        except ImportError:  # a C extension that was not built (it has no .py source)
+            assert name in native.EXTENSIONS and not is_compiled, name
             continue
         assert is_compiled == (not path.endswith(".py")), (name, path)
 
 
 def test_all_compiled_asks_only_about_the_parser():
-    """all_compiled() is the parser's question (is a second process worth it?): neither the
-    analysis modules nor the kernels are part of it."""
+    """all_compiled() is the parser's question (is a second process worth it?): the analysis
+    modules are not part of it."""
     parser = [m for m in native.MODULES if m.startswith("stackparse.parsing.")]
-    assert parser and not set(native.KERNELS) & set(parser)
+    assert parser
     assert native.all_compiled() == all(compiled(parser).values())
 
 
@@ -46,6 +46,8 @@ def test_all_compiled_asks_only_about_the_parser():
 def test_compiled_modules_loaded():
     missing = [name for name, ok in compiled().items() if not ok]
     assert not missing, f"not compiled: {missing} (stackparse from {stackparse.__file__})"
+    for name in native.EXTENSIONS:  # the C extensions are built with them
+        assert isinstance(importlib.import_module(name).__loader__, importlib.machinery.ExtensionFileLoader), name
 
 
 def test_build_hook_reads_the_same_list():
@@ -60,11 +62,11 @@ def test_build_hook_reads_the_same_list():
     spec.loader.exec_module(mod)
     assert mod._constant(str(ROOT), "MODULES") == native.MODULES
     assert mod._constant(str(ROOT), "GROUP") == native.GROUP
-    assert mod._constant(str(ROOT), "KERNELS") == native.KERNELS
     for name in native.MODULES:
         assert (ROOT / (name.replace(".", "/") + ".py")).exists(), name
-    for name in native.KERNELS:  # a kernel is C, with a stub for mypy, and no .py of its own
-        assert (ROOT / (name.replace(".", "/") + ".c")).exists(), name
+    assert mod._constant(str(ROOT), "EXTENSIONS") == native.EXTENSIONS
+    for name, source in native.EXTENSIONS.items():  # C, with a stub for mypy, no .py of its own
+        assert (ROOT / source).exists(), source
         assert (ROOT / (name.replace(".", "/") + ".pyi")).exists(), name
         assert not (ROOT / (name.replace(".", "/") + ".py")).exists(), name
 

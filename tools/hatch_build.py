@@ -1,5 +1,4 @@
-"""Compile the modules of ``stackparse/native.py: MODULES`` with mypyc, and its ``KERNELS``
-(hand-written C, ``stackparse/**/NAME.c``) as plain setuptools extensions, in one build_ext.
+"""Compile the modules of ``stackparse/native.py: MODULES`` with mypyc, and its C ``EXTENSIONS``.
 
 As hatchling's build hook (``[tool.hatch.build.targets.wheel.hooks.custom]``): a wheel with
 the compiled modules when mypyc and a C compiler work, else a pure-Python wheel with a
@@ -47,10 +46,10 @@ def _constant(root: str, name: str) -> Any:
 
 
 def compile_modules(root: str, out_dir: str) -> list[str]:
-    """Compile MODULES and KERNELS of the source tree ``root`` into ``out_dir``; returns the paths
-    of the extension files made, relative to ``out_dir`` (``stackparse/parsing/args.cpython-...so``)."""
+    """Compile MODULES of the source tree ``root`` into ``out_dir``; returns the paths of the
+    extension files made, relative to ``out_dir`` (``stackparse/parsing/args.cpython-...so``)."""
     from mypyc.build import mypycify  # (imports setuptools first)
-    from setuptools import Distribution, Extension
+    from setuptools import Distribution
 
     modules: tuple[str, ...] = _constant(root, "MODULES")
     paths = [os.path.join(*m.split(".")) + ".py" for m in modules]
@@ -61,9 +60,10 @@ def compile_modules(root: str, out_dir: str) -> list[str]:
         exts = mypycify(paths, opt_level=os.environ.get("MYPYC_OPT_LEVEL", "3"),
                         debug_level=os.environ.get("MYPYC_DEBUG_LEVEL", "1"),
                         group_name=_constant(root, "GROUP"), target_dir=os.path.join(work, "c"))
-        kernels: tuple[str, ...] = _constant(root, "KERNELS")
-        exts += [Extension(k, [os.path.join(*k.split(".")) + ".c"])
-                 for k in kernels]
+        from setuptools import Extension
+
+        for name, source in _constant(root, "EXTENSIONS").items():
+            exts.append(Extension(name, [source]))
         dist = Distribution({"name": "stackparse-native", "ext_modules": exts, "script_name": "hatch_build.py"})
         cmd: Any = dist.get_command_obj("build_ext")
         cmd.build_lib = out_dir

@@ -16,6 +16,8 @@ __all__ = ["MAX_SITES_READ", "lock_contention"]
 
 #: A lock's waiters call Lock from this many sites at most that count (the first ones read).
 MAX_SITES_READ = 16
+#: how the node of a lock is spelled (:mod:`.nodes`)
+_LOCK_PREFIXES = ("mutex@", "mutex?", "rwmutex@", "rwmutex?")
 
 
 def lock_contention(
@@ -51,13 +53,15 @@ def lock_contention(
     # (kind, waiters' site, holder's site, holder's state)
     #   -> [(waiters, node, holder, its confidence, minutes, waiters in findings, candidates)]
     groups: dict[tuple[Any, ...], list[tuple[int, str, int | None, str | None, int, int, int]]] = {}
-    for node, attrs in g.nodes(data=True):
+    nodes = g.nodes
+    for node in _lock_nodes(wg):
+        attrs = nodes[node]
         if attrs.get("kind") not in ("mutex", "rwmutex"):  # goroutine nodes have no kind
             continue
-        ws = [x for u, d in g.pred[node].items() if d["kind"] == "waits-for" and (x := gid_of(u)) is not None]
+        ws = _waiting_on(wg, node)
         gate = f"{node}#writer"  # an RWMutex's readers queued behind a pending writer wait on it too
         if gate in g:
-            ws += [x for u, d in g.pred[gate].items() if d["kind"] == "waits-for" and (x := gid_of(u)) is not None]
+            ws += _waiting_on(wg, gate)
         if not ws:
             continue
         # the site most waiters call from: they are alike, so a few of them tell
@@ -103,3 +107,36 @@ def lock_contention(
         )
     out.sort(key=lambda c: (-c.waiters, c.locks[0]))
     return tuple(out)
+
+
+def _lock_nodes(wg: WaitGraph) -> Iterable[str]:
+    """The nodes that may be locks with waiters: with the graph's index, the nodes goroutines wait
+    on whose names are spelled as a lock's (:mod:`.nodes`: ``KIND@0x…``, ``KIND?g…``), and the
+    RWMutex of each ``#writer`` gate: a few hundred, instead of every node of the graph
+    (one per goroutine). The records do not depend on this order (they are sorted)."""
+    ix = wg.index
+    if ix is None:
+        return list(wg.graph)
+    g = wg.graph
+    out: dict[str, None] = {}
+    for node in ix.waiters:
+        if not node.startswith(_LOCK_PREFIXES):
+            continue
+        if node.endswith("#writer"):
+            node = node[: -len("#writer")]
+        if node in g:
+            out[node] = None
+    return out
+
+
+def _waiting_on(wg: WaitGraph, node: str) -> list[int]:
+    """The goroutines with a ``waits-for`` edge to ``node``, in edge order. The graph's index lists
+    them per node as add_waits made the edges (the only edges into a resource node are those), so
+    its list is used when it has as many as the node has in-edges."""
+    pred = wg.graph.pred[node]
+    ix = wg.index
+    if ix is not None:
+        ws = ix.waiters.get(node)
+        if ws is not None and len(ws) == len(pred):
+            return list(ws)
+    return [x for u, d in pred.items() if d["kind"] == "waits-for" and (x := gid_of(u)) is not None]

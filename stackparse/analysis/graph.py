@@ -131,9 +131,12 @@ def add_waits(ix: GraphIndex) -> None:
     texts: dict[tuple[str, str], str] = {}
     peer_ev: dict[str, str] = {}
     ev: str | None  # evidence text of the current wait (None only right after a peer_ev miss)
+    # the node of each exactly printed object, named once (thousands of goroutines wait on a lock)
+    exact_nodes: dict[tuple[str, int], str] = {}
     gname = ix._gname
     gs = ix.gs
     shape = ix.shape
+    shape_of = ix._shape_of
     waiters = ix.waiters
     res_node = ix.res_node
     for gid, bl in ix.b.items():
@@ -141,9 +144,13 @@ def add_waits(ix: GraphIndex) -> None:
         forever = op in FOREVER_OPS
         if bl.system or not (op in WAIT_OPS or forever):
             continue
-        if (op == "select" or op == "chan-send" or op == "chan-recv") and bl.address is None:
+        address = bl.address
+        if address is None and (op == "select" or op == "chan-send" or op == "chan-recv"):
             cb = gs[gid].created_by
-            pk = (op, shape(gid), None if cb is None else (cb.function.full, cb.parent_id), bl.handles)
+            sid = shape_of.get(gid)
+            if sid is None:
+                sid = shape(gid)
+            pk = (op, sid, None if cb is None else (cb.function.full, cb.parent_id), bl.handles)
             node = peer_node.get(pk)
             addr, conf = None, "certain"
             if op == "select":
@@ -166,8 +173,17 @@ def add_waits(ix: GraphIndex) -> None:
             node, addr, conf, ev = f"select?g{gid}", None, "certain", "select {} never returns"
             kind = "select"
         else:
-            node, addr, conf, ev = ix.res_of(gid)
-            kind = bl.kind or "sema"
+            bkind = bl.kind
+            if bkind is not None and address is not None:
+                # ix.res_of's answer for an exact address, without the call
+                nk = (bkind, address)
+                node = exact_nodes.get(nk)
+                if node is None:
+                    node = exact_nodes[nk] = f"{bkind}@{address:#x}"
+                addr, conf, ev = address, "certain", bl.source
+            else:
+                node, addr, conf, ev = ix.res_of(gid)
+            kind = bkind or "sema"
             if node is None:
                 node, kind = f"sema?g{gid}", "sema"
             if not forever and node.startswith("chan?"):

@@ -44,6 +44,9 @@ __all__ = ["holder_evidence", "infer_lock_holders", "is_go_wrapper"]
 _FIRST = itemgetter(0)
 #: a frame's place in the code: (function, file, line)
 _POINT = attrgetter("function.full", "file", "line")
+_ID = attrgetter("id")
+#: how the node of a lock is spelled (:mod:`.nodes`: ``KIND@0x…``, ``KIND?g…``)
+_LOCK_PREFIXES = ("mutex@", "mutex?", "rwmutex@", "rwmutex?")
 
 
 def crowded(ix: GraphIndex) -> dict[int, set[int]]:
@@ -77,7 +80,7 @@ def crowded(ix: GraphIndex) -> dict[int, set[int]]:
     # is made once per (bucket, fi), which keeps deep stacks (GOTRACEBACK=crash) cheap.
     bucket: dict[int, int] = {}
     if isinstance(b, Blockings) and b.goroutines is ix.dump.goroutines:
-        bucket = {g.id: k for g, k in zip(b.goroutines, b.bucket_of)}
+        bucket = dict(zip(map(_ID, b.goroutines), b.bucket_of))
     prefix_ids: dict[tuple[Any, ...], int] = {}
     by_bucket: dict[tuple[int, int], int] = {}
 
@@ -118,8 +121,11 @@ def infer_lock_holders(ix: GraphIndex) -> None:
     gs = ix.gs
     bs = ix.b
     crowd_of = crowded(ix)
+    nodes = ix.G.nodes
     for node, ws in list(ix.waiters.items()):
-        attrs = ix.G.nodes[node]
+        if not node.startswith(_LOCK_PREFIXES):  # (a lock's node is spelled as one)
+            continue
+        attrs = nodes[node]
         if attrs["kind"] not in ("mutex", "rwmutex") or attrs["address"] is None:
             continue
         L = attrs["address"]  # noqa: N806
@@ -268,8 +274,9 @@ def waiter_offsets(ix: GraphIndex, ws: list[int], lock: int) -> set[int]:
     the span."""
     common: set[int] | None = None
     gwords = ix.gwords
+    low = lock - CONTAINER_SPAN  # (0 < lock - w <= CONTAINER_SPAN)
     for x in ws[:MAX_CANDIDATES]:
-        offs = {lock - w for w, _ in gwords.get(x, ()) if 0 < lock - w <= CONTAINER_SPAN}
+        offs = {lock - w for w, _ in gwords.get(x, ()) if low <= w < lock}
         if offs:
             common = offs if common is None else common & offs
             if not common:
@@ -380,11 +387,23 @@ def emit_holders(
     ix: GraphIndex, node: str, cands: dict[int, tuple[int, int, int, Any]], lock: int, offsets: set[int]
 ) -> None:
     best = max(c[:3] for c in cands.values())
-    top = [(gid, c[3]) for gid, c in cands.items() if c[:3] == best]
-    conf = {3: "high", 2: "medium", 1: "low"}.get(best[1], "low")
-    # set aside for standing at a crowded point, or (same score) for pointing into another object
-    crowd = sum(1 for c in cands.values() if c[0] < best[0])
-    other = sum(1 for c in cands.values() if c[:2] == best[:2] and c[2] < best[2])
+    bfree, bscore, bfits = best
+    # the best candidates (in offer order), the weaker ones (with their scores), and those set
+    # aside for standing at a crowded point, or (same score) for pointing into another object
+    top: list[tuple[int, Any]] = []
+    weaker: list[tuple[int, int]] = []
+    crowd = other = 0
+    for gid, c in cands.items():
+        free, score, fits, ev = c
+        if free == bfree and score == bscore and fits == bfits:
+            top.append((gid, ev))
+            continue
+        weaker.append((gid, score))
+        if free < bfree:
+            crowd += 1
+        elif score == bscore and fits < bfits:
+            other += 1
+    conf = {3: "high", 2: "medium", 1: "low"}.get(bscore, "low")
     if len(top) > 1:
         conf = down(conf)
     if len(top) > MAX_CANDIDATES:
@@ -415,7 +434,7 @@ def emit_holders(
         amb = f" (one of {len(top)} candidates)" if len(top) > 1 else ""
         ix.add_edge(node, gnode(gid), "held-by", conf, holder_evidence(ix, gid, ev, lock) + amb + why)
     # weaker candidates are recorded on the node for the renderer
-    rest = sorted((gid, c[1]) for gid, c in cands.items() if c[:3] < best)
+    rest = sorted(weaker)
     if rest:
         ix.G.nodes[node]["other_candidates"] = [gid for gid, _ in rest[:MAX_CANDIDATES]]
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from itertools import repeat
+from itertools import filterfalse, repeat
 from operator import itemgetter
 from typing import Any
 
@@ -49,6 +49,7 @@ class Releasers:
         self.ix = ix
         self._shape_members: defaultdict[int, set[int]] | None = None
         self._sorted_words: list[int] | None = None
+        self._shared_texts: dict[tuple[int, int, int], str] = {}
 
     def infer_releasers(self) -> None:
         # candidates read the word / creator indexes, never the graph's edges: the can-release
@@ -112,7 +113,7 @@ class Releasers:
     def _shared_evidence(self, words: set[int], gids: list[int]) -> dict[int, str]:
         """Evidence of sharers: the first of ``words`` (in set order) each carries, and where."""
         overflow = self.ix.word_overflow
-        return self._first_carried(filter(lambda w: w not in overflow, words), gids, self._ev_shared)
+        return self._first_carried(filterfalse(overflow.__contains__, words), gids, self._ev_shared)
 
     def _first_carried(
         self, words: Iterable[int], gids: Iterable[int], ev: Callable[[int, int, int], str]
@@ -153,8 +154,14 @@ class Releasers:
         return got.get(sid, set())
 
     def _ev_shared(self, gid: int, fi: int, word: int) -> str:
-        fn = self.ix.gs[gid].frames[fi].function.full
-        return f"{fn} (frame {fi}) carries {word:#x}, which the waiter carries too"
+        """The evidence of a sharer, written once per (goroutine, frame, word): a goroutine sharing
+        a word with many waits is the candidate of each of them."""
+        key = (gid, fi, word)
+        got = self._shared_texts.get(key)
+        if got is None:
+            fn = self.ix.gs[gid].frames[fi].function.full
+            got = self._shared_texts[key] = f"{fn} (frame {fi}) carries {word:#x}, which the waiter carries too"
+        return got
 
     def _ev_container(self, gid: int, fi: int, word: int, addr: int) -> str:
         fn = self.ix.gs[gid].frames[fi].function.full
@@ -404,17 +411,26 @@ class Releasers:
             # below finds only its siblings: the same, without its sets and loops.
             w = ws[0]
             words = self._shared_words(ws, [])
-            if words.issubset(self._unshared) or not self._sharers(words, {w}).difference(
-                self._members(self.ix.shape(w))
-            ):
+            if words.issubset(self._unshared):
                 self._emit_one_waiter_siblings(node, w)
                 return
+            shared = self._sharers(words, {w})
+            if not shared.difference(self._members(self.ix.shape(w))):
+                self._emit_one_waiter_siblings(node, w)
+                return
+            # (the general path's words and sharers: the same calls, made once)
+            pre: tuple[set[int], set[int]] | None = (words, shared)
+        else:
+            pre = None
         wss = set(ws)
         high = self._exact_refs(addr, wss)
         shape = self.ix.shape
         shapes = {shape(w) for w in wss}
-        words = self._shared_words(ws, [addr] if addr else [])
-        shared = self._sharers(words, wss)
+        if pre is None:
+            words = self._shared_words(ws, [addr] if addr else [])
+            shared = self._sharers(words, wss)
+        else:
+            words, shared = pre
         if shared:
             if high:
                 shared.difference_update(high)

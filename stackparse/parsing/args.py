@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Final
 
 from ..model import (
     Arg,
@@ -99,20 +100,16 @@ def parse_args(text: str) -> tuple[Arg, ...] | None:
 # words, or a hex run straight before "0x"): then every "0x1" of the canonical text stands for
 # exactly one "0x[0-9a-f]+" word of the original, bounded on both sides by the same non-hex
 # characters, and the two texts tokenise alike. Anything else goes to the exact path.
-# tests/test_fastpath_calls.py checks this reader against the grammar.
+# lines.fill_frames takes the skeletons of a whole run's new argument lists at once
+# (arg_classes: an "X" or a stray "x" of the original becomes "!", which no verdict accepts).
+# tests/test_fastpath_calls.py checks these readers against the grammar.
 
 _SKELETON = str.maketrans(dict.fromkeys("0123456789abcdef", "h"))
-#: The skeletons of lines.fill_frames, made by one translation: hex digits become "h" and "x"
-#: becomes "X" ("0x1f?, {0x0}" -> "hXhh?, {hXh}"), for texts in which every "x" follows a "0"
-#: (checked over a whole batch by counting). Then every "hXh+" run stands for one
-#: "0x[0-9a-f]+" word, or for the tail of a longer hex run, which leaves an "h" before it.
-_BSKELETON = bytes.maketrans(b"0123456789abcdefx", b"hhhhhhhhhhhhhhhhX")
-_HXRUN = re.compile(r"hXh+")
 _XRUN = re.compile(r"Xh+")
 _NAME_SHAPE = re.compile(r"[^\s(]\S*")
 _skeleton_verdicts: dict[str, bool] = {}  # (skeletons as text, from _call_fast)
-#: skeletons as bytes -> lines.fill_frames's verdict (0 rejected, 1 accepted, 2 accepted and shared)
-_bskeleton_verdicts: dict[bytes, int] = {}
+#: skeletons of arg_classes -> their verdict (skeleton_verdict)
+_class_verdicts: dict[str, int] = {}
 _call_names: dict[str, Function | None] = {}
 _FAST_CACHE_LIMIT = 65536
 
@@ -128,21 +125,67 @@ def _skeleton_ok(skel: str) -> bool:
     return ok
 
 
-def _bskeleton_ok(skel: str) -> bool:
-    """The grammar's verdict on the argument lists of a fill_frames skeleton (see _BSKELETON)."""
-    canon = _HXRUN.sub("0x1", skel)
-    return "h" not in canon and "X" not in canon and args_ok(canon)
-
-
 #: A pointer-sized word in a skeleton: "0x" and five or more hex digits, exact or not ("?").
 _POINTER_SKELETON = re.compile(r"Xh{5}")
 
 
-def _skeleton_shared(skel: str) -> bool:
-    """Whether argument lists of this skeleton are likely to repeat: no pointer-sized word. Such a
-    word is mostly a heap address, one per goroutine, exact or not; caching the frames that hold
-    one filled the line cache with frames never seen again (see bench/README.md)."""
-    return _POINTER_SKELETON.search(skel) is None
+#: Skeleton verdicts: not an argument list the grammar accepts (the exact path decides),
+#: accepted, accepted and likely to come again (no pointer-sized word: such a word is mostly a
+#: heap address, one per goroutine, exact or not; caching the frames that hold one filled the
+#: line cache with frames never seen again, see bench/README.md).
+BAD: Final = 0
+ONCE: Final = 1
+SHARED: Final = 2
+
+
+def skeleton_verdict(skel: str) -> int:
+    """BAD, ONCE or SHARED for a skeleton of :func:`arg_classes` (cached, bounded)."""
+    v = _class_verdicts.get(skel, -1)
+    if v < 0:
+        v = (SHARED if _POINTER_SKELETON.search(skel) is None else ONCE) if _skeleton_ok(skel) else BAD
+        if len(_class_verdicts) > _FAST_CACHE_LIMIT:
+            _class_verdicts.clear()
+        _class_verdicts[skel] = v
+    return v
+
+
+#: arg_classes's second step: hex digits left after "0x" became "X" are "h", any other "x" "!"
+_CLASS_TAIL = str.maketrans({**dict.fromkeys("0123456789abcdef", "h"), "x": "!"})
+
+
+def arg_classes(texts: list[str]) -> tuple[list[str], list[int]]:
+    """The skeletons of argument lists, and which is each one's: ``(classes, which)`` where
+    ``classes[which[k]]`` is the skeleton of ``texts[k]`` and ``classes`` holds each distinct
+    skeleton once, in the order first seen.
+
+    The skeleton of a text is "!" when it holds a character outside ASCII; else the text with
+    every "0x" (left to right) made "X", then every other hex digit made "h" and every other
+    "x" or "X" made "!". A few hundred skeletons stand for the hundreds of thousands of
+    argument lists of a dump, each decided once (:func:`skeleton_verdict`). The skeleton holds
+    an "X" for each "0x" word, an "h" for each of its digits, and keeps every other character
+    but hex digits and "x": the grammar's verdict on the canonical text (every "Xh+" made
+    "0x1") holds for every text of that skeleton when it has no "h" or "X" left (see the
+    comment above ``_SKELETON``).
+
+    ``stackparse/parsing/_argskel.c`` is the same function compiled (lines.py imports that one
+    when it is built); this one is the fallback and the reference (tests/test_fastpath_calls.py
+    and the fuzz job compare the two)."""
+    joined = "\n".join(texts)
+    if texts and joined.isascii() and joined.count("\n") == len(texts) - 1:
+        skels = joined.replace("X", "!").replace("0x", "X").translate(_CLASS_TAIL).split("\n")
+    else:
+        skels = [t.replace("X", "!").replace("0x", "X").translate(_CLASS_TAIL) if t.isascii() else "!"
+                 for t in texts]
+    index: dict[str, int] = {}
+    classes: list[str] = []
+    which: list[int] = []
+    for skel in skels:
+        k = index.get(skel, -1)
+        if k < 0:
+            k = index[skel] = len(classes)
+            classes.append(skel)
+        which.append(k)
+    return classes, which
 
 
 def _call_name(name: str) -> Function | None:

@@ -10,7 +10,7 @@ it can (with a Diagnostic) when the block is not one the grammar accepts.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Final
 
 from ..model import (
     Ancestor,
@@ -36,6 +36,23 @@ _ENDS_BLOCK = ("HEADER", "REGISTER", "RUNTIME_STACK")
 _BLOCK_LINE_STARTS = ("\t", "...", "created by ", "[originating from goroutine ", "non-Go function")
 
 
+def _scan_blank(lines: list[str], k: int) -> int:
+    """The index of the first empty line at or after ``k``, or -1, by a loop over the lines."""
+    n = len(lines)
+    while k < n:
+        if not lines[k]:
+            return k
+        k += 1
+    return -1
+
+
+#: Whether this module runs compiled by mypyc (its functions are then built-ins, with no
+#: ``__code__``): compiled, ``_scan_blank``'s loop finds an empty line faster than
+#: ``list.index``, whose rich comparison of each line with "" costs more than the loop; run by
+#: the interpreter it is the other way round.
+_COMPILED: Final = not hasattr(_scan_blank, "__code__")
+
+
 class BlockReader:
     """The goroutine-block readers of the segmenter (:class:`~.segmenter._Segmenter` derives from
     this): the state they read and change is the segmenter's."""
@@ -59,10 +76,13 @@ class BlockReader:
         memo = self._blank_memo
         if memo is not None and memo[0] is lines and memo[1] <= k and (k <= memo[2] or memo[2] < 0):
             return memo[2]
-        try:
-            j = lines.index("", k)
-        except ValueError:
-            j = -1
+        if _COMPILED:
+            j = _scan_blank(lines, k)
+        else:
+            try:
+                j = lines.index("", k)
+            except ValueError:
+                j = -1
         Work.visits += (len(lines) if j < 0 else j) - k
         self._blank_memo = (lines, k, j)
         return j

@@ -1,6 +1,6 @@
 """Files and streams: parse_file, parse_file_all and iter_goroutines.
 
-A file (plain or gzip) is read in pieces of a few MiB (:mod:`.chunks`) and fed to one segmenter,
+A file (plain or gzip) is read in pieces of 1 MiB (:mod:`.chunks`) and fed to one segmenter,
 so memory holds the records, not the text. ``iter_goroutines`` keeps nothing it has read and
 bounds its caches, for dumps too large to hold. A big plain file may be read by two processes
 (:mod:`.parallel`).
@@ -66,7 +66,7 @@ def _feed_stream(stream: IO[bytes], seg: _Segmenter, progress: Progress | None =
 
 def parse_file_all(path: str | os.PathLike[str], *, strict: bool = False,
                    progress: Progress | None = None, workers: int | None = None) -> list[Dump]:
-    """Every dump in a file (plain or gzip-compressed), read in pieces of a few MB.
+    """Every dump in a file (plain or gzip-compressed), read in pieces of 1 MiB.
 
     ``workers``: processes reading the file (1 or 2). By default a plain file of at least
     ``PARALLEL_MIN_BYTES`` is read by two on Linux when a second CPU is there and the parser is

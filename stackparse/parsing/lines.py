@@ -19,19 +19,22 @@ from ..model import (
     Function,
 )
 from .args import (
-    _BSKELETON,
     _CALL_RE,
-    _FAST_CACHE_LIMIT,
-    _bskeleton_ok,
-    _bskeleton_verdicts,
+    BAD,
+    SHARED,
     _call_fast,
     _call_name,
     _call_names,
-    _skeleton_shared,
     args_ok,
+    skeleton_verdict,
 )
 from .grammar import MAX_LINE, FileInfo, GrammarError, HeaderInfo, Work, parse_line, split_function, try_line
 from .unwrap import normalize_indent
+
+try:  # (the one import site of the compiled skeletons: the same function, see args.arg_classes)
+    from ._argskel import arg_classes
+except ImportError:
+    from .args import arg_classes
 
 CACHE_LIMIT = 400_000
 UNAVAILABLE = "\tgoroutine running on other thread; stack unavailable"
@@ -64,32 +67,29 @@ class _Site:
         self.pc: Any = tail[5]
         self.cgo: Any = tail[6]
         self.frames: dict[str, Frame] = {}
-
-
-#: Skeleton verdicts of fill_frames: not an argument list the grammar accepts (the exact path
-#: decides), accepted, accepted and likely to come again (no pointer-sized word).
-_BAD, _ONCE, _SHARED = 0, 1, 2
+        self.last_call = ""  # the last call line made into a frame not kept in ``frames``
+        self.last_frame: Frame | None = None
 
 
 def fill_frames(rd: _Lines, calls: list[str], files: list[str], frames: list[Any]) -> None:
     """Set ``frames[k]`` to the frame of the pair (``calls[k]``, ``files[k]``) wherever it is
-    ``None``; it stays ``None`` where the grammar rejects the pair. Frames that can come again
-    are kept in their site's table (``_Site.frames``), and a pair seen twice here is one frame.
+    ``None``; it stays ``None`` where the grammar rejects the pair.
 
     A file line names one code location, so the function of its call line is known once one
     pair with that file line has been read (``_learn_site``): every later call line with that
     file line must start with the same ``name(`` and end with ``)``, and only its argument list
-    is read, by skeleton (see args.py), the skeletons of all new pairs made by a few operations
-    over their joined text. Anything else goes to the exact path (``_Lines.frame``).
+    is read, by skeleton (:func:`.args.arg_classes`: the grammar's verdict is taken once per
+    skeleton). Frames that can come again are kept in their site's table (``_Site.frames``);
+    anything else goes to the exact path (``_Lines.frame``).
     """
     sites = rd.sites
-    index: dict[str, int] = {}  # call line of a new pair -> its place in the lists below
-    new_calls: list[str] = []
-    new_files: list[str] = []
-    args: list[str] = []
-    where: list[_Site | None] = []  # per new pair: its site, or None for the exact path
-    at: list[int] = []  # for every k still to fill: k, then the place of its pair
-    for k in range(len(frames)):
+    max_line = MAX_LINE
+    n = len(frames)
+    at: list[_Site | None] = [None] * n  # the site of each new pair read by skeleton
+    args: list[str] = [""] * n  # and its argument list
+    exact: list[int] = []  # the pairs read by the exact path
+    todo = False
+    for k in range(n):
         if frames[k] is not None:
             continue
         call = calls[k]
@@ -100,69 +100,61 @@ def fill_frames(rd: _Lines, calls: list[str], files: list[str], frames: list[Any
             if fr is not None:
                 frames[k] = fr
                 continue
-        p = index.get(call, -1)
-        if p < 0 or new_files[p] != file:
-            p = len(new_calls)
-            index[call] = p
-            new_calls.append(call)
-            new_files.append(file)
+        else:
+            site = _learn_site(rd, call, file)
             if site is None:
-                site = _learn_site(rd, call, file)
-            if site is not None and len(call) <= MAX_LINE and call.startswith(site.prefix) and call.endswith(")"):
-                args.append(call[site.start : -1])
-                where.append(site)
-            else:
-                args.append("")
-                where.append(None)
-        at.append(k)
-        at.append(p)
-    if not new_calls:
-        return
-    joined = "\n".join(args)
-    made: list[Frame | None] = [None] * len(new_calls)
-    raw = joined.encode("utf-8", "surrogatepass")
-    # skeletons (see args.py) when every "x" follows a "0" and no "X" is there; else all by the
-    # exact path
-    if b"X" not in raw and raw.count(b"x") == raw.count(b"0x"):
-        skels = raw.translate(_BSKELETON).split(b"\n")
-        verdicts = _bskeleton_verdicts
-        stored = 0
-        for p in range(len(new_calls)):
-            st = where[p]
-            if st is None:
+                exact.append(k)
                 continue
-            skel = skels[p]
-            v = verdicts.get(skel, -1)
-            if v < 0:
-                v = _verdict(skel)
-            if v == _BAD:
-                continue
-            fr = _tnew(Frame, (st.fn, args[p], st.file, st.line, st.offset, st.fp, st.sp, st.pc, st.cgo))
-            made[p] = fr
-            # a site keeps only frames that can come again: a frame with an exact pointer
-            # argument (mostly a new object per goroutine) is read again if it ever does
-            if v == _SHARED:
-                st.frames[new_calls[p]] = fr
+        if len(call) <= max_line and call.startswith(site.prefix) and call.endswith(")"):
+            at[k] = site
+            args[k] = call[site.start : -1]
+            todo = True
+        else:
+            exact.append(k)
+    if todo:
+        rd.site_frames += _skeleton_frames(calls, frames, at, args, exact)
+    for k in exact:
+        try:
+            frames[k] = rd.frame(calls[k], files[k])
+        except GrammarError:
+            pass
+
+
+def _skeleton_frames(calls: list[str], frames: list[Any], at: list[_Site | None], args: list[str],
+                     exact: list[int]) -> int:
+    """fill_frames's frames of the new pairs (``at[k]`` not None), read by the skeletons of
+    their arguments; returns how many were put in their site's table. A pair seen twice here
+    is one frame when it can come again; one with an exact pointer argument (mostly a new
+    object per goroutine) is made again, unless it is the last one made at its site (the same
+    global's address in goroutine after goroutine)."""
+    classes, which = arg_classes(args)
+    verdicts = [skeleton_verdict(c) for c in classes]
+    tnew = _tnew
+    frame_t = Frame
+    stored = 0
+    for k in range(len(at)):
+        st = at[k]
+        if st is None:
+            continue
+        v = verdicts[which[k]]
+        if v == BAD:
+            exact.append(k)
+            continue
+        call = calls[k]
+        if v == SHARED:
+            fr = st.frames.get(call)  # (made for this call a few pairs ago)
+            if fr is None:
+                fr = tnew(frame_t, (st.fn, args[k], st.file, st.line, st.offset, st.fp, st.sp, st.pc, st.cgo))
+                st.frames[call] = fr
                 stored += 1
-        rd.site_frames += stored
-    for p in range(len(new_calls)):
-        if made[p] is None:
-            try:
-                made[p] = rd.frame(new_calls[p], new_files[p])
-            except GrammarError:
-                pass
-    for q in range(0, len(at), 2):
-        frames[at[q]] = made[at[q + 1]]
-
-
-def _verdict(skel: bytes) -> int:
-    """_BAD, _ONCE or _SHARED for a skeleton not decided yet (kept, bounded)."""
-    text = skel.decode("utf-8", "surrogatepass")
-    v = (_SHARED if _skeleton_shared(text) else _ONCE) if _bskeleton_ok(text) else _BAD
-    if len(_bskeleton_verdicts) > _FAST_CACHE_LIMIT:
-        _bskeleton_verdicts.clear()
-    _bskeleton_verdicts[skel] = v
-    return v
+        elif call == st.last_call:
+            fr = st.last_frame
+        else:
+            fr = tnew(frame_t, (st.fn, args[k], st.file, st.line, st.offset, st.fp, st.sp, st.pc, st.cgo))
+            st.last_call = call
+            st.last_frame = fr
+        frames[k] = fr
+    return stored
 
 
 def _learn_site(rd: _Lines, call: str, file: str) -> _Site | None:

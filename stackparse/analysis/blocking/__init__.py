@@ -3,7 +3,8 @@
 :func:`classify_all` gives the :class:`Blocking` of every goroutine of a dump (keyed by id);
 :mod:`.ops` holds the operation tables, :mod:`.plans` where each stack shape prints its object,
 :mod:`.words` how exact pointer words are read from argument lists, :mod:`.columns` those of
-many stacks at once.
+many stacks at once; :mod:`.record` is the record, and :mod:`.groups`, :mod:`.rows`,
+:mod:`.sitewords` the compiled parts of classify_all.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""What each goroutine is blocked in, and on which object: the :class:`Blocking` record.
+"""What each goroutine is blocked in, and on which object: the :class:`Blocking` record (:mod:`.record`).
 
 For every goroutine of a dump, :func:`classify` returns a :class:`Blocking`: the operation
 (``op``, one of :data:`~.ops.OPS`), the kind of object it waits on (``chan``, ``mutex``,
@@ -11,97 +11,23 @@ identify exactly.
 
 Work is done once per group of goroutines with the same stack (:func:`stack_groups`): a
 100,000-goroutine dump has a few hundred shapes, and only the argument words differ between the
-goroutines of one shape.
+goroutines of one shape (read by the per-goroutine loop, :mod:`.rows`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from itertools import islice
 from operator import attrgetter, itemgetter
 from typing import Any
 
-from ...model import Dump, Frame, Goroutine
-from .ops import FOREVER_OPS, LIVE_OPS, WAIT_OPS, is_system
+from ...model import Dump, Goroutine
+from .groups import stack_groups
+from .ops import is_system
 from .plans import _shape_plan
-from .words import _EXACT_PTR, MIN_POINTER, _exact_words, exact_words, top_words
-
-
-@dataclass(frozen=True, slots=True)
-class Blocking:
-    """What one goroutine is blocked in.
-
-    ``address`` is the identity of the object, set only from an exactly printed word (or derived
-    from one at a fixed offset: a semaphore inside its Mutex); ``source`` names the frame and
-    argument it came from. ``hint`` is the same word when it was printed with ``?``. ``site``
-    is the index in ``frames`` of the first frame outside the runtime and sync (the call site);
-    ``handles`` are the exact pointer words of that frame, used when the sync call itself was
-    inlined. ``role`` tells, for an RWMutex, whether a writer waits for the writer lock
-    (``writer-lock``) or for the readers to leave (``writer-readers``).
-    """
-
-    goroutine: int
-    state: str
-    op: str
-    kind: str | None = None
-    address: int | None = None
-    source: str = ""
-    hint: int | None = None
-    site: int | None = None
-    handles: tuple[int, ...] = ()
-    role: str | None = None
-    wait_minutes: int | None = None
-    leaked: bool = False
-    system: bool = False
-    dumper: bool = False
-    detail: str = ""
-    user_frames: tuple[int, ...] = ()
-
-    @property
-    def waiting(self) -> bool:
-        """Waits for another goroutine (a lock holder, a channel counterpart...)."""
-        return self.op in WAIT_OPS
-
-    @property
-    def forever(self) -> bool:
-        """Nothing can ever wake it: nil channel, select with no cases."""
-        return self.op in FOREVER_OPS
-
-    @property
-    def live(self) -> bool:
-        """Will make progress on its own: running, runnable, syscall, IO wait, sleep."""
-        return self.op in LIVE_OPS and not self.system
-
-    @property
-    def exact(self) -> bool:
-        return self.address is not None
-
-    @property
-    def resource(self) -> str | None:
-        """Node name of the object in the wait-for graph, or None (no object, or unknown)."""
-        if self.kind is None or self.address is None:
-            return None
-        return f"{self.kind}@{self.address:#x}"
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "goroutine": self.goroutine,
-            "state": self.state,
-            "op": self.op,
-            "kind": self.kind,
-            "address": None if self.address is None else hex(self.address),
-            "source": self.source,
-            "hint": None if self.hint is None else hex(self.hint),
-            "site": self.site,
-            "handles": [hex(h) for h in self.handles],
-            "role": self.role,
-            "wait_minutes": self.wait_minutes,
-            "leaked": self.leaked,
-            "system": self.system,
-            "dumper": self.dumper,
-            "detail": self.detail,
-        }
+from .record import Blocking
+from .record import _blocking as _blocking  # (bench/run.py's analysis floor makes records with it)
+from .rows import Plan, classify_rows
+from .sitewords import object_address as _object_address
+from .words import exact_words, top_words
 
 
 def classify(g: Goroutine, dump: Dump | None = None, index: int | None = None) -> Blocking:
@@ -156,110 +82,10 @@ class Blockings(dict[int, Blocking]):
 _FULL = attrgetter("function.full")
 _FILE = attrgetter("file")
 _LINE = attrgetter("line")
-_NEW = object.__new__
-(
-    _s_goroutine,
-    _s_state,
-    _s_op,
-    _s_kind,
-    _s_address,
-    _s_source,
-    _s_hint,
-    _s_site,
-    _s_handles,
-    _s_role,
-    _s_wait_minutes,
-    _s_leaked,
-    _s_system,
-    _s_dumper,
-    _s_detail,
-    _s_user_frames,
-) = (Blocking.__dict__[name].__set__ for name in Blocking.__slots__)
-assert Blocking.__slots__ == (
-    "goroutine", "state", "op", "kind", "address", "source", "hint", "site", "handles", "role",
-    "wait_minutes", "leaked", "system", "dumper", "detail", "user_frames",
-)  # fmt: skip
-
-
-def _blocking(
-    goroutine: int, state: str, op: str, kind: str | None, address: int | None, source: str, hint: int | None,
-    site: int | None, handles: tuple[int, ...], role: str | None, wait_minutes: int | None, leaked: bool,
-    system: bool, dumper: bool, detail: str, user_frames: tuple[int, ...],
-) -> Blocking:  # fmt: skip
-    """``Blocking(...)`` with every field given, without the frozen dataclass's ``__init__`` (which
-    sets each field through ``object.__setattr__``): the same object, about twice as fast."""
-    b = _NEW(Blocking)
-    _s_goroutine(b, goroutine)
-    _s_state(b, state)
-    _s_op(b, op)
-    _s_kind(b, kind)
-    _s_address(b, address)
-    _s_source(b, source)
-    _s_hint(b, hint)
-    _s_site(b, site)
-    _s_handles(b, handles)
-    _s_role(b, role)
-    _s_wait_minutes(b, wait_minutes)
-    _s_leaked(b, leaked)
-    _s_system(b, system)
-    _s_dumper(b, dumper)
-    _s_detail(b, detail)
-    _s_user_frames(b, user_frames)
-    return b
-
-
-def _object_address(
-    frames: tuple[Frame, ...],
-    sources: Iterable[tuple[int, int, int, str]],
-    word: Callable[[str, int], tuple[int | None, bool] | None],
-) -> tuple[int | None, str, int | None]:
-    """(address, how it was found, hint) of the object waited on, from a plan's sources (frame,
-    argument, offset, description) in order: the first exact pointer-sized word gives the
-    address; an inexact one (``0x…?``) only a hint."""
-    hint = None
-    for fi, ai, delta, desc in sources:
-        if fi >= len(frames):
-            continue
-        w = word(frames[fi].args_text, ai)
-        if w is None:
-            continue
-        v, exact = w
-        if v is None:
-            continue
-        if exact and v >= MIN_POINTER:
-            return v - delta, f"{desc}: argument {ai} = {v:#x}" + (f" - {delta}" if delta else ""), hint
-        if hint is None and v >= MIN_POINTER:
-            hint = v - delta
-    return None, "", hint
-
-
 def _listed_word(args_text: str, ai: int) -> tuple[int | None, bool] | None:
     """``top_words(args_text)[ai]`` (cached per text), or None when there is no such word."""
     ws = top_words(args_text)
     return ws[ai] if ai < len(ws) else None
-
-
-def _word(args_text: str, ai: int) -> tuple[int | None, bool] | None:
-    """``top_words(args_text)[ai]``, or None when there is no such word. The first word is read
-    without splitting the whole list (the texts of a dump are unique: nothing to cache)."""
-    if ai or "{" in args_text or "}" in args_text:
-        ws = top_words(args_text)
-        return ws[ai] if ai < len(ws) else None
-    if not args_text or args_text == "...":
-        return None
-    c = args_text.find(",")
-    item = (args_text if c < 0 else args_text[:c]).strip()
-    if not item.startswith("0x"):
-        return None if not item and c < 0 else (None, False)
-    if item.endswith("?"):
-        try:
-            return (int(item.rstrip("?"), 16), False)
-        except ValueError:
-            return (None, False)
-    try:
-        return (int(item, 16), True)
-    except ValueError:
-        return (None, False)
 
 
 def classify_all(dump: Dump) -> Blockings:
@@ -280,14 +106,14 @@ def classify_all(dump: Dump) -> Blockings:
     group_of, reps = stack_groups(gs)
     shape_of: dict[int, int] = {}
     shape_ids: dict[tuple[str, ...], int] = {}
-    compiled: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+    compiled: dict[tuple[Any, ...], Plan] = {}
     # (state, shape id, files, lines) -> bucket number
     bucket_ids: dict[tuple[Any, ...], int] = {}
     # per group: shape id, bucket number, and the compiled plan (made at its first goroutine
     # other than goroutine 0, in dump order, as a goroutine-by-goroutine pass would)
     g_shape: list[int] = []
     g_bucket: list[int] = []
-    g_plan: list[tuple[Any, ...] | None] = [None] * len(reps)
+    g_plan: list[Plan | None] = [None] * len(reps)
     shapes: list[tuple[str, ...]] = []  # shape id -> its function names
     for r in reps:
         g = gs[r]
@@ -321,7 +147,7 @@ def classify_all(dump: Dump) -> Blockings:
         if c is None:
             c = compiled[key] = _compile_plan(g, shapes[g_shape[grp]], key)
         g_plan[grp] = c
-    _classify_rows(gs, group_of, g_plan, g_shape, out, shape_of, dump.kind == "stack")
+    classify_rows(gs, group_of, g_plan, g_shape, out, shape_of, dump.kind == "stack")
     out.shape_of = shape_of
     out.shapes = shapes
     out.goroutines = gs
@@ -329,54 +155,7 @@ def classify_all(dump: Dump) -> Blockings:
     return out
 
 
-def _classify_rows(
-    gs: tuple[Goroutine, ...], group_of: list[int], g_plan: list[tuple[Any, ...] | None], g_shape: list[int],
-    out: dict[int, Blocking], shape_of: dict[int, int], stack_kind: bool,
-) -> None:  # fmt: skip
-    """The per-goroutine loop of :func:`classify_all`: ``out[gid]`` and ``shape_of[gid]`` for every goroutine but
-    goroutine 0, from its group's plan and its own argument words."""
-    for index, g in enumerate(gs):
-        gid = g.id
-        if gid == 0:
-            continue
-        grp = group_of[index]
-        frames = g.frames
-        state = g.state
-        shape_of[gid] = g_shape[grp]
-        c = g_plan[grp]
-        assert c is not None  # every group with a goroutine other than 0 has its plan
-        sources, hsite, op, kind, same, site, role, system, dumper_frames, detail, user = c
-        address, source, hint = _object_address(frames, sources, _word) if sources else (None, "", None)
-        handles = () if hsite is None else _site_handles(frames[hsite].args_text)
-        out[gid] = _blocking(
-            gid,
-            state,
-            op,
-            kind,
-            address if same else None,
-            source,
-            hint,
-            site,
-            handles,
-            role,
-            g.wait_minutes,
-            g.leaked,
-            system,
-            state == "running" and (dumper_frames or (stack_kind and index == 0)),
-            detail,
-            user,
-        )
-
-
-def _site_handles(text: str) -> tuple[int, ...]:
-    """The exact pointer words of the call site's arguments, each once (``Blocking.handles``)."""
-    if "0x" not in text or _EXACT_PTR.search(text) is None:
-        return ()
-    handles = _exact_words.__wrapped__(text)  # without its cache: the texts of a dump are unique
-    return tuple(dict.fromkeys(handles)) if len(handles) > 1 else handles
-
-
-def _compile_plan(g: Goroutine, funcs: tuple[str, ...], key: tuple[Any, ...]) -> tuple[Any, ...]:
+def _compile_plan(g: Goroutine, funcs: tuple[str, ...], key: tuple[Any, ...]) -> Plan:
     """What :func:`classify_all` needs of a goroutine's plan, as a flat tuple: the plan of its
     (state, shape, creator package, is goroutine 1); ``funcs`` are its function names."""
     state, _, cb_pkg, gid1 = key
@@ -401,32 +180,3 @@ def _compile_plan(g: Goroutine, funcs: tuple[str, ...], key: tuple[Any, ...]) ->
         plan.detail,
         plan.user,
     )
-
-
-def stack_groups(goroutines: tuple[Goroutine, ...]) -> tuple[list[int], list[int]]:
-    """``(group_of, reps)``: goroutines with equal states, the same creator function object,
-    the same "is goroutine 1", and in every frame the same function object and an equal file and
-    line form one group (numbered in order of first appearance); ``group_of[k]`` is the group of
-    ``goroutines[k]`` and ``reps[j]`` the index of group ``j``'s first goroutine.
-
-    Functions are compared by identity (the parser shares one ``Function`` per name; its hash is
-    Python code), so goroutines in one group have equal stacks by value and whatever is looked
-    up by value once per group is what each would get. (Equal functions that are distinct
-    objects put their goroutines in two groups: only the work is repeated.)"""
-    seen: dict[tuple[Any, ...], int] = {}
-    group_of: list[int] = []
-    reps: list[int] = []
-    for k, g in enumerate(goroutines):
-        cb = g.created_by
-        frames = g.frames
-        if frames:
-            fns, _, files, lines = islice(zip(*frames), 4)
-        else:
-            fns = files = lines = ()
-        key = (g.state, id(None if cb is None else cb.function), g.id == 1, tuple(map(id, fns)), files, lines)
-        grp = seen.get(key)
-        if grp is None:
-            grp = seen[key] = len(reps)
-            reps.append(k)
-        group_of.append(grp)
-    return group_of, reps
