@@ -70,13 +70,13 @@ class Releasers:
             if attrs["semantics"] == "none":
                 continue
             if kind == "chan":
-                self.chan_counterparts(node, ws)
+                self.chan_counterparts(node, ws, attrs)
             elif kind == "waitgroup":
                 self.wg_workers(node, ws)
             elif kind == "cond":
                 self.cond_signallers(node, ws)
             elif kind == "select":
-                self.chan_counterparts(node, ws)
+                self.chan_counterparts(node, ws, attrs)
         # in the order found, as one add_edges_from would (the edges are new: a resource that had
         # out-edges got its releaser edges through add_edge)
         self.ix.G.add_edges_from([(node, v, d) for node, vs, ds in self._rel_edges for v, d in zip(vs, ds)])
@@ -363,8 +363,9 @@ class Releasers:
             got = self.ix._creator_text[key] = (key[0], large)
         return got
 
-    def chan_counterparts(self, node: str, ws: list[int]) -> None:
-        addr = self.ix.G.nodes[node]["address"]
+    def chan_counterparts(self, node: str, ws: list[int], attrs: dict[str, Any] | None = None) -> None:
+        """``attrs``: the node's attributes, when the caller has them."""
+        addr = (self.ix.G.nodes[node] if attrs is None else attrs)["address"]
         if (
             self.one_waiter_fast_path
             and addr is None
