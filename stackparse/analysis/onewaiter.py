@@ -12,19 +12,30 @@ out-edges (``GraphIndex.add_edge``'s keep-the-strongest rule).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
-from .index import MAX_CANDIDATES
+from .index import MAX_CANDIDATES, GraphIndex
 from .nodes import gnode
-
-if TYPE_CHECKING:
-    from .releasers import Releasers
 
 #: (the waiter's siblings as _siblings_of takes them, those kept (not blocked forever) sorted,
 #: their node names, the start of their evidence, the "large group" words)
 Plan = tuple[list[int], list[int], list[str], list[str], str]
 
 _NO_PLAN: Plan = ([], [], [], [], "")
+
+
+class Releasers(Protocol):
+    """What these functions use of :class:`.releasers.Releasers` (not imported: no cycle)."""
+
+    ix: GraphIndex
+    _one_waiter: dict[tuple[Any, ...], Plan]
+    _rel_edges: list[tuple[str, list[str], list[dict[str, str]]]]
+
+    def _creator_of(self, w: int) -> tuple[str, str]: ...
+
+    def _emit_siblings(self, node: str, sib: dict[int, int]) -> None: ...
+
+    def _shared_evidence(self, words: set[int], gids: list[int]) -> dict[int, str]: ...
 
 
 def sibling_plan(rel: Releasers, w: int) -> Plan | None:
