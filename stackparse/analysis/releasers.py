@@ -24,6 +24,7 @@ from itertools import filterfalse, repeat
 from operator import itemgetter
 from typing import Any
 
+from . import onewaiter
 from .hints import HintHit, corroborated_hints, hint_evidence, own_words, waitgroup_hints
 from .index import CONTAINER_SPAN, MAX_CANDIDATES, MAX_SIBLING_GROUP, GraphIndex
 from .nodes import gnode
@@ -61,7 +62,7 @@ class Releasers:
         self._unshared = self.ix.word_overflow.union([w for w, gl in self.ix.word_gids.items() if len(gl) == 1])
         # word -> {goroutine id: frame index} of word_refs[word], made on first use (_first_carried)
         self._word_pos: dict[int, dict[int, int]] = {}
-        self._one_waiter: dict[tuple[Any, ...], tuple[list[int], list[str], list[str], str]] = {}
+        self._one_waiter: dict[tuple[Any, ...], onewaiter.Plan] = {}
         nodes = self.ix.G.nodes
         for node, ws in list(self.ix.waiters.items()):
             attrs = nodes[node]
@@ -69,13 +70,13 @@ class Releasers:
             if attrs["semantics"] == "none":
                 continue
             if kind == "chan":
-                self.chan_counterparts(node, ws)
+                self.chan_counterparts(node, ws, attrs)
             elif kind == "waitgroup":
                 self.wg_workers(node, ws)
             elif kind == "cond":
                 self.cond_signallers(node, ws)
             elif kind == "select":
-                self.chan_counterparts(node, ws)
+                self.chan_counterparts(node, ws, attrs)
         # in the order found, as one add_edges_from would (the edges are new: a resource that had
         # out-edges got its releaser edges through add_edge)
         self.ix.G.add_edges_from([(node, v, d) for node, vs, ds in self._rel_edges for v, d in zip(vs, ds)])
@@ -242,41 +243,6 @@ class Releasers:
                 ds.append({"kind": "can-release", "confidence": conf, "evidence": text[gid]})
         self._rel_edges.append((node, vs, ds))
 
-    def _emit_one_waiter_siblings(self, node: str, w: int) -> None:
-        """``_emit_siblings(node, _siblings_of([w], {w}))``, for a resource with the one waiter w and
-        no other candidate. What does not depend on w (the candidates, their node names and the
-        start of their evidence) is made once per (creator group, shape)."""
-        cb = self.ix.gs[w].created_by
-        if cb is None:
-            return
-        ck = ((cb.function.full, cb.parent_id), self.ix.shape(w))
-        plan = self._one_waiter.get(ck)
-        if plan is None:
-            got = self.ix._sib_cache.get(ck)
-            if got is None:
-                got = self.ix._siblings_cached(ck)
-            # got holds no member of w's shape (so not w) and no id twice; at most MAX_CANDIDATES
-            part = got[: 2 * MAX_CANDIDATES]
-            forever = self.ix.forever
-            kept = sorted([x for x in part if x not in forever]) if forever else sorted(part)
-            f, large = self._creator_of(w)
-            gname = self.ix._gname
-            plan = self._one_waiter[ck] = (
-                part,
-                [gname.get(g) or gnode(g) for g in kept],
-                [f"goroutine {x} was started by the same function ({f}) as goroutine " for x in kept],
-                large,
-            )
-        part, vs, heads, large = plan
-        if len(part) > MAX_CANDIDATES or self.ix.G.out_degree(node):
-            self._emit_siblings(node, dict.fromkeys(part, w))
-            return
-        if vs:
-            tail = f"{w}{large}"
-            self._rel_edges.append(
-                (node, vs, [{"kind": "can-release", "confidence": "low", "evidence": h + tail} for h in heads])
-            )
-
     def _emit_siblings(self, node: str, sib: dict[int, int]) -> None:
         """:meth:`_emit_groups` for the one group ``("low", sib, sibling evidence)`` of a channel."""
         if not sib:
@@ -397,8 +363,9 @@ class Releasers:
             got = self.ix._creator_text[key] = (key[0], large)
         return got
 
-    def chan_counterparts(self, node: str, ws: list[int]) -> None:
-        addr = self.ix.G.nodes[node]["address"]
+    def chan_counterparts(self, node: str, ws: list[int], attrs: dict[str, Any] | None = None) -> None:
+        """``attrs``: the node's attributes, when the caller has them."""
+        addr = (self.ix.G.nodes[node] if attrs is None else attrs)["address"]
         if (
             self.one_waiter_fast_path
             and addr is None
@@ -406,17 +373,20 @@ class Releasers:
             and not self.ix._orphan_creators
             and not self.ix.children.get(ws[0])
         ):
-            # Most channel and select waits of a big dump: one waiter, no address, no child, and
-            # no pointer it shares with a goroutine of another shape. Then the general path
-            # below finds only its siblings: the same, without its sets and loops.
+            # Most channel and select waits of a big dump: one waiter, no address, no child; its
+            # candidates are its siblings and the few goroutines of another shape sharing a
+            # pointer with it: onewaiter.py writes the general path's edges without its groups.
             w = ws[0]
             words = self._shared_words(ws, [])
             if words.issubset(self._unshared):
-                self._emit_one_waiter_siblings(node, w)
+                onewaiter.emit_siblings(self, node, w)
                 return
             shared = self._sharers(words, {w})
-            if not shared.difference(self._members(self.ix.shape(w))):
-                self._emit_one_waiter_siblings(node, w)
+            rest = shared.difference(self._members(self.ix.shape(w)))
+            if not rest:
+                onewaiter.emit_siblings(self, node, w)
+                return
+            if onewaiter.emit_shared(self, node, w, words, rest):
                 return
             # (the general path's words and sharers: the same calls, made once)
             pre: tuple[set[int], set[int]] | None = (words, shared)
